@@ -1,0 +1,53 @@
+use serde::Deserialize;
+
+/// Everything a key can ask for. Named in TOML keymaps as snake_case strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Close,
+    TogglePause,
+    Zoom,
+    FocusCompletion,
+    FocusStatus,
+    FocusDlq,
+    FocusLag,
+    FocusMetrics,
+}
+
+impl Action {
+    /// One-line description for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit kdeck",
+            Action::Help => "show or hide this help",
+            Action::FocusNext => "focus the next pane",
+            Action::FocusPrev => "focus the previous pane",
+            Action::Up => "move up / scroll back",
+            Action::Down => "move down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "jump to the newest (follow)",
+            Action::Bottom => "jump to the oldest kept",
+            Action::Open => "open the selected row",
+            Action::Close => "close the view / leave zoom",
+            Action::TogglePause => "pause or resume the focused stream",
+            Action::Zoom => "zoom the focused pane to full screen",
+            Action::FocusCompletion => "focus completions",
+            Action::FocusStatus => "focus status",
+            Action::FocusDlq => "focus the DLQ",
+            Action::FocusLag => "focus consumer lag",
+            Action::FocusMetrics => "focus metrics",
+        }
+    }
+}

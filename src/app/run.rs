@@ -1,0 +1,99 @@
+//! The run loop: waits on keys, Kafka events and the clock, feeds `update`, carries out
+//! effects, and redraws when something changed (at most `ui.max_fps` times a second).
+
+use super::effect::Effect;
+use super::msg::Msg;
+use super::state::State;
+use super::update::update;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::kafka::consumer::{self, StreamCmd, StreamSpec};
+use crate::kafka::KafkaEvent;
+use crate::keymap::Keymap;
+use crate::terminal::TerminalGuard;
+use crate::theme::Theme;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub async fn run(
+    cfg: &Config,
+    theme: &Theme,
+    keymap: &Keymap,
+    clock: &dyn Clock,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<KafkaEvent>(256);
+    let stream = consumer::spawn(
+        StreamSpec {
+            cluster: cfg.cluster.clone(),
+            group_id: cfg.consumer.group_id.clone(),
+            topics: cfg.topics.clone(),
+            start: cfg.consumer.start,
+            value_cap: cfg.ui.max_value_bytes,
+        },
+        tx.clone(),
+    );
+
+    let mut state = State::new(cfg, demo, clock.now_ms());
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let frame = Duration::from_millis(1000 / cfg.ui.max_fps.max(1) as u64);
+    let mut frame_timer = tokio::time::interval(frame);
+    frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
+
+    let result: anyhow::Result<()> = async {
+        loop {
+            let mut msgs: Vec<Msg> = Vec::new();
+            tokio::select! {
+                ev = keys.next() => match ev {
+                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                    Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
+                    None => return Ok(()),
+                },
+                n = rx.recv_many(&mut batch, 64) => {
+                    if n == 0 { return Ok(()); }
+                    msgs.extend(batch.drain(..).map(Msg::Kafka));
+                }
+                _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
+                _ = frame_timer.tick() => {
+                    if dirty {
+                        guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
+                        dirty = false;
+                    }
+                    continue;
+                }
+            }
+            for m in msgs {
+                dirty = true;
+                for effect in update(&mut state, m, keymap) {
+                    match effect {
+                        Effect::Quit => return Ok(()),
+                        Effect::PauseStream(r) => {
+                            let _ = stream.commands.send(StreamCmd::Pause(r));
+                        }
+                        Effect::ResumeStream(r) => {
+                            let _ = stream.commands.send(StreamCmd::Resume(r));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .await;
+    drop(guard);
+    drop(rx);
+    // The worker notices the closed channel and ends; waiting for it could mean waiting out a
+    // metadata timeout against a dead broker, so quitting does not.
+    stream.detach();
+    result
+}

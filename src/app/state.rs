@@ -1,0 +1,78 @@
+use crate::config::Config;
+use crate::domain::{Connection, Role};
+use crate::modals::detail::DetailState;
+use crate::modals::help::HelpState;
+use crate::panes::lag::LagPane;
+use crate::panes::metrics::MetricsPane;
+use crate::panes::stream::StreamPane;
+use crate::panes::PaneId;
+
+pub enum Modal {
+    Detail(DetailState),
+    Help(HelpState),
+}
+
+/// The health line's facts.
+pub struct Health {
+    pub brokers: String,
+    pub profile: String,
+    pub demo: bool,
+    pub connection: Connection,
+    pub missing_topics: Vec<String>,
+    /// Records kdeck's own reader is behind the end of its streams.
+    pub self_lag: i64,
+    /// The latest warning and when it came, shown for a while.
+    pub warning: Option<(String, i64)>,
+}
+
+/// The one owner of everything the UI shows.
+pub struct State {
+    pub streams: [StreamPane; 3],
+    pub lag: LagPane,
+    pub metrics: MetricsPane,
+    pub focus: PaneId,
+    pub zoom: bool,
+    pub modal: Option<Modal>,
+    pub health: Health,
+    pub now_ms: i64,
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(cfg: &Config, demo: bool, now_ms: i64) -> State {
+        let cap = cfg.ui.buffer_size;
+        State {
+            streams: [
+                StreamPane::new(Role::Completion, cap),
+                StreamPane::new(Role::Status, cap),
+                StreamPane::new(Role::Dlq, cap),
+            ],
+            lag: LagPane::default(),
+            metrics: MetricsPane::default(),
+            focus: PaneId::Stream(Role::Completion),
+            zoom: false,
+            modal: None,
+            health: Health {
+                brokers: cfg.cluster.brokers.clone(),
+                profile: cfg.profile.clone(),
+                demo,
+                connection: Connection::Connecting,
+                missing_topics: Vec::new(),
+                self_lag: 0,
+                warning: None,
+            },
+            now_ms,
+            size: (120, 40),
+            quit: false,
+        }
+    }
+
+    pub fn stream(&self, role: Role) -> &StreamPane {
+        &self.streams[role.index()]
+    }
+
+    pub fn stream_mut(&mut self, role: Role) -> &mut StreamPane {
+        &mut self.streams[role.index()]
+    }
+}

@@ -1,0 +1,100 @@
+//! Flags and subcommands.
+
+use crate::config::Overrides;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kdeck",
+    version,
+    about = "A terminal event console for Kafka job and task pipelines: completion, status and DLQ streams, consumer lag and metrics on one screen.",
+    after_help = "Run `kdeck --demo` to try it without a broker."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Open the dashboard on the embedded demo: an in-process cluster and a simulated pipeline.
+    #[arg(long)]
+    pub demo: bool,
+    /// Demo pace, in jobs per second.
+    #[arg(long, default_value_t = 3.0)]
+    pub demo_rate: f64,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Completion topic(s) (repeatable; replaces the configured list).
+    #[arg(long = "completion", value_name = "TOPIC")]
+    pub completion: Vec<String>,
+    /// Status topic(s).
+    #[arg(long = "status", value_name = "TOPIC")]
+    pub status: Vec<String>,
+    /// DLQ topic(s).
+    #[arg(long = "dlq", value_name = "TOPIC")]
+    pub dlq: Vec<String>,
+    /// Where the streams start: beginning, end, or -N (last N per partition).
+    #[arg(long = "from", value_name = "WHERE", allow_hyphen_values = true)]
+    pub from: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnArgs {
+    /// Bootstrap brokers, host:port[,host:port]. Env: KAFKA_BROKERS, KAFKA_BOOTSTRAP_SERVERS.
+    #[arg(short = 'b', long = "brokers", global = true)]
+    pub brokers: Option<String>,
+    /// Config file (default: the platform config dir, e.g. ~/.config/kdeck/config.toml).
+    #[arg(long = "config", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Cluster profile from the config file.
+    #[arg(long = "profile", global = true)]
+    pub profile: Option<String>,
+    /// Any librdkafka property, like kcat: -X security.protocol=SASL_SSL (repeatable).
+    #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
+    pub props: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
+    Tail(TailArgs),
+    /// Run the simulated pipeline on the in-process cluster and print its address, until Ctrl-C.
+    Demo {
+        /// Jobs per second.
+        #[arg(long, default_value_t = 3.0)]
+        rate: f64,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TailArgs {
+    /// Topic(s) to read (repeatable). Default: every configured completion, status and DLQ topic.
+    #[arg(short = 't', long = "topic")]
+    pub topics: Vec<String>,
+    /// beginning, end, or -N (last N per partition).
+    #[arg(long = "from", default_value = "end", allow_hyphen_values = true)]
+    pub from: String,
+    /// Stop after N records.
+    #[arg(short = 'c', long = "count")]
+    pub count: Option<u64>,
+    /// Stop at the end of every partition (as it was when the tail started).
+    #[arg(short = 'e', long = "exit-at-end")]
+    pub exit_at_end: bool,
+}
+
+impl ConnArgs {
+    pub fn overrides(&self) -> Result<Overrides, String> {
+        let mut properties = Vec::new();
+        for p in &self.props {
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| format!("-X {p}: expected KEY=VALUE"))?;
+            properties.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        Ok(Overrides {
+            config_path: self.config.clone(),
+            profile: self.profile.clone(),
+            brokers: self.brokers.clone(),
+            properties,
+            ..Default::default()
+        })
+    }
+}

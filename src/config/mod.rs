@@ -1,0 +1,126 @@
+//! Configuration: compiled-in defaults < config file < environment < flags, resolved once in
+//! `main` and passed down by reference. Every error names the file, the key and what was expected.
+
+mod file;
+pub mod load;
+
+pub use load::{load, Overrides};
+
+use crate::domain::Role;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Where kdeck's own consumers start reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartAt {
+    Beginning,
+    End,
+    /// The last N records of every partition.
+    Tail(i64),
+}
+
+impl StartAt {
+    /// `beginning`, `end`, `-N` or `tail:N`.
+    pub fn parse(s: &str) -> Result<StartAt, String> {
+        let s = s.trim();
+        match s {
+            "beginning" | "earliest" | "oldest" => Ok(StartAt::Beginning),
+            "end" | "latest" | "newest" => Ok(StartAt::End),
+            _ => {
+                let n = s
+                    .strip_prefix("tail:")
+                    .or_else(|| s.strip_prefix('-'))
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n > 0);
+                n.map(StartAt::Tail).ok_or_else(|| {
+                    format!("expected \"beginning\", \"end\" or \"-N\" (last N per partition), got {s:?}")
+                })
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub brokers: String,
+    pub client_id: String,
+    /// librdkafka properties: security settings mapped from the seeds' env names, then the
+    /// profile's `[librdkafka]` table, then `-X` flags (later wins).
+    pub properties: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Topics {
+    pub completion: Vec<String>,
+    pub status: Vec<String>,
+    pub dlq: Vec<String>,
+}
+
+impl Topics {
+    pub fn for_role(&self, role: Role) -> &[String] {
+        match role {
+            Role::Completion => &self.completion,
+            Role::Status => &self.status,
+            Role::Dlq => &self.dlq,
+        }
+    }
+
+    pub fn role_of(&self, topic: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| self.for_role(*r).iter().any(|t| t == topic))
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        let mut v: Vec<String> = Role::ALL
+            .iter()
+            .flat_map(|r| self.for_role(*r).iter().cloned())
+            .collect();
+        v.dedup();
+        v
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiConfig {
+    pub theme: String,
+    pub buffer_size: usize,
+    pub max_value_bytes: usize,
+    pub max_fps: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerConfig {
+    pub start: StartAt,
+    pub group_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LagConfig {
+    pub refresh_ms: u64,
+    /// Refreshes in the Burrow-style evaluation window.
+    pub window: usize,
+    /// Lag at or below this counts as caught up.
+    pub allowed_lag: i64,
+    /// Also show every group the broker lists that reads the configured topics.
+    pub discover_groups: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The config file that was read, if any.
+    pub source: Option<PathBuf>,
+    pub profile: String,
+    pub cluster: Cluster,
+    pub topics: Topics,
+    pub watch_groups: Vec<String>,
+    pub ui: UiConfig,
+    pub consumer: ConsumerConfig,
+    pub lag: LagConfig,
+    /// `context -> key -> action` overrides laid over the built-in keymap.
+    pub keys: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);

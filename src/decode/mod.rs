@@ -1,0 +1,371 @@
+//! Bytes -> `Decoded`: JSON, text or binary, with the seed contracts recognised
+//! (export completions, the Go package's standard headers and DLQ, the portal's status and
+//! completion events, the scheduler's job requests, the task manager's envelope).
+
+pub mod dlq;
+
+use crate::domain::{Decoded, Header, PayloadKind, Record, StatusClass};
+use serde_json::{Map, Value};
+
+/// Longest summary kept per record; the table cuts it further to the pane's width.
+const SUMMARY_MAX: usize = 160;
+
+/// A record as it comes off the wire, before decoding.
+pub struct Incoming<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: Option<i64>,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: Vec<Header>,
+}
+
+/// Decodes and builds the record the panes keep, cutting the stored value at `value_cap` bytes.
+pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
+    let decoded = decode(inc.key, inc.value, &inc.headers, is_dlq);
+    let value_size = inc.value.map_or(0, |v| v.len());
+    Record {
+        topic: inc.topic.to_string(),
+        partition: inc.partition,
+        offset: inc.offset,
+        timestamp_ms: inc.timestamp_ms,
+        key: inc.key.map(|k| k.to_vec()),
+        headers: inc.headers,
+        value: inc.value.map(|v| v[..v.len().min(value_cap)].to_vec()),
+        value_size,
+        decoded,
+    }
+}
+
+pub fn decode(
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+    is_dlq: bool,
+) -> Decoded {
+    let header = |names: &[&str]| header_value(headers, names);
+    let mut d = Decoded {
+        kind: PayloadKind::Null,
+        event_type: header(&["event-type", "event_type", "eventType", "type"]),
+        status: None,
+        status_class: StatusClass::Unknown,
+        job_id: None,
+        summary: String::new(),
+        dlq: None,
+        latency_ms: None,
+        latency_basis: None,
+    };
+    let json = match value {
+        None => {
+            d.summary = "(tombstone: no value)".into();
+            None
+        }
+        Some([]) => {
+            d.kind = PayloadKind::Empty;
+            d.summary = "(empty value)".into();
+            None
+        }
+        Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => {
+                d.kind = PayloadKind::Json;
+                Some(v)
+            }
+            Err(_) => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    d.kind = PayloadKind::Text;
+                    d.summary = one_line(text, SUMMARY_MAX);
+                    None
+                }
+                Err(_) => {
+                    d.kind = PayloadKind::Binary;
+                    d.summary = format!(
+                        "<binary {} B> {}",
+                        bytes.len(),
+                        crate::domain::bytes_display(&bytes[..bytes.len().min(24)], 48)
+                    );
+                    None
+                }
+            },
+        },
+    };
+    if let Some(v) = &json {
+        describe_json(v, &mut d);
+    }
+    if d.job_id.is_none() {
+        d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
+            .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))
+            .filter(|s| !s.is_empty());
+    }
+    if is_dlq {
+        let origin = dlq::origin(headers, json.as_ref());
+        if d.status.is_none() {
+            d.status = Some("dlq".into());
+        }
+        d.status_class = StatusClass::Failed;
+        if let Some(err) = &origin.error {
+            let base = std::mem::take(&mut d.summary);
+            d.summary = one_line(&format!("✗ {err} · {base}"), SUMMARY_MAX);
+        }
+        d.dlq = Some(origin);
+    }
+    d
+}
+
+fn describe_json(v: &Value, d: &mut Decoded) {
+    let Some(obj) = v.as_object() else {
+        d.summary = one_line(&v.to_string(), SUMMARY_MAX);
+        return;
+    };
+    // Seed 004: the task manager wraps its payload in {"headers": {...}, "message": {...}}.
+    let (env_headers, body) = match (obj.get("headers"), obj.get("message")) {
+        (Some(Value::Object(h)), Some(Value::Object(m))) => (Some(h), m),
+        _ => (None, obj),
+    };
+    let s = |names: &[&str]| str_field(body, names);
+    let env = |names: &[&str]| env_headers.and_then(|h| str_field(h, names));
+
+    if d.event_type.is_none() {
+        d.event_type = s(&["event_type", "eventType", "type"])
+            .or_else(|| env(&["taskType", "requestType", "eventType"]));
+    }
+    d.status = s(&["status", "completion_status", "state", "completionStatus"]);
+    d.status_class = d
+        .status
+        .as_deref()
+        .map_or(StatusClass::Unknown, StatusClass::from_word);
+    d.job_id = s(&[
+        "export_id",
+        "job_id",
+        "jobId",
+        "taskId",
+        "task_id",
+        "change_number",
+        "requestId",
+        "request_id",
+        "idempotencyKey",
+    ])
+    .or_else(|| env(&["taskId", "requestId"]));
+    latency(body, d);
+
+    let mut parts: Vec<String> = Vec::new();
+    if body.contains_key("export_id") {
+        // Seed 000: export completion.
+        push(&mut parts, "export", s(&["export_id"]));
+        push(&mut parts, "job", s(&["job_id"]));
+        push(&mut parts, "org", s(&["org_id"]));
+        if d.status_class == StatusClass::Failed {
+            push(
+                &mut parts,
+                "",
+                s(&["error_message"]).filter(|e| !e.is_empty()),
+            );
+        }
+    } else if body.contains_key("progress_percentage") || body.contains_key("completion_status") {
+        // Seed 002: portal task status / completion.
+        push(&mut parts, "", s(&["change_number"]));
+        if let Some(p) = body.get("progress_percentage").and_then(Value::as_f64) {
+            parts.push(format!("{p:.0}%"));
+        }
+        push(
+            &mut parts,
+            "",
+            s(&["status_message", "completion_message", "error_details"]),
+        );
+    } else if body.contains_key("appName") || body.contains_key("scheduledTime") {
+        // Seed 003: scheduler job-ingest request.
+        push(&mut parts, "", s(&["appName"]));
+        push(&mut parts, "at", s(&["scheduledTime"]));
+        push(&mut parts, "prio", s(&["priority"]));
+        push(&mut parts, "idem", s(&["idempotencyKey"]));
+    } else if env_headers.is_some() || body.contains_key("taskId") {
+        // Seed 004: task manager status/request.
+        push(
+            &mut parts,
+            "task",
+            s(&["taskId"]).or_else(|| env(&["taskId"])),
+        );
+        push(
+            &mut parts,
+            "",
+            s(&["result", "error", "userQuery", "originalUrl"]),
+        );
+    } else if body.contains_key("device_name") || body.contains_key("dc_name") {
+        // Seed 002: portal requests.
+        push(&mut parts, "", s(&["change_number"]));
+        push(&mut parts, "", s(&["device_name", "dc_name", "pop_name"]));
+        push(&mut parts, "@", s(&["location"]));
+    } else if body.contains_key("action") {
+        // Seed 001: a command with action + params.
+        push(&mut parts, "", s(&["action"]));
+    }
+    if parts.is_empty() {
+        parts.push(generic_summary(body));
+    }
+    d.summary = one_line(&parts.join(" "), SUMMARY_MAX);
+}
+
+/// Start/end field pairs, most specific first. `execution_duration` (seconds) wins when present.
+const LATENCY_STARTS: &[&str] = &[
+    "requestedAt",
+    "requested_at",
+    "receivedAt",
+    "received_at",
+    "createdAt",
+    "created_at",
+    "submittedAt",
+    "submitted_at",
+    "startedAt",
+    "started_at",
+];
+const LATENCY_ENDS: &[&str] = &["finishedAt", "finished_at", "completedAt", "completed_at"];
+
+fn latency(body: &Map<String, Value>, d: &mut Decoded) {
+    if let Some(secs) = body.get("execution_duration").and_then(Value::as_f64) {
+        if secs.is_finite() && secs >= 0.0 {
+            d.latency_ms = Some((secs * 1000.0) as i64);
+            d.latency_basis = Some(("execution_duration", ""));
+            return;
+        }
+    }
+    let find = |names: &'static [&'static str]| {
+        names.iter().find_map(|n| {
+            body.get(*n)
+                .and_then(Value::as_str)
+                .and_then(parse_time_ms)
+                .map(|t| (*n, t))
+        })
+    };
+    if let (Some((s_name, s)), Some((e_name, e))) = (find(LATENCY_STARTS), find(LATENCY_ENDS)) {
+        if e >= s {
+            d.latency_ms = Some(e - s);
+            d.latency_basis = Some((s_name, e_name));
+        }
+    }
+}
+
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+fn push(parts: &mut Vec<String>, label: &str, v: Option<String>) {
+    if let Some(v) = v {
+        if label.is_empty() {
+            parts.push(v);
+        } else {
+            parts.push(format!("{label} {v}"));
+        }
+    }
+}
+
+fn str_field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| match obj.get(*n) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(num)) => Some(num.to_string()),
+        _ => None,
+    })
+}
+
+fn header_value(headers: &[Header], names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| {
+        headers
+            .iter()
+            .find(|h| h.key.eq_ignore_ascii_case(n))
+            .and_then(|h| h.value_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    })
+}
+
+fn generic_summary(obj: &Map<String, Value>) -> String {
+    let mut out = String::new();
+    for (k, v) in obj.iter().take(6) {
+        let val = match v {
+            Value::String(s) => s.clone(),
+            Value::Object(_) => "{…}".into(),
+            Value::Array(a) => format!("[{}]", a.len()),
+            other => other.to_string(),
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&val);
+        if out.len() > SUMMARY_MAX {
+            break;
+        }
+    }
+    out
+}
+
+/// One line of at most `max` characters, newlines and tabs folded to spaces.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max + 3));
+    let mut last_space = false;
+    for (n, c) in s.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() || c.is_control() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out.trim().to_string()
+}
+
+/// The value as the detail view shows it: pretty JSON, text, or a hex dump.
+pub fn pretty_value(value: Option<&[u8]>, max_lines: usize) -> Vec<String> {
+    match value {
+        None => vec!["(null value: tombstone)".into()],
+        Some([]) => vec!["(empty value)".into()],
+        Some(bytes) => {
+            if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+                let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+                return text.lines().take(max_lines).map(str::to_string).collect();
+            }
+            match std::str::from_utf8(bytes) {
+                Ok(text) => text
+                    .lines()
+                    .take(max_lines)
+                    .map(|l| l.replace('\t', "    "))
+                    .collect(),
+                Err(_) => hex_dump(bytes, max_lines),
+            }
+        }
+    }
+}
+
+pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
+    bytes
+        .chunks(16)
+        .take(max_lines)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!("{:08x}  {:<47}  {}", i * 16, hex.join(" "), ascii)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

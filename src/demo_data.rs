@@ -1,0 +1,520 @@
+//! The simulated pipeline behind the demo: jobs requested, progressing, completing or failing
+//! into a DLQ, each record in the shape of one of the seeds' contracts. Pure: it returns
+//! records to write and never touches Kafka, so it is tested without a broker.
+
+use crate::domain::OutRecord;
+use serde_json::json;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+pub struct SimEvent {
+    pub record: OutRecord,
+    /// Set when the record is a job's request: its delivery position becomes the DLQ origin.
+    pub request_of: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Flavor {
+    /// Seeds 003 + 004 + 000 + 001: scheduler request, task-status, export completion, DLQ.
+    Export,
+    /// Seed 002: portal request, status with progress %, completion.
+    Portal,
+    /// Seed 004: web-crawl request, task-status new/completed/error, DLQ.
+    Crawl,
+    /// Seed 003: a malformed scheduler request that ends in the scheduler's DLQ.
+    Poison,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Progress(u8),
+    Finish,
+    Dlq,
+}
+
+struct Job {
+    flavor: Flavor,
+    key: String,
+    job_id: String,
+    org: String,
+    request: Vec<u8>,
+    request_topic: &'static str,
+    request_pos: Option<(i32, i64)>,
+    error: Option<&'static str>,
+    received_at: String,
+    started_ms: i64,
+}
+
+pub struct Pipeline {
+    rng: u64,
+    period_ms: f64,
+    next_job_at: f64,
+    seq: u64,
+    jobs: HashMap<u64, Job>,
+    queue: BinaryHeap<Reverse<(i64, u64, u64, Step)>>,
+}
+
+const ERRORS: &[&str] = &[
+    "connection refused: export-service:8443",
+    "timeout after 30s waiting for storage",
+    "invalid message: schema mismatch (missing field org_id)",
+    "S3 upload failed: AccessDenied",
+    "deadline exceeded calling crawler-worker",
+];
+
+const APPS: &[&str] = &["export", "sms", "payment", "sipcall"];
+const DEVICES: &[&str] = &[
+    "NYC-Core-SW01",
+    "LON-Edge-RT02",
+    "FRA-Leaf-SW07",
+    "SIN-Spine-SW03",
+];
+
+impl Pipeline {
+    pub fn new(seed: u64, jobs_per_sec: f64) -> Pipeline {
+        Pipeline {
+            rng: seed | 1,
+            period_ms: 1000.0 / jobs_per_sec.clamp(0.01, 100_000.0),
+            next_job_at: 0.0,
+            seq: 0,
+            jobs: HashMap::new(),
+            queue: BinaryHeap::new(),
+        }
+    }
+
+    /// Jobs started and not yet finished: bounded by the rate times a job's lifetime.
+    pub fn jobs_in_flight(&self) -> usize {
+        self.jobs.len()
+    }
+
+    fn rand(&mut self) -> u64 {
+        // xorshift64*: deterministic, so a seeded demo replays the same story.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[(self.rand() % items.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.rand() % 100 < percent
+    }
+
+    fn uuid(&mut self) -> String {
+        let a = self.rand();
+        let b = self.rand();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            (b >> 48) & 0xfff,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    pub fn request_delivered(&mut self, job: u64, partition: i32, offset: i64) {
+        if let Some(j) = self.jobs.get_mut(&job) {
+            j.request_pos = Some((partition, offset));
+        }
+    }
+
+    /// Everything due by `elapsed_ms` since start; `now_ms` stamps the payloads.
+    pub fn step(&mut self, elapsed_ms: i64, now_ms: i64) -> Vec<SimEvent> {
+        let mut out = Vec::new();
+        while self.next_job_at <= elapsed_ms as f64 {
+            let at = self.next_job_at as i64;
+            self.next_job_at += self.period_ms;
+            out.push(self.start_job(at, now_ms));
+        }
+        while let Some(Reverse((due, _, job, step))) = self.queue.peek().copied() {
+            if due > elapsed_ms {
+                break;
+            }
+            self.queue.pop();
+            if let Some(ev) = self.emit(job, step, now_ms) {
+                out.push(ev);
+            }
+        }
+        out
+    }
+
+    fn schedule(&mut self, at: i64, job: u64, step: Step) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, job, step)));
+    }
+
+    fn start_job(&mut self, at: i64, now_ms: i64) -> SimEvent {
+        let id = self.seq;
+        let roll = self.rand() % 100;
+        let flavor = match roll {
+            0..=44 => Flavor::Export,
+            45..=74 => Flavor::Portal,
+            75..=95 => Flavor::Crawl,
+            _ => Flavor::Poison,
+        };
+        let now = iso(now_ms);
+        let org = format!("org-customer-{:03}", self.rand() % 40 + 1);
+        let error = match flavor {
+            Flavor::Poison => Some("invalid message: scheduledTime is not ISO-8601"),
+            Flavor::Portal => self.chance(10).then_some("device unreachable over SSH"),
+            _ => {
+                if self.chance(14) {
+                    Some(self.pick(ERRORS))
+                } else {
+                    None
+                }
+            }
+        };
+        let (key, job_id, topic, value) = match flavor {
+            Flavor::Export | Flavor::Poison => {
+                let job_id = format!("job-{:06x}", self.rand() & 0xff_ffff);
+                let app = if flavor == Flavor::Export {
+                    "export"
+                } else {
+                    self.pick(APPS)
+                };
+                let prio = self.pick(&["high", "normal", "normal", "low"]);
+                let sched = if flavor == Flavor::Poison {
+                    "tomorrow-ish".to_string()
+                } else {
+                    now.clone()
+                };
+                let export_id = format!(
+                    "export-{}-{}",
+                    self.rand() % 900 + 100,
+                    self.rand() % 900_000 + 100_000
+                );
+                let request_id = self.uuid();
+                let v = json!({
+                    "requestId": request_id,
+                    "appName": app,
+                    "scheduledTime": sched,
+                    "jobData": {"export_id": export_id, "org_id": org, "format": "json"},
+                    "priority": prio,
+                    "idempotencyKey": format!("{app}-{job_id}"),
+                });
+                (export_id, job_id, "scheduler.jobs.ingest", v)
+            }
+            Flavor::Portal => {
+                let change = format!("CHG-2026-{:06}", self.rand() % 1_000_000);
+                let device = self.pick(DEVICES);
+                let v = json!({
+                    "event_id": format!("conn_{change}"),
+                    "event_type": "device_connection",
+                    "change_number": change,
+                    "request_id": format!("device_conn_{change}"),
+                    "timestamp": now,
+                    "user_id": null,
+                    "source": "franc-portal",
+                    "device_name": device,
+                    "device_type": "Switch",
+                    "location": "NYC Building A",
+                    "interfaces": [{"name": "Gi0/1", "speed": "1 Gbit", "role": "data", "vpc_group": "vPC-1"}],
+                    "vpc_groups": ["vPC-1"],
+                });
+                (
+                    change.clone(),
+                    format!("device_conn_{change}"),
+                    "franc.device.connection",
+                    v,
+                )
+            }
+            Flavor::Crawl => {
+                let task = self.uuid();
+                let v = json!({
+                    "headers": {
+                        "requestId": task,
+                        "requestType": "web-crawl",
+                        "timestamp": now,
+                        "traceId": format!("{:016x}", self.rand()),
+                        "spanId": format!("{:08x}", self.rand() & 0xffff_ffff),
+                    },
+                    "message": {
+                        "userEmail": "user@example.com",
+                        "userQuery": "Find product information",
+                        "originalUrl": "https://example.com/catalog",
+                        "requestedAt": now,
+                    }
+                });
+                (task.clone(), task, "requests-web-crawl", v)
+            }
+        };
+        let request = serde_json::to_vec(&value).unwrap_or_default();
+        let headers = match flavor {
+            Flavor::Crawl | Flavor::Portal => vec![],
+            _ => std_headers(
+                &self.uuid(),
+                "job.ingest.requested",
+                &job_id,
+                0,
+                "job-portal",
+                &now,
+            ),
+        };
+        let record = OutRecord {
+            topic: topic.into(),
+            key: Some(key.clone().into_bytes()),
+            value: Some(request.clone()),
+            headers,
+            ..Default::default()
+        };
+        let lifetime = 2500 + (self.rand() % 3500) as i64;
+        match flavor {
+            Flavor::Poison => self.schedule(at + 1400, id, Step::Dlq),
+            _ => {
+                for (i, pct) in [20u8, 55, 85].iter().enumerate() {
+                    self.schedule(at + lifetime * (i as i64 + 1) / 4, id, Step::Progress(*pct));
+                }
+                self.schedule(at + lifetime, id, Step::Finish);
+                if error.is_some() && flavor != Flavor::Portal {
+                    self.schedule(at + lifetime + 700, id, Step::Dlq);
+                }
+            }
+        }
+        self.jobs.insert(
+            id,
+            Job {
+                flavor,
+                key,
+                job_id,
+                org,
+                request,
+                request_topic: topic,
+                request_pos: None,
+                error,
+                received_at: now,
+                started_ms: now_ms,
+            },
+        );
+        self.seq += 1;
+        SimEvent {
+            record,
+            request_of: Some(id),
+        }
+    }
+
+    fn emit(&mut self, id: u64, step: Step, now_ms: i64) -> Option<SimEvent> {
+        let now = iso(now_ms);
+        let trace = format!("{:016x}", self.rand());
+        let event_id = self.uuid();
+        let corrupt = self.chance(25);
+        let job = self.jobs.get(&id)?;
+        let last = match step {
+            Step::Dlq => true,
+            Step::Finish => job.error.is_none() || job.flavor == Flavor::Portal,
+            Step::Progress(_) => false,
+        };
+        let record = match (job.flavor, step) {
+            (Flavor::Portal, Step::Progress(p)) => portal_status(job, p, &now, &event_id),
+            (Flavor::Portal, Step::Finish) => portal_completion(job, &now, now_ms),
+            (Flavor::Export, Step::Progress(p)) | (Flavor::Crawl, Step::Progress(p)) => {
+                task_status(job, Some(p), "in_progress", &now, &trace)
+            }
+            (Flavor::Export, Step::Finish) => export_completion(job, &now),
+            (Flavor::Crawl, Step::Finish) => {
+                let status = if job.error.is_some() {
+                    "error"
+                } else {
+                    "completed"
+                };
+                task_status(job, None, status, &now, &trace)
+            }
+            (_, Step::Dlq) => dlq_record(job, &now, &event_id, corrupt),
+            (Flavor::Poison, _) => return None,
+        };
+        if last {
+            self.jobs.remove(&id);
+        }
+        Some(SimEvent {
+            record,
+            request_of: None,
+        })
+    }
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Seed 001's standard headers.
+fn std_headers(
+    event_id: &str,
+    event_type: &str,
+    correlation: &str,
+    retries: u32,
+    source: &str,
+    ts: &str,
+) -> Vec<(String, Vec<u8>)> {
+    [
+        ("event-id", event_id.to_string()),
+        ("event-type", event_type.to_string()),
+        ("correlation-id", correlation.to_string()),
+        ("schema-version", "v1".to_string()),
+        ("source", source.to_string()),
+        ("timestamp", ts.to_string()),
+        ("retry-count", retries.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_bytes()))
+    .collect()
+}
+
+fn rec(
+    topic: &str,
+    key: &str,
+    value: serde_json::Value,
+    headers: Vec<(String, Vec<u8>)>,
+) -> OutRecord {
+    OutRecord {
+        topic: topic.into(),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(serde_json::to_vec(&value).unwrap_or_default()),
+        headers,
+        ..Default::default()
+    }
+}
+
+fn task_status(job: &Job, progress: Option<u8>, status: &str, now: &str, trace: &str) -> OutRecord {
+    let task_type = if job.flavor == Flavor::Crawl {
+        "web-crawl"
+    } else {
+        "export"
+    };
+    let mut message = json!({"taskId": job.job_id, "status": status});
+    if let Some(p) = progress {
+        message["progress"] = json!(p);
+        message["receivedAt"] = json!(job.received_at);
+    }
+    match status {
+        "completed" => {
+            message["result"] = json!("Found 5 products matching criteria");
+            message["finishedAt"] = json!(now);
+        }
+        "error" => {
+            message["error"] = json!(job.error.unwrap_or("unknown error"));
+            message["finishedAt"] = json!(now);
+        }
+        _ => {}
+    }
+    let v = json!({
+        "headers": {"taskId": job.job_id, "taskType": task_type, "timestamp": now, "traceId": trace, "spanId": &trace[..8]},
+        "message": message,
+    });
+    rec("task-status", &job.job_id, v, vec![])
+}
+
+fn export_completion(job: &Job, now: &str) -> OutRecord {
+    let ok = job.error.is_none();
+    let mut v = json!({
+        "export_id": job.key,
+        "job_id": job.job_id,
+        "org_id": job.org,
+        "status": if ok { "complete" } else { "failed" },
+        "completed_at": now,
+    });
+    if ok {
+        v["download_url"] = json!(format!(
+            "https://console.example.com/api/export/v1/exports/{}",
+            job.key
+        ));
+    } else {
+        v["error_message"] = json!(job.error.unwrap_or_default());
+    }
+    let headers = vec![
+        ("event_type".to_string(), b"export_completion".to_vec()),
+        ("org_id".to_string(), job.org.as_bytes().to_vec()),
+    ];
+    rec("export-completions", &job.key, v, headers)
+}
+
+fn portal_status(job: &Job, pct: u8, now: &str, _event_id: &str) -> OutRecord {
+    let msg = match pct {
+        0..=30 => "Validating change request",
+        31..=60 => "Configuring interfaces on device",
+        _ => "Verifying connectivity",
+    };
+    let v = json!({
+        "event_id": format!("status_{}_{}", job.key, pct),
+        "event_type": "task_status_update",
+        "change_number": job.key,
+        "request_id": format!("status_update_{}", job.key),
+        "timestamp": now,
+        "user_id": null,
+        "source": "franc-portal",
+        "original_request_id": job.job_id,
+        "status": "in_progress",
+        "progress_percentage": pct,
+        "status_message": msg,
+        "error_details": null,
+    });
+    rec("franc.task.status", &job.key, v, vec![])
+}
+
+fn portal_completion(job: &Job, now: &str, now_ms: i64) -> OutRecord {
+    let ok = job.error.is_none();
+    let v = json!({
+        "event_id": format!("complete_{}", job.key),
+        "event_type": "task_completion",
+        "change_number": job.key,
+        "request_id": format!("completion_{}", job.key),
+        "timestamp": now,
+        "user_id": null,
+        "source": "franc-portal",
+        "original_request_id": job.job_id,
+        "completion_status": if ok { "completed" } else { "failed" },
+        "completion_message": if ok { "Device successfully connected with 4 interfaces configured" } else { "Device connection failed" },
+        "result_data": if ok { json!({"device_ip": "10.1.1.100", "management_vlan": "100"}) } else { json!(null) },
+        "error_details": job.error,
+        "execution_duration": ((now_ms - job.started_ms).max(0) as f64) / 1000.0,
+    });
+    rec("franc.task.completion", &job.key, v, vec![])
+}
+
+fn dlq_record(job: &Job, now: &str, event_id: &str, corrupt: bool) -> OutRecord {
+    let (topic, source) = match job.flavor {
+        Flavor::Poison => ("scheduler.jobs.dlq", "infinite-scheduler"),
+        Flavor::Crawl => ("dlq-domain-services", "crawler-worker"),
+        _ => ("dlq-domain-services", "export-worker"),
+    };
+    let mut headers = std_headers(event_id, "job.failed", &job.job_id, 3, source, now);
+    let (p, o) = job.request_pos.unwrap_or((-1, -1));
+    let mut error = job.error.unwrap_or("processing failed").to_string();
+    // Now and then a poison payload that is not even JSON, as real DLQs get.
+    let value = if job.flavor == Flavor::Poison && corrupt {
+        error = "deserialization failed: invalid UTF-8 at byte 0".into();
+        let mut v = vec![0xff, 0xfe, 0x00, 0x9c];
+        v.extend_from_slice(&job.request[..job.request.len().min(40)]);
+        v
+    } else {
+        job.request.clone()
+    };
+    headers.extend([
+        (
+            "dlq-original-topic".to_string(),
+            job.request_topic.as_bytes().to_vec(),
+        ),
+        (
+            "dlq-original-partition".to_string(),
+            p.to_string().into_bytes(),
+        ),
+        (
+            "dlq-original-offset".to_string(),
+            o.to_string().into_bytes(),
+        ),
+        ("dlq-error".to_string(), error.into_bytes()),
+        ("dlq-failed-at".to_string(), now.as_bytes().to_vec()),
+    ]);
+    OutRecord {
+        topic: topic.into(),
+        key: Some(job.key.as_bytes().to_vec()),
+        value: Some(value),
+        headers,
+        ..Default::default()
+    }
+}

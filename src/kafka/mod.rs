@@ -1,0 +1,70 @@
+//! The only module that imports rdkafka. Everything here runs off the UI task (threads or
+//! `spawn_blocking`) and talks to the app through `KafkaEvent`s on one channel.
+
+pub mod consumer;
+pub mod demo;
+pub mod demo_groups;
+pub mod producer;
+pub mod tail;
+
+use crate::config::{Cluster, StartAt};
+use crate::domain::{Connection, Header, Record, Role};
+use rdkafka::message::{Headers, Message};
+use rdkafka::ClientConfig;
+use std::time::Duration;
+
+/// What Kafka workers tell the app.
+#[derive(Debug)]
+pub enum KafkaEvent {
+    /// A batch of decoded records for one pane.
+    Records(Role, Vec<Record>),
+    Connection(Connection),
+    /// Configured topics the cluster does not have (yet).
+    MissingTopics(Vec<String>),
+    /// How far kdeck's own consumer is behind the end of the streams, in records.
+    SelfLag(i64),
+    /// A non-fatal problem worth a line in the UI.
+    Warning(String),
+}
+
+/// Base client settings shared by every consumer, producer and admin client kdeck makes.
+pub fn client_config(cluster: &Cluster) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &cluster.brokers)
+        .set("client.id", &cluster.client_id)
+        // Fail fast and keep retrying ourselves, so an unreachable cluster shows up as a state.
+        .set("socket.connection.setup.timeout.ms", "5000")
+        .set("reconnect.backoff.max.ms", "5000")
+        .set("log_level", "3");
+    for (k, v) in &cluster.properties {
+        c.set(k, v);
+    }
+    c
+}
+
+pub(crate) fn rd_offset(start: StartAt) -> rdkafka::Offset {
+    match start {
+        StartAt::Beginning => rdkafka::Offset::Beginning,
+        StartAt::End => rdkafka::Offset::End,
+        StartAt::Tail(n) => rdkafka::Offset::OffsetTail(n),
+    }
+}
+
+pub(crate) fn headers_of<M: Message>(m: &M) -> Vec<Header> {
+    match m.headers() {
+        None => Vec::new(),
+        Some(hs) => hs
+            .iter()
+            .map(|h| Header {
+                key: h.key.to_string(),
+                value: h.value.map(|v| v.to_vec()),
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn timestamp_ms<M: Message>(m: &M) -> Option<i64> {
+    m.timestamp().to_millis()
+}
+
+pub(crate) const META_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,0 +1,298 @@
+//! Key chords -> `Action`s, per context. The defaults are data (`DEFAULT_KEYS`), and the
+//! user's `[keys.<context>]` tables are laid over them.
+
+use crate::app::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Dashboard,
+    Detail,
+    Help,
+}
+
+impl Context {
+    fn parse(s: &str) -> Option<Context> {
+        match s {
+            "global" => Some(Context::Global),
+            "dashboard" => Some(Context::Dashboard),
+            "detail" => Some(Context::Detail),
+            "help" => Some(Context::Help),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Dashboard => "dashboard",
+            Context::Detail => "detail",
+            Context::Help => "help",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Chord {
+    pub code: KeyCodeKey,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// `KeyCode` without the variants kdeck never binds, so it can be ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeKey {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Backspace,
+    Delete,
+    F(u8),
+}
+
+pub const DEFAULT_KEYS: &str = r#"
+[global]
+"ctrl-c" = "quit"
+"?" = "help"
+"tab" = "focus_next"
+"backtab" = "focus_prev"
+"1" = "focus_completion"
+"2" = "focus_status"
+"3" = "focus_dlq"
+"4" = "focus_lag"
+"5" = "focus_metrics"
+
+[dashboard]
+"q" = "quit"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"left" = "focus_prev"
+"h" = "focus_prev"
+"right" = "focus_next"
+"l" = "focus_next"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"g" = "top"
+"end" = "bottom"
+"G" = "bottom"
+"enter" = "open"
+"space" = "toggle_pause"
+"p" = "toggle_pause"
+"z" = "zoom"
+"esc" = "close"
+
+[detail]
+"esc" = "close"
+"q" = "close"
+"enter" = "close"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+
+[help]
+"esc" = "close"
+"q" = "close"
+"?" = "close"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"#;
+
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    map: BTreeMap<(Context, Chord), Action>,
+}
+
+impl Keymap {
+    /// Built-in keys with `overrides` (`context -> chord -> action`) laid over them. An action
+    /// of "none" unbinds a key.
+    pub fn new(overrides: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Keymap, String> {
+        let defaults: BTreeMap<String, BTreeMap<String, String>> =
+            toml::from_str(DEFAULT_KEYS).map_err(|e| format!("built-in keymap: {e}"))?;
+        let mut map = BTreeMap::new();
+        for layer in [&defaults, overrides] {
+            for (ctx_name, keys) in layer {
+                let ctx = Context::parse(ctx_name).ok_or_else(|| {
+                    format!(
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, detail or help)"
+                    )
+                })?;
+                for (chord_text, action_text) in keys {
+                    let chord = parse_chord(chord_text).ok_or_else(|| {
+                        format!("keys.{ctx_name}.\"{chord_text}\": not a key (try \"q\", \"ctrl-c\", \"enter\", \"pagedown\", \"f1\")")
+                    })?;
+                    if action_text == "none" {
+                        map.remove(&(ctx, chord));
+                        continue;
+                    }
+                    let action: Action = serde_json::from_value(serde_json::Value::String(
+                        action_text.clone(),
+                    ))
+                    .map_err(|_| {
+                        format!("keys.{ctx_name}.\"{chord_text}\": unknown action {action_text:?}")
+                    })?;
+                    map.insert((ctx, chord), action);
+                }
+            }
+        }
+        Ok(Keymap { map })
+    }
+
+    /// The context's own binding first, then the global one.
+    pub fn action(&self, ctx: Context, key: &KeyEvent) -> Option<Action> {
+        let chord = chord_of(key)?;
+        self.map
+            .get(&(ctx, chord))
+            .or_else(|| self.map.get(&(Context::Global, chord)))
+            .copied()
+    }
+
+    /// (context, key text, action) for the help screen, grouped by context and action.
+    pub fn bindings(&self) -> Vec<(Context, String, Action)> {
+        let mut by_action: BTreeMap<(Context, String), Vec<String>> = BTreeMap::new();
+        let mut actions: BTreeMap<(Context, String), Action> = BTreeMap::new();
+        for ((ctx, chord), action) in &self.map {
+            let k = (*ctx, format!("{action:?}"));
+            by_action
+                .entry(k.clone())
+                .or_default()
+                .push(chord_text(chord));
+            actions.insert(k, *action);
+        }
+        by_action
+            .into_iter()
+            .map(|(k, keys)| (k.0, keys.join(" "), actions[&k]))
+            .collect()
+    }
+
+    /// The first key bound to `action` in `ctx` (or globally), for hints in titles.
+    pub fn key_for(&self, ctx: Context, action: Action) -> Option<String> {
+        self.map
+            .iter()
+            .find(|((c, _), a)| *c == ctx && **a == action)
+            .or_else(|| {
+                self.map
+                    .iter()
+                    .find(|((c, _), a)| *c == Context::Global && **a == action)
+            })
+            .map(|((_, chord), _)| chord_text(chord))
+    }
+}
+
+pub fn parse_chord(s: &str) -> Option<Chord> {
+    let mut ctrl = false;
+    let mut alt = false;
+    let mut rest = s;
+    loop {
+        if let Some(r) = rest.strip_prefix("ctrl-") {
+            ctrl = true;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("alt-") {
+            alt = true;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let code = match rest {
+        "enter" => KeyCodeKey::Enter,
+        "esc" => KeyCodeKey::Esc,
+        "tab" => KeyCodeKey::Tab,
+        "backtab" | "shift-tab" => KeyCodeKey::BackTab,
+        "up" => KeyCodeKey::Up,
+        "down" => KeyCodeKey::Down,
+        "left" => KeyCodeKey::Left,
+        "right" => KeyCodeKey::Right,
+        "pageup" => KeyCodeKey::PageUp,
+        "pagedown" => KeyCodeKey::PageDown,
+        "home" => KeyCodeKey::Home,
+        "end" => KeyCodeKey::End,
+        "backspace" => KeyCodeKey::Backspace,
+        "delete" => KeyCodeKey::Delete,
+        "space" => KeyCodeKey::Char(' '),
+        f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+            KeyCodeKey::F(f[1..].parse().ok()?)
+        }
+        c if c.chars().count() == 1 => KeyCodeKey::Char(c.chars().next()?),
+        _ => return None,
+    };
+    Some(Chord { code, ctrl, alt })
+}
+
+fn chord_of(key: &KeyEvent) -> Option<Chord> {
+    let code = match key.code {
+        KeyCode::Char(c) => KeyCodeKey::Char(c),
+        KeyCode::Enter => KeyCodeKey::Enter,
+        KeyCode::Esc => KeyCodeKey::Esc,
+        KeyCode::Tab => KeyCodeKey::Tab,
+        KeyCode::BackTab => KeyCodeKey::BackTab,
+        KeyCode::Up => KeyCodeKey::Up,
+        KeyCode::Down => KeyCodeKey::Down,
+        KeyCode::Left => KeyCodeKey::Left,
+        KeyCode::Right => KeyCodeKey::Right,
+        KeyCode::PageUp => KeyCodeKey::PageUp,
+        KeyCode::PageDown => KeyCodeKey::PageDown,
+        KeyCode::Home => KeyCodeKey::Home,
+        KeyCode::End => KeyCodeKey::End,
+        KeyCode::Backspace => KeyCodeKey::Backspace,
+        KeyCode::Delete => KeyCodeKey::Delete,
+        KeyCode::F(n) => KeyCodeKey::F(n),
+        _ => return None,
+    };
+    Some(Chord {
+        code,
+        ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+        alt: key.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+fn chord_text(c: &Chord) -> String {
+    let mut s = String::new();
+    if c.ctrl {
+        s.push_str("ctrl-");
+    }
+    if c.alt {
+        s.push_str("alt-");
+    }
+    s.push_str(&match c.code {
+        KeyCodeKey::Char(' ') => "space".into(),
+        KeyCodeKey::Char(ch) => ch.to_string(),
+        KeyCodeKey::Enter => "enter".into(),
+        KeyCodeKey::Esc => "esc".into(),
+        KeyCodeKey::Tab => "tab".into(),
+        KeyCodeKey::BackTab => "shift-tab".into(),
+        KeyCodeKey::Up => "↑".into(),
+        KeyCodeKey::Down => "↓".into(),
+        KeyCodeKey::Left => "←".into(),
+        KeyCodeKey::Right => "→".into(),
+        KeyCodeKey::PageUp => "pgup".into(),
+        KeyCodeKey::PageDown => "pgdn".into(),
+        KeyCodeKey::Home => "home".into(),
+        KeyCodeKey::End => "end".into(),
+        KeyCodeKey::Backspace => "backspace".into(),
+        KeyCodeKey::Delete => "delete".into(),
+        KeyCodeKey::F(n) => format!("f{n}"),
+    });
+    s
+}

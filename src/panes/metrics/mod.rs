@@ -1,0 +1,6 @@
+//! Metrics pane.
+
+pub mod view;
+
+#[derive(Default)]
+pub struct MetricsPane {}

@@ -1,0 +1,118 @@
+use super::StreamPane;
+use crate::theme::Theme;
+use crate::ui::fmt::{clock_time, fit};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::Frame;
+
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    pane: &StreamPane,
+    focused: bool,
+    theme: &Theme,
+    now_ms: i64,
+) {
+    let rate = pane.rate.rate(now_ms, 5);
+    let mut title = vec![
+        Span::styled(
+            format!(" {} ", pane.role.title()),
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            format!("{rate:.1}/s · {} seen ", pane.rate.total),
+            Style::default().fg(theme.muted),
+        ),
+    ];
+    if pane.paused {
+        title.push(Span::styled(
+            "⏸ PAUSED ",
+            Style::default().fg(theme.warn).add_modifier(Modifier::BOLD),
+        ));
+    } else if !pane.following() {
+        title.push(Span::styled(
+            format!("↑ row {} ", pane.selected + 1),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
+    let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
+    let w = area.width.saturating_sub(2) as usize;
+    // Column widths shrink with the pane; the summary takes what is left.
+    let (wt, wl, wk, we, ws) = if w >= 100 {
+        (8, 24, 16, 18, 11)
+    } else if w >= 70 {
+        (8, 18, 12, 14, 10)
+    } else {
+        (8, 14, 10, 0, 9)
+    };
+    let used = wt + wl + wk + we + ws + 6;
+    let wsum = w.saturating_sub(used).max(8);
+    let rows: Vec<Row> = (start..start + inner_h)
+        .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
+        .map(|(i, r)| {
+            let d = &r.decoded;
+            let status = d.status.clone().unwrap_or_default();
+            let mut cells = vec![
+                Cell::from(r.timestamp_ms.map(clock_time).unwrap_or_default())
+                    .style(Style::default().fg(theme.muted)),
+                Cell::from(fit(
+                    &format!("{}/{}@{}", r.topic, r.partition, r.offset),
+                    wl,
+                )),
+                Cell::from(fit(&r.key_display(), wk)),
+            ];
+            if we > 0 {
+                cells.push(Cell::from(fit(d.event_type.as_deref().unwrap_or(""), we)));
+            }
+            cells.push(Cell::from(fit(&status, ws)).style(theme.status(d.status_class)));
+            cells.push(Cell::from(fit(&d.summary, wsum)));
+            let row = Row::new(cells);
+            if i == pane.selected && focused {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut header = vec!["time", "topic/p@offset", "key"];
+    let mut widths = vec![
+        Constraint::Length(wt as u16),
+        Constraint::Length(wl as u16),
+        Constraint::Length(wk as u16),
+    ];
+    if we > 0 {
+        header.push("event type");
+        widths.push(Constraint::Length(we as u16));
+    }
+    header.extend(["status", "summary"]);
+    widths.push(Constraint::Length(ws as u16));
+    widths.push(Constraint::Min(8));
+    let empty = pane.records.is_empty();
+    let table = Table::new(rows, widths)
+        .header(
+            Row::new(header).style(
+                Style::default()
+                    .fg(theme.header)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        )
+        .column_spacing(1)
+        .block(block);
+    f.render_widget(table, area);
+    if empty && area.height > 4 {
+        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
+        f.render_widget(
+            msg,
+            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Semantic colour slots. Built-in themes are compiled in from `themes/*.toml`; `ui.theme`
+//! names one of them or a TOML file laid over the default.
+
+use crate::domain::StatusClass;
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use std::str::FromStr;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Theme {
+    pub border: Color,
+    pub border_focused: Color,
+    pub title: Color,
+    pub header: Color,
+    pub text: Color,
+    pub muted: Color,
+    pub selected_bg: Color,
+    pub ok: Color,
+    pub failed: Color,
+    pub progress: Color,
+    pub pending: Color,
+    pub unknown: Color,
+    pub warn: Color,
+    pub accent: Color,
+    /// Mono themes mark selection with reverse video instead of a colour.
+    pub reverse_selection: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    border: Option<String>,
+    border_focused: Option<String>,
+    title: Option<String>,
+    header: Option<String>,
+    text: Option<String>,
+    muted: Option<String>,
+    selected_bg: Option<String>,
+    ok: Option<String>,
+    failed: Option<String>,
+    progress: Option<String>,
+    pending: Option<String>,
+    unknown: Option<String>,
+    warn: Option<String>,
+    accent: Option<String>,
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../themes/default.toml")),
+    ("mono", include_str!("../themes/mono.toml")),
+];
+
+impl Theme {
+    /// A built-in name or a path to a TOML file laid over the default theme.
+    pub fn load(name_or_path: &str) -> Result<Theme, String> {
+        let base = Theme::from_toml(BUILTIN[0].1, None, "built-in default")?;
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            let mut t = Theme::from_toml(text, Some(base), name_or_path)?;
+            t.reverse_selection = name_or_path == "mono";
+            return Ok(t);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+            format!(
+                "key `ui.theme`: {name_or_path:?} is neither a built-in theme ({}) nor a readable file: {e}",
+                BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        Theme::from_toml(&text, Some(base), name_or_path)
+    }
+
+    fn from_toml(text: &str, base: Option<Theme>, origin: &str) -> Result<Theme, String> {
+        let f: ThemeFile =
+            toml::from_str(text).map_err(|e| format!("theme {origin}: {}", e.message()))?;
+        let c = |slot: &str,
+                 v: &Option<String>,
+                 fallback: Option<Color>|
+         -> Result<Color, String> {
+            match v {
+                Some(s) => Color::from_str(s)
+                    .map_err(|_| format!("theme {origin}: key `{slot}`: {s:?} is not a colour")),
+                None => fallback.ok_or_else(|| format!("theme {origin}: key `{slot}` is missing")),
+            }
+        };
+        let b = base.as_ref();
+        Ok(Theme {
+            border: c("border", &f.border, b.map(|t| t.border))?,
+            border_focused: c(
+                "border_focused",
+                &f.border_focused,
+                b.map(|t| t.border_focused),
+            )?,
+            title: c("title", &f.title, b.map(|t| t.title))?,
+            header: c("header", &f.header, b.map(|t| t.header))?,
+            text: c("text", &f.text, b.map(|t| t.text))?,
+            muted: c("muted", &f.muted, b.map(|t| t.muted))?,
+            selected_bg: c("selected_bg", &f.selected_bg, b.map(|t| t.selected_bg))?,
+            ok: c("ok", &f.ok, b.map(|t| t.ok))?,
+            failed: c("failed", &f.failed, b.map(|t| t.failed))?,
+            progress: c("progress", &f.progress, b.map(|t| t.progress))?,
+            pending: c("pending", &f.pending, b.map(|t| t.pending))?,
+            unknown: c("unknown", &f.unknown, b.map(|t| t.unknown))?,
+            warn: c("warn", &f.warn, b.map(|t| t.warn))?,
+            accent: c("accent", &f.accent, b.map(|t| t.accent))?,
+            reverse_selection: false,
+        })
+    }
+
+    pub fn status(&self, class: StatusClass) -> Style {
+        let fg = match class {
+            StatusClass::Ok => self.ok,
+            StatusClass::Failed => self.failed,
+            StatusClass::Progress => self.progress,
+            StatusClass::Pending => self.pending,
+            StatusClass::Unknown => self.unknown,
+        };
+        Style::default().fg(fg)
+    }
+
+    pub fn selected(&self) -> Style {
+        if self.reverse_selection {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+                .bg(self.selected_bg)
+                .add_modifier(Modifier::BOLD)
+        }
+    }
+
+    pub fn border(&self, focused: bool) -> Style {
+        Style::default().fg(if focused {
+            self.border_focused
+        } else {
+            self.border
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Small text helpers shared by the panes.
+
+use unicode_width::UnicodeWidthStr;
+
+/// HH:MM:SS in UTC, from epoch milliseconds.
+pub fn clock_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Cuts `s` to `width` display columns, with an ellipsis when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    if UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// 1234567 -> "1.2M", for narrow columns.
+pub fn human_count(n: i64) -> String {
+    let a = n.unsigned_abs() as f64;
+    let sign = if n < 0 { "-" } else { "" };
+    if a >= 1e9 {
+        format!("{sign}{:.1}G", a / 1e9)
+    } else if a >= 1e6 {
+        format!("{sign}{:.1}M", a / 1e6)
+    } else if a >= 1e4 {
+        format!("{sign}{:.1}k", a / 1e3)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Seconds as "42s", "3m05s", "2h10m".
+pub fn human_secs(s: f64) -> String {
+    if !s.is_finite() {
+        return "∞".into();
+    }
+    let s = s.max(0.0).round() as i64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}

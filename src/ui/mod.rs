@@ -1,0 +1,3 @@
+pub mod fmt;
+pub mod layout;
+pub mod view;

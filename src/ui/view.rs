@@ -1,0 +1,166 @@
+//! Draws the whole screen from state. Reads only.
+
+use super::layout::{compute, Areas};
+use crate::app::action::Action;
+use crate::app::state::{Modal, State};
+use crate::domain::{Connection, Role};
+use crate::keymap::{Context, Keymap};
+use crate::panes::PaneId;
+use crate::theme::Theme;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
+    let area = f.area();
+    let areas: Areas = compute(area, state.focus, state.zoom);
+    draw_health(f, areas.health, state, theme);
+    if let Some(tabs) = areas.tabs {
+        draw_tabs(f, tabs, state, theme);
+    }
+    for (pane, rect) in &areas.panes {
+        let focused = *pane == state.focus;
+        match pane {
+            PaneId::Stream(role) => crate::panes::stream::view::draw(
+                f,
+                *rect,
+                state.stream(*role),
+                focused,
+                theme,
+                state.now_ms,
+            ),
+            PaneId::Lag => crate::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
+            PaneId::Metrics => {
+                crate::panes::metrics::view::draw(f, *rect, &state.metrics, focused, theme)
+            }
+        }
+    }
+    draw_hints(f, areas.hints, state, theme, keymap);
+    match &state.modal {
+        Some(Modal::Detail(d)) => crate::modals::detail::draw(f, area, d, theme),
+        Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
+        None => {}
+    }
+}
+
+fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
+    let h = &s.health;
+    let mut spans = vec![Span::styled(
+        " kdeck ",
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    )];
+    if h.demo {
+        spans.push(Span::styled("demo ", Style::default().fg(theme.warn)));
+    } else {
+        spans.push(Span::styled(
+            format!("{} ", h.profile),
+            Style::default().fg(theme.muted),
+        ));
+    }
+    match &h.connection {
+        Connection::Connecting => spans.push(Span::styled(
+            format!("◌ connecting to {} ", h.brokers),
+            Style::default().fg(theme.warn),
+        )),
+        Connection::Connected { brokers } => {
+            spans.push(Span::styled("● ", Style::default().fg(theme.ok)));
+            let n = if *brokers > 0 {
+                format!(
+                    " ({brokers} broker{})",
+                    if *brokers == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
+            spans.push(Span::raw(format!("{}{n} ", h.brokers)));
+        }
+        Connection::Down { error } => {
+            spans.push(Span::styled(
+                format!("✗ {} unreachable: {error} ", h.brokers),
+                Style::default().fg(theme.failed),
+            ));
+        }
+    }
+    for role in Role::ALL {
+        let p = s.stream(role);
+        spans.push(Span::styled("│ ", Style::default().fg(theme.border)));
+        spans.push(Span::raw(format!(
+            "{} {:.1}/s ",
+            match role {
+                Role::Completion => "compl",
+                Role::Status => "status",
+                Role::Dlq => "dlq",
+            },
+            p.rate.rate(s.now_ms, 5)
+        )));
+    }
+    if h.self_lag > 0 {
+        spans.push(Span::styled(
+            format!("│ reader behind {} ", h.self_lag),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    if !h.missing_topics.is_empty() {
+        spans.push(Span::styled(
+            format!("│ ⚠ no topic: {} ", h.missing_topics.join(", ")),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    if let Some((w, _)) = &h.warning {
+        spans.push(Span::styled(
+            format!("│ ⚠ {w}"),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (i, p) in PaneId::ORDER.iter().enumerate() {
+        let style = if *p == s.focus {
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            Style::default().fg(theme.muted)
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
+    let ctx = crate::app::update::context(s);
+    let wanted: &[(Action, &str)] = match ctx {
+        Context::Dashboard => &[
+            (Action::Quit, "quit"),
+            (Action::Help, "help"),
+            (Action::FocusNext, "focus"),
+            (Action::Down, "scroll"),
+            (Action::Open, "open"),
+            (Action::TogglePause, "pause"),
+            (Action::Zoom, "zoom"),
+        ],
+        _ => &[(Action::Close, "close"), (Action::Down, "scroll")],
+    };
+    let mut spans = Vec::new();
+    for (a, label) in wanted {
+        if let Some(k) = km.key_for(ctx, *a) {
+            spans.push(Span::styled(
+                format!(" {k} "),
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(
+                format!("{label} "),
+                Style::default().fg(theme.muted),
+            ));
+        }
+    }
+    f.render_widget(Line::from(spans), area);
+}
