@@ -197,7 +197,12 @@ impl Pipeline {
                     "priority": prio,
                     "idempotencyKey": format!("{app}-{job_id}"),
                 });
-                (export_id, job_id, "scheduler.jobs.ingest", v)
+                let key = if flavor == Flavor::Export {
+                    export_id
+                } else {
+                    job_id.clone()
+                };
+                (key, job_id, "scheduler.jobs.ingest", v)
             }
             Flavor::Portal => {
                 let change = format!("CHG-2026-{:06}", self.rand() % 1_000_000);

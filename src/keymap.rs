@@ -186,17 +186,24 @@ impl Keymap {
             .collect()
     }
 
-    /// The first key bound to `action` in `ctx` (or globally), for hints in titles.
+    /// The friendliest key bound to `action` in `ctx` or globally, for hints: named keys
+    /// (tab, enter, arrows) before letters, letters before ctrl/alt chords.
     pub fn key_for(&self, ctx: Context, action: Action) -> Option<String> {
         self.map
             .iter()
-            .find(|((c, _), a)| *c == ctx && **a == action)
-            .or_else(|| {
-                self.map
-                    .iter()
-                    .find(|((c, _), a)| *c == Context::Global && **a == action)
+            .filter(|((c, _), a)| (*c == ctx || *c == Context::Global) && **a == action)
+            .map(|((_, chord), _)| chord)
+            .min_by_key(|chord| {
+                let rank = if chord.ctrl || chord.alt {
+                    2
+                } else if matches!(chord.code, KeyCodeKey::Char(_)) {
+                    1
+                } else {
+                    0
+                };
+                (rank, chord_text(chord))
             })
-            .map(|((_, chord), _)| chord_text(chord))
+            .map(chord_text)
     }
 }
 

@@ -150,8 +150,7 @@ fn describe_json(v: &Value, d: &mut Decoded) {
 
     let mut parts: Vec<String> = Vec::new();
     if body.contains_key("export_id") {
-        // Seed 000: export completion.
-        push(&mut parts, "export", s(&["export_id"]));
+        // Seed 000: export completion. The key already is the export id.
         push(&mut parts, "job", s(&["job_id"]));
         push(&mut parts, "org", s(&["org_id"]));
         if d.status_class == StatusClass::Failed {

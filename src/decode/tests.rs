@@ -1,1 +1,228 @@
+use super::*;
+use crate::domain::{Header, PayloadKind, StatusClass};
 
+fn h(k: &str, v: &str) -> Header {
+    Header {
+        key: k.into(),
+        value: Some(v.as_bytes().to_vec()),
+    }
+}
+
+#[test]
+fn export_completion_seed_000() {
+    let v = br#"{"export_id":"export-123-456-789","job_id":"job-abc-def-ghi","org_id":"org-customer-001","status":"complete","completed_at":"2024-01-15T10:30:00Z","download_url":"https://x/e","error_message":""}"#;
+    let d = decode(
+        Some(b"export-123-456-789"),
+        Some(v),
+        &[h("event_type", "export_completion"), h("org_id", "org-customer-001")],
+        false,
+    );
+    assert_eq!(d.kind, PayloadKind::Json);
+    assert_eq!(d.event_type.as_deref(), Some("export_completion"));
+    assert_eq!(d.status.as_deref(), Some("complete"));
+    assert_eq!(d.status_class, StatusClass::Ok);
+    assert_eq!(d.job_id.as_deref(), Some("export-123-456-789"));
+    assert!(d.summary.contains("job job-abc-def-ghi"), "{}", d.summary);
+    assert!(d.summary.contains("org org-customer-001"), "{}", d.summary);
+}
+
+#[test]
+fn failed_export_shows_its_error() {
+    let v = br#"{"export_id":"e1","job_id":"j1","org_id":"o","status":"failed","completed_at":"2024-01-15T10:30:00Z","error_message":"disk full"}"#;
+    let d = decode(None, Some(v), &[], false);
+    assert_eq!(d.status_class, StatusClass::Failed);
+    assert!(d.summary.ends_with("disk full"), "{}", d.summary);
+}
+
+#[test]
+fn portal_status_and_completion_seed_002() {
+    let status = br#"{"event_id":"status_CHG-1","event_type":"task_status_update","change_number":"CHG-2024-001234","request_id":"status_update_CHG","timestamp":"2024-07-09T14:30:15.123456Z","user_id":null,"source":"franc-portal","original_request_id":"device_conn_CHG-2024-001234","status":"in_progress","progress_percentage":65,"status_message":"Configuring interfaces on device NYC-Core-SW01","error_details":null,"estimated_completion":"2024-07-09T14:35:00.000000Z"}"#;
+    let d = decode(Some(b"CHG-2024-001234"), Some(status), &[], false);
+    assert_eq!(d.event_type.as_deref(), Some("task_status_update"));
+    assert_eq!(d.status_class, StatusClass::Progress);
+    assert_eq!(d.summary, "CHG-2024-001234 65% Configuring interfaces on device NYC-Core-SW01");
+
+    let done = br#"{"event_type":"task_completion","change_number":"CHG-2024-001234","completion_status":"completed","completion_message":"Device connected","execution_duration":180.5}"#;
+    let d = decode(None, Some(done), &[], false);
+    assert_eq!(d.status.as_deref(), Some("completed"));
+    assert_eq!(d.status_class, StatusClass::Ok);
+    assert_eq!(d.latency_ms, Some(180_500));
+    assert_eq!(d.latency_basis, Some(("execution_duration", "")));
+}
+
+#[test]
+fn scheduler_request_seed_003() {
+    let v = br#"{"requestId":"r1","appName":"sms","scheduledTime":"2025-01-01T10:00:00","jobData":{},"priority":"high","idempotencyKey":"unique-key-123"}"#;
+    let d = decode(Some(b"sms-1"), Some(v), &[], false);
+    assert_eq!(d.summary, "sms at 2025-01-01T10:00:00 prio high idem unique-key-123");
+    assert_eq!(d.job_id.as_deref(), Some("r1"));
+}
+
+#[test]
+fn task_manager_envelope_seed_004() {
+    let v = br#"{"headers":{"taskId":"t-1","taskType":"web-crawl","timestamp":"2024-01-01T00:00:00.000Z","traceId":"a","spanId":"b"},"message":{"taskId":"t-1","status":"error","error":"Network timeout occurred","finishedAt":"2024-01-01T00:00:05.000Z"}}"#;
+    let d = decode(None, Some(v), &[], false);
+    assert_eq!(d.event_type.as_deref(), Some("web-crawl"));
+    assert_eq!(d.status_class, StatusClass::Failed);
+    assert_eq!(d.job_id.as_deref(), Some("t-1"));
+    assert_eq!(d.summary, "task t-1 Network timeout occurred");
+}
+
+#[test]
+fn latency_from_request_and_finish_fields() {
+    let v = br#"{"message":{"taskId":"t","status":"completed","requestedAt":"2024-01-01T00:00:00.000Z","finishedAt":"2024-01-01T00:00:02.500Z"},"headers":{"taskId":"t"}}"#;
+    let d = decode(None, Some(v), &[], false);
+    assert_eq!(d.latency_ms, Some(2500));
+    assert_eq!(d.latency_basis, Some(("requestedAt", "finishedAt")));
+}
+
+#[test]
+fn go_package_headers_seed_001_and_dlq_origin() {
+    let headers = vec![
+        h("event-id", "e-1"),
+        h("event-type", "booking.create.requested"),
+        h("correlation-id", "corr-abc-123"),
+        h("retry-count", "3"),
+        h("source", "pipeline-executor"),
+        h("timestamp", "2025-11-18T15:00:00Z"),
+        h("dlq-original-topic", "pipeline-executor-to-bookings"),
+        h("dlq-original-partition", "2"),
+        h("dlq-original-offset", "1234"),
+        h("dlq-error", "connection refused"),
+    ];
+    let v = br#"{"action":"create_booking","params":{"user_phone":"+972501234567"}}"#;
+    let d = decode(Some(b"booking-12345"), Some(v), &headers, true);
+    assert_eq!(d.event_type.as_deref(), Some("booking.create.requested"));
+    assert_eq!(d.status_class, StatusClass::Failed);
+    assert_eq!(d.job_id.as_deref(), Some("corr-abc-123"));
+    let o = d.dlq.expect("dlq origin");
+    assert_eq!(o.topic.as_deref(), Some("pipeline-executor-to-bookings"));
+    assert_eq!(o.partition, Some(2));
+    assert_eq!(o.offset, Some(1234));
+    assert_eq!(o.retry_count, Some(3));
+    assert_eq!(o.error.as_deref(), Some("connection refused"));
+    assert!(d.summary.starts_with("✗ connection refused · create_booking"), "{}", d.summary);
+}
+
+#[test]
+fn spring_and_connect_dlq_headers() {
+    let spring = vec![
+        h("kafka_dlt-original-topic", "orders"),
+        Header {
+            key: "kafka_dlt-original-partition".into(),
+            value: Some(5i32.to_be_bytes().to_vec()),
+        },
+        Header {
+            key: "kafka_dlt-original-offset".into(),
+            value: Some(77i64.to_be_bytes().to_vec()),
+        },
+        h("kafka_dlt-exception-message", "boom"),
+    ];
+    let o = dlq::origin(&spring, None);
+    assert_eq!((o.topic.as_deref(), o.partition, o.offset), (Some("orders"), Some(5), Some(77)));
+    assert_eq!(o.error.as_deref(), Some("boom"));
+
+    let connect = vec![
+        h("__connect.errors.topic", "src"),
+        h("__connect.errors.partition", "0"),
+        h("__connect.errors.offset", "9"),
+    ];
+    let o = dlq::origin(&connect, None);
+    assert_eq!((o.topic.as_deref(), o.partition, o.offset), (Some("src"), Some(0), Some(9)));
+}
+
+#[test]
+fn dlq_error_falls_back_to_payload() {
+    let v: serde_json::Value = serde_json::json!({"error": "schema mismatch"});
+    let o = dlq::origin(&[], Some(&v));
+    assert_eq!(o.error.as_deref(), Some("schema mismatch"));
+}
+
+#[test]
+fn reason_key_masks_numbers() {
+    assert_eq!(
+        dlq::reason_key("timeout after 3012ms on 10.0.0.1"),
+        dlq::reason_key("timeout after 5000ms on 10.0.0.7")
+    );
+    assert_ne!(dlq::reason_key("timeout"), dlq::reason_key("refused"));
+}
+
+#[test]
+fn hostile_values() {
+    // Tombstone.
+    let d = decode(Some(b"k"), None, &[], false);
+    assert_eq!(d.kind, PayloadKind::Null);
+    assert!(d.summary.contains("tombstone"));
+    // Empty.
+    assert_eq!(decode(None, Some(b""), &[], false).kind, PayloadKind::Empty);
+    // Invalid UTF-8.
+    let d = decode(None, Some(&[0xff, 0xfe, 0x00, 0x41]), &[], false);
+    assert_eq!(d.kind, PayloadKind::Binary);
+    assert!(d.summary.starts_with("<binary 4 B> 0xfffe0041"), "{}", d.summary);
+    // Invalid JSON that is text.
+    let d = decode(None, Some(b"{\"oops\": \nnot json"), &[], false);
+    assert_eq!(d.kind, PayloadKind::Text);
+    assert_eq!(d.summary, "{\"oops\": not json");
+    // Non-object JSON.
+    let d = decode(None, Some(b"[1,2,3]"), &[], false);
+    assert_eq!(d.kind, PayloadKind::Json);
+    assert_eq!(d.summary, "[1,2,3]");
+    // Invalid UTF-8 in headers does not break anything.
+    let hs = vec![Header {
+        key: "event-type".into(),
+        value: Some(vec![0xc3, 0x28]),
+    }];
+    let d = decode(None, Some(b"{}"), &hs, true);
+    assert_eq!(d.event_type, None);
+    assert!(d.dlq.is_some());
+}
+
+#[test]
+fn five_megabyte_value_is_decoded_and_capped() {
+    let mut big = b"{\"export_id\":\"e\",\"status\":\"complete\",\"blob\":\"".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 5 * 1024 * 1024));
+    big.extend_from_slice(b"\"}");
+    let rec = to_record(
+        Incoming {
+            topic: "t",
+            partition: 0,
+            offset: 1,
+            timestamp_ms: Some(0),
+            key: None,
+            value: Some(&big),
+            headers: vec![],
+        },
+        1 << 20,
+        false,
+    );
+    assert_eq!(rec.value_size, big.len());
+    assert_eq!(rec.value.as_ref().unwrap().len(), 1 << 20);
+    assert!(rec.truncated());
+    assert_eq!(rec.decoded.status_class, StatusClass::Ok);
+    assert!(rec.decoded.summary.chars().count() <= SUMMARY_MAX + 1);
+}
+
+#[test]
+fn pretty_value_forms() {
+    assert_eq!(pretty_value(Some(br#"{"a":1}"#), 10), vec!["{", "  \"a\": 1", "}"]);
+    assert_eq!(pretty_value(Some(b"plain\ntext"), 10), vec!["plain", "text"]);
+    let hex = pretty_value(Some(&[0xff, 0x00, b'A']), 10);
+    assert_eq!(hex, vec![format!("00000000  {:<47}  ..A", "ff 00 41")]);
+    assert_eq!(pretty_value(None, 10), vec!["(null value: tombstone)"]);
+}
+
+#[test]
+fn status_words() {
+    for (w, c) in [
+        ("complete", StatusClass::Ok),
+        ("Completed", StatusClass::Ok),
+        ("in_progress", StatusClass::Progress),
+        ("in-progress", StatusClass::Progress),
+        ("error", StatusClass::Failed),
+        ("failed", StatusClass::Failed),
+        ("new", StatusClass::Pending),
+        ("whatever", StatusClass::Unknown),
+    ] {
+        assert_eq!(StatusClass::from_word(w), c, "{w}");
+    }
+}

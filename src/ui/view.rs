@@ -97,9 +97,11 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         )));
     }
     if h.self_lag > 0 {
+        // kdeck's own reader: small numbers are records in flight, large ones mean it lags.
+        let style = if h.self_lag > 10_000 { theme.warn } else { theme.muted };
         spans.push(Span::styled(
-            format!("│ reader behind {} ", h.self_lag),
-            Style::default().fg(theme.warn),
+            format!("│ behind {} ", crate::ui::fmt::human_count(h.self_lag)),
+            Style::default().fg(style),
         ));
     }
     if !h.missing_topics.is_empty() {

@@ -46,16 +46,17 @@ pub fn draw(
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
     let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    // Column widths shrink with the pane; the summary takes what is left.
-    let (wt, wl, wk, we, ws) = if w >= 100 {
-        (8, 24, 16, 18, 11)
-    } else if w >= 70 {
-        (8, 18, 12, 14, 10)
+    // Column widths shrink with the pane; the summary takes what is left. The event type
+    // column only appears when there is room, since the topic usually implies it.
+    let (wt, wl, wk, we, ws) = if w >= 110 {
+        (8, 26, 18, 16, 11)
+    } else if w >= 60 {
+        (8, 18, 12, 0, 11)
     } else {
-        (8, 14, 10, 0, 9)
+        (8, 12, 8, 0, 9)
     };
-    let used = wt + wl + wk + we + ws + 6;
-    let wsum = w.saturating_sub(used).max(8);
+    let gaps = if we > 0 { 5 } else { 4 };
+    let wsum = w.saturating_sub(wt + wl + wk + we + ws + gaps).max(4);
     let rows: Vec<Row> = (start..start + inner_h)
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
         .map(|(i, r)| {
@@ -95,7 +96,7 @@ pub fn draw(
     }
     header.extend(["status", "summary"]);
     widths.push(Constraint::Length(ws as u16));
-    widths.push(Constraint::Min(8));
+    widths.push(Constraint::Length(wsum as u16));
     let empty = pane.records.is_empty();
     let table = Table::new(rows, widths)
         .header(
