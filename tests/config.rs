@@ -1,0 +1,206 @@
+//! Config loading: folders of valid and invalid files (each invalid one names the error it must
+//! give), the example config, and the layering of file < environment < flags.
+
+use kdeck::config::load::load_with;
+use kdeck::config::{Overrides, StartAt};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+fn dir(sub: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/configs").join(sub)
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn with_file(path: PathBuf) -> Overrides {
+    Overrides {
+        config_path: Some(path),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn valid_configs_load() {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir("valid")).unwrap() {
+        let p = e.unwrap().path();
+        load_with(&with_file(p.clone()), &no_env, None)
+            .unwrap_or_else(|e| panic!("{} should load: {e}", p.display()));
+        n += 1;
+    }
+    assert!(n >= 2);
+}
+
+#[test]
+fn invalid_configs_name_file_key_and_expectation() {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir("invalid")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} lacks an '# expect:' line", p.display()));
+        let err = load_with(&with_file(p.clone()), &no_env, None)
+            .expect_err(&format!("{} should fail", p.display()))
+            .to_string();
+        assert!(err.contains(expect), "{}: got {err:?}, want {expect:?}", p.display());
+        assert!(err.contains(p.file_name().unwrap().to_str().unwrap()), "error names the file: {err}");
+        assert!(!err.contains('\n'), "one line: {err:?}");
+        n += 1;
+    }
+    assert!(n >= 8);
+}
+
+#[test]
+fn example_config_loads_with_every_profile() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let cfg = load_with(&with_file(p.clone()), &no_env, None).unwrap();
+    assert_eq!(cfg.profile, "local");
+    assert_eq!(cfg.cluster.brokers, "localhost:9092");
+    assert_eq!(cfg.topics.completion, vec!["export-completions", "franc.task.completion"]);
+    assert_eq!(cfg.topics.status, vec!["task-status", "franc.task.status"]);
+    assert_eq!(cfg.consumer.start, StartAt::Tail(50));
+    let prod = load_with(
+        &Overrides {
+            config_path: Some(p),
+            profile: Some("prod".into()),
+            ..Default::default()
+        },
+        &no_env,
+        None,
+    )
+    .unwrap();
+    assert_eq!(prod.cluster.properties["security.protocol"], "SASL_SSL");
+    assert_eq!(prod.cluster.properties["sasl.mechanism"], "SCRAM-SHA-512");
+    assert_eq!(prod.cluster.properties["ssl.ca.location"], "/etc/kafka/ca.pem");
+    assert_eq!(prod.cluster.properties["socket.keepalive.enable"], "true");
+}
+
+#[test]
+fn defaults_without_any_file() {
+    let cfg = load_with(&Overrides::default(), &no_env, None).unwrap();
+    assert_eq!(cfg.cluster.brokers, "localhost:9092");
+    assert_eq!(cfg.topics.completion, vec!["export-completions"]);
+    assert_eq!(cfg.topics.status, vec!["task-status"]);
+    assert_eq!(cfg.topics.dlq, vec!["dlq-domain-services"]);
+    assert_eq!(cfg.source, None);
+}
+
+#[test]
+fn seed_environment_is_understood() {
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("KAFKA_BOOTSTRAP_SERVERS", "b1:9092,b2:9092"),
+        ("KAFKA_TOPIC", "prod-export-completions"),
+        ("KAFKA_TOPIC_PREFIX", "franc"),
+        ("KAFKA_CLIENT_ID", "me"),
+        ("KAFKA_GROUP_ID", "task-manager-group"),
+        ("KAFKA_SECURITY_PROTOCOL", "sasl_ssl"),
+        ("KAFKA_SASL_MECHANISM", "scram-sha-256"),
+        ("KAFKA_SASL_USERNAME", "u"),
+        ("KAFKA_SASL_PASSWORD", "p"),
+        ("KAFKA_SSL_CAFILE", "/ca.pem"),
+        ("KAFKA_SSL_CERTFILE", "/cert.pem"),
+        ("KAFKA_SSL_KEYFILE", "/key.pem"),
+    ]);
+    let get = |k: &str| env.get(k).map(|v| v.to_string());
+    let cfg = load_with(&Overrides::default(), &get, None).unwrap();
+    assert_eq!(cfg.cluster.brokers, "b1:9092,b2:9092");
+    assert_eq!(cfg.cluster.client_id, "me");
+    assert_eq!(cfg.topics.completion, vec!["prod-export-completions"]);
+    assert_eq!(cfg.topics.status, vec!["task-status", "franc.task.status"]);
+    assert_eq!(cfg.watch_groups, vec!["task-manager-group"]);
+    let p = &cfg.cluster.properties;
+    assert_eq!(p["security.protocol"], "SASL_SSL");
+    assert_eq!(p["sasl.mechanism"], "SCRAM-SHA-256");
+    assert_eq!(p["sasl.username"], "u");
+    assert_eq!(p["sasl.password"], "p");
+    assert_eq!(p["ssl.ca.location"], "/ca.pem");
+    assert_eq!(p["ssl.certificate.location"], "/cert.pem");
+    assert_eq!(p["ssl.key.location"], "/key.pem");
+}
+
+#[test]
+fn kafka_brokers_wins_over_bootstrap_servers_and_flags_win_over_env() {
+    let env: HashMap<&str, &str> =
+        HashMap::from([("KAFKA_BROKERS", "env:1"), ("KAFKA_BOOTSTRAP_SERVERS", "env:2")]);
+    let get = |k: &str| env.get(k).map(|v| v.to_string());
+    assert_eq!(load_with(&Overrides::default(), &get, None).unwrap().cluster.brokers, "env:1");
+    let o = Overrides {
+        brokers: Some("flag:1".into()),
+        properties: vec![("fetch.max.bytes".into(), "1000".into())],
+        ..Default::default()
+    };
+    let cfg = load_with(&o, &get, None).unwrap();
+    assert_eq!(cfg.cluster.brokers, "flag:1");
+    assert_eq!(cfg.cluster.properties["fetch.max.bytes"], "1000");
+}
+
+#[test]
+fn env_beats_file_and_boolean_tls_sasl_switches_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("c.toml");
+    std::fs::write(&p, "[profiles.x]\nbrokers = \"file:1\"\n").unwrap();
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("KAFKA_BROKERS", "env:9"),
+        ("KAFKA_SSL_ENABLED", "true"),
+        ("KAFKA_SASL_ENABLED", "true"),
+    ]);
+    let get = |k: &str| env.get(k).map(|v| v.to_string());
+    let cfg = load_with(&with_file(p.clone()), &get, None).unwrap();
+    assert_eq!(cfg.cluster.brokers, "env:9");
+    assert_eq!(cfg.cluster.properties["security.protocol"], "SASL_SSL");
+    let cfg = load_with(&with_file(p), &no_env, None).unwrap();
+    assert_eq!(cfg.cluster.brokers, "file:1");
+}
+
+#[test]
+fn platform_config_is_used_when_present_and_missing_explicit_file_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("config.toml");
+    std::fs::write(&p, "[ui]\nbuffer_size = 77\n").unwrap();
+    let cfg = load_with(&Overrides::default(), &no_env, Some(p.clone())).unwrap();
+    assert_eq!(cfg.ui.buffer_size, 77);
+    assert_eq!(cfg.source, Some(p));
+    let err = load_with(&with_file(tmp.path().join("nope.toml")), &no_env, None).unwrap_err();
+    assert!(err.to_string().contains("nope.toml: cannot read it"), "{err}");
+}
+
+#[test]
+fn bad_flag_start_names_the_flag() {
+    let o = Overrides {
+        start: Some("soon".into()),
+        ..Default::default()
+    };
+    let err = load_with(&o, &no_env, None).unwrap_err().to_string();
+    assert!(err.starts_with("--from: expected"), "{err}");
+}
+
+#[test]
+fn keymap_errors_name_the_key() {
+    use kdeck::keymap::Keymap;
+    use std::collections::BTreeMap;
+    let bad_action = BTreeMap::from([(
+        "dashboard".to_string(),
+        BTreeMap::from([("x".to_string(), "explode".to_string())]),
+    )]);
+    let e = Keymap::new(&bad_action).unwrap_err();
+    assert!(e.contains("keys.dashboard.\"x\": unknown action \"explode\""), "{e}");
+    let bad_key = BTreeMap::from([(
+        "global".to_string(),
+        BTreeMap::from([("hyper-q".to_string(), "quit".to_string())]),
+    )]);
+    assert!(Keymap::new(&bad_key).unwrap_err().contains("not a key"));
+}
+
+#[test]
+fn themes_load_and_bad_theme_is_explained() {
+    use kdeck::theme::Theme;
+    assert!(Theme::load("default").is_ok());
+    assert!(Theme::load("mono").unwrap().reverse_selection);
+    let e = Theme::load("/no/such/theme.toml").unwrap_err();
+    assert!(e.contains("key `ui.theme`"), "{e}");
+}
