@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn dir(sub: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/configs").join(sub)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/configs")
+        .join(sub)
 }
 
 fn no_env(_: &str) -> Option<String> {
@@ -47,8 +49,15 @@ fn invalid_configs_name_file_key_and_expectation() {
         let err = load_with(&with_file(p.clone()), &no_env, None)
             .expect_err(&format!("{} should fail", p.display()))
             .to_string();
-        assert!(err.contains(expect), "{}: got {err:?}, want {expect:?}", p.display());
-        assert!(err.contains(p.file_name().unwrap().to_str().unwrap()), "error names the file: {err}");
+        assert!(
+            err.contains(expect),
+            "{}: got {err:?}, want {expect:?}",
+            p.display()
+        );
+        assert!(
+            err.contains(p.file_name().unwrap().to_str().unwrap()),
+            "error names the file: {err}"
+        );
         assert!(!err.contains('\n'), "one line: {err:?}");
         n += 1;
     }
@@ -61,7 +70,10 @@ fn example_config_loads_with_every_profile() {
     let cfg = load_with(&with_file(p.clone()), &no_env, None).unwrap();
     assert_eq!(cfg.profile, "local");
     assert_eq!(cfg.cluster.brokers, "localhost:9092");
-    assert_eq!(cfg.topics.completion, vec!["export-completions", "franc.task.completion"]);
+    assert_eq!(
+        cfg.topics.completion,
+        vec!["export-completions", "franc.task.completion"]
+    );
     assert_eq!(cfg.topics.status, vec!["task-status", "franc.task.status"]);
     assert_eq!(cfg.consumer.start, StartAt::Tail(50));
     let prod = load_with(
@@ -76,7 +88,10 @@ fn example_config_loads_with_every_profile() {
     .unwrap();
     assert_eq!(prod.cluster.properties["security.protocol"], "SASL_SSL");
     assert_eq!(prod.cluster.properties["sasl.mechanism"], "SCRAM-SHA-512");
-    assert_eq!(prod.cluster.properties["ssl.ca.location"], "/etc/kafka/ca.pem");
+    assert_eq!(
+        prod.cluster.properties["ssl.ca.location"],
+        "/etc/kafka/ca.pem"
+    );
     assert_eq!(prod.cluster.properties["socket.keepalive.enable"], "true");
 }
 
@@ -125,10 +140,18 @@ fn seed_environment_is_understood() {
 
 #[test]
 fn kafka_brokers_wins_over_bootstrap_servers_and_flags_win_over_env() {
-    let env: HashMap<&str, &str> =
-        HashMap::from([("KAFKA_BROKERS", "env:1"), ("KAFKA_BOOTSTRAP_SERVERS", "env:2")]);
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("KAFKA_BROKERS", "env:1"),
+        ("KAFKA_BOOTSTRAP_SERVERS", "env:2"),
+    ]);
     let get = |k: &str| env.get(k).map(|v| v.to_string());
-    assert_eq!(load_with(&Overrides::default(), &get, None).unwrap().cluster.brokers, "env:1");
+    assert_eq!(
+        load_with(&Overrides::default(), &get, None)
+            .unwrap()
+            .cluster
+            .brokers,
+        "env:1"
+    );
     let o = Overrides {
         brokers: Some("flag:1".into()),
         properties: vec![("fetch.max.bytes".into(), "1000".into())],
@@ -166,7 +189,10 @@ fn platform_config_is_used_when_present_and_missing_explicit_file_is_an_error() 
     assert_eq!(cfg.ui.buffer_size, 77);
     assert_eq!(cfg.source, Some(p));
     let err = load_with(&with_file(tmp.path().join("nope.toml")), &no_env, None).unwrap_err();
-    assert!(err.to_string().contains("nope.toml: cannot read it"), "{err}");
+    assert!(
+        err.to_string().contains("nope.toml: cannot read it"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -188,7 +214,10 @@ fn keymap_errors_name_the_key() {
         BTreeMap::from([("x".to_string(), "explode".to_string())]),
     )]);
     let e = Keymap::new(&bad_action).unwrap_err();
-    assert!(e.contains("keys.dashboard.\"x\": unknown action \"explode\""), "{e}");
+    assert!(
+        e.contains("keys.dashboard.\"x\": unknown action \"explode\""),
+        "{e}"
+    );
     let bad_key = BTreeMap::from([(
         "global".to_string(),
         BTreeMap::from([("hyper-q".to_string(), "quit".to_string())]),

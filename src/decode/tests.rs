@@ -14,7 +14,10 @@ fn export_completion_seed_000() {
     let d = decode(
         Some(b"export-123-456-789"),
         Some(v),
-        &[h("event_type", "export_completion"), h("org_id", "org-customer-001")],
+        &[
+            h("event_type", "export_completion"),
+            h("org_id", "org-customer-001"),
+        ],
         false,
     );
     assert_eq!(d.kind, PayloadKind::Json);
@@ -40,7 +43,10 @@ fn portal_status_and_completion_seed_002() {
     let d = decode(Some(b"CHG-2024-001234"), Some(status), &[], false);
     assert_eq!(d.event_type.as_deref(), Some("task_status_update"));
     assert_eq!(d.status_class, StatusClass::Progress);
-    assert_eq!(d.summary, "CHG-2024-001234 65% Configuring interfaces on device NYC-Core-SW01");
+    assert_eq!(
+        d.summary,
+        "CHG-2024-001234 65% Configuring interfaces on device NYC-Core-SW01"
+    );
 
     let done = br#"{"event_type":"task_completion","change_number":"CHG-2024-001234","completion_status":"completed","completion_message":"Device connected","execution_duration":180.5}"#;
     let d = decode(None, Some(done), &[], false);
@@ -54,7 +60,10 @@ fn portal_status_and_completion_seed_002() {
 fn scheduler_request_seed_003() {
     let v = br#"{"requestId":"r1","appName":"sms","scheduledTime":"2025-01-01T10:00:00","jobData":{},"priority":"high","idempotencyKey":"unique-key-123"}"#;
     let d = decode(Some(b"sms-1"), Some(v), &[], false);
-    assert_eq!(d.summary, "sms at 2025-01-01T10:00:00 prio high idem unique-key-123");
+    assert_eq!(
+        d.summary,
+        "sms at 2025-01-01T10:00:00 prio high idem unique-key-123"
+    );
     assert_eq!(d.job_id.as_deref(), Some("r1"));
 }
 
@@ -101,7 +110,12 @@ fn go_package_headers_seed_001_and_dlq_origin() {
     assert_eq!(o.offset, Some(1234));
     assert_eq!(o.retry_count, Some(3));
     assert_eq!(o.error.as_deref(), Some("connection refused"));
-    assert!(d.summary.starts_with("✗ connection refused · create_booking"), "{}", d.summary);
+    assert!(
+        d.summary
+            .starts_with("✗ connection refused · create_booking"),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]
@@ -119,7 +133,10 @@ fn spring_and_connect_dlq_headers() {
         h("kafka_dlt-exception-message", "boom"),
     ];
     let o = dlq::origin(&spring, None);
-    assert_eq!((o.topic.as_deref(), o.partition, o.offset), (Some("orders"), Some(5), Some(77)));
+    assert_eq!(
+        (o.topic.as_deref(), o.partition, o.offset),
+        (Some("orders"), Some(5), Some(77))
+    );
     assert_eq!(o.error.as_deref(), Some("boom"));
 
     let connect = vec![
@@ -128,7 +145,10 @@ fn spring_and_connect_dlq_headers() {
         h("__connect.errors.offset", "9"),
     ];
     let o = dlq::origin(&connect, None);
-    assert_eq!((o.topic.as_deref(), o.partition, o.offset), (Some("src"), Some(0), Some(9)));
+    assert_eq!(
+        (o.topic.as_deref(), o.partition, o.offset),
+        (Some("src"), Some(0), Some(9))
+    );
 }
 
 #[test]
@@ -158,7 +178,11 @@ fn hostile_values() {
     // Invalid UTF-8.
     let d = decode(None, Some(&[0xff, 0xfe, 0x00, 0x41]), &[], false);
     assert_eq!(d.kind, PayloadKind::Binary);
-    assert!(d.summary.starts_with("<binary 4 B> 0xfffe0041"), "{}", d.summary);
+    assert!(
+        d.summary.starts_with("<binary 4 B> 0xfffe0041"),
+        "{}",
+        d.summary
+    );
     // Invalid JSON that is text.
     let d = decode(None, Some(b"{\"oops\": \nnot json"), &[], false);
     assert_eq!(d.kind, PayloadKind::Text);
@@ -204,8 +228,14 @@ fn five_megabyte_value_is_decoded_and_capped() {
 
 #[test]
 fn pretty_value_forms() {
-    assert_eq!(pretty_value(Some(br#"{"a":1}"#), 10), vec!["{", "  \"a\": 1", "}"]);
-    assert_eq!(pretty_value(Some(b"plain\ntext"), 10), vec!["plain", "text"]);
+    assert_eq!(
+        pretty_value(Some(br#"{"a":1}"#), 10),
+        vec!["{", "  \"a\": 1", "}"]
+    );
+    assert_eq!(
+        pretty_value(Some(b"plain\ntext"), 10),
+        vec!["plain", "text"]
+    );
     let hex = pretty_value(Some(&[0xff, 0x00, b'A']), 10);
     assert_eq!(hex, vec![format!("00000000  {:<47}  ..A", "ff 00 41")]);
     assert_eq!(pretty_value(None, 10), vec!["(null value: tombstone)"]);

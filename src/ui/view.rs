@@ -83,6 +83,18 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             ));
         }
     }
+    if !h.missing_topics.is_empty() {
+        spans.push(Span::styled(
+            format!("│ ⚠ no topic: {} ", h.missing_topics.join(", ")),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    if let Some((w, _)) = &h.warning {
+        spans.push(Span::styled(
+            format!("│ ⚠ {w} "),
+            Style::default().fg(theme.warn),
+        ));
+    }
     for role in Role::ALL {
         let p = s.stream(role);
         spans.push(Span::styled("│ ", Style::default().fg(theme.border)));
@@ -98,22 +110,14 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
     }
     if h.self_lag > 0 {
         // kdeck's own reader: small numbers are records in flight, large ones mean it lags.
-        let style = if h.self_lag > 10_000 { theme.warn } else { theme.muted };
+        let style = if h.self_lag > 10_000 {
+            theme.warn
+        } else {
+            theme.muted
+        };
         spans.push(Span::styled(
             format!("│ behind {} ", crate::ui::fmt::human_count(h.self_lag)),
             Style::default().fg(style),
-        ));
-    }
-    if !h.missing_topics.is_empty() {
-        spans.push(Span::styled(
-            format!("│ ⚠ no topic: {} ", h.missing_topics.join(", ")),
-            Style::default().fg(theme.warn),
-        ));
-    }
-    if let Some((w, _)) = &h.warning {
-        spans.push(Span::styled(
-            format!("│ ⚠ {w}"),
-            Style::default().fg(theme.warn),
         ));
     }
     f.render_widget(Line::from(spans), area);

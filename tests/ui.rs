@@ -1,0 +1,274 @@
+//! Screens rendered into ratatui's TestBackend from fixed state (no terminal, no broker), and
+//! key flows through `update`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::app::effect::Effect;
+use kdeck::app::msg::Msg;
+use kdeck::app::state::{Modal, State};
+use kdeck::app::update::update;
+use kdeck::config::load::load_with;
+use kdeck::config::Overrides;
+use kdeck::decode::{to_record, Incoming};
+use kdeck::domain::{Connection, Header, Record, Role};
+use kdeck::kafka::KafkaEvent;
+use kdeck::keymap::Keymap;
+use kdeck::panes::PaneId;
+use kdeck::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::collections::BTreeMap;
+
+const NOW: i64 = 1_763_200_000_000; // fixed clock
+
+fn h(k: &str, v: &str) -> Header {
+    Header {
+        key: k.into(),
+        value: Some(v.as_bytes().to_vec()),
+    }
+}
+
+fn record(
+    topic: &str,
+    offset: i64,
+    key: &str,
+    value: &[u8],
+    headers: Vec<Header>,
+    dlq: bool,
+) -> Record {
+    to_record(
+        Incoming {
+            topic,
+            partition: (offset % 3) as i32,
+            offset,
+            timestamp_ms: Some(NOW - 60_000 + offset * 1000),
+            key: Some(key.as_bytes()),
+            value: Some(value),
+            headers,
+        },
+        1 << 20,
+        dlq,
+    )
+}
+
+fn state() -> State {
+    let cfg = load_with(&Overrides::default(), &|_| None, None).unwrap();
+    let mut s = State::new(&cfg, false, NOW);
+    let km = keymap();
+    let completions: Vec<Record> = (0..4)
+        .map(|i| {
+            let status = if i == 2 { "failed" } else { "complete" };
+            let v = format!(
+                r#"{{"export_id":"export-{i}","job_id":"job-{i}","org_id":"org-customer-001","status":"{status}","completed_at":"2025-11-15T10:00:0{i}Z","error_message":"{}"}}"#,
+                if i == 2 { "S3 upload failed" } else { "" }
+            );
+            record("export-completions", i, &format!("export-{i}"), v.as_bytes(), vec![h("event_type", "export_completion")], false)
+        })
+        .collect();
+    let statuses: Vec<Record> = (10..13)
+        .map(|i| {
+            let v = format!(
+                r#"{{"event_type":"task_status_update","change_number":"CHG-{i}","status":"in_progress","progress_percentage":{},"status_message":"Configuring interfaces"}}"#,
+                i * 5
+            );
+            record("franc.task.status", i, &format!("CHG-{i}"), v.as_bytes(), vec![], false)
+        })
+        .collect();
+    let dlq = vec![
+        record(
+            "dlq-domain-services",
+            20,
+            "booking-1",
+            br#"{"action":"create_booking"}"#,
+            vec![
+                h("event-type", "booking.create.requested"),
+                h("retry-count", "3"),
+                h("dlq-original-topic", "bookings"),
+                h("dlq-original-partition", "1"),
+                h("dlq-original-offset", "42"),
+                h("dlq-error", "connection refused"),
+            ],
+            true,
+        ),
+        record(
+            "dlq-domain-services",
+            21,
+            "bin",
+            &[0xff, 0xfe, 0x00, 0x9c, 0x41],
+            vec![],
+            true,
+        ),
+    ];
+    for (role, batch) in [
+        (Role::Completion, completions),
+        (Role::Status, statuses),
+        (Role::Dlq, dlq),
+    ] {
+        update(&mut s, Msg::Kafka(KafkaEvent::Records(role, batch)), &km);
+    }
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Connection(Connection::Connected { brokers: 3 })),
+        &km,
+    );
+    s
+}
+
+fn keymap() -> Keymap {
+    Keymap::new(&BTreeMap::new()).unwrap()
+}
+
+fn render(s: &State, w: u16, h: u16) -> String {
+    let theme = Theme::load("default").unwrap();
+    let km = keymap();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &km))
+        .unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        &keymap(),
+    )
+}
+
+#[test]
+fn dashboard_120x40() {
+    let s = state();
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("Completions"));
+    assert!(screen.contains("Consumer lag"));
+    assert!(screen.contains("Metrics"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn dashboard_80x24_collapses_to_tabs() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('3'));
+    let screen = render(&s, 80, 24);
+    assert!(screen.contains("3 DLQ"));
+    assert!(
+        !screen.contains("Status 0.0/s"),
+        "only the focused pane is drawn"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn detail_of_binary_dlq_record_shows_hex_and_origin() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('3'));
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+    let screen = render(&s, 120, 40);
+    assert!(
+        screen.contains("binary (not UTF-8), shown as hex"),
+        "{screen}"
+    );
+    assert!(screen.contains("ff fe 00 9c 41"), "{screen}");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    let screen = render(&s, 120, 40);
+    let origin = screen
+        .lines()
+        .find(|l| l.contains("dlq origin"))
+        .unwrap_or_default();
+    assert!(origin.contains("bookings/1@42"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_lists_keys_from_the_keymap() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('?'));
+    let screen = render(&s, 120, 40);
+    assert!(
+        screen.contains("toggle_pause") || screen.contains("pause or resume the focused stream")
+    );
+    insta::assert_snapshot!(screen);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.modal.is_none());
+}
+
+#[test]
+fn keys_move_focus_pause_and_quit() {
+    let mut s = state();
+    assert_eq!(s.focus, PaneId::Stream(Role::Completion));
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, PaneId::Stream(Role::Status));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        &keymap(),
+    );
+    assert_eq!(s.focus, PaneId::Stream(Role::Completion));
+    assert_eq!(
+        key(&mut s, KeyCode::Char(' ')),
+        vec![Effect::PauseStream(Role::Completion)]
+    );
+    assert!(s.stream(Role::Completion).paused);
+    assert!(render(&s, 120, 40).contains("PAUSED"));
+    assert_eq!(
+        key(&mut s, KeyCode::Char(' ')),
+        vec![Effect::ResumeStream(Role::Completion)]
+    );
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.stream(Role::Completion).selected, 1);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(
+        s.stream(Role::Completion).selected,
+        0,
+        "esc returns to follow"
+    );
+    key(&mut s, KeyCode::Char('z'));
+    assert!(s.zoom);
+    assert!(render(&s, 120, 40).contains("1 Completions"));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
+    let ctrl_c = update(
+        &mut state(),
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        &keymap(),
+    );
+    assert_eq!(ctrl_c, vec![Effect::Quit]);
+}
+
+#[test]
+fn unreachable_broker_shows_in_health_line() {
+    let mut s = state();
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Connection(Connection::Down {
+            error: "cannot reach the brokers; retrying".into(),
+        })),
+        &keymap(),
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::MissingTopics(vec!["task-status".into()])),
+        &keymap(),
+    );
+    let screen = render(&s, 120, 40);
+    let first = screen.lines().next().unwrap();
+    assert!(first.contains("✗ localhost:9092 unreachable"), "{first}");
+    assert!(screen.contains("no topic: task-status"), "{screen}");
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    let s = state();
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (300, 100)] {
+        render(&s, w, h);
+    }
+}
