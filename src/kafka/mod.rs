@@ -1,6 +1,7 @@
 //! The only module that imports rdkafka. Everything here runs off the UI task (threads or
 //! `spawn_blocking`) and talks to the app through `KafkaEvent`s on one channel.
 
+pub mod admin;
 pub mod consumer;
 pub mod demo;
 pub mod demo_groups;

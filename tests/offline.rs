@@ -1,0 +1,90 @@
+//! Behaviour with no broker at all: clear messages, no hangs.
+
+use kdeck::config::{StartAt, Topics};
+use kdeck::domain::Connection;
+use kdeck::kafka::{consumer, KafkaEvent};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Nothing listens on port 1 of loopback.
+const DEAD: &str = "127.0.0.1:1";
+
+#[test]
+fn unreachable_broker_is_reported_not_hung() {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let handle = consumer::spawn(
+        consumer::StreamSpec {
+            cluster: kdeck::config::Cluster {
+                brokers: DEAD.into(),
+                client_id: "t".into(),
+                properties: Default::default(),
+            },
+            group_id: "kdeck-test".into(),
+            topics: Topics {
+                completion: vec!["x".into()],
+                ..Default::default()
+            },
+            start: StartAt::End,
+            value_cap: 1024,
+        },
+        tx,
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut down = None;
+    while Instant::now() < deadline && down.is_none() {
+        match rx.try_recv() {
+            Ok(KafkaEvent::Connection(Connection::Down { error })) => down = Some(error),
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    drop(rx);
+    handle.detach();
+    let err = down.expect("a Down event within 15 s");
+    assert!(err.contains("retrying"), "{err}");
+}
+
+#[test]
+fn tail_against_unreachable_broker_exits_with_a_clear_message() {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["tail", "-b", DEAD, "-t", "x", "-e"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("kdeck: reading metadata of topic \"x\" from 127.0.0.1:1"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn bad_config_file_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("k.toml");
+    std::fs::write(&p, "[ui]\nbuffer_size = \"many\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["--config", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("k.toml line 2: key `ui.buffer_size`: invalid type"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+}
+
+#[test]
+fn bad_flag_property_is_reported() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["tail", "-b", DEAD, "-t", "x", "-X", "no.such.property=1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no.such.property"), "{err}");
+}
