@@ -249,7 +249,7 @@ fn kcat_reads_what_kdeck_writes() {
         ],
         timestamp_ms: None,
     };
-    producer::produce_all(&c, &[rec.clone()], Duration::from_secs(30)).unwrap();
+    producer::produce_all(&c, std::slice::from_ref(&rec), Duration::from_secs(30)).unwrap();
     let out = std::process::Command::new("kcat")
         .args([
             "-b",

@@ -174,9 +174,8 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
                             let _ = consumer.pause(&tpl);
                         }
                     }
-                    if !assigned.is_empty() {
-                        first_assignment = false;
-                    }
+                    // Whatever appears after the first look at the cluster is new to the user.
+                    first_assignment = false;
                     let missing_set: BTreeSet<String> = missing.iter().cloned().collect();
                     if missing_set != missing_reported {
                         missing_reported = missing_set;

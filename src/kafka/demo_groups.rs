@@ -80,7 +80,7 @@ impl Groups {
                 };
                 let prev = g.committed[p as usize];
                 let next = target(g.behaviour, secs, prev, high);
-                if next != prev || secs % 5 == 0 {
+                if next != prev || secs.is_multiple_of(5) {
                     g.committed[p as usize] = next;
                     let _ = tpl.add_partition_offset(g.topic, p, Offset::Offset(next));
                 }
@@ -101,7 +101,7 @@ pub fn target(b: Behaviour, secs: u64, prev: i64, high: i64) -> i64 {
             0..=19 | 45..=59 => high,
             // Creep: advance, but slower than the producers.
             _ => {
-                if secs % 4 == 0 {
+                if secs.is_multiple_of(4) {
                     (prev + 1).min(high)
                 } else {
                     prev

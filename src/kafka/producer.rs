@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::domain::OutRecord;
 
-type Reports = Arc<Mutex<Vec<(usize, Result<(i32, i64), String>)>>>;
+/// A delivery: the id the record was sent with, and where it landed or why not.
+pub type Report = (usize, Result<(i32, i64), String>);
+type Reports = Arc<Mutex<Vec<Report>>>;
 
 #[derive(Clone, Default)]
 pub struct Deliveries {
@@ -95,7 +97,7 @@ impl Writer {
     }
 
     /// Serves delivery callbacks; returns the reports gathered so far.
-    pub fn poll(&self, wait: Duration) -> Vec<(usize, Result<(i32, i64), String>)> {
+    pub fn poll(&self, wait: Duration) -> Vec<Report> {
         self.producer.poll(wait);
         self.reports
             .lock()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: packages, a real Kafka broker, lints, tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/deps.sh test
+scripts/kafka.sh fetch
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+KDECK_TEST_BROKERS="$(scripts/kafka.sh start)"
+export KDECK_TEST_BROKERS
+trap 'scripts/kafka.sh stop' EXIT
+cargo test --all-targets --locked
