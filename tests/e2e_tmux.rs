@@ -1,0 +1,260 @@
+//! The real `kdeck` binary in tmux against the real broker: records produced to each role's
+//! topic appear in the right pane, the detail view opens, and quitting restores the terminal.
+
+mod common;
+
+use common::{brokers, cluster, unique};
+use kdeck::domain::OutRecord;
+use kdeck::kafka::{admin, producer};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: unique("kdeck-e2e-sock"),
+            session: "kdeck".into(),
+        };
+        let ok = Command::new("tmux")
+            .args(["-L", &t.socket, "new-session", "-d", "-s", &t.session])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .status()
+            .expect("tmux is installed (scripts/deps.sh)");
+        assert!(ok.success());
+        Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "set-option",
+                "-t",
+                &t.session,
+                "remain-on-exit",
+                "on",
+            ])
+            .status()
+            .unwrap();
+        t
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "capture-pane",
+                "-p",
+                "-t",
+                &self.session,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn pane_dead(&self) -> bool {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                &self.session,
+                "#{pane_dead}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rec(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) -> OutRecord {
+    OutRecord {
+        topic: topic.into(),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(value.as_bytes().to_vec()),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// Row of the first line containing `needle`.
+fn row_of(screen: &str, needle: &str) -> usize {
+    screen
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{screen}"))
+}
+
+#[test]
+fn produced_events_appear_in_their_panes() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (done, status, dlq) = (unique("e2e-done"), unique("e2e-status"), unique("e2e-dlq"));
+    admin::create_topics(&c, &[&done, &status, &dlq], 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let cmd = format!(
+        "{} --config {} -b {b} --completion {done} --status {status} --dlq {dlq} --from beginning",
+        env!("CARGO_BIN_EXE_kdeck"),
+        cfg.display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    t.wait_for(
+        "the dashboard",
+        |s| s.contains("Completions") && s.contains("(1 broker)"),
+        20,
+    );
+
+    producer::produce_all(
+        &c,
+        &[
+            rec(
+                &done,
+                "e2e-export-1",
+                r#"{"export_id":"e2e-export-1","job_id":"job-e2e","org_id":"org-1","status":"complete","completed_at":"2024-01-15T10:30:00Z"}"#,
+                &[("event_type", "export_completion")],
+            ),
+            rec(
+                &status,
+                "CHG-E2E-1",
+                r#"{"event_type":"task_status_update","change_number":"CHG-E2E-1","status":"in_progress","progress_percentage":65,"status_message":"Configuring"}"#,
+                &[],
+            ),
+            rec(
+                &dlq,
+                "e2e-dead-1",
+                r#"{"action":"create_booking"}"#,
+                &[
+                    ("event-type", "booking.create.requested"),
+                    ("retry-count", "3"),
+                    ("dlq-original-topic", "bookings"),
+                    ("dlq-original-partition", "1"),
+                    ("dlq-original-offset", "42"),
+                    ("dlq-error", "connection refused"),
+                ],
+            ),
+        ],
+        Duration::from_secs(30),
+    )
+    .unwrap();
+
+    let s = t.wait_for(
+        "all three records",
+        |s| s.contains("e2e-export-1") && s.contains("CHG-E2E-1") && s.contains("e2e-dead-1"),
+        20,
+    );
+    let (c_row, s_row, d_row) = (
+        row_of(&s, "┌ Completions"),
+        row_of(&s, "┌ Status"),
+        row_of(&s, "┌ DLQ"),
+    );
+    assert!(c_row < s_row && s_row < d_row);
+    let in_pane = |needle: &str, from: usize, to: usize| {
+        let r = row_of(&s, needle);
+        assert!(
+            r > from && r < to,
+            "{needle} at row {r}, expected between {from} and {to}:\n{s}"
+        );
+    };
+    in_pane("e2e-export-1", c_row, s_row);
+    in_pane("CHG-E2E-1", s_row, d_row);
+    in_pane("e2e-dead-1", d_row, 40);
+    let status_line = s.lines().find(|l| l.contains("CHG-E2E-1")).unwrap();
+    assert!(
+        status_line.contains("in_progress") && status_line.contains("65%"),
+        "{status_line}"
+    );
+
+    // The DLQ record's detail view shows where it came from.
+    t.keys(&["3", "Enter"]);
+    let s = t.wait_for("the detail view", |s| s.contains("dlq origin"), 5);
+    let origin = s.lines().find(|l| l.contains("dlq origin")).unwrap();
+    assert!(origin.contains("bookings/1@42"), "{origin}");
+    t.keys(&["Escape"]);
+    t.wait_for("the detail view to close", |s| !s.contains("dlq origin"), 5);
+
+    // Quit restores the terminal: the alternate screen is gone.
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !t.pane_dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(t.pane_dead(), "kdeck did not exit on q");
+    let s = t.screen();
+    assert!(!s.contains("┌ Completions"), "screen not restored:\n{s}");
+}
+
+#[test]
+fn unreachable_broker_shows_in_the_ui_and_q_still_quits() {
+    if brokers().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let cmd = format!(
+        "{} --config {} -b 127.0.0.1:1",
+        env!("CARGO_BIN_EXE_kdeck"),
+        cfg.display()
+    );
+    let t = Tmux::start(&cmd, 100, 30);
+    let s = t.wait_for("the unreachable state", |s| s.contains("unreachable"), 20);
+    assert!(
+        s.lines()
+            .next()
+            .unwrap()
+            .contains("127.0.0.1:1 unreachable"),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !t.pane_dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        t.pane_dead(),
+        "kdeck did not exit promptly on q while the broker is down"
+    );
+}
