@@ -56,7 +56,8 @@ pub struct ConnArgs {
 pub enum Command {
     /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
     Tail(TailArgs),
-    /// Run the simulated pipeline on the in-process cluster and print its address, until Ctrl-C.
+    /// Run the simulated pipeline and print the cluster's address, until Ctrl-C. On the
+    /// in-process cluster by default; with -b, against that cluster (topics created if missing).
     Demo {
         /// Jobs per second.
         #[arg(long, default_value_t = 3.0)]

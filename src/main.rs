@@ -22,7 +22,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut o = cli.conn.overrides().map_err(anyhow::Error::msg)?;
     match cli.command {
         Some(Command::Demo { rate }) => {
-            let demo = kafka::demo::start(rate)?;
+            let demo = match &cli.conn.brokers {
+                Some(_) => kafka::demo::start_on(&config::load(&o)?.cluster, rate)?,
+                None => kafka::demo::start(rate)?,
+            };
             println!("kdeck demo cluster: {}", demo.bootstrap);
             println!("topics: {}", kafka::demo::demo_topics().all().join(", "));
             println!(

@@ -53,56 +53,82 @@ impl Drop for DemoHandle {
     }
 }
 
-/// Starts the cluster and the pipeline; `jobs_per_sec` sets the pace.
+/// Starts the in-process cluster and the pipeline on it; `jobs_per_sec` sets the pace.
 pub fn start(jobs_per_sec: f64) -> anyhow::Result<DemoHandle> {
+    spawn(None, jobs_per_sec)
+}
+
+/// Runs the pipeline against a real cluster (topics are created when missing). The simulated
+/// consumer groups stay off: kdeck never commits for groups on a cluster it does not own.
+pub fn start_on(cluster: &Cluster, jobs_per_sec: f64) -> anyhow::Result<DemoHandle> {
+    spawn(Some(cluster.clone()), jobs_per_sec)
+}
+
+fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle> {
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel::<anyhow::Result<String>>();
     let stop2 = stop.clone();
     let thread = std::thread::Builder::new()
         .name("kdeck-demo".into())
         .spawn(move || {
-            // The mock cluster is not Send: it lives and dies on this thread.
-            let mock = match MockCluster::new(1) {
-                Ok(m) => m,
-                Err(e) => {
-                    let _ = tx.send(Err(anyhow::anyhow!("starting the mock cluster: {e}")));
-                    return;
-                }
-            };
             let topics = demo_topics();
-            for t in topics
+            let all: Vec<String> = topics
                 .all()
-                .iter()
-                .map(String::as_str)
-                .chain(REQUEST_TOPICS.iter().copied())
-            {
-                if let Err(e) = mock.create_topic(t, PARTITIONS, 1) {
-                    let _ = tx.send(Err(anyhow::anyhow!("creating demo topic {t}: {e}")));
-                    return;
+                .into_iter()
+                .chain(REQUEST_TOPICS.iter().map(|t| t.to_string()))
+                .collect();
+            // The mock cluster is not Send: it lives and dies on this thread.
+            let mut mock = None;
+            let cluster = match real {
+                Some(c) => {
+                    let names: Vec<&str> = all.iter().map(String::as_str).collect();
+                    if let Err(e) = super::admin::create_topics(&c, &names, PARTITIONS) {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                    c
                 }
-            }
-            let bootstrap = mock.bootstrap_servers();
-            let cluster = Cluster {
-                brokers: bootstrap.clone(),
-                client_id: "kdeck-demo".into(),
-                properties: BTreeMap::new(),
+                None => {
+                    let m = match MockCluster::new(1) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            let _ = tx.send(Err(anyhow::anyhow!("starting the mock cluster: {e}")));
+                            return;
+                        }
+                    };
+                    for t in &all {
+                        if let Err(e) = m.create_topic(t, PARTITIONS, 1) {
+                            let _ = tx.send(Err(anyhow::anyhow!("creating demo topic {t}: {e}")));
+                            return;
+                        }
+                    }
+                    let c = Cluster {
+                        brokers: m.bootstrap_servers(),
+                        client_id: "kdeck-demo".into(),
+                        properties: BTreeMap::new(),
+                    };
+                    mock = Some(m);
+                    c
+                }
             };
-            let writer = match Writer::new(&cluster, &[]) {
+            let writer = match Writer::new(&cluster, &[("linger.ms", "20")]) {
                 Ok(w) => w,
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
             };
-            let _ = tx.send(Ok(bootstrap));
-            let mut groups = super::demo_groups::Groups::new(&cluster);
-            simulate(&writer, &stop2, jobs_per_sec, &mut groups);
+            let _ = tx.send(Ok(cluster.brokers.clone()));
+            let mut groups = mock
+                .as_ref()
+                .map(|_| super::demo_groups::Groups::new(&cluster));
+            simulate(&writer, &stop2, jobs_per_sec, groups.as_mut());
             let _ = writer.poll(Duration::from_millis(100));
             drop(mock);
         })?;
     let bootstrap = rx
-        .recv_timeout(Duration::from_secs(20))
-        .map_err(|_| anyhow::anyhow!("the mock cluster did not start within 20 s"))??;
+        .recv_timeout(Duration::from_secs(30))
+        .map_err(|_| anyhow::anyhow!("the demo cluster did not start within 30 s"))??;
     Ok(DemoHandle {
         bootstrap,
         stop,
@@ -114,7 +140,7 @@ fn simulate(
     writer: &Writer,
     stop: &AtomicBool,
     jobs_per_sec: f64,
-    groups: &mut super::demo_groups::Groups,
+    mut groups: Option<&mut super::demo_groups::Groups>,
 ) {
     let started = Instant::now();
     let mut pipeline = Pipeline::new(0x5eed_c0de, jobs_per_sec);
@@ -143,10 +169,12 @@ fn simulate(
                 }
             }
         }
-        if last_groups.elapsed() >= Duration::from_secs(1) {
-            last_groups = Instant::now();
-            groups.tick(started.elapsed().as_secs());
+        if let Some(g) = groups.as_deref_mut() {
+            if last_groups.elapsed() >= Duration::from_secs(1) {
+                last_groups = Instant::now();
+                g.tick(started.elapsed().as_secs());
+            }
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
