@@ -47,6 +47,9 @@ pub struct ConnArgs {
     /// Cluster profile from the config file.
     #[arg(long = "profile", global = true)]
     pub profile: Option<String>,
+    /// Consumer group whose lag to watch (repeatable; added to the profile's watch_groups).
+    #[arg(short = 'g', long = "group", global = true, value_name = "GROUP")]
+    pub groups: Vec<String>,
     /// Any librdkafka property, like kcat: -X security.protocol=SASL_SSL (repeatable).
     #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
     pub props: Vec<String>,
@@ -56,6 +59,8 @@ pub struct ConnArgs {
 pub enum Command {
     /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
     Tail(TailArgs),
+    /// Print consumer lag with Burrow-style statuses, once or --watch; --fail-on for CI and cron.
+    Lag(LagArgs),
     /// Run the simulated pipeline and print the cluster's address, until Ctrl-C. On the
     /// in-process cluster by default; with -b, against that cluster (topics created if missing).
     Demo {
@@ -63,6 +68,28 @@ pub enum Command {
         #[arg(long, default_value_t = 3.0)]
         rate: f64,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct LagArgs {
+    /// Keep printing a fresh table every refresh.
+    #[arg(long)]
+    pub watch: bool,
+    /// table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub output: String,
+    /// Exit 1 when any group is at or beyond this status: warn, stall or stop.
+    #[arg(long = "fail-on", value_parser = ["warn", "stall", "stop"])]
+    pub fail_on: Option<String>,
+    /// Refreshes to take before printing (statuses need a window); default 3.
+    #[arg(long, default_value_t = 3)]
+    pub samples: usize,
+    /// Seconds between refreshes (default: lag.refresh_ms from the config).
+    #[arg(long)]
+    pub interval: Option<f64>,
+    /// Show every partition, not just the group totals (table output).
+    #[arg(long)]
+    pub partitions: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +122,7 @@ impl ConnArgs {
             profile: self.profile.clone(),
             brokers: self.brokers.clone(),
             properties,
+            watch_groups: self.groups.clone(),
             ..Default::default()
         })
     }

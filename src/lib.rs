@@ -13,6 +13,7 @@ pub mod domain;
 pub mod jsonl;
 pub mod kafka;
 pub mod keymap;
+pub mod lagcmd;
 pub mod modals;
 pub mod panes;
 pub mod rate;

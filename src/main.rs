@@ -40,6 +40,30 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(demo);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Lag(l)) => {
+            let cfg = config::load(&o)?;
+            let interval = l
+                .interval
+                .map(std::time::Duration::from_secs_f64)
+                .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
+            let opts = kdeck::lagcmd::LagOptions {
+                watch: l.watch,
+                json: l.output == "json",
+                fail_on: l
+                    .fail_on
+                    .as_deref()
+                    .and_then(kdeck::domain::lag::LagStatus::parse),
+                samples: l.samples,
+                interval,
+                partitions: l.partitions,
+            };
+            let failed = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Some(Command::Tail(t)) => {
             o.start = Some(t.from.clone());
             let cfg = config::load(&o)?;
@@ -77,6 +101,14 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.cluster = d.cluster();
                 cfg.topics = kafka::demo::demo_topics();
                 cfg.profile = "demo".into();
+                cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
+                    .iter()
+                    .map(|(g, _, _)| g.to_string())
+                    .collect();
+                cfg.lag_topics = kafka::demo::REQUEST_TOPICS
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect();
             }
             let theme = Theme::load(&cfg.ui.theme).map_err(anyhow::Error::msg)?;
             let keymap = Keymap::new(&cfg.keys).map_err(|e| {

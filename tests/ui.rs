@@ -9,6 +9,7 @@ use kdeck::app::update::update;
 use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
 use kdeck::decode::{to_record, Incoming};
+use kdeck::domain::lag::{GroupSnapshot, LagSnapshot};
 use kdeck::domain::{Connection, Header, Record, Role};
 use kdeck::kafka::KafkaEvent;
 use kdeck::keymap::Keymap;
@@ -110,6 +111,46 @@ fn state() -> State {
         Msg::Kafka(KafkaEvent::Connection(Connection::Connected { brokers: 3 })),
         &km,
     );
+    // Three lag refreshes: one group keeps up, one falls behind, one has stopped.
+    for i in 0..4i64 {
+        let tp = |t: &str, p: i32| (t.to_string(), p);
+        let group = |name: &str, committed: Vec<((String, i32), i64)>| GroupSnapshot {
+            group: name.into(),
+            state: Some("Stable".into()),
+            members: Some(2),
+            committed: committed.into_iter().collect(),
+            ..Default::default()
+        };
+        let snap = LagSnapshot {
+            at_ms: NOW - 6000 + i * 1500,
+            groups: vec![
+                group(
+                    "scheduler-consumer-group",
+                    vec![(tp("scheduler.jobs.ingest", 0), 100 + 10 * i)],
+                ),
+                group(
+                    "export-notifier",
+                    vec![
+                        (tp("export-completions", 0), 50 + i),
+                        (tp("export-completions", 1), 40 + i),
+                    ],
+                ),
+                group("task-manager-group", vec![(tp("task-status", 0), 7)]),
+            ],
+            ends: [
+                (tp("scheduler.jobs.ingest", 0), 100 + 10 * i),
+                (tp("export-completions", 0), 60 + 5 * i),
+                (tp("export-completions", 1), 45 + 5 * i),
+                (tp("task-status", 0), 30 + 8 * i),
+            ]
+            .into_iter()
+            .collect(),
+            took_ms: 3,
+            ..Default::default()
+        };
+        update(&mut s, Msg::Kafka(KafkaEvent::Lag(Box::new(snap))), &km);
+    }
+    update(&mut s, Msg::Tick(NOW), &km);
     s
 }
 
@@ -149,6 +190,57 @@ fn dashboard_120x40() {
     assert!(screen.contains("Completions"));
     assert!(screen.contains("Consumer lag"));
     assert!(screen.contains("Metrics"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn lag_pane_shows_statuses_and_drills_down() {
+    let mut s = state();
+    let screen = render(&s, 120, 40);
+    let line = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("scheduler-c").contains("OK"), "{screen}");
+    assert!(line("export-noti").contains("WARN"), "{screen}");
+    assert!(line("task-manage").contains("STALL"), "{screen}");
+    // Worst first.
+    let names: Vec<&str> = s.lag.views.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "task-manager-group",
+            "export-notifier",
+            "scheduler-consumer-group"
+        ]
+    );
+    key(&mut s, KeyCode::Char('4'));
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.lag.drill.as_deref(), Some("scheduler-consumer-group"));
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("scheduler.jobs.in"), "{screen}");
+    insta::assert_snapshot!("lag_drill_120x40", screen);
+    let small = render(&s, 80, 24);
+    assert!(small.contains("scheduler.jobs.ingest/0"), "{small}");
+    insta::assert_snapshot!("lag_drill_80x24", small);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.lag.drill.is_none());
+}
+
+#[test]
+fn metrics_pane_at_80x24() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    let screen = render(&s, 80, 24);
+    assert!(
+        screen.contains("S3 upload failed") || screen.contains("connection refused"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 

@@ -36,6 +36,21 @@ pub async fn run(
         tx.clone(),
     );
 
+    let mut lag_topics = cfg.topics.all();
+    lag_topics.extend(cfg.lag_topics.iter().cloned());
+    crate::kafka::lag::spawn(
+        crate::kafka::lag::LagSpec {
+            cluster: cfg.cluster.clone(),
+            watch_groups: cfg.watch_groups.clone(),
+            topics: lag_topics,
+            discover: cfg.lag.discover_groups,
+            refresh_ms: cfg.lag.refresh_ms,
+        },
+        tx.clone(),
+        || crate::clock::SystemClock.now_ms(),
+    );
+    drop(tx);
+
     let mut state = State::new(cfg, demo, clock.now_ms());
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;

@@ -48,7 +48,7 @@ impl State {
                 StreamPane::new(Role::Status, cap),
                 StreamPane::new(Role::Dlq, cap),
             ],
-            lag: LagPane::default(),
+            lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
             metrics: MetricsPane::default(),
             focus: PaneId::Stream(Role::Completion),
             zoom: false,

@@ -26,6 +26,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             state.now_ms = now;
+            state.metrics.recompute();
             if let Some((_, at)) = &state.health.warning {
                 if now - at > WARNING_MS {
                     state.health.warning = None;
@@ -51,7 +52,11 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
 fn on_kafka(state: &mut State, ev: KafkaEvent) {
     let now = state.now_ms;
     match ev {
-        KafkaEvent::Records(role, batch) => state.stream_mut(role).push_batch(batch, now),
+        KafkaEvent::Records(role, batch) => {
+            state.metrics.observe(role, &batch);
+            state.stream_mut(role).push_batch(batch, now);
+        }
+        KafkaEvent::Lag(snap) => state.lag.ingest(*snap),
         KafkaEvent::Connection(c) => {
             // A record arriving proves the link but does not know the broker count: keep it.
             if let (Connection::Connected { brokers: 0 }, Connection::Connected { .. }) =

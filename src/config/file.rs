@@ -59,6 +59,7 @@ pub struct FileProfile {
     pub ssl_key_file: Option<String>,
     #[serde(default)]
     pub watch_groups: Vec<String>,
+    pub lag_topics: Option<Vec<String>>,
     pub topics: Option<FileTopics>,
     #[serde(default)]
     pub librdkafka: BTreeMap<String, String>,

@@ -251,6 +251,29 @@ pub fn load_with(
         }
     }
 
+    let lag_topics: Vec<String> = profile
+        .lag_topics
+        .clone()
+        .unwrap_or_else(|| {
+            [
+                "scheduler.jobs.ingest",
+                "requests-web-crawl",
+                "{prefix}.device.connection",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        })
+        .into_iter()
+        .filter_map(|t| {
+            if t.contains("{prefix}") {
+                (!prefix.is_empty()).then(|| t.replace("{prefix}", &prefix))
+            } else {
+                Some(t)
+            }
+        })
+        .collect();
+
     let ui = UiConfig {
         theme: file.ui.theme.clone().unwrap_or_else(|| "default".into()),
         buffer_size: file.ui.buffer_size.unwrap_or(2000),
@@ -344,6 +367,7 @@ pub fn load_with(
         },
         topics,
         watch_groups,
+        lag_topics,
         ui,
         consumer,
         lag,

@@ -114,6 +114,9 @@ pub struct Config {
     pub cluster: Cluster,
     pub topics: Topics,
     pub watch_groups: Vec<String>,
+    /// Topics besides the dashboard's whose committed offsets the lag pane looks up (e.g. the
+    /// request topics the watched groups consume).
+    pub lag_topics: Vec<String>,
     pub ui: UiConfig,
     pub consumer: ConsumerConfig,
     pub lag: LagConfig,

@@ -131,7 +131,16 @@ pub fn evaluate(samples: &[Sample], allowed: i64, since_move_ms: i64, window_ms:
     if cur_lag > allowed && since_move_ms > window_ms {
         return LagStatus::Stop;
     }
-    if committed.len() >= 3 && committed.iter().all(|c| *c == committed[0]) && cur_lag > allowed {
+    // Burrow tells STALL (commits that repeat the same offset) from STOP (no commits) by
+    // commit time, which Kafka does not return; kdeck reads offsets only, so the same offset
+    // for the last three refreshes is STALL, and for longer than the window, STOP (above).
+    let last_c = committed.last().copied();
+    let unmoved = committed
+        .iter()
+        .rev()
+        .take_while(|c| Some(**c) == last_c)
+        .count();
+    if unmoved >= 3 && cur_lag > allowed {
         return LagStatus::Stall;
     }
     let lags: Vec<i64> = samples.iter().filter_map(Sample::lag).collect();
@@ -354,14 +363,24 @@ impl LagTracker {
         self.refreshes += 1;
     }
 
-    pub fn views(&self, now_ms: i64) -> Vec<GroupView> {
-        self.groups
+    /// What the pane and `kdeck lag` show, as of the last refresh.
+    /// Worst first: the groups that need attention lead the table.
+    pub fn views(&self) -> Vec<GroupView> {
+        let mut v: Vec<GroupView> = self
+            .groups
             .iter()
-            .map(|(name, g)| self.group_view(name, g, now_ms))
-            .collect()
+            .map(|(name, g)| self.group_view(name, g))
+            .collect();
+        v.sort_by(|a, b| {
+            b.status
+                .cmp(&a.status)
+                .then(b.lag.cmp(&a.lag))
+                .then(a.group.cmp(&b.group))
+        });
+        v
     }
 
-    fn group_view(&self, name: &str, g: &GroupTrack, now_ms: i64) -> GroupView {
+    fn group_view(&self, name: &str, g: &GroupTrack) -> GroupView {
         let empty = EndTable::default();
         let mut parts = Vec::new();
         let (mut consumed, mut produced, mut span_ms) = (0i64, 0i64, 0i64);

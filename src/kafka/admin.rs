@@ -30,3 +30,26 @@ pub fn create_topics(cluster: &Cluster, names: &[&str], partitions: i32) -> anyh
     }
     Ok(())
 }
+
+/// Commits offsets for `group` without joining it, as offset tools do. kdeck itself only uses
+/// this for the demo's simulated groups and in tests; it never commits for watched groups.
+pub fn commit_offsets(
+    cluster: &Cluster,
+    group: &str,
+    offsets: &[(&str, i32, i64)],
+) -> anyhow::Result<()> {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    let consumer: BaseConsumer = client_config(cluster)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .context("creating a consumer to commit with")?;
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for (t, p, o) in offsets {
+        tpl.add_partition_offset(t, *p, rdkafka::Offset::Offset(*o))?;
+    }
+    consumer
+        .commit(&tpl, CommitMode::Sync)
+        .with_context(|| format!("committing offsets for group {group}"))?;
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod consumer;
 pub mod demo;
 pub mod demo_groups;
+pub mod lag;
 pub mod producer;
 pub mod tail;
 
@@ -26,6 +27,8 @@ pub enum KafkaEvent {
     SelfLag(i64),
     /// A non-fatal problem worth a line in the UI.
     Warning(String),
+    /// One lag refresh.
+    Lag(Box<crate::domain::lag::LagSnapshot>),
 }
 
 /// Base client settings shared by every consumer, producer and admin client kdeck makes.

@@ -51,6 +51,11 @@ impl HelpState {
         for (a, b) in NOTES {
             lines.push((a.to_string(), b.to_string()));
         }
+        lines.push((String::new(), String::new()));
+        lines.push(("[consumer lag statuses]".into(), String::new()));
+        for (a, b) in crate::domain::lag::RULES {
+            lines.push((a.to_string(), b.to_string()));
+        }
         HelpState { lines, scroll: 0 }
     }
 

@@ -44,7 +44,7 @@ pub fn compute(area: Rect, focus: PaneId, zoom: bool) -> Areas {
     }
     let cols = Layout::default()
         .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
+        .constraints([Constraint::Percentage(58), Constraint::Percentage(42)])
         .split(body);
     let left = Layout::default()
         .direction(Direction::Vertical)

@@ -1,3 +1,4 @@
 pub mod fmt;
 pub mod layout;
+pub mod spark;
 pub mod view;

@@ -30,9 +30,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                 state.now_ms,
             ),
             PaneId::Lag => crate::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
-            PaneId::Metrics => {
-                crate::panes::metrics::view::draw(f, *rect, &state.metrics, focused, theme)
-            }
+            PaneId::Metrics => crate::panes::metrics::view::draw(f, *rect, state, focused, theme),
         }
     }
     draw_hints(f, areas.hints, state, theme, keymap);
@@ -108,7 +106,7 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             p.rate.rate(s.now_ms, 5)
         )));
     }
-    if h.self_lag > 0 {
+    if h.self_lag >= 1000 {
         // kdeck's own reader: small numbers are records in flight, large ones mean it lags.
         let style = if h.self_lag > 10_000 {
             theme.warn

@@ -1,16 +1,73 @@
-//! Consumer lag pane (filled by the lag worker).
+//! Consumer lag pane: one row per group (status, lag, lag in seconds, trend, time to zero);
+//! Enter drills down to its partitions.
 
 pub mod view;
 
-#[derive(Default)]
+use crate::app::action::Action;
+use crate::domain::lag::{GroupView, LagSnapshot, LagTracker};
+
 pub struct LagPane {
+    pub tracker: LagTracker,
+    /// Derived from the tracker at each refresh, so drawing only reads.
+    pub views: Vec<GroupView>,
     pub selected: usize,
+    /// The group drilled into, by name (stable across refreshes).
+    pub drill: Option<String>,
+    pub drill_selected: usize,
+    pub refresh_ms: u64,
 }
 
 impl LagPane {
-    pub fn move_by(&mut self, delta: isize, _action: crate::app::action::Action) {
-        self.selected = (self.selected as isize + delta).max(0) as usize;
+    pub fn new(window: usize, allowed: i64, refresh_ms: u64) -> LagPane {
+        LagPane {
+            tracker: LagTracker::new(window, allowed, refresh_ms),
+            views: Vec::new(),
+            selected: 0,
+            drill: None,
+            drill_selected: 0,
+            refresh_ms,
+        }
     }
-    pub fn toggle_drill(&mut self) {}
-    pub fn close_drill(&mut self) {}
+
+    pub fn ingest(&mut self, snap: LagSnapshot) {
+        self.tracker.ingest(snap);
+        self.views = self.tracker.views();
+        self.selected = self.selected.min(self.views.len().saturating_sub(1));
+    }
+
+    pub fn drilled(&self) -> Option<&GroupView> {
+        let name = self.drill.as_ref()?;
+        self.views.iter().find(|g| &g.group == name)
+    }
+
+    pub fn move_by(&mut self, delta: isize, action: Action) {
+        let (sel, len) = match self.drilled() {
+            Some(g) => (self.drill_selected, g.partitions.len()),
+            None => (self.selected, self.views.len()),
+        };
+        let max = len.saturating_sub(1) as isize;
+        let next = match action {
+            Action::Top => 0,
+            Action::Bottom => max.max(0) as usize,
+            _ => (sel as isize + delta).clamp(0, max.max(0)) as usize,
+        };
+        if self.drill.is_some() {
+            self.drill_selected = next;
+        } else {
+            self.selected = next;
+        }
+    }
+
+    pub fn toggle_drill(&mut self) {
+        if self.drill.is_some() {
+            self.drill = None;
+        } else if let Some(g) = self.views.get(self.selected) {
+            self.drill = Some(g.group.clone());
+            self.drill_selected = 0;
+        }
+    }
+
+    pub fn close_drill(&mut self) {
+        self.drill = None;
+    }
 }

@@ -1,22 +1,109 @@
-use super::MetricsPane;
+use crate::app::state::State;
+use crate::domain::Role;
 use crate::theme::Theme;
+use crate::ui::fmt::{fit, human_count, human_secs};
+use crate::ui::spark::spark;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-pub fn draw(f: &mut Frame, area: Rect, _pane: &MetricsPane, focused: bool, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let m = &state.metrics;
+    let w = area.width.saturating_sub(2) as usize;
+    let spark_w = w.saturating_sub(30).clamp(8, 60);
+    let mut lines: Vec<Line> = Vec::new();
+    for role in Role::ALL {
+        let meter = &state.stream(role).rate;
+        let series: Vec<f64> = meter
+            .series(state.now_ms, spark_w + 1)
+            .into_iter()
+            .take(spark_w) // the current second is still filling
+            .map(|v| v as f64)
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:<6} ",
+                    match role {
+                        Role::Completion => "compl",
+                        Role::Status => "status",
+                        Role::Dlq => "dlq",
+                    }
+                ),
+                Style::default().fg(theme.header),
+            ),
+            Span::styled(spark(&series, spark_w), Style::default().fg(theme.accent)),
+            Span::raw(format!(
+                " {:>6.1}/s {:>7}",
+                meter.rate(state.now_ms, 5),
+                human_count(meter.total as i64)
+            )),
+        ]));
+    }
+    // Status mix, most frequent first.
+    let mut words: Vec<_> = m.status_words.iter().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.1 .1));
+    let mut mix = vec![Span::styled("mix    ", Style::default().fg(theme.header))];
+    let mut used = 7;
+    for (word, (class, n)) in words {
+        let s = format!("{word} {} ", human_count(*n as i64));
+        if used + s.len() > w {
+            break;
+        }
+        used += s.len();
+        mix.push(Span::styled(s, theme.status(*class)));
+    }
+    if mix.len() == 1 {
+        mix.push(Span::styled(
+            "no status fields seen yet",
+            Style::default().fg(theme.muted),
+        ));
+    }
+    lines.push(Line::from(mix));
+    let lat = match m.latency {
+        Some((p50, p95, n)) => {
+            let basis: Vec<&str> = m.latency_basis.keys().map(String::as_str).collect();
+            format!(
+                "p50 {} p95 {} · n={n} · from {}",
+                human_secs(p50 as f64 / 1000.0),
+                human_secs(p95 as f64 / 1000.0),
+                basis.join(", ")
+            )
+        }
+        None => "no record carries both a start and an end time yet".into(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled("e2e    ", Style::default().fg(theme.header)),
+        Span::raw(fit(&lat, w.saturating_sub(7))),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("DLQ    ", Style::default().fg(theme.header)),
+        Span::raw(format!(
+            "{:.1}/s · {} since start · top reasons:",
+            state.stream(Role::Dlq).rate.rate(state.now_ms, 30),
+            human_count(m.dlq_total as i64)
+        )),
+    ]));
+    let room = (area.height as usize).saturating_sub(2 + lines.len());
+    for (_, r) in m.top_reasons(room) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>6}× ", human_count(r.count as i64)),
+                Style::default().fg(theme.failed),
+            ),
+            Span::raw(fit(&r.example, w.saturating_sub(8))),
+        ]));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(" Metrics ");
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            "metrics: not yet measured",
-            Style::default().fg(theme.muted),
-        ))
-        .block(block),
-        area,
-    );
+        .title(Span::styled(
+            " Metrics ",
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ));
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -1,0 +1,358 @@
+//! The lag worker: committed offsets of the watched (and discovered) groups, end offsets of
+//! their partitions, and the produce time of records at committed offsets where the time
+//! table cannot tell. Read-only: kdeck never joins, commits for or alters these groups.
+
+use super::{client_config, KafkaEvent, META_TIMEOUT};
+use crate::config::Cluster;
+use crate::domain::lag::{GroupSnapshot, LagSnapshot, Tp};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+#[derive(Clone, Debug)]
+pub struct LagSpec {
+    pub cluster: Cluster,
+    pub watch_groups: Vec<String>,
+    /// Topics whose committed offsets are looked up (besides those in member assignments).
+    pub topics: Vec<String>,
+    /// Also list the cluster's groups and show those reading `topics`.
+    pub discover: bool,
+    pub refresh_ms: u64,
+}
+
+/// Group listing is not something every cluster answers (the demo's mock does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Listing {
+    Unknown,
+    Works,
+    Unsupported(Instant),
+}
+
+const LIST_TIMEOUT: Duration = Duration::from_secs(3);
+const OFFSET_TIMEOUT: Duration = Duration::from_secs(3);
+const MAX_GROUPS: usize = 500;
+const PEEKS_PER_REFRESH: usize = 16;
+
+pub struct LagProbe {
+    spec: LagSpec,
+    meta: BaseConsumer,
+    peek: BaseConsumer,
+    groups: HashMap<String, BaseConsumer>,
+    partitions: BTreeMap<String, Vec<i32>>,
+    last_meta: Option<Instant>,
+    listing: Listing,
+    /// First end offset seen per partition: committed offsets below it are older than the
+    /// time table, so their produce time is looked up instead.
+    first_end: HashMap<Tp, i64>,
+    peeked: HashMap<(Tp, i64), i64>,
+}
+
+fn quiet_consumer(cluster: &Cluster, group: &str) -> anyhow::Result<BaseConsumer> {
+    Ok(client_config(cluster)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .create()?)
+}
+
+impl LagProbe {
+    pub fn new(spec: LagSpec) -> anyhow::Result<LagProbe> {
+        Ok(LagProbe {
+            meta: quiet_consumer(&spec.cluster, "kdeck-lag-meta")?,
+            peek: quiet_consumer(&spec.cluster, "kdeck-lag-peek")?,
+            spec,
+            groups: HashMap::new(),
+            partitions: BTreeMap::new(),
+            last_meta: None,
+            listing: Listing::Unknown,
+            first_end: HashMap::new(),
+            peeked: HashMap::new(),
+        })
+    }
+
+    /// One full measurement. Blocking: run it off the UI task.
+    pub fn refresh(&mut self, now_ms: i64) -> LagSnapshot {
+        let started = Instant::now();
+        let mut snap = LagSnapshot {
+            at_ms: now_ms,
+            ..Default::default()
+        };
+        if self
+            .last_meta
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(30))
+        {
+            match self.meta.fetch_metadata(None, META_TIMEOUT) {
+                Ok(md) => {
+                    self.partitions = md
+                        .topics()
+                        .iter()
+                        .filter(|t| t.error().is_none())
+                        .map(|t| {
+                            (
+                                t.name().to_string(),
+                                t.partitions().iter().map(|p| p.id()).collect(),
+                            )
+                        })
+                        .collect();
+                    self.last_meta = Some(Instant::now());
+                }
+                Err(e) => {
+                    snap.notes.push(super::consumer::friendly(&e));
+                    snap.took_ms = started.elapsed().as_millis() as u64;
+                    return snap;
+                }
+            }
+        }
+
+        // Which groups, their state, members and the topics their members are assigned.
+        let mut described: BTreeMap<String, GroupSnapshot> = BTreeMap::new();
+        let mut assigned_topics: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let try_listing = match self.listing {
+            Listing::Unsupported(since) => since.elapsed() > Duration::from_secs(60),
+            _ => true,
+        };
+        if try_listing {
+            match self.meta.fetch_group_list(None, LIST_TIMEOUT) {
+                Ok(list) => {
+                    self.listing = Listing::Works;
+                    for g in list.groups() {
+                        let mut gs = GroupSnapshot {
+                            group: g.name().to_string(),
+                            state: Some(g.state().to_string()).filter(|s| !s.is_empty()),
+                            members: Some(g.members().len()),
+                            ..Default::default()
+                        };
+                        for m in g.members() {
+                            if let Some(a) = m.assignment() {
+                                for (t, parts) in parse_assignment(a).unwrap_or_default() {
+                                    for p in parts {
+                                        gs.owners.insert((t.clone(), p), m.client_id().to_string());
+                                    }
+                                    assigned_topics
+                                        .entry(g.name().to_string())
+                                        .or_default()
+                                        .insert(t);
+                                }
+                            }
+                        }
+                        described.insert(g.name().to_string(), gs);
+                    }
+                }
+                Err(e) => {
+                    self.listing = Listing::Unsupported(Instant::now());
+                    let _ = e;
+                }
+            }
+        }
+        if let Listing::Unsupported(_) = self.listing {
+            snap.notes.push(
+                "the cluster does not list groups: showing the configured groups (no state or members)"
+                    .into(),
+            );
+        }
+
+        let mut names: Vec<String> = self.spec.watch_groups.clone();
+        if self.spec.discover {
+            for (name, gs) in &described {
+                if name.starts_with("kdeck-") || names.contains(name) {
+                    continue;
+                }
+                let reads_ours = assigned_topics
+                    .get(name)
+                    .is_some_and(|ts| ts.iter().any(|t| self.spec.topics.contains(t)));
+                // An empty group shows what it read only through its committed offsets.
+                let maybe = gs.members == Some(0) || gs.members.is_none();
+                if reads_ours || maybe {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names.truncate(MAX_GROUPS);
+
+        let mut wanted_ends: BTreeSet<Tp> = BTreeSet::new();
+        for name in names {
+            let mut gs = described.remove(&name).unwrap_or_else(|| GroupSnapshot {
+                group: name.clone(),
+                ..Default::default()
+            });
+            let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
+            if let Some(ts) = assigned_topics.get(&name) {
+                topics.extend(ts.iter().cloned());
+            }
+            let mut tpl = TopicPartitionList::new();
+            for t in &topics {
+                for p in self.partitions.get(t).into_iter().flatten() {
+                    tpl.add_partition(t, *p);
+                }
+            }
+            if tpl.count() == 0 {
+                continue;
+            }
+            if !self.groups.contains_key(&name) {
+                match quiet_consumer(&self.spec.cluster, &name) {
+                    Ok(c) => {
+                        self.groups.insert(name.clone(), c);
+                    }
+                    Err(e) => {
+                        gs.error = Some(e.to_string());
+                        snap.groups.push(gs);
+                        continue;
+                    }
+                }
+            }
+            let consumer = &self.groups[&name];
+            match consumer.committed_offsets(tpl, OFFSET_TIMEOUT) {
+                Ok(c) => {
+                    for e in c.elements() {
+                        if let Offset::Offset(o) = e.offset() {
+                            let tp = (e.topic().to_string(), e.partition());
+                            wanted_ends.insert(tp.clone());
+                            gs.committed.insert(tp, o);
+                        }
+                    }
+                }
+                Err(e) => gs.error = Some(super::consumer::friendly(&e)),
+            }
+            let discovered_empty =
+                !self.spec.watch_groups.contains(&name) && gs.committed.is_empty();
+            if !discovered_empty {
+                snap.groups.push(gs);
+            }
+        }
+
+        for tp in wanted_ends {
+            match self.meta.fetch_watermarks(&tp.0, tp.1, OFFSET_TIMEOUT) {
+                Ok((_, high)) => {
+                    self.first_end.entry(tp.clone()).or_insert(high);
+                    snap.ends.insert(tp, high);
+                }
+                Err(e) => snap
+                    .notes
+                    .push(format!("end offset of {}/{}: {e}", tp.0, tp.1)),
+            }
+        }
+
+        // Produce times the end-offset table cannot give: committed offsets older than the
+        // first end kdeck saw (groups far behind, or reprocessing old data).
+        let mut peeks = 0;
+        for g in &snap.groups {
+            for (tp, committed) in &g.committed {
+                let end = snap.ends.get(tp).copied().unwrap_or(*committed);
+                let key = (tp.clone(), *committed);
+                if *committed >= end || self.first_end.get(tp).is_some_and(|f| committed >= f) {
+                    continue;
+                }
+                if let Some(t) = self.peeked.get(&key) {
+                    snap.record_times.insert(key, *t);
+                    continue;
+                }
+                // Bounded, so one refresh never takes much longer than the refresh interval.
+                if peeks >= PEEKS_PER_REFRESH
+                    || started.elapsed() > Duration::from_millis(self.spec.refresh_ms)
+                {
+                    continue;
+                }
+                peeks += 1;
+                if let Some(t) = self.peek_time(tp, *committed) {
+                    if self.peeked.len() > 4096 {
+                        self.peeked.clear();
+                    }
+                    self.peeked.insert(key.clone(), t);
+                    snap.record_times.insert(key, t);
+                }
+            }
+        }
+        snap.took_ms = started.elapsed().as_millis() as u64;
+        snap
+    }
+
+    /// The timestamp of the record at `offset`, read with a one-record fetch.
+    fn peek_time(&self, tp: &Tp, offset: i64) -> Option<i64> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&tp.0, tp.1, Offset::Offset(offset))
+            .ok()?;
+        self.peek.assign(&tpl).ok()?;
+        // The first fetch may need a new connection to the partition's leader.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Some(Ok(m)) = self.peek.poll(Duration::from_millis(100)) {
+                if m.topic() == tp.0 && m.partition() == tp.1 && m.offset() >= offset {
+                    return m.timestamp().to_millis();
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Runs the probe every `refresh_ms` on its own thread until the app goes away.
+pub fn spawn(spec: LagSpec, events: mpsc::Sender<KafkaEvent>, clock: fn() -> i64) {
+    let refresh = Duration::from_millis(spec.refresh_ms);
+    let _ = std::thread::Builder::new()
+        .name("kdeck-lag".into())
+        .spawn(move || {
+            let mut probe = match LagProbe::new(spec) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = events.blocking_send(KafkaEvent::Warning(format!("lag: {e}")));
+                    return;
+                }
+            };
+            loop {
+                let started = Instant::now();
+                let snap = probe.refresh(clock());
+                if events
+                    .blocking_send(KafkaEvent::Lag(Box::new(snap)))
+                    .is_err()
+                {
+                    return;
+                }
+                if let Some(rest) = refresh.checked_sub(started.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+            }
+        });
+}
+
+/// The consumer protocol's member assignment: version, then topics with their partitions.
+pub fn parse_assignment(b: &[u8]) -> Option<Vec<(String, Vec<i32>)>> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = b.get(at..at + n)?;
+        at += n;
+        Some(s)
+    };
+    let _version = i16::from_be_bytes(take(2)?.try_into().ok()?);
+    let topics = i32::from_be_bytes(take(4)?.try_into().ok()?);
+    let mut out = Vec::new();
+    for _ in 0..topics.max(0) {
+        let len = i16::from_be_bytes(take(2)?.try_into().ok()?);
+        let name = String::from_utf8(take(len.max(0) as usize)?.to_vec()).ok()?;
+        let n = i32::from_be_bytes(take(4)?.try_into().ok()?);
+        let mut parts = Vec::new();
+        for _ in 0..n.max(0) {
+            parts.push(i32::from_be_bytes(take(4)?.try_into().ok()?));
+        }
+        out.push((name, parts));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_a_consumer_assignment() {
+        let mut b = vec![0, 1, 0, 0, 0, 1, 0, 4];
+        b.extend_from_slice(b"jobs");
+        b.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5]);
+        b.extend_from_slice(&[0, 0, 0, 0]); // user data
+        assert_eq!(
+            super::parse_assignment(&b),
+            Some(vec![("jobs".to_string(), vec![0, 5])])
+        );
+        assert_eq!(super::parse_assignment(&[0, 1, 0]), None);
+    }
+}

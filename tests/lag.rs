@@ -1,0 +1,253 @@
+//! Consumer lag against the real broker: exact lag from known offsets, the status life cycle of
+//! a group that stops and catches up, idle topics, discovery, old data, and `kdeck lag`.
+
+mod common;
+
+use common::{brokers, cluster, unique};
+use kdeck::config::Cluster;
+use kdeck::domain::lag::{GroupView, LagStatus, LagTracker};
+use kdeck::domain::OutRecord;
+use kdeck::kafka::lag::{LagProbe, LagSpec};
+use kdeck::kafka::{admin, producer};
+use std::process::Command;
+use std::time::Duration;
+
+fn produce(c: &Cluster, topic: &str, partition: i32, n: usize, ts: Option<i64>) {
+    let recs: Vec<OutRecord> = (0..n)
+        .map(|i| OutRecord {
+            topic: topic.into(),
+            partition: Some(partition),
+            key: Some(format!("k{i}").into_bytes()),
+            value: Some(br#"{"status":"new"}"#.to_vec()),
+            timestamp_ms: ts,
+            ..Default::default()
+        })
+        .collect();
+    producer::produce_all(c, &recs, Duration::from_secs(30)).unwrap();
+}
+
+fn probe(c: &Cluster, group: &str, topic: &str, discover: bool) -> LagProbe {
+    LagProbe::new(LagSpec {
+        cluster: c.clone(),
+        watch_groups: if discover {
+            vec![]
+        } else {
+            vec![group.to_string()]
+        },
+        topics: vec![topic.to_string()],
+        discover,
+        refresh_ms: 1000,
+    })
+    .unwrap()
+}
+
+fn view<'a>(views: &'a [GroupView], group: &str) -> &'a GroupView {
+    views
+        .iter()
+        .find(|g| g.group == group)
+        .unwrap_or_else(|| panic!("group {group} not in {views:?}"))
+}
+
+#[test]
+fn known_offsets_give_exact_lag_per_partition() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-exact"), unique("grp-exact"));
+    admin::create_topics(&c, &[&topic], 3).unwrap();
+    produce(&c, &topic, 0, 10, None);
+    produce(&c, &topic, 1, 20, None);
+    produce(&c, &topic, 2, 30, None);
+    admin::commit_offsets(
+        &c,
+        &group,
+        &[(&topic, 0, 5), (&topic, 1, 20), (&topic, 2, 0)],
+    )
+    .unwrap();
+    let mut p = probe(&c, &group, &topic, false);
+    let mut t = LagTracker::new(5, 0, 1000);
+    t.ingest(p.refresh(1_000));
+    let views = t.views();
+    let g = view(&views, &group);
+    let lags: Vec<(i32, Option<i64>, i64, i64)> = g
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.committed, p.end, p.lag))
+        .collect();
+    assert_eq!(
+        lags,
+        vec![
+            (0, Some(5), 10, 5),
+            (1, Some(20), 20, 0),
+            (2, Some(0), 30, 30)
+        ]
+    );
+    assert_eq!(g.lag, 35);
+}
+
+#[test]
+fn stopped_group_goes_stall_then_stop_then_ok_when_caught_up() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-cycle"), unique("grp-cycle"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    let mut p = probe(&c, &group, &topic, false);
+    // Window of 5 refreshes, one refresh per (synthetic) second: STOP after 5 s unmoved.
+    let mut t = LagTracker::new(5, 0, 1000);
+    let mut now = 0;
+    let mut end = 0i64;
+    let mut step = |t: &mut LagTracker, p: &mut LagProbe, commit: bool, end: &mut i64| {
+        produce(&c, &topic, 0, 3, None);
+        *end += 3;
+        if commit {
+            admin::commit_offsets(&c, &group, &[(&topic, 0, *end)]).unwrap();
+        }
+        now += 1000;
+        t.ingest(p.refresh(now));
+        view(&t.views(), &group).status
+    };
+    for _ in 0..3 {
+        assert_eq!(step(&mut t, &mut p, true, &mut end), LagStatus::Ok);
+    }
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        seen.push(step(&mut t, &mut p, false, &mut end));
+    }
+    // Unmoved for 1-2 refreshes: still within what OK allows; then STALL; then STOP.
+    assert!(seen.contains(&LagStatus::Stall), "{seen:?}");
+    assert_eq!(*seen.last().unwrap(), LagStatus::Stop, "{seen:?}");
+    let first_stall = seen.iter().position(|s| *s == LagStatus::Stall).unwrap();
+    let first_stop = seen.iter().position(|s| *s == LagStatus::Stop).unwrap();
+    assert!(first_stall < first_stop);
+    let g = view(&t.views(), &group).clone();
+    assert_eq!(g.lag, 24, "8 refreshes × 3 records not consumed");
+    assert_eq!(g.time_to_zero, None);
+    // Catches up.
+    assert_eq!(step(&mut t, &mut p, true, &mut end), LagStatus::Ok);
+    assert_eq!(view(&t.views(), &group).lag, 0);
+}
+
+#[test]
+fn idle_caught_up_group_stays_ok_with_zero_seconds() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-idle"), unique("grp-idle"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    produce(&c, &topic, 0, 5, None);
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 5)]).unwrap();
+    let mut p = probe(&c, &group, &topic, false);
+    let mut t = LagTracker::new(5, 0, 1000);
+    // An hour of refreshes a minute apart with nothing produced.
+    for i in 1..=60 {
+        t.ingest(p.refresh(i * 60_000));
+    }
+    let views = t.views();
+    let g = view(&views, &group);
+    assert_eq!(g.status, LagStatus::Ok);
+    assert_eq!(g.seconds, 0.0);
+    assert_eq!(g.lag, 0);
+}
+
+#[test]
+fn old_data_lag_in_seconds_comes_from_the_record_itself() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-old"), unique("grp-old"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    // A group reprocessing records produced a day ago.
+    produce(&c, &topic, 0, 4, Some(now - 86_400_000));
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 1)]).unwrap();
+    let mut p = probe(&c, &group, &topic, false);
+    let mut t = LagTracker::new(5, 0, 1000);
+    t.ingest(p.refresh(now));
+    let views = t.views();
+    let g = view(&views, &group);
+    assert!(g.seconds_exact, "{g:?}");
+    assert!((g.seconds - 86_400.0).abs() < 5.0, "{}", g.seconds);
+}
+
+#[test]
+fn groups_reading_our_topics_are_discovered() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-disc"), unique("grp-disc"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    produce(&c, &topic, 0, 7, None);
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 2)]).unwrap();
+    let mut p = probe(&c, &group, &topic, true);
+    let mut t = LagTracker::new(5, 0, 1000);
+    t.ingest(p.refresh(1000));
+    let views = t.views();
+    let g = view(&views, &group);
+    assert_eq!(g.lag, 5);
+    assert_eq!(g.state.as_deref(), Some("Empty"));
+    assert_eq!(g.members, Some(0));
+}
+
+#[test]
+fn lag_command_prints_json_and_fails_on_stall() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-cli"), unique("grp-cli"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    produce(&c, &topic, 0, 9, None);
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 4)]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!("[lag]\ndiscover_groups = false\n[profiles.t]\nlag_topics = [\"{topic}\"]\n"),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kdeck"))
+            .args([
+                "lag",
+                "-b",
+                &b,
+                "-g",
+                &group,
+                "--config",
+                cfg.to_str().unwrap(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--samples", "1", "--output", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == group.as_str())
+        .unwrap();
+    assert_eq!(g["lag"], 5);
+    assert_eq!(g["partitions"][0]["end"], 9);
+    // Unmoved for 3 refreshes with lag: STALL, so --fail-on stall exits 1.
+    let out = run(&["--samples", "3", "--interval", "0.3", "--fail-on", "stall"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STALL"));
+    // Caught up: --fail-on warn passes.
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 9)]).unwrap();
+    let out = run(&["--samples", "2", "--interval", "0.3", "--fail-on", "warn"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
