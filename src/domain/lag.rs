@@ -116,7 +116,7 @@ impl Sample {
 }
 
 /// Burrow's evaluation of one partition over its window of samples (oldest first).
-/// `since_move_ms` is how long the committed offset has not moved.
+/// `since_move_ms` is how long the partition has had lag without its committed offset moving.
 pub fn evaluate(samples: &[Sample], allowed: i64, since_move_ms: i64, window_ms: i64) -> LagStatus {
     let Some(last) = samples.last() else {
         return LagStatus::Unknown;
@@ -134,13 +134,14 @@ pub fn evaluate(samples: &[Sample], allowed: i64, since_move_ms: i64, window_ms:
     // Burrow tells STALL (commits that repeat the same offset) from STOP (no commits) by
     // commit time, which Kafka does not return; kdeck reads offsets only, so the same offset
     // for the last three refreshes is STALL, and for longer than the window, STOP (above).
-    let last_c = committed.last().copied();
-    let unmoved = committed
+    // Only refreshes that had lag count: an idle partition that just received a record has
+    // not stalled.
+    let unmoved = samples
         .iter()
         .rev()
-        .take_while(|c| Some(**c) == last_c)
+        .take_while(|s| s.committed == last.committed && s.lag().is_some_and(|l| l > allowed))
         .count();
-    if unmoved >= 3 && cur_lag > allowed {
+    if unmoved >= 3 {
         return LagStatus::Stall;
     }
     let lags: Vec<i64> = samples.iter().filter_map(Sample::lag).collect();
@@ -269,7 +270,8 @@ pub struct GroupView {
     pub consume_rate: f64,
     /// Records per second produced to the partitions it reads, over the window.
     pub produce_rate: f64,
-    /// Seconds until lag reaches zero at the net rate; None when it is not shrinking.
+    /// Seconds to work through the lag at the consume rate; None when it commits nothing or
+    /// lag keeps growing.
     pub time_to_zero: Option<f64>,
     #[serde(skip)]
     pub trend: Vec<i64>,
@@ -339,7 +341,10 @@ impl LagTracker {
                     samples: VecDeque::new(),
                     last_move_ms: at,
                 });
-                if part.samples.back().and_then(|s| s.committed) != Some(*committed) {
+                // The clock for STOP runs only while there is lag and nothing moves.
+                if part.samples.back().and_then(|s| s.committed) != Some(*committed)
+                    || end - committed <= self.allowed
+                {
                     part.last_move_ms = at;
                 }
                 if part.samples.len() == self.window {
@@ -433,11 +438,17 @@ impl LagTracker {
         } else {
             (0.0, 0.0)
         };
-        let net = consume_rate - produce_rate;
+        let status = parts
+            .iter()
+            .map(|p| p.status)
+            .max()
+            .unwrap_or(LagStatus::Unknown);
+        // How long the backlog takes at the rate the group commits; unknown while the group
+        // commits nothing or its lag keeps growing.
         let time_to_zero = if lag == 0 {
             Some(0.0)
-        } else if net > 0.0 {
-            Some(lag as f64 / net)
+        } else if consume_rate > 0.0 && status < LagStatus::Warn {
+            Some(lag as f64 / consume_rate)
         } else {
             None
         };

@@ -119,10 +119,29 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
                 }
             };
             let _ = tx.send(Ok(cluster.brokers.clone()));
-            let mut groups = mock
-                .as_ref()
-                .map(|_| super::demo_groups::Groups::new(&cluster));
-            simulate(&writer, &stop2, jobs_per_sec, groups.as_mut());
+            // The groups commit on their own thread: their broker round trips must not hold up
+            // the pipeline's producer.
+            let groups = mock.as_ref().map(|_| {
+                let cluster = cluster.clone();
+                let stop = stop2.clone();
+                std::thread::Builder::new()
+                    .name("kdeck-demo-groups".into())
+                    .spawn(move || {
+                        let mut g = super::demo_groups::Groups::new(&cluster);
+                        let started = Instant::now();
+                        while !stop.load(Ordering::SeqCst) {
+                            let tick = Instant::now();
+                            g.tick(started.elapsed().as_secs());
+                            if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {
+                                std::thread::sleep(rest);
+                            }
+                        }
+                    })
+            });
+            simulate(&writer, &stop2, jobs_per_sec);
+            if let Some(Ok(g)) = groups {
+                let _ = g.join();
+            }
             let _ = writer.poll(Duration::from_millis(100));
             drop(mock);
         })?;
@@ -136,18 +155,12 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
     })
 }
 
-fn simulate(
-    writer: &Writer,
-    stop: &AtomicBool,
-    jobs_per_sec: f64,
-    mut groups: Option<&mut super::demo_groups::Groups>,
-) {
+fn simulate(writer: &Writer, stop: &AtomicBool, jobs_per_sec: f64) {
     let started = Instant::now();
     let mut pipeline = Pipeline::new(0x5eed_c0de, jobs_per_sec);
     let mut next_id = 0usize;
     // Delivery reports map our send ids back to the job whose request they carried.
     let mut pending_requests: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut last_groups = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         let now_ms = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
         let elapsed = started.elapsed().as_millis() as i64;
@@ -167,12 +180,6 @@ fn simulate(
                 if let Ok((p, o)) = res {
                     pipeline.request_delivered(job, p, o);
                 }
-            }
-        }
-        if let Some(g) = groups.as_deref_mut() {
-            if last_groups.elapsed() >= Duration::from_secs(1) {
-                last_groups = Instant::now();
-                g.tick(started.elapsed().as_secs());
             }
         }
         std::thread::sleep(Duration::from_millis(10));

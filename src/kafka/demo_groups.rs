@@ -14,7 +14,7 @@ pub enum Behaviour {
     KeepsUp,
     /// Keeps up, then creeps along slower than the producers, then catches up (60 s cycle).
     FallsBehind,
-    /// Keeps up, then stops committing for a long while (150 s cycle).
+    /// Keeps up, then stops committing for a minute (120 s cycle).
     Stalls,
     /// Keeps up, then jumps back to reprocess (90 s cycle).
     Rewinds,
@@ -26,12 +26,9 @@ pub const DEMO_GROUPS: &[(&str, &str, Behaviour)] = &[
         "scheduler.jobs.ingest",
         Behaviour::KeepsUp,
     ),
-    (
-        "export-notifier",
-        "export-completions",
-        Behaviour::FallsBehind,
-    ),
-    ("task-manager-group", "task-status", Behaviour::Stalls),
+    // The busiest topic, so its lag visibly grows at every refresh while it creeps.
+    ("task-manager-group", "task-status", Behaviour::FallsBehind),
+    ("export-notifier", "export-completions", Behaviour::Stalls),
     ("crawl-workers", "requests-web-crawl", Behaviour::Rewinds),
 ];
 
@@ -98,18 +95,12 @@ pub fn target(b: Behaviour, secs: u64, prev: i64, high: i64) -> i64 {
     match b {
         Behaviour::KeepsUp => high,
         Behaviour::FallsBehind => match secs % 60 {
-            0..=19 | 45..=59 => high,
-            // Creep: advance, but slower than the producers.
-            _ => {
-                if secs.is_multiple_of(4) {
-                    (prev + 1).min(high)
-                } else {
-                    prev
-                }
-            }
+            0..=19 | 50..=59 => high,
+            // Creep: one record a second per partition, slower than the producers.
+            _ => (prev + 1).min(high),
         },
-        Behaviour::Stalls => match secs % 150 {
-            0..=29 => high,
+        Behaviour::Stalls => match secs % 120 {
+            0..=29 | 90..=119 => high,
             _ => prev,
         },
         Behaviour::Rewinds => {

@@ -70,6 +70,11 @@ fn burrow_rules() {
         ),
         LagStatus::Stall
     );
+    // An idle partition that just received a record has not stalled.
+    assert_eq!(
+        evaluate(&[s(0, 5, 5), s(1, 5, 5), s(2, 5, 5), s(3, 5, 6)], 0, 0, 10),
+        LagStatus::Ok
+    );
     assert_eq!(evaluate(&[], 0, 0, 10), LagStatus::Unknown);
 }
 
@@ -165,7 +170,7 @@ fn tracker_rates_and_time_to_zero() {
     assert!((v.consume_rate - 30.0).abs() < 1e-9);
     assert!((v.produce_rate - 10.0).abs() < 1e-9);
     assert_eq!(v.lag, 20);
-    assert!((v.time_to_zero.unwrap() - 1.0).abs() < 1e-9);
+    assert!((v.time_to_zero.unwrap() - 20.0 / 30.0).abs() < 1e-9);
     assert_eq!(v.trend, vec![100, 80, 60, 40, 20]);
 }
 
