@@ -223,7 +223,7 @@ fn lag_pane_shows_statuses_and_drills_down() {
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.lag.drill.as_deref(), Some("scheduler-consumer-group"));
     let screen = render(&s, 120, 40);
-    assert!(screen.contains("scheduler.jobs.in"), "{screen}");
+    assert!(screen.contains("scheduler.jobs.…/0 130"), "{screen}");
     insta::assert_snapshot!("lag_drill_120x40", screen);
     let small = render(&s, 80, 24);
     assert!(small.contains("scheduler.jobs.ingest/0"), "{small}");

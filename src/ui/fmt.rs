@@ -60,3 +60,30 @@ pub fn human_secs(s: f64) -> String {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     }
 }
+
+/// A topic followed by its position (`/p@offset`, `/p`) in `width` columns: the topic gives
+/// way first, since the position is what tells rows apart.
+pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
+    let room = width.saturating_sub(UnicodeWidthStr::width(pos));
+    if room < 3 {
+        return fit(&format!("{topic}{pos}"), width);
+    }
+    format!("{}{pos}", fit(topic, room))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_gives_way_to_position() {
+        assert_eq!(
+            topic_at("export-completions", "/2@1234", 14),
+            "export…/2@1234"
+        );
+        assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(human_secs(3725.0), "1h02m");
+        assert_eq!(human_count(123_456), "123.5k");
+    }
+}

@@ -1,7 +1,7 @@
 use super::LagPane;
 use crate::domain::lag::{GroupView, LagStatus};
 use crate::theme::Theme;
-use crate::ui::fmt::{fit, human_count, human_secs};
+use crate::ui::fmt::{fit, human_count, human_secs, topic_at};
 use crate::ui::spark::spark;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -259,7 +259,7 @@ fn draw_partitions(
         .take(h)
         .map(|(i, p)| {
             let mut cells = vec![
-                Cell::from(fit(&format!("{}/{}", p.topic, p.partition), wt)),
+                Cell::from(topic_at(&p.topic, &format!("/{}", p.partition), wt)),
                 Cell::from(p.committed.map_or("-".into(), |c| c.to_string())),
             ];
             if wide {

@@ -1,6 +1,6 @@
 use super::StreamPane;
 use crate::theme::Theme;
-use crate::ui::fmt::{clock_time, fit};
+use crate::ui::fmt::{clock_time, fit, topic_at};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -65,7 +65,11 @@ pub fn draw(
             let mut cells = vec![
                 Cell::from(r.timestamp_ms.map(clock_time).unwrap_or_default())
                     .style(Style::default().fg(theme.muted)),
-                Cell::from(location(&r.topic, r.partition, r.offset, wl)),
+                Cell::from(topic_at(
+                    &r.topic,
+                    &format!("/{}@{}", r.partition, r.offset),
+                    wl,
+                )),
                 Cell::from(fit(&r.key_display(), wk)),
             ];
             if we > 0 {
@@ -113,15 +117,4 @@ pub fn draw(
             Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
         );
     }
-}
-
-/// `topic/partition@offset` in `width` columns: the topic gives way first, since the position
-/// is what tells records apart.
-fn location(topic: &str, partition: i32, offset: i64, width: usize) -> String {
-    let pos = format!("/{partition}@{offset}");
-    let room = width.saturating_sub(pos.chars().count());
-    if room < 3 {
-        return fit(&format!("{topic}{pos}"), width);
-    }
-    format!("{}{pos}", fit(topic, room))
 }
