@@ -62,7 +62,18 @@ impl LagProbe {
     pub fn new(spec: LagSpec) -> anyhow::Result<LagProbe> {
         Ok(LagProbe {
             meta: quiet_consumer(&spec.cluster, "kdeck-lag-meta")?,
-            peek: quiet_consumer(&spec.cluster, "kdeck-lag-peek")?,
+            peek: {
+                // One record per lookup: answer as soon as it is there, not after the
+                // default 500 ms fetch wait.
+                let mut cfg = client_config(&spec.cluster);
+                cfg.set("group.id", "kdeck-lag-peek")
+                    .set("enable.auto.commit", "false")
+                    .set("enable.auto.offset.store", "false")
+                    .set("fetch.wait.max.ms", "10")
+                    .set("fetch.max.bytes", "1048576")
+                    .set("max.partition.fetch.bytes", "65536");
+                cfg.create()?
+            },
             spec,
             groups: HashMap::new(),
             partitions: BTreeMap::new(),
@@ -251,7 +262,7 @@ impl LagProbe {
                 }
                 // Bounded, so one refresh never takes much longer than the refresh interval.
                 if peeks >= PEEKS_PER_REFRESH
-                    || started.elapsed() > Duration::from_millis(self.spec.refresh_ms)
+                    || started.elapsed() > Duration::from_millis(self.spec.refresh_ms / 2)
                 {
                     continue;
                 }

@@ -1,0 +1,111 @@
+//! How long one consumer-lag refresh takes with 50 groups × 24 partitions on a real broker.
+//! Needs KDECK_BENCH_BROKERS (bench/lag.sh starts a broker and sets it). Prints figures.
+
+use kdeck::config::Cluster;
+use kdeck::domain::OutRecord;
+use kdeck::kafka::lag::{LagProbe, LagSpec};
+use kdeck::kafka::{admin, producer};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+const GROUPS: usize = 50;
+const TOPICS: usize = 5;
+const PARTITIONS: i32 = 24;
+
+fn main() -> anyhow::Result<()> {
+    let Ok(brokers) = std::env::var("KDECK_BENCH_BROKERS") else {
+        eprintln!("lag_refresh: set KDECK_BENCH_BROKERS (bench/lag.sh does)");
+        return Ok(());
+    };
+    let c = Cluster {
+        brokers,
+        client_id: "kdeck-bench".into(),
+        properties: BTreeMap::new(),
+    };
+    let run = std::process::id();
+    let topics: Vec<String> = (0..TOPICS)
+        .map(|i| format!("bench-lag-{run}-{i}"))
+        .collect();
+    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    admin::create_topics(&c, &names, PARTITIONS)?;
+    let mut recs = Vec::new();
+    for t in &topics {
+        for p in 0..PARTITIONS {
+            for i in 0..20 {
+                recs.push(OutRecord {
+                    topic: t.clone(),
+                    partition: Some(p),
+                    key: Some(format!("k{i}").into_bytes()),
+                    value: Some(br#"{"status":"complete"}"#.to_vec()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    producer::produce_all(&c, &recs, Duration::from_secs(60))?;
+    // Each group has committed on every partition of one topic (10 groups per topic).
+    let groups: Vec<String> = (0..GROUPS)
+        .map(|g| format!("bench-grp-{run}-{g}"))
+        .collect();
+    for (g, name) in groups.iter().enumerate() {
+        let t = &topics[g % TOPICS];
+        let offsets: Vec<(&str, i32, i64)> = (0..PARTITIONS)
+            .map(|p| (t.as_str(), p, (g % 20) as i64))
+            .collect();
+        admin::commit_offsets(&c, name, &offsets)?;
+    }
+    let mut probe = LagProbe::new(LagSpec {
+        cluster: c.clone(),
+        watch_groups: groups.clone(),
+        topics: topics.clone(),
+        discover: false,
+        refresh_ms: 60_000,
+    })?;
+    let t0 = Instant::now();
+    let first = probe.refresh(0);
+    let cold = t0.elapsed();
+    let parts: usize = first.groups.iter().map(|g| g.committed.len()).sum();
+    assert_eq!(first.groups.len(), GROUPS, "every group measured");
+    assert_eq!(
+        parts,
+        GROUPS * PARTITIONS as usize,
+        "every partition measured"
+    );
+    // The first refreshes also look up the produce time of the record at each committed
+    // offset older than what kdeck has seen (16 per refresh, cached); then only offsets.
+    let mut times = Vec::new();
+    for i in 0..90 {
+        let t = Instant::now();
+        let s = probe.refresh(i);
+        times.push(t.elapsed());
+        assert_eq!(s.groups.len(), GROUPS);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let stats = |v: &[Duration]| {
+        let mut v = v.to_vec();
+        v.sort();
+        format!(
+            "min {:.1} ms · median {:.1} ms · max {:.1} ms",
+            ms(v[0]),
+            ms(v[v.len() / 2]),
+            ms(v[v.len() - 1])
+        )
+    };
+    println!(
+        "lag refresh, {GROUPS} groups × {PARTITIONS} partitions ({parts} committed offsets, {} end offsets):",
+        TOPICS * PARTITIONS as usize
+    );
+    println!(
+        "  first refresh (creates a client per group): {:.1} ms",
+        ms(cold)
+    );
+    println!(
+        "  refreshes 2-11 (with record-time lookups):  {}",
+        stats(&times[..10])
+    );
+    println!(
+        "  refreshes 81-90 (steady state):             {}",
+        stats(&times[80..])
+    );
+    Ok(())
+}
