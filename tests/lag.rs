@@ -170,21 +170,54 @@ fn old_data_lag_in_seconds_comes_from_the_record_itself() {
 }
 
 #[test]
-fn groups_reading_our_topics_are_discovered() {
+fn active_groups_reading_our_topics_are_discovered_with_state_and_members() {
     let Some(b) = brokers() else { return };
     let c = cluster(&b);
     let (topic, group) = (unique("lag-disc"), unique("grp-disc"));
-    admin::create_topics(&c, &[&topic], 1).unwrap();
+    admin::create_topics(&c, &[&topic], 2).unwrap();
     produce(&c, &topic, 0, 7, None);
-    admin::commit_offsets(&c, &group, &[(&topic, 0, 2)]).unwrap();
+    // kcat as an independent member of a balanced consumer group.
+    let mut member = Command::new("kcat")
+        .args(["-b", &b, "-G", &group, "-X", "client.id=kcat-member"])
+        .args([
+            "-X",
+            "auto.offset.reset=earliest",
+            "-X",
+            "auto.commit.interval.ms=200",
+            &topic,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kcat");
     let mut p = probe(&c, &group, &topic, true);
     let mut t = LagTracker::new(5, 0, 1000);
-    t.ingest(p.refresh(1000));
-    let views = t.views();
-    let g = view(&views, &group);
-    assert_eq!(g.lag, 5);
-    assert_eq!(g.state.as_deref(), Some("Empty"));
-    assert_eq!(g.members, Some(0));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let found = loop {
+        t.ingest(p.refresh(1000));
+        let views = t.views();
+        if let Some(g) = views
+            .iter()
+            .find(|g| g.group == group && g.state.as_deref() == Some("Stable"))
+        {
+            break Some(g.clone());
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let _ = member.kill();
+    let _ = member.wait();
+    let g = found.expect("the kcat group is discovered as Stable within 30 s");
+    assert_eq!(g.members, Some(1));
+    assert_eq!(g.partitions.len(), 2, "{g:?}");
+    assert!(
+        g.partitions
+            .iter()
+            .all(|p| p.owner.as_deref() == Some("kcat-member")),
+        "{g:?}"
+    );
 }
 
 #[test]

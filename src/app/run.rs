@@ -24,7 +24,8 @@ pub async fn run(
     clock: &dyn Clock,
     demo: bool,
 ) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::channel::<KafkaEvent>(256);
+    // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
+    let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
     let stream = consumer::spawn(
         StreamSpec {
             cluster: cfg.cluster.clone(),

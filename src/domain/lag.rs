@@ -426,6 +426,27 @@ impl LagTracker {
                 owner: g.owners.get(tp).cloned(),
             });
         }
+        // Partitions a member owns but the group never committed: shown, with no lag known.
+        for (tp, owner) in &g.owners {
+            if !g.parts.contains_key(tp) {
+                parts.push(PartView {
+                    topic: tp.0.clone(),
+                    partition: tp.1,
+                    committed: None,
+                    end: self
+                        .ends
+                        .get(tp)
+                        .and_then(|t| t.points.back().map(|p| p.0))
+                        .unwrap_or(0),
+                    lag: 0,
+                    seconds: 0.0,
+                    seconds_exact: false,
+                    status: LagStatus::Unknown,
+                    owner: Some(owner.clone()),
+                });
+            }
+        }
+        parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         let lag: i64 = parts.iter().map(|p| p.lag).sum();
         let worst = parts
             .iter()

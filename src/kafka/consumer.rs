@@ -72,7 +72,10 @@ pub fn viewer_consumer(cluster: &Cluster, group_id: &str) -> Result<BaseConsumer
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("fetch.wait.max.ms", "100")
-        .set("queued.max.messages.kbytes", "65536")
+        // The panes keep a few thousand records each: prefetching librdkafka's default of
+        // 100k messages / 64 MiB buys nothing but memory.
+        .set("queued.min.messages", "5000")
+        .set("queued.max.messages.kbytes", "16384")
         .create()
 }
 

@@ -18,7 +18,7 @@ pub struct LagSpec {
     pub watch_groups: Vec<String>,
     /// Topics whose committed offsets are looked up (besides those in member assignments).
     pub topics: Vec<String>,
-    /// Also list the cluster's groups and show those reading `topics`.
+    /// Also list the cluster's groups and show the active ones whose members read `topics`.
     pub discover: bool,
     pub refresh_ms: u64,
 }
@@ -33,7 +33,7 @@ enum Listing {
 
 const LIST_TIMEOUT: Duration = Duration::from_secs(3);
 const OFFSET_TIMEOUT: Duration = Duration::from_secs(3);
-const MAX_GROUPS: usize = 500;
+const MAX_GROUPS: usize = 200;
 const PEEKS_PER_REFRESH: usize = 16;
 
 pub struct LagProbe {
@@ -165,23 +165,27 @@ impl LagProbe {
             );
         }
 
+        // Discovered groups are those whose members are assigned one of our topics: knowing
+        // that costs nothing extra. Empty groups would each need a client of their own to
+        // read their offsets (librdkafka reads committed offsets per group id), which on a
+        // cluster with hundreds of groups means hundreds of clients: they show when watched.
         let mut names: Vec<String> = self.spec.watch_groups.clone();
         if self.spec.discover {
-            for (name, gs) in &described {
+            for name in described.keys() {
                 if name.starts_with("kdeck-") || names.contains(name) {
                     continue;
                 }
-                let reads_ours = assigned_topics
+                if assigned_topics
                     .get(name)
-                    .is_some_and(|ts| ts.iter().any(|t| self.spec.topics.contains(t)));
-                // An empty group shows what it read only through its committed offsets.
-                let maybe = gs.members == Some(0) || gs.members.is_none();
-                if reads_ours || maybe {
+                    .is_some_and(|ts| ts.iter().any(|t| self.spec.topics.contains(t)))
+                {
                     names.push(name.clone());
                 }
             }
         }
         names.truncate(MAX_GROUPS);
+        // Clients of groups no longer shown are closed.
+        self.groups.retain(|g, _| names.contains(g));
 
         let mut wanted_ends: BTreeSet<Tp> = BTreeSet::new();
         for name in names {
