@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-records=1000000; stream_secs=60; rate=4800
+records=1000000; stream_secs=60; rate=5400
 if [ "${1:-}" = "--quick" ]; then records=100000; stream_secs=15; fi
 
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }

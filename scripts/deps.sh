@@ -29,6 +29,8 @@ if ! command -v cargo >/dev/null; then
 fi
 if [ "$mode" = "test" ] && command -v rustup >/dev/null; then
   for c in rustfmt clippy; do
-    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c" >&2
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+      rustup component add "$c" >&2 || echo "deps.sh: could not install $c (offline?)" >&2
+    fi
   done
 fi

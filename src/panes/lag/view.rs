@@ -49,6 +49,10 @@ fn block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme, bottom: String)
         .title_bottom(Span::styled(bottom, Style::default().fg(theme.muted)))
 }
 
+fn inner_w_of(area: Rect) -> usize {
+    area.width.saturating_sub(2) as usize
+}
+
 fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: &Theme) {
     let t = &pane.tracker;
     let worst = pane.views.iter().map(|g| g.status).max();
@@ -70,6 +74,9 @@ fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: 
     ));
     let bottom = if t.refreshes == 0 {
         " measuring… ".to_string()
+    } else if let Some(n) = t.notes.first().filter(|_| !pane.views.is_empty()) {
+        // A failed refresh keeps the last figures on screen and says why they are stale.
+        format!(" {} ", fit(n, inner_w_of(area).saturating_sub(4)))
     } else {
         format!(
             " every {:.1}s · last took {} ms · window {} ",
