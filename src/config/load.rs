@@ -39,22 +39,16 @@ pub fn load_with(
         .config_path
         .clone()
         .or_else(|| env("KDECK_CONFIG").map(PathBuf::from));
-    let (file, source) = match explicit {
+    // An explicit file must exist; the platform one is optional.
+    let source = explicit.or_else(|| platform_path.filter(|p| p.exists()));
+    let file = match &source {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).map_err(|e| {
+            let text = std::fs::read_to_string(p).map_err(|e| {
                 ConfigError(format!("config file {}: cannot read it: {e}", p.display()))
             })?;
-            (parse_file(&text, &p)?, Some(p))
+            parse_file(&text, p)?
         }
-        None => match platform_path.filter(|p| p.exists()) {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| {
-                    ConfigError(format!("config file {}: cannot read it: {e}", p.display()))
-                })?;
-                (parse_file(&text, &p)?, Some(p))
-            }
-            None => (FileConfig::default(), None),
-        },
+        None => FileConfig::default(),
     };
     let where_ = source
         .as_ref()

@@ -6,7 +6,7 @@ use crate::ui::spark::spark;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 use ratatui::Frame;
 
 pub fn status_style(s: LagStatus, theme: &Theme) -> Style {
@@ -136,24 +136,16 @@ fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: 
                 .style(Style::default().fg(theme.accent)),
             );
             cells.push(Cell::from(ttz_text(g)));
-            let row = Row::new(cells);
-            if focused && i == pane.selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            crate::ui::table::mark(Row::new(cells), focused && i == pane.selected, theme)
         })
         .collect();
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(header).style(
-                Style::default()
-                    .fg(theme.header)
-                    .add_modifier(Modifier::BOLD),
-            ),
-        )
-        .column_spacing(1)
-        .block(block(title, focused, theme, bottom));
+    let table = crate::ui::table::table(
+        rows,
+        widths,
+        header,
+        block(title, focused, theme, bottom),
+        theme,
+    );
     f.render_widget(table, area);
 
     // Below the table: the selected group's facts, or why there is nothing to show.
@@ -280,23 +272,15 @@ fn draw_partitions(
             if wide {
                 cells.push(Cell::from(fit(p.owner.as_deref().unwrap_or("-"), 14)));
             }
-            let row = Row::new(cells);
-            if focused && i == pane.drill_selected {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            crate::ui::table::mark(Row::new(cells), focused && i == pane.drill_selected, theme)
         })
         .collect();
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(header).style(
-                Style::default()
-                    .fg(theme.header)
-                    .add_modifier(Modifier::BOLD),
-            ),
-        )
-        .column_spacing(1)
-        .block(block(title, focused, theme, " esc back ".into()));
+    let table = crate::ui::table::table(
+        rows,
+        widths,
+        header,
+        block(title, focused, theme, " esc back ".into()),
+        theme,
+    );
     f.render_widget(table, area);
 }

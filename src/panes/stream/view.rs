@@ -4,7 +4,7 @@ use crate::ui::fmt::{clock_time, fit, topic_at};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 use ratatui::Frame;
 
 pub fn draw(
@@ -77,12 +77,7 @@ pub fn draw(
             }
             cells.push(Cell::from(fit(&status, ws)).style(theme.status(d.status_class)));
             cells.push(Cell::from(fit(&d.summary, wsum)));
-            let row = Row::new(cells);
-            if i == pane.selected && focused {
-                row.style(theme.selected())
-            } else {
-                row
-            }
+            crate::ui::table::mark(Row::new(cells), i == pane.selected && focused, theme)
         })
         .collect();
     let mut header = vec!["time", "topic/p@offset", "key"];
@@ -99,16 +94,7 @@ pub fn draw(
     widths.push(Constraint::Length(ws as u16));
     widths.push(Constraint::Length(wsum as u16));
     let empty = pane.records.is_empty();
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(header).style(
-                Style::default()
-                    .fg(theme.header)
-                    .add_modifier(Modifier::BOLD),
-            ),
-        )
-        .column_spacing(1)
-        .block(block);
+    let table = crate::ui::table::table(rows, widths, header, block, theme);
     f.render_widget(table, area);
     if empty && area.height > 4 {
         let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
