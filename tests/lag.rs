@@ -284,3 +284,40 @@ fn lag_command_prints_json_and_fails_on_stall() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn stopped_groups_are_discovered_and_watched_groups_show_every_topic_they_read() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let (ours, theirs) = (unique("lag-ours"), unique("lag-theirs"));
+    let (stopped, watched) = (unique("grp-stopped"), unique("grp-watched"));
+    admin::create_topics(&c, &[&ours, &theirs], 1).unwrap();
+    produce(&c, &ours, 0, 6, None);
+    produce(&c, &theirs, 0, 4, None);
+    // A group with no members left (it stopped) that committed on one of our topics.
+    admin::commit_offsets(&c, &stopped, &[(&ours, 0, 1)]).unwrap();
+    // A watched group that reads a topic the dashboard does not show.
+    admin::commit_offsets(&c, &watched, &[(&theirs, 0, 3)]).unwrap();
+    let mut p = LagProbe::new(LagSpec {
+        cluster: c.clone(),
+        watch_groups: vec![watched.clone()],
+        topics: vec![ours.clone()],
+        discover: true,
+        refresh_ms: 1000,
+    })
+    .unwrap();
+    let mut t = LagTracker::new(5, 0, 1000);
+    t.ingest(p.refresh(1000));
+    let views = t.views();
+    let s = view(&views, &stopped);
+    assert_eq!(
+        (s.lag, s.members, s.state.as_deref()),
+        (5, Some(0), Some("Empty"))
+    );
+    let w = view(&views, &watched);
+    assert_eq!(w.partitions.len(), 1);
+    assert_eq!(
+        (w.partitions[0].topic.as_str(), w.lag),
+        (theirs.as_str(), 1)
+    );
+}

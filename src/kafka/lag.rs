@@ -33,7 +33,7 @@ enum Listing {
 
 const LIST_TIMEOUT: Duration = Duration::from_secs(3);
 const OFFSET_TIMEOUT: Duration = Duration::from_secs(3);
-const MAX_GROUPS: usize = 200;
+const MAX_GROUPS: usize = 1000;
 const PEEKS_PER_REFRESH: usize = 16;
 
 pub struct LagProbe {
@@ -44,6 +44,7 @@ pub struct LagProbe {
     partitions: BTreeMap<String, Vec<i32>>,
     last_meta: Option<Instant>,
     listing: Listing,
+    admin_offsets: Listing,
     /// First end offset seen per partition: committed offsets below it are older than the
     /// time table, so their produce time is looked up instead.
     first_end: HashMap<Tp, i64>,
@@ -79,6 +80,7 @@ impl LagProbe {
             partitions: BTreeMap::new(),
             last_meta: None,
             listing: Listing::Unknown,
+            admin_offsets: Listing::Unknown,
             first_end: HashMap::new(),
             peeked: HashMap::new(),
         })
@@ -165,78 +167,89 @@ impl LagProbe {
             );
         }
 
-        // Discovered groups are those whose members are assigned one of our topics: knowing
-        // that costs nothing extra. Empty groups would each need a client of their own to
-        // read their offsets (librdkafka reads committed offsets per group id), which on a
-        // cluster with hundreds of groups means hundreds of clients: they show when watched.
+        // Candidates: the watched groups, and (discovering) every group the cluster lists.
+        // Past the cap, groups whose members read our topics go first, then the rest.
         let mut names: Vec<String> = self.spec.watch_groups.clone();
         if self.spec.discover {
-            for name in described.keys() {
-                if name.starts_with("kdeck-") || names.contains(name) {
-                    continue;
-                }
-                if assigned_topics
+            let reads_ours = |name: &String| {
+                assigned_topics
                     .get(name)
                     .is_some_and(|ts| ts.iter().any(|t| self.spec.topics.contains(t)))
-                {
-                    names.push(name.clone());
-                }
-            }
+            };
+            let mut others: Vec<&String> = described
+                .keys()
+                .filter(|n| !n.starts_with("kdeck-") && !names.contains(n))
+                .collect();
+            others.sort_by_key(|n| !reads_ours(n));
+            names.extend(others.into_iter().cloned());
         }
         names.truncate(MAX_GROUPS);
-        // Clients of groups no longer shown are closed.
-        self.groups.retain(|g, _| names.contains(g));
 
+        // All committed offsets of all candidates through one client; clusters that do not
+        // answer that (the demo's mock) fall back to a client per watched group.
+        let mut listed = if matches!(self.admin_offsets, Listing::Unsupported(t) if t.elapsed() < Duration::from_secs(60))
+        {
+            Default::default()
+        } else {
+            let r = super::group_offsets::list(&self.meta, &names, OFFSET_TIMEOUT);
+            self.admin_offsets = if r.is_empty() && !names.is_empty() {
+                Listing::Unsupported(Instant::now())
+            } else {
+                Listing::Works
+            };
+            r
+        };
+        let mut keep_clients: BTreeSet<String> = BTreeSet::new();
         let mut wanted_ends: BTreeSet<Tp> = BTreeSet::new();
         for name in names {
+            let watched = self.spec.watch_groups.contains(&name);
             let mut gs = described.remove(&name).unwrap_or_else(|| GroupSnapshot {
                 group: name.clone(),
                 ..Default::default()
             });
-            let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
-            if let Some(ts) = assigned_topics.get(&name) {
-                topics.extend(ts.iter().cloned());
-            }
-            let mut tpl = TopicPartitionList::new();
-            for t in &topics {
-                for p in self.partitions.get(t).into_iter().flatten() {
-                    tpl.add_partition(t, *p);
+            let committed = match listed.remove(&name) {
+                Some(Ok(c)) if !c.is_empty() || !watched => c,
+                Some(Err(e)) => {
+                    gs.error = Some(e);
+                    BTreeMap::new()
                 }
-            }
-            if tpl.count() == 0 {
-                continue;
-            }
-            if !self.groups.contains_key(&name) {
-                match quiet_consumer(&self.spec.cluster, &name) {
-                    Ok(c) => {
-                        self.groups.insert(name.clone(), c);
+                // No answer, or an empty one for a watched group (some clusters, like the
+                // demo's mock, answer "all topics" with nothing): ask with its topics named.
+                _ if watched => {
+                    keep_clients.insert(name.clone());
+                    let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
+                    if let Some(ts) = assigned_topics.get(&name) {
+                        topics.extend(ts.iter().cloned());
                     }
-                    Err(e) => {
-                        gs.error = Some(e.to_string());
-                        snap.groups.push(gs);
-                        continue;
-                    }
-                }
-            }
-            let consumer = &self.groups[&name];
-            match consumer.committed_offsets(tpl, OFFSET_TIMEOUT) {
-                Ok(c) => {
-                    for e in c.elements() {
-                        if let Offset::Offset(o) = e.offset() {
-                            let tp = (e.topic().to_string(), e.partition());
-                            wanted_ends.insert(tp.clone());
-                            gs.committed.insert(tp, o);
+                    match self.committed_via_client(&name, &topics) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            gs.error = Some(e);
+                            BTreeMap::new()
                         }
                     }
                 }
-                Err(e) => gs.error = Some(super::consumer::friendly(&e)),
+                _ => BTreeMap::new(),
+            };
+            if watched {
+                gs.committed = committed;
+            } else {
+                // A discovered group shows with the partitions of our topics only, and only
+                // when it reads one of them (committed there, or a member is assigned one).
+                gs.committed = committed
+                    .into_iter()
+                    .filter(|(tp, _)| self.spec.topics.contains(&tp.0))
+                    .collect();
+                gs.owners.retain(|tp, _| self.spec.topics.contains(&tp.0));
+                if gs.committed.is_empty() && gs.owners.is_empty() {
+                    continue;
+                }
             }
-            let discovered_empty =
-                !self.spec.watch_groups.contains(&name) && gs.committed.is_empty();
-            if !discovered_empty {
-                snap.groups.push(gs);
-            }
+            wanted_ends.extend(gs.committed.keys().cloned());
+            wanted_ends.extend(gs.owners.keys().cloned());
+            snap.groups.push(gs);
         }
+        self.groups.retain(|g, _| keep_clients.contains(g));
 
         for tp in wanted_ends {
             match self.meta.fetch_watermarks(&tp.0, tp.1, OFFSET_TIMEOUT) {
@@ -282,6 +295,38 @@ impl LagProbe {
         }
         snap.took_ms = started.elapsed().as_millis() as u64;
         snap
+    }
+
+    /// Committed offsets read with a client whose group id is the group's (the fallback when the
+    /// cluster does not answer ListConsumerGroupOffsets).
+    fn committed_via_client(
+        &mut self,
+        name: &str,
+        topics: &BTreeSet<String>,
+    ) -> Result<BTreeMap<Tp, i64>, String> {
+        let mut tpl = TopicPartitionList::new();
+        for t in topics {
+            for p in self.partitions.get(t).into_iter().flatten() {
+                tpl.add_partition(t, *p);
+            }
+        }
+        if tpl.count() == 0 {
+            return Ok(BTreeMap::new());
+        }
+        if !self.groups.contains_key(name) {
+            let c = quiet_consumer(&self.spec.cluster, name).map_err(|e| e.to_string())?;
+            self.groups.insert(name.to_string(), c);
+        }
+        let c = self.groups[name]
+            .committed_offsets(tpl, OFFSET_TIMEOUT)
+            .map_err(|e| super::consumer::friendly(&e))?;
+        Ok(c.elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(o) => Some(((e.topic().to_string(), e.partition()), o)),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The timestamp of the record at `offset`, read with a one-record fetch.
