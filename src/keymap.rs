@@ -168,21 +168,19 @@ impl Keymap {
             .copied()
     }
 
-    /// (context, key text, action) for the help screen, grouped by context and action.
+    /// (context, keys, action) for the help screen, by context, then in the order actions
+    /// are declared.
     pub fn bindings(&self) -> Vec<(Context, String, Action)> {
-        let mut by_action: BTreeMap<(Context, String), Vec<String>> = BTreeMap::new();
-        let mut actions: BTreeMap<(Context, String), Action> = BTreeMap::new();
+        let mut by_action: BTreeMap<(Context, Action), Vec<String>> = BTreeMap::new();
         for ((ctx, chord), action) in &self.map {
-            let k = (*ctx, format!("{action:?}"));
             by_action
-                .entry(k.clone())
+                .entry((*ctx, *action))
                 .or_default()
                 .push(chord_text(chord));
-            actions.insert(k, *action);
         }
         by_action
             .into_iter()
-            .map(|(k, keys)| (k.0, keys.join(" "), actions[&k]))
+            .map(|((ctx, action), keys)| (ctx, keys.join(" "), action))
             .collect()
     }
 

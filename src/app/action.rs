@@ -1,7 +1,8 @@
 use serde::Deserialize;
 
 /// Everything a key can ask for. Named in TOML keymaps as snake_case strings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+/// Declaration order is the help screen's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
