@@ -98,6 +98,11 @@ pub fn decode(
             .filter(|s| !s.is_empty());
     }
     if is_dlq {
+        // A dead letter's payload carries the ids of the message that failed; the job it
+        // belonged to is what the standard correlation header names.
+        if let Some(c) = header(&["correlation-id", "correlation_id", "correlationId"]) {
+            d.job_id = Some(c);
+        }
         let origin = dlq::origin(headers, json.as_ref());
         if d.status.is_none() {
             d.status = Some("dlq".into());
