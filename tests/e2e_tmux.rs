@@ -258,3 +258,95 @@ fn unreachable_broker_shows_in_the_ui_and_q_still_quits() {
         "kdeck did not exit promptly on q while the broker is down"
     );
 }
+
+#[test]
+fn embedded_demo_fills_every_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let cmd = format!(
+        "{} --config {} --demo --demo-rate 8",
+        env!("CARGO_BIN_EXE_kdeck"),
+        cfg.display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    let seen = |s: &str, pane: &str| {
+        s.lines()
+            .find(|l| l.contains(&format!("┌ {pane} ")))
+            .and_then(|l| l.split(" · ").nth(1))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let s = t.wait_for(
+        "records in all three streams and four demo groups",
+        |s| {
+            seen(s, "Completions") > 0
+                && seen(s, "Status") > 0
+                && seen(s, "DLQ") > 0
+                && s.contains("4 groups")
+        },
+        45,
+    );
+    assert!(s.lines().next().unwrap().contains("demo ●"), "{s}");
+    for g in [
+        "scheduler-consu",
+        "task-manager-gr",
+        "export-notifier",
+        "crawl-workers",
+    ] {
+        assert!(s.contains(g), "{g} missing:\n{s}");
+    }
+    t.keys(&["q"]);
+}
+
+#[test]
+fn headless_demo_is_readable_by_kcat() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["demo", "--rate", "20"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("kdeck demo cluster: ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    // Jobs take 2.5-6 s to complete.
+    std::thread::sleep(Duration::from_secs(8));
+    let kcat = Command::new("kcat")
+        .args([
+            "-b",
+            &addr,
+            "-C",
+            "-t",
+            "export-completions",
+            "-o",
+            "beginning",
+            "-e",
+            "-J",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&kcat.stdout);
+    let line = text
+        .lines()
+        .next()
+        .expect("kcat read at least one completion");
+    let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_str(rec["payload"].as_str().unwrap()).unwrap();
+    // Seed 000's shape: key = export_id, headers event_type and org_id.
+    assert_eq!(rec["key"], payload["export_id"]);
+    let headers = rec["headers"].as_array().unwrap();
+    assert_eq!(headers[0], "event_type");
+    assert_eq!(headers[1], "export_completion");
+    assert_eq!(headers[2], "org_id");
+    assert_eq!(headers[3], payload["org_id"]);
+}
