@@ -136,8 +136,35 @@ fn tail_prints_exactly_what_was_produced() {
     }
 }
 
+type Events = tokio::sync::mpsc::Receiver<KafkaEvent>;
+
+/// kdeck's dashboard reader on `topics`, with the channel its events arrive on.
+fn reader(
+    c: &kdeck::config::Cluster,
+    topics: Topics,
+    start: StartAt,
+) -> (consumer::StreamHandle, Events) {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let spec = consumer::StreamSpec {
+        cluster: c.clone(),
+        group_id: "kdeck-test-viewer".into(),
+        topics,
+        start,
+        value_cap: 1 << 20,
+    };
+    (consumer::spawn(spec, tx), rx)
+}
+
+fn status_only(topic: &str) -> Topics {
+    Topics {
+        completion: vec![],
+        status: vec![topic.to_string()],
+        dlq: vec![],
+    }
+}
+
 fn collect(
-    rx: &mut tokio::sync::mpsc::Receiver<KafkaEvent>,
+    rx: &mut Events,
     want: usize,
     within: Duration,
 ) -> (Vec<(Role, Record)>, Vec<KafkaEvent>) {
@@ -167,21 +194,12 @@ fn dashboard_reader_shows_every_record_byte_for_byte_in_its_pane() {
     recs.extend(sample(&dlq, 10));
     producer::produce_all(&c, &recs, Duration::from_secs(30)).unwrap();
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let handle = consumer::spawn(
-        consumer::StreamSpec {
-            cluster: c.clone(),
-            group_id: "kdeck-test-viewer".into(),
-            topics: Topics {
-                completion: vec![done.clone()],
-                status: vec![],
-                dlq: vec![dlq.clone()],
-            },
-            start: StartAt::Beginning,
-            value_cap: 1 << 20,
-        },
-        tx,
-    );
+    let topics = Topics {
+        completion: vec![done.clone()],
+        status: vec![],
+        dlq: vec![dlq.clone()],
+    };
+    let (handle, mut rx) = reader(&c, topics, StartAt::Beginning);
     let (got, other) = collect(&mut rx, 40, Duration::from_secs(30));
     handle.stop();
     assert_eq!(got.len(), 40, "events besides records: {other:?}");
@@ -300,21 +318,7 @@ fn missing_topics_are_reported_then_picked_up_when_created() {
     let Some(b) = brokers() else { return };
     let c = cluster(&b);
     let topic = unique("kdeck-late");
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let handle = consumer::spawn(
-        consumer::StreamSpec {
-            cluster: c.clone(),
-            group_id: "kdeck-test-viewer".into(),
-            topics: Topics {
-                completion: vec![],
-                status: vec![topic.clone()],
-                dlq: vec![],
-            },
-            start: StartAt::End,
-            value_cap: 1024,
-        },
-        tx,
-    );
+    let (handle, mut rx) = reader(&c, status_only(&topic), StartAt::End);
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut reported = false;
     while Instant::now() < deadline && !reported {
@@ -347,21 +351,7 @@ fn pausing_a_pane_loses_nothing_and_resume_continues() {
     let c = cluster(&b);
     let topic = unique("kdeck-pause");
     admin::create_topics(&c, &[&topic], 3).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let handle = consumer::spawn(
-        consumer::StreamSpec {
-            cluster: c.clone(),
-            group_id: "kdeck-test-viewer".into(),
-            topics: Topics {
-                completion: vec![],
-                status: vec![topic.clone()],
-                dlq: vec![],
-            },
-            start: StartAt::End,
-            value_cap: 1024,
-        },
-        tx,
-    );
+    let (handle, mut rx) = reader(&c, status_only(&topic), StartAt::End);
     // Wait until the reader has assigned the topic (it reports the connection after that).
     let deadline = Instant::now() + Duration::from_secs(15);
     while Instant::now() < deadline {
