@@ -42,6 +42,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Lag(l)) => {
             let cfg = config::load(&o)?;
+            kafka::validate(&cfg.cluster)?;
             let interval = l
                 .interval
                 .map(std::time::Duration::from_secs_f64)
@@ -110,6 +111,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(|t| t.to_string())
                     .collect();
             }
+            kafka::validate(&cfg.cluster)?;
             let theme = Theme::load(&cfg.ui.theme).map_err(anyhow::Error::msg)?;
             let keymap = Keymap::new(&cfg.keys).map_err(|e| {
                 anyhow::anyhow!(

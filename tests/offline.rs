@@ -88,3 +88,29 @@ fn bad_flag_property_is_reported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no.such.property"), "{err}");
 }
+
+#[test]
+fn dashboard_with_a_bad_client_setting_says_so_before_any_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["--config", cfg.to_str().unwrap(), "-b", DEAD])
+        .args([
+            "-X",
+            "security.protocol=SSL",
+            "-X",
+            "ssl.ca.location=/no/such/ca.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("kdeck: client settings for 127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(err.contains("ssl.ca.location"), "{err}");
+    // Nothing drawn: the alternate screen was never entered.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("\u{1b}[?1049h"));
+}

@@ -63,6 +63,7 @@ pub async fn run(
     let mut frame_timer = tokio::time::interval(frame);
     frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let mut workers_gone = false;
     let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
 
     let result: anyhow::Result<()> = async {
@@ -76,8 +77,13 @@ pub async fn run(
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
                     None => return Ok(()),
                 },
-                n = rx.recv_many(&mut batch, 64) => {
-                    if n == 0 { return Ok(()); }
+                // With every worker gone (they report why before they go) the screen stays up
+                // until the user quits.
+                n = rx.recv_many(&mut batch, 64), if !workers_gone => {
+                    if n == 0 {
+                        workers_gone = true;
+                        continue;
+                    }
                     msgs.extend(batch.drain(..).map(Msg::Kafka));
                 }
                 _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),

@@ -47,6 +47,16 @@ pub fn client_config(cluster: &Cluster) -> ClientConfig {
     c
 }
 
+/// Builds (and drops) a client from the settings, which needs no broker: a bad property, an
+/// unknown SASL mechanism or an unreadable certificate is reported before any UI opens.
+pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
+    client_config(cluster)
+        .set("group.id", "kdeck-validate")
+        .create::<rdkafka::consumer::BaseConsumer>()
+        .map(drop)
+        .map_err(|e| anyhow::anyhow!("client settings for {}: {e}", cluster.brokers))
+}
+
 pub(crate) fn rd_offset(start: StartAt) -> rdkafka::Offset {
     match start {
         StartAt::Beginning => rdkafka::Offset::Beginning,
