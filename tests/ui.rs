@@ -364,3 +364,29 @@ fn tiny_terminal_does_not_panic() {
         render(&s, w, h);
     }
 }
+
+#[test]
+fn long_values_wrap_in_the_detail_view() {
+    let mut s = state();
+    let long = "x".repeat(300);
+    let r = record(
+        "dlq-domain-services",
+        30,
+        "long",
+        b"{}",
+        vec![h("dlq-error", &format!("boom {long} END"))],
+        true,
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Dlq, vec![r])),
+        &keymap(),
+    );
+    key(&mut s, KeyCode::Char('3'));
+    key(&mut s, KeyCode::Enter);
+    let screen = render(&s, 120, 40);
+    assert!(
+        screen.contains("END"),
+        "the end of a long value is visible:\n{screen}"
+    );
+}

@@ -6,7 +6,7 @@ use crate::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Lines of a value shown at most; the rest is summarised.
@@ -163,5 +163,11 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
             ),
             Style::default().fg(theme.muted),
         ));
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    // Long header values and error messages wrap rather than run off the edge.
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
 }
