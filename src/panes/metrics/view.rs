@@ -13,14 +13,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
     let m = &state.metrics;
     let w = area.width.saturating_sub(2) as usize;
     let spark_w = w.saturating_sub(30).clamp(8, 60);
+    // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
+    let step = (300 / spark_w).clamp(1, 10);
     let mut lines: Vec<Line> = Vec::new();
     for role in Role::ALL {
         let meter = &state.stream(role).rate;
-        let series: Vec<f64> = meter
-            .series(state.now_ms, spark_w + 1)
-            .into_iter()
-            .take(spark_w) // the current second is still filling
-            .map(|v| v as f64)
+        let secs = meter.series(state.now_ms, spark_w * step + 1);
+        let series: Vec<f64> = secs[..secs.len() - 1] // the current second is still filling
+            .chunks(step)
+            .map(|c| c.iter().sum::<u64>() as f64 / step as f64)
             .collect();
         lines.push(Line::from(vec![
             Span::styled(
@@ -99,11 +100,20 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(Span::styled(
-            " Metrics ",
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
+        .title(Line::from(vec![
+            Span::styled(
+                " Metrics ",
+                Style::default()
+                    .fg(theme.title)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "msgs/s over the last {} ",
+                    human_secs((spark_w * step) as f64)
+                ),
+                Style::default().fg(theme.muted),
+            ),
+        ]));
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
