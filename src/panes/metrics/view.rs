@@ -108,10 +108,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
                     .add_modifier(Modifier::BOLD),
             ),
             Span::styled(
-                format!(
-                    "msgs/s over the last {} ",
-                    human_secs((spark_w * step) as f64)
-                ),
+                format!("msgs/s over the last {}m ", (spark_w * step + 30) / 60),
                 Style::default().fg(theme.muted),
             ),
         ]));
