@@ -91,6 +91,13 @@ pub fn decode(
     };
     if let Some(v) = &json {
         describe_json(v, &mut d);
+        // The key has a column of its own: the summary need not repeat it.
+        if let Some(k) = key
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .filter(|k| !k.is_empty())
+        {
+            d.summary = drop_key(&d.summary, k);
+        }
     }
     if d.job_id.is_none() {
         d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
@@ -303,6 +310,34 @@ fn generic_summary(obj: &Map<String, Value>) -> String {
         }
     }
     out
+}
+
+/// The summary without words that only repeat the key (`CHG-1 65% …` keyed `CHG-1` -> `65% …`;
+/// `task t-1 …` keyed `t-1` -> `…`).
+fn drop_key(summary: &str, key: &str) -> String {
+    let words: Vec<&str> = summary.split(' ').collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == key {
+            // Drop a label that only introduced the key ("task", "export", "job").
+            if out
+                .last()
+                .is_some_and(|l| matches!(*l, "task" | "export" | "job"))
+            {
+                out.pop();
+            }
+        } else {
+            out.push(words[i]);
+        }
+        i += 1;
+    }
+    let s = out.join(" ");
+    if s.is_empty() {
+        summary.to_string()
+    } else {
+        s
+    }
 }
 
 /// One line of at most `max` characters, newlines and tabs folded to spaces.

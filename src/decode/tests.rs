@@ -43,8 +43,14 @@ fn portal_status_and_completion_seed_002() {
     let d = decode(Some(b"CHG-2024-001234"), Some(status), &[], false);
     assert_eq!(d.event_type.as_deref(), Some("task_status_update"));
     assert_eq!(d.status_class, StatusClass::Progress);
+    // The key (the change number) has its own column: the summary does not repeat it.
     assert_eq!(
         d.summary,
+        "65% Configuring interfaces on device NYC-Core-SW01"
+    );
+    let unkeyed = decode(None, Some(status), &[], false);
+    assert_eq!(
+        unkeyed.summary,
         "CHG-2024-001234 65% Configuring interfaces on device NYC-Core-SW01"
     );
 
@@ -70,6 +76,8 @@ fn scheduler_request_seed_003() {
 #[test]
 fn task_manager_envelope_seed_004() {
     let v = br#"{"headers":{"taskId":"t-1","taskType":"web-crawl","timestamp":"2024-01-01T00:00:00.000Z","traceId":"a","spanId":"b"},"message":{"taskId":"t-1","status":"error","error":"Network timeout occurred","finishedAt":"2024-01-01T00:00:05.000Z"}}"#;
+    let keyed = decode(Some(b"t-1"), Some(v), &[], false);
+    assert_eq!(keyed.summary, "Network timeout occurred");
     let d = decode(None, Some(v), &[], false);
     assert_eq!(d.event_type.as_deref(), Some("web-crawl"));
     assert_eq!(d.status_class, StatusClass::Failed);
