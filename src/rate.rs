@@ -8,6 +8,8 @@ pub struct RateMeter {
     buckets: VecDeque<(i64, u64)>,
     keep: usize,
     pub total: u64,
+    /// The second of the first record, so early rates divide by the time actually seen.
+    first_sec: Option<i64>,
 }
 
 impl RateMeter {
@@ -16,11 +18,13 @@ impl RateMeter {
             buckets: VecDeque::with_capacity(keep_secs + 1),
             keep: keep_secs.max(2),
             total: 0,
+            first_sec: None,
         }
     }
 
     pub fn add(&mut self, now_ms: i64, n: u64) {
         let sec = now_ms.div_euclid(1000);
+        self.first_sec.get_or_insert(sec);
         self.total += n;
         match self.buckets.back_mut() {
             Some((s, c)) if *s == sec => *c += n,
@@ -55,7 +59,11 @@ impl RateMeter {
             .filter(|(s, _)| *s >= from && *s < now_sec)
             .map(|(_, c)| c)
             .sum();
-        n as f64 / secs.max(1) as f64
+        // Just after start the window is not full yet: divide by the complete seconds seen.
+        let seen = self
+            .first_sec
+            .map_or(secs, |f| (now_sec - f).clamp(1, secs.max(1)));
+        n as f64 / seen as f64
     }
 
     /// Counts per second for the last `secs` seconds, oldest first, zeros filled in.
@@ -85,6 +93,15 @@ mod tests {
         // At t=10.2s the last 5 complete seconds are 5..9: 50 records.
         assert_eq!(m.rate(10_200, 5), 10.0);
         assert_eq!(m.total, 100);
+    }
+
+    #[test]
+    fn early_rate_divides_by_the_time_seen() {
+        let mut m = RateMeter::new(60);
+        m.add(100_500, 10);
+        m.add(101_500, 10);
+        // Two complete seconds seen out of a 30 s window: 10/s, not 20/30.
+        assert_eq!(m.rate(102_100, 30), 10.0);
     }
 
     #[test]

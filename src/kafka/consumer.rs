@@ -76,6 +76,9 @@ pub fn viewer_consumer(cluster: &Cluster, group_id: &str) -> Result<BaseConsumer
         // 100k messages / 64 MiB buys nothing but memory.
         .set("queued.min.messages", "5000")
         .set("queued.max.messages.kbytes", "16384")
+        // Refill the local queue at once (default: after 1 s), or catching up on a backlog
+        // crawls at one fetch per partition per second.
+        .set("fetch.queue.backoff.ms", "10")
         .create()
 }
 
@@ -94,6 +97,7 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
     let mut assigned: BTreeMap<(String, i32), Role> = BTreeMap::new();
     let mut missing_reported: BTreeSet<String> = BTreeSet::new();
     let mut last_scan: Option<Instant> = None;
+    let mut last_self_lag = Instant::now();
     let mut connected = false;
     let mut first_assignment = true;
     let mut paused: BTreeSet<Role> = BTreeSet::new();
@@ -184,7 +188,6 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
                         missing_reported = missing_set;
                         send(KafkaEvent::MissingTopics(missing));
                     }
-                    send(KafkaEvent::SelfLag(self_lag(&consumer, &assigned)));
                 }
             }
         }
@@ -192,6 +195,10 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
         if assigned.is_empty() {
             std::thread::sleep(Duration::from_millis(200));
             continue;
+        }
+        if last_self_lag.elapsed() >= Duration::from_secs(1) {
+            last_self_lag = Instant::now();
+            send(KafkaEvent::SelfLag(self_lag(&consumer, &assigned)));
         }
         match consumer.poll(Duration::from_millis(100)) {
             None => {}
