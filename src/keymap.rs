@@ -94,6 +94,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "space" = "toggle_pause"
 "p" = "toggle_pause"
 "z" = "zoom"
+"R" = "refresh_lag"
 "esc" = "close"
 
 [detail]

@@ -6,4 +6,6 @@ pub enum Effect {
     Quit,
     PauseStream(Role),
     ResumeStream(Role),
+    /// Refresh consumer lag now.
+    RefreshLag,
 }

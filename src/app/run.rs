@@ -1,14 +1,13 @@
 //! The run loop: waits on keys, Kafka events and the clock, feeds `update`, carries out
 //! effects, and redraws when something changed (at most `ui.max_fps` times a second).
 
-use super::effect::Effect;
+use super::effects::{Flow, Workers};
 use super::msg::Msg;
 use super::state::State;
 use super::update::update;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::kafka::consumer::{self, StreamCmd, StreamSpec};
-use crate::kafka::KafkaEvent;
+use crate::domain::event::KafkaEvent;
 use crate::keymap::Keymap;
 use crate::terminal::TerminalGuard;
 use crate::theme::Theme;
@@ -26,31 +25,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
-    let stream = consumer::spawn(
-        StreamSpec {
-            cluster: cfg.cluster.clone(),
-            group_id: cfg.consumer.group_id.clone(),
-            topics: cfg.topics.clone(),
-            start: cfg.consumer.start,
-            value_cap: cfg.ui.max_value_bytes,
-        },
-        tx.clone(),
-    );
-
-    let mut lag_topics = cfg.topics.all();
-    lag_topics.extend(cfg.lag_topics.iter().cloned());
-    crate::kafka::lag::spawn(
-        crate::kafka::lag::LagSpec {
-            cluster: cfg.cluster.clone(),
-            watch_groups: cfg.watch_groups.clone(),
-            topics: lag_topics,
-            discover: cfg.lag.discover_groups,
-            refresh_ms: cfg.lag.refresh_ms,
-        },
-        tx.clone(),
-        || crate::clock::SystemClock.now_ms(),
-    );
-    drop(tx);
+    let mut workers = Workers::start(cfg, tx);
 
     let mut state = State::new(cfg, demo, clock.now_ms());
     let mut guard = TerminalGuard::enter()?;
@@ -73,6 +48,7 @@ pub async fn run(
                 ev = keys.next() => match ev {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                     Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
+                    Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
                     None => return Ok(()),
@@ -98,14 +74,12 @@ pub async fn run(
             for m in msgs {
                 dirty = true;
                 for effect in update(&mut state, m, keymap) {
-                    match effect {
-                        Effect::Quit => return Ok(()),
-                        Effect::PauseStream(r) => {
-                            let _ = stream.commands.send(StreamCmd::Pause(r));
-                        }
-                        Effect::ResumeStream(r) => {
-                            let _ = stream.commands.send(StreamCmd::Resume(r));
-                        }
+                    let (flow, warning) = workers.execute(effect);
+                    if flow == Flow::Quit {
+                        return Ok(());
+                    }
+                    if let Some(w) = warning {
+                        state.health.warning = Some((w, state.now_ms));
                     }
                 }
             }
@@ -114,8 +88,6 @@ pub async fn run(
     .await;
     drop(guard);
     drop(rx);
-    // The worker notices the closed channel and ends; waiting for it could mean waiting out a
-    // metadata timeout against a dead broker, so quitting does not.
-    stream.detach();
+    workers.detach();
     result
 }

@@ -1,15 +1,49 @@
+use super::action::Action;
+use super::component::{Hint, Reply};
 use crate::config::Config;
 use crate::domain::{Connection, Role};
+use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
 use crate::panes::lag::LagPane;
 use crate::panes::metrics::MetricsPane;
 use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
+use crate::ui::input::TextField;
 
 pub enum Modal {
     Detail(DetailState),
     Help(HelpState),
+}
+
+/// Each modal owns its keys, hints and text fields; this only dispatches.
+impl Modal {
+    pub fn context(&self) -> Context {
+        match self {
+            Modal::Detail(_) => Context::Detail,
+            Modal::Help(_) => Context::Help,
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        match self {
+            Modal::Detail(d) => d.handle(action, page),
+            Modal::Help(h) => h.handle(action, page),
+        }
+    }
+
+    pub fn hints(&self) -> &'static [Hint] {
+        match self {
+            Modal::Detail(_) => DetailState::HINTS,
+            Modal::Help(_) => HelpState::HINTS,
+        }
+    }
+
+    pub fn focused_field(&mut self) -> Option<&mut TextField> {
+        match self {
+            Modal::Detail(_) | Modal::Help(_) => None,
+        }
+    }
 }
 
 /// The health line's facts.

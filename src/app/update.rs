@@ -1,23 +1,25 @@
 //! The one place state changes: synchronous, no I/O, effects returned to the run loop.
 
 use super::action::Action;
+use super::component::{Hint, Reply};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{Modal, State};
+use crate::domain::event::KafkaEvent;
 use crate::domain::Connection;
-use crate::kafka::KafkaEvent;
 use crate::keymap::{Context, Keymap};
-use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::panes::lag::LagPane;
+use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
+use crate::ui::input::TextField;
 
 /// How long a warning stays on the health line.
 const WARNING_MS: i64 = 15_000;
 
 pub fn context(state: &State) -> Context {
-    match state.modal {
-        Some(Modal::Detail(_)) => Context::Detail,
-        Some(Modal::Help(_)) => Context::Help,
+    match &state.modal {
+        Some(m) => m.context(),
         None => Context::Dashboard,
     }
 }
@@ -42,9 +44,43 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             on_kafka(state, ev);
             vec![]
         }
-        Msg::Key(key) => match keymap.action(context(state), &key) {
-            Some(a) => apply(state, a, keymap),
-            None => vec![],
+        Msg::Key(key) => {
+            // A focused text field gets keys first: typing `q` types a q.
+            if let Some(field) = focused_field(state) {
+                if field.key(&key) {
+                    return vec![];
+                }
+            }
+            match keymap.action(context(state), &key) {
+                Some(a) => apply(state, a, keymap),
+                None => vec![],
+            }
+        }
+        Msg::Paste(text) => {
+            if let Some(field) = focused_field(state) {
+                field.paste(&text);
+            }
+            vec![]
+        }
+    }
+}
+
+/// The text field that has focus, if a modal with fields is open.
+fn focused_field(state: &mut State) -> Option<&mut TextField> {
+    match &mut state.modal {
+        Some(m) => m.focused_field(),
+        None => None,
+    }
+}
+
+/// The footer's hints for what has focus.
+pub fn hints(state: &State) -> &'static [Hint] {
+    match &state.modal {
+        Some(m) => m.hints(),
+        None => match state.focus {
+            PaneId::Stream(_) => StreamPane::HINTS,
+            PaneId::Lag => LagPane::HINTS,
+            PaneId::Metrics => &[],
         },
     }
 }
@@ -76,41 +112,21 @@ fn page(state: &State) -> isize {
     (state.size.1 as isize / 3).max(3)
 }
 
+/// Routes an action to the open modal, else to the dashboard and its focused pane.
 fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
     let pg = page(state);
-    match &mut state.modal {
-        Some(Modal::Detail(d)) => {
-            match action {
-                Action::Close | Action::Open => state.modal = None,
-                Action::Up => d.scroll_by(-1),
-                Action::Down => d.scroll_by(1),
-                Action::PageUp => d.scroll_by(-pg * 2),
-                Action::PageDown => d.scroll_by(pg * 2),
-                Action::Top => d.scroll = 0,
-                Action::Bottom => d.scroll_by(isize::MAX / 2),
-                Action::Help => state.modal = Some(Modal::Help(HelpState::new(keymap))),
-                Action::Quit => return quit(state),
-                _ => {}
-            }
-            return vec![];
-        }
-        Some(Modal::Help(h)) => {
-            match action {
-                Action::Close | Action::Help => state.modal = None,
-                Action::Up => h.scroll_by(-1),
-                Action::Down => h.scroll_by(1),
-                Action::PageUp => h.scroll_by(-pg),
-                Action::PageDown => h.scroll_by(pg),
-                Action::Quit => return quit(state),
-                _ => {}
-            }
-            return vec![];
-        }
-        None => {}
-    }
+    let reply = match &mut state.modal {
+        Some(m) => m.handle(action, pg),
+        None => dashboard(state, action, pg),
+    };
+    settle(state, reply, keymap)
+}
+
+/// Dashboard-wide actions (focus, zoom, help, quit); the rest goes to the focused pane.
+fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
     match action {
-        Action::Quit => return quit(state),
-        Action::Help => state.modal = Some(Modal::Help(HelpState::new(keymap))),
+        Action::Quit => return Reply::Quit,
+        Action::Help => return Reply::Help,
         Action::FocusNext => state.focus = state.focus.next(1),
         Action::FocusPrev => state.focus = state.focus.next(-1),
         Action::FocusCompletion => state.focus = PaneId::ORDER[0],
@@ -119,66 +135,38 @@ fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
         Action::FocusLag => state.focus = PaneId::Lag,
         Action::FocusMetrics => state.focus = PaneId::Metrics,
         Action::Zoom => state.zoom = !state.zoom,
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
-            let delta = match action {
-                Action::Up => -1,
-                Action::Down => 1,
-                Action::PageUp => -pg,
-                Action::PageDown => pg,
-                _ => 0,
-            };
-            match state.focus {
-                PaneId::Stream(role) => {
-                    let s = state.stream_mut(role);
-                    match action {
-                        Action::Top => s.selected = 0,
-                        Action::Bottom => s.to_oldest(),
-                        _ => s.move_by(delta),
-                    }
-                }
-                PaneId::Lag => state.lag.move_by(delta, action),
-                PaneId::Metrics => {}
-            }
-        }
-        Action::Open => match state.focus {
-            PaneId::Stream(role) => {
-                if let Some(r) = state.stream(role).selected_record() {
-                    state.modal = Some(Modal::Detail(DetailState::from_record(r)));
-                }
-            }
-            PaneId::Lag => state.lag.toggle_drill(),
-            PaneId::Metrics => {}
-        },
-        Action::Close => {
-            if state.zoom {
-                state.zoom = false;
-            } else if let PaneId::Stream(role) = state.focus {
-                state.stream_mut(role).selected = 0;
-            } else if state.focus == PaneId::Lag {
-                state.lag.close_drill();
-            }
-        }
-        Action::TogglePause => {
-            if let PaneId::Stream(role) = state.focus {
-                let s = state.stream_mut(role);
-                s.paused = !s.paused;
-                return vec![if s.paused {
-                    Effect::PauseStream(role)
-                } else {
-                    Effect::ResumeStream(role)
-                }];
+        Action::Close if state.zoom => state.zoom = false,
+        _ => {
+            return match state.focus {
+                PaneId::Stream(role) => state.stream_mut(role).handle(action, pg),
+                PaneId::Lag => state.lag.handle(action, pg),
+                PaneId::Metrics => Reply::Done,
             }
         }
     }
-    vec![]
+    Reply::Done
 }
 
-fn quit(state: &mut State) -> Vec<Effect> {
-    state.quit = true;
-    vec![Effect::Quit]
+/// Carries out a component's reply on the state; effects go back to the run loop.
+fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
+    match reply {
+        Reply::Done => vec![],
+        Reply::Close => {
+            state.modal = None;
+            vec![]
+        }
+        Reply::Help => {
+            state.modal = Some(Modal::Help(HelpState::new(keymap)));
+            vec![]
+        }
+        Reply::Open(m) => {
+            state.modal = Some(m);
+            vec![]
+        }
+        Reply::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Reply::Effects(e) => e,
+    }
 }

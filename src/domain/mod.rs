@@ -1,5 +1,6 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
+pub mod event;
 pub mod lag;
 
 use serde::{Deserialize, Serialize};

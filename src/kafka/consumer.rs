@@ -23,21 +23,17 @@ pub struct StreamSpec {
     pub value_cap: usize,
 }
 
-#[derive(Debug)]
-pub enum StreamCmd {
-    Pause(Role),
-    Resume(Role),
-}
+pub use crate::domain::event::StreamCmd;
 
 pub struct StreamHandle {
-    pub commands: std_mpsc::Sender<StreamCmd>,
+    pub commands: std_mpsc::SyncSender<StreamCmd>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl StreamHandle {
     /// Stops the worker and waits for it: dropping the command sender ends its loop.
     pub fn stop(mut self) {
-        let (dead, _) = std_mpsc::channel();
+        let (dead, _) = std_mpsc::sync_channel(1);
         self.commands = dead;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -53,7 +49,8 @@ const BATCH_AGE: Duration = Duration::from_millis(50);
 const RESCAN: Duration = Duration::from_secs(5);
 
 pub fn spawn(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>) -> StreamHandle {
-    let (tx, rx) = std_mpsc::channel();
+    // Bounded: a user holding the pause key cannot pile up commands.
+    let (tx, rx) = std_mpsc::sync_channel(16);
     let thread = std::thread::Builder::new()
         .name("kdeck-stream".into())
         .spawn(move || run(spec, events, rx))

@@ -348,9 +348,16 @@ impl LagProbe {
     }
 }
 
+/// Commands to a running lag probe; dropping it stops the probe at its next turn.
+pub struct LagHandle {
+    pub commands: std::sync::mpsc::SyncSender<crate::domain::event::LagCmd>,
+}
+
 /// Runs the probe every `refresh_ms` on its own thread until the app goes away.
-pub fn spawn(spec: LagSpec, events: mpsc::Sender<KafkaEvent>, clock: fn() -> i64) {
+pub fn spawn(spec: LagSpec, events: mpsc::Sender<KafkaEvent>, clock: fn() -> i64) -> LagHandle {
+    use std::sync::mpsc::RecvTimeoutError;
     let refresh = Duration::from_millis(spec.refresh_ms);
+    let (tx, cmds) = std::sync::mpsc::sync_channel(4);
     let _ = std::thread::Builder::new()
         .name("kdeck-lag".into())
         .spawn(move || {
@@ -370,11 +377,14 @@ pub fn spawn(spec: LagSpec, events: mpsc::Sender<KafkaEvent>, clock: fn() -> i64
                 {
                     return;
                 }
-                if let Some(rest) = refresh.checked_sub(started.elapsed()) {
-                    std::thread::sleep(rest);
+                let rest = refresh.saturating_sub(started.elapsed());
+                // A command (refresh now) cuts the wait short; a gone app ends the probe.
+                if let Err(RecvTimeoutError::Disconnected) = cmds.recv_timeout(rest) {
+                    return;
                 }
             }
         });
+    LagHandle { commands: tx }
 }
 
 /// The consumer protocol's member assignment: version, then topics with their partitions.

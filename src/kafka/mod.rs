@@ -11,26 +11,12 @@ pub mod producer;
 pub mod tail;
 
 use crate::config::{Cluster, StartAt};
-use crate::domain::{Connection, Header, Record, Role};
+use crate::domain::Header;
 use rdkafka::message::{Headers, Message};
 use rdkafka::ClientConfig;
 use std::time::Duration;
 
-/// What Kafka workers tell the app.
-#[derive(Debug)]
-pub enum KafkaEvent {
-    /// A batch of decoded records for one pane.
-    Records(Role, Vec<Record>),
-    Connection(Connection),
-    /// Configured topics the cluster does not have (yet).
-    MissingTopics(Vec<String>),
-    /// How far kdeck's own consumer is behind the end of the streams, in records.
-    SelfLag(i64),
-    /// A non-fatal problem worth a line in the UI.
-    Warning(String),
-    /// One lag refresh.
-    Lag(Box<crate::domain::lag::LagSnapshot>),
-}
+pub use crate::domain::event::KafkaEvent;
 
 /// Base client settings shared by every consumer, producer and admin client kdeck makes.
 pub fn client_config(cluster: &Cluster) -> ClientConfig {

@@ -1,5 +1,7 @@
 //! The detail view of one record: where it sits, its headers, key and the value pretty-printed.
 
+use crate::app::action::Action;
+use crate::app::component::{nav_delta, Hint, Reply};
 use crate::decode::pretty_value;
 use crate::domain::{bytes_display, PayloadKind, Record};
 use crate::theme::Theme;
@@ -111,6 +113,29 @@ impl DetailState {
     pub fn scroll_by(&mut self, delta: isize) {
         let max = self.lines.len().saturating_sub(1) as isize;
         self.scroll = (self.scroll as isize + delta).clamp(0, max) as usize;
+    }
+
+    pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page * 2) {
+            self.scroll_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Close | Action::Open => Reply::Close,
+            Action::Top => {
+                self.scroll = 0;
+                Reply::Done
+            }
+            Action::Bottom => {
+                self.scroll_by(isize::MAX / 2);
+                Reply::Done
+            }
+            Action::Help => Reply::Help,
+            Action::Quit => Reply::Quit,
+            _ => Reply::Done,
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 pub mod fmt;
+pub mod input;
 pub mod layout;
 pub mod spark;
 pub mod table;

@@ -139,20 +139,22 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
     let ctx = crate::app::update::context(s);
-    let wanted: &[(Action, &str)] = match ctx {
-        Context::Dashboard => &[
+    // Dashboard-wide keys around the focused pane's own; a modal shows only its own.
+    let mut wanted: Vec<(Action, &str)> = Vec::new();
+    let dashboard = ctx == Context::Dashboard;
+    if dashboard {
+        wanted.extend([
             (Action::Quit, "quit"),
             (Action::Help, "help"),
             (Action::FocusNext, "focus"),
-            (Action::Down, "scroll"),
-            (Action::Open, "open"),
-            (Action::TogglePause, "pause"),
-            (Action::Zoom, "zoom"),
-        ],
-        _ => &[(Action::Close, "close"), (Action::Down, "scroll")],
-    };
+        ]);
+    }
+    wanted.extend_from_slice(crate::app::update::hints(s));
+    if dashboard {
+        wanted.push((Action::Zoom, "zoom"));
+    }
     let mut spans = Vec::new();
-    for (a, label) in wanted {
+    for (a, label) in &wanted {
         if let Some(k) = km.key_for(ctx, *a) {
             spans.push(Span::styled(
                 format!(" {k} "),

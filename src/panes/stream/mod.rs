@@ -3,7 +3,12 @@
 
 pub mod view;
 
+use crate::app::action::Action;
+use crate::app::component::{nav_delta, Hint, Reply};
+use crate::app::effect::Effect;
+use crate::app::state::Modal;
 use crate::domain::{Record, Role};
+use crate::modals::detail::DetailState;
 use crate::rate::RateMeter;
 use std::collections::VecDeque;
 
@@ -70,6 +75,38 @@ impl StreamPane {
 
     pub fn to_oldest(&mut self) {
         self.selected = self.records.len().saturating_sub(1);
+    }
+
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Down, "scroll"),
+        (Action::Open, "open"),
+        (Action::TogglePause, "pause"),
+    ];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page) {
+            self.move_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Top | Action::Close => self.selected = 0,
+            Action::Bottom => self.to_oldest(),
+            Action::Open => {
+                if let Some(r) = self.selected_record() {
+                    return Reply::Open(Modal::Detail(DetailState::from_record(r)));
+                }
+            }
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                return Reply::Effects(vec![if self.paused {
+                    Effect::PauseStream(self.role)
+                } else {
+                    Effect::ResumeStream(self.role)
+                }]);
+            }
+            _ => {}
+        }
+        Reply::Done
     }
 }
 
