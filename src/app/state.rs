@@ -5,6 +5,7 @@ use crate::domain::{Connection, Role};
 use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::metrics::MetricsPane;
 use crate::panes::stream::StreamPane;
@@ -62,6 +63,7 @@ pub struct Health {
 /// The one owner of everything the UI shows.
 pub struct State {
     pub streams: [StreamPane; 3],
+    pub dlq: DlqTriage,
     pub lag: LagPane,
     pub metrics: MetricsPane,
     pub focus: PaneId,
@@ -82,6 +84,7 @@ impl State {
                 StreamPane::new(Role::Status, cap),
                 StreamPane::new(Role::Dlq, cap),
             ],
+            dlq: DlqTriage::default(),
             lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
             metrics: MetricsPane::default(),
             focus: PaneId::Stream(Role::Completion),

@@ -7,8 +7,10 @@ use super::msg::Msg;
 use super::state::{Modal, State};
 use crate::domain::event::KafkaEvent;
 use crate::domain::Connection;
+use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
 use crate::modals::help::HelpState;
+use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
@@ -20,6 +22,7 @@ const WARNING_MS: i64 = 15_000;
 pub fn context(state: &State) -> Context {
     match &state.modal {
         Some(m) => m.context(),
+        None if state.focus == PaneId::Stream(Role::Dlq) => Context::Dlq,
         None => Context::Dashboard,
     }
 }
@@ -78,6 +81,7 @@ pub fn hints(state: &State) -> &'static [Hint] {
     match &state.modal {
         Some(m) => m.hints(),
         None => match state.focus {
+            PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
             PaneId::Stream(_) => StreamPane::HINTS,
             PaneId::Lag => LagPane::HINTS,
             PaneId::Metrics => &[],
@@ -90,6 +94,9 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
     match ev {
         KafkaEvent::Records(role, batch) => {
             state.metrics.observe(role, &batch);
+            if role == Role::Dlq {
+                state.dlq.observe(&batch);
+            }
             state.stream_mut(role).push_batch(batch, now);
         }
         KafkaEvent::Lag(snap) => state.lag.ingest(*snap),
@@ -138,6 +145,10 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Close if state.zoom => state.zoom = false,
         _ => {
             return match state.focus {
+                PaneId::Stream(Role::Dlq) => {
+                    let pane = &mut state.streams[Role::Dlq.index()];
+                    state.dlq.handle(pane, action, pg)
+                }
                 PaneId::Stream(role) => state.stream_mut(role).handle(action, pg),
                 PaneId::Lag => state.lag.handle(action, pg),
                 PaneId::Metrics => Reply::Done,
@@ -168,5 +179,11 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Reply::Effects(e) => e,
+        Reply::Replay => open_replay(state),
     }
+}
+
+fn open_replay(state: &mut State) -> Vec<Effect> {
+    state.health.warning = Some(("replay is not wired yet".into(), state.now_ms));
+    vec![]
 }

@@ -14,6 +14,7 @@ pub fn draw(
     focused: bool,
     theme: &Theme,
     now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
 ) {
     let rate = pane.rate.rate(now_ms, 5);
     let mut title = vec![
@@ -28,6 +29,23 @@ pub fn draw(
             Style::default().fg(theme.muted),
         ),
     ];
+    if let Some(f) = &pane.filter {
+        title.push(Span::styled(
+            format!(
+                "filter {} · {}/{} ",
+                f.filter.describe(),
+                f.matched,
+                f.scanned
+            ),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    if let Some(t) = triage.filter(|t| !t.marks.is_empty()) {
+        title.push(Span::styled(
+            format!("● {} marked ", t.marks.len()),
+            Style::default().fg(theme.accent),
+        ));
+    }
     if pane.paused {
         title.push(Span::styled(
             "⏸ PAUSED ",
@@ -76,7 +94,15 @@ pub fn draw(
                 cells.push(Cell::from(fit(d.event_type.as_deref().unwrap_or(""), we)));
             }
             cells.push(Cell::from(fit(&status, ws)).style(theme.status(d.status_class)));
-            cells.push(Cell::from(fit(&d.summary, wsum)));
+            let summary = match triage {
+                Some(t) => format!(
+                    "{}{}",
+                    crate::panes::dlq::view::mark_prefix(t, r),
+                    d.summary
+                ),
+                None => d.summary.clone(),
+            };
+            cells.push(Cell::from(fit(&summary, wsum)));
             crate::ui::table::mark(Row::new(cells), i == pane.selected && focused, theme)
         })
         .collect();
@@ -93,7 +119,7 @@ pub fn draw(
     header.extend(["status", "summary"]);
     widths.push(Constraint::Length(ws as u16));
     widths.push(Constraint::Length(wsum as u16));
-    let empty = pane.records.is_empty();
+    let empty = pane.is_empty();
     let table = crate::ui::table::table(rows, widths, header, block, theme);
     f.render_widget(table, area);
     if empty && area.height > 4 {
