@@ -4,7 +4,7 @@ use super::layout::{compute, Areas};
 use crate::app::action::Action;
 use crate::app::state::{Modal, State};
 use crate::domain::{Connection, Role};
-use crate::keymap::{Context, Keymap};
+use crate::keymap::Keymap;
 use crate::panes::PaneId;
 use crate::theme::Theme;
 use ratatui::style::{Modifier, Style};
