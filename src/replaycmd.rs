@@ -221,8 +221,9 @@ fn print_plan(out: &mut dyn Write, p: &ReplayPlan) -> anyhow::Result<()> {
     if p.unsendable > 0 {
         writeln!(out, "  cannot be sent: {}", p.unsendable)?;
     }
+    writeln!(out, "where the targets come from:")?;
     for (why, n) in &p.per_why {
-        writeln!(out, "  target from the {}: {n}", why.describe())?;
+        writeln!(out, "  {n:>8}  {}", why.describe())?;
     }
     writeln!(out, "by reason:")?;
     for (r, n) in &p.per_reason {

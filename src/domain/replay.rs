@@ -208,11 +208,11 @@ pub enum TargetWhy {
 impl TargetWhy {
     pub fn describe(self) -> &'static str {
         match self {
-            TargetWhy::Override => "target given for every record",
-            TargetWhy::OriginHeader => "origin topic header",
-            TargetWhy::ProfileMapping => "profile's replay.targets mapping",
-            TargetWhy::UserTopic => "topic given with --to",
-            TargetWhy::Unresolved => "no origin header, no mapping, no --to",
+            TargetWhy::Override => "the target given for every record",
+            TargetWhy::OriginHeader => "the origin topic header",
+            TargetWhy::ProfileMapping => "the profile's replay.targets mapping",
+            TargetWhy::UserTopic => "the topic given with --to",
+            TargetWhy::Unresolved => "nowhere: no origin header, no mapping, no --to",
         }
     }
 }
