@@ -17,6 +17,8 @@ pub mod lagcmd;
 pub mod modals;
 pub mod panes;
 pub mod rate;
+pub mod replay;
+pub mod replaycmd;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

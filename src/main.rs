@@ -23,7 +23,11 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Demo { rate }) => {
             let demo = match &cli.conn.brokers {
-                Some(_) => kafka::demo::start_on(&config::load(&o)?.cluster, rate)?,
+                Some(_) => {
+                    let cfg = config::load(&o)?;
+                    kdeck::replay::guard::ensure_writable(cfg.read_only.as_deref(), "the demo")?;
+                    kafka::demo::start_on(&cfg.cluster, rate)?
+                }
                 None => kafka::demo::start(rate)?,
             };
             println!("kdeck demo cluster: {}", demo.bootstrap);
@@ -39,6 +43,11 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(async { tokio::signal::ctrl_c().await })?;
             drop(demo);
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Replay(r)) => {
+            let cfg = config::load(&o)?;
+            kafka::validate(&cfg.cluster)?;
+            Ok(ExitCode::from(kdeck::replaycmd::run(&cfg, &r)?))
         }
         Some(Command::Lag(l)) => {
             let cfg = config::load(&o)?;

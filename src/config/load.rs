@@ -15,6 +15,8 @@ pub struct Overrides {
     pub dlq: Vec<String>,
     pub start: Option<String>,
     pub watch_groups: Vec<String>,
+    /// `--read-only`: refuse every write action.
+    pub read_only: bool,
 }
 
 pub const DEFAULT_BROKERS: &str = "localhost:9092";
@@ -351,6 +353,8 @@ pub fn load_with(
         ));
     }
 
+    let replay = super::replay::resolve(profile.replay.as_ref(), &profile_name, &err)?;
+    let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
     Ok(Config {
         source,
         profile: profile_name,
@@ -366,6 +370,8 @@ pub fn load_with(
         consumer,
         lag,
         keys: file.keys,
+        read_only,
+        replay,
     })
 }
 

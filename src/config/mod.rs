@@ -3,6 +3,7 @@
 
 mod file;
 pub mod load;
+pub mod replay;
 
 pub use load::{load, Overrides};
 
@@ -122,6 +123,9 @@ pub struct Config {
     pub lag: LagConfig,
     /// `context -> key -> action` overrides laid over the built-in keymap.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
+    /// Why write actions are refused (profile `read_only = true` or `--read-only`); None: allowed.
+    pub read_only: Option<String>,
+    pub replay: crate::domain::replay::ReplaySettings,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 
 pub mod event;
 pub mod lag;
+pub mod replay;
 
 use serde::{Deserialize, Serialize};
 
