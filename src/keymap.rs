@@ -13,6 +13,7 @@ pub enum Context {
     Dlq,
     Detail,
     Help,
+    Replay,
 }
 
 impl Context {
@@ -23,6 +24,7 @@ impl Context {
             "dlq" => Some(Context::Dlq),
             "detail" => Some(Context::Detail),
             "help" => Some(Context::Help),
+            "replay" => Some(Context::Replay),
             _ => None,
         }
     }
@@ -48,6 +50,7 @@ impl Context {
             Context::Dlq => "dlq",
             Context::Detail => "detail",
             Context::Help => "help",
+            Context::Replay => "replay",
         }
     }
 }
@@ -134,6 +137,16 @@ pub const DEFAULT_KEYS: &str = r#"
 "home" = "top"
 "end" = "bottom"
 
+[replay]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"s" = "toggle_stop_on_error"
+"p" = "toggle_keep_partition"
+"c" = "cancel_job"
+"R" = "retry"
+
 [help]
 "esc" = "close"
 "q" = "close"
@@ -160,7 +173,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail or help)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help or replay)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

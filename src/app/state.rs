@@ -5,6 +5,7 @@ use crate::domain::{Connection, Role};
 use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::modals::replay::ReplayDialog;
 use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::metrics::MetricsPane;
@@ -15,6 +16,7 @@ use crate::ui::input::TextField;
 pub enum Modal {
     Detail(DetailState),
     Help(HelpState),
+    Replay(Box<ReplayDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -23,6 +25,7 @@ impl Modal {
         match self {
             Modal::Detail(_) => Context::Detail,
             Modal::Help(_) => Context::Help,
+            Modal::Replay(_) => Context::Replay,
         }
     }
 
@@ -30,6 +33,7 @@ impl Modal {
         match self {
             Modal::Detail(d) => d.handle(action, page),
             Modal::Help(h) => h.handle(action, page),
+            Modal::Replay(r) => r.handle(action),
         }
     }
 
@@ -37,11 +41,13 @@ impl Modal {
         match self {
             Modal::Detail(_) => DetailState::HINTS,
             Modal::Help(_) => HelpState::HINTS,
+            Modal::Replay(_) => ReplayDialog::HINTS,
         }
     }
 
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         match self {
+            Modal::Replay(r) => r.focused_field(),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -73,6 +79,12 @@ pub struct State {
     pub now_ms: i64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Why write actions are refused (read-only profile); None: allowed.
+    pub read_only: Option<String>,
+    pub replay_settings: crate::domain::replay::ReplaySettings,
+    pub dlq_topics: Vec<String>,
+    /// The last job id handed out: a dialog's news carries it.
+    pub next_job: u64,
 }
 
 impl State {
@@ -102,6 +114,10 @@ impl State {
             now_ms,
             size: (120, 40),
             quit: false,
+            read_only: cfg.read_only.clone(),
+            replay_settings: cfg.replay.clone(),
+            dlq_topics: cfg.topics.dlq.clone(),
+            next_job: 0,
         }
     }
 

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod guard;
 pub mod headers;
 pub mod target;
+pub mod worker;
 
 pub use engine::execute;
 

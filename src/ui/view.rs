@@ -49,6 +49,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     match &state.modal {
         Some(Modal::Detail(d)) => crate::modals::detail::draw(f, area, d, theme),
         Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
+        Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
         None => {}
     }
 }
