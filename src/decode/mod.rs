@@ -115,7 +115,7 @@ pub fn decode(
             d.status = Some("dlq".into());
         }
         d.status_class = StatusClass::Failed;
-        if let Some(err) = &origin.error {
+        if let Some(err) = dlq::reason_text(&origin) {
             let base = std::mem::take(&mut d.summary);
             d.summary = one_line(&format!("✗ {err} · {base}"), SUMMARY_MAX);
         }
