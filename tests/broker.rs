@@ -58,7 +58,7 @@ fn value_of_line(line: &Value) -> Option<Vec<u8>> {
 
 #[test]
 fn tail_prints_exactly_what_was_produced() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let topic = unique("kdeck-tail");
     admin::create_topics(&c, &[&topic], 3).unwrap();
@@ -185,7 +185,7 @@ fn collect(
 
 #[test]
 fn dashboard_reader_shows_every_record_byte_for_byte_in_its_pane() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let done = unique("kdeck-done");
     let dlq = unique("kdeck-dlq");
@@ -252,7 +252,7 @@ fn dashboard_reader_shows_every_record_byte_for_byte_in_its_pane() {
 
 #[test]
 fn kcat_reads_what_kdeck_writes() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let topic = unique("kdeck-kcat");
     admin::create_topics(&c, &[&topic], 1).unwrap();
@@ -315,7 +315,7 @@ fn kcat_reads_what_kdeck_writes() {
 
 #[test]
 fn missing_topics_are_reported_then_picked_up_when_created() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let topic = unique("kdeck-late");
     let (handle, mut rx) = reader(&c, status_only(&topic), StartAt::End);
@@ -347,7 +347,7 @@ fn missing_topics_are_reported_then_picked_up_when_created() {
 
 #[test]
 fn pausing_a_pane_loses_nothing_and_resume_continues() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let topic = unique("kdeck-pause");
     admin::create_topics(&c, &[&topic], 3).unwrap();
