@@ -573,7 +573,6 @@ fn dialect_headers(d: crate::domain::DlqDialect, f: &Failure<'_>) -> Vec<(String
         f.error
     );
     let text = |k: &str, v: &str| (k.to_string(), v.as_bytes().to_vec());
-    let spring_ex = "org.springframework.kafka.listener.ListenerExecutionFailedException";
     match d {
         Seed => vec![
             text("dlq-original-topic", f.topic),
@@ -582,43 +581,7 @@ fn dialect_headers(d: crate::domain::DlqDialect, f: &Failure<'_>) -> Vec<(String
             text("dlq-error", &f.error),
             text("dlq-failed-at", f.now),
         ],
-        // Spring writes numbers as big-endian binary: a 4-byte partition, 8-byte offset/time.
-        SpringDlt => vec![
-            text("kafka_dlt-original-topic", f.topic),
-            (
-                "kafka_dlt-original-partition".into(),
-                p.to_be_bytes().to_vec(),
-            ),
-            ("kafka_dlt-original-offset".into(), o.to_be_bytes().to_vec()),
-            (
-                "kafka_dlt-original-timestamp".into(),
-                f.started_ms.to_be_bytes().to_vec(),
-            ),
-            text("kafka_dlt-original-timestamp-type", "CreateTime"),
-            text("kafka_dlt-original-consumer-group", f.group),
-            text("kafka_dlt-exception-fqcn", spring_ex),
-            text("kafka_dlt-exception-cause-fqcn", class),
-            text("kafka_dlt-exception-message", &f.error),
-            text("kafka_dlt-exception-stacktrace", &trace),
-        ],
-        SpringRetryTopic => vec![
-            text("kafka_original-topic", f.topic),
-            ("kafka_original-partition".into(), p.to_be_bytes().to_vec()),
-            ("kafka_original-offset".into(), o.to_be_bytes().to_vec()),
-            text("kafka_exception-fqcn", spring_ex),
-            text("kafka_exception-cause-fqcn", class),
-            text("kafka_exception-message", &f.error),
-            text("kafka_exception-stacktrace", &trace),
-            ("retry_topic-attempts".into(), 4i32.to_be_bytes().to_vec()),
-        ],
-        SpringCloudStream => vec![
-            text("x-original-topic", f.topic),
-            ("x-original-partition".into(), p.to_be_bytes().to_vec()),
-            ("x-original-offset".into(), o.to_be_bytes().to_vec()),
-            text("x-exception-message", &f.error),
-            text("x-exception-fqcn", class),
-            text("x-exception-stacktrace", &trace),
-        ],
+        SpringDlt | SpringRetryTopic | SpringCloudStream => spring_headers(d, f, &trace),
         SmallRye => vec![
             text("dead-letter-reason", &f.error),
             text("dead-letter-cause", &f.error),
@@ -667,6 +630,58 @@ fn dialect_headers(d: crate::domain::DlqDialect, f: &Failure<'_>) -> Vec<(String
             text("source_attempts", "3"),
             text("error", &f.error),
         ],
+    }
+}
+
+/// Spring writes numbers as big-endian binary: a 4-byte partition, 8-byte offset and time.
+fn spring_headers(
+    d: crate::domain::DlqDialect,
+    f: &Failure<'_>,
+    trace: &str,
+) -> Vec<(String, Vec<u8>)> {
+    use crate::domain::DlqDialect::*;
+    let (p, o) = f.origin;
+    let class = exception_of(&f.error);
+    let text = |k: &str, v: &str| (k.to_string(), v.as_bytes().to_vec());
+    let spring_ex = "org.springframework.kafka.listener.ListenerExecutionFailedException";
+    match d {
+        SpringDlt => vec![
+            text("kafka_dlt-original-topic", f.topic),
+            (
+                "kafka_dlt-original-partition".into(),
+                p.to_be_bytes().to_vec(),
+            ),
+            ("kafka_dlt-original-offset".into(), o.to_be_bytes().to_vec()),
+            (
+                "kafka_dlt-original-timestamp".into(),
+                f.started_ms.to_be_bytes().to_vec(),
+            ),
+            text("kafka_dlt-original-timestamp-type", "CreateTime"),
+            text("kafka_dlt-original-consumer-group", f.group),
+            text("kafka_dlt-exception-fqcn", spring_ex),
+            text("kafka_dlt-exception-cause-fqcn", class),
+            text("kafka_dlt-exception-message", &f.error),
+            text("kafka_dlt-exception-stacktrace", trace),
+        ],
+        SpringRetryTopic => vec![
+            text("kafka_original-topic", f.topic),
+            ("kafka_original-partition".into(), p.to_be_bytes().to_vec()),
+            ("kafka_original-offset".into(), o.to_be_bytes().to_vec()),
+            text("kafka_exception-fqcn", spring_ex),
+            text("kafka_exception-cause-fqcn", class),
+            text("kafka_exception-message", &f.error),
+            text("kafka_exception-stacktrace", trace),
+            ("retry_topic-attempts".into(), 4i32.to_be_bytes().to_vec()),
+        ],
+        SpringCloudStream => vec![
+            text("x-original-topic", f.topic),
+            ("x-original-partition".into(), p.to_be_bytes().to_vec()),
+            ("x-original-offset".into(), o.to_be_bytes().to_vec()),
+            text("x-exception-message", &f.error),
+            text("x-exception-fqcn", class),
+            text("x-exception-stacktrace", trace),
+        ],
+        _ => Vec::new(),
     }
 }
 
