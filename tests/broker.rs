@@ -384,3 +384,51 @@ fn pausing_a_pane_loses_nothing_and_resume_continues() {
         "every record produced during the pause arrives on resume"
     );
 }
+
+/// Issue 6 A5: a value nested 20,000 deep was embedded as JSON and Python's json (and jq)
+/// refused the line. Through the real binary and broker, every line `kdeck tail` writes parses
+/// with Python's standard parser, and the deep value comes back byte-exact as text.
+#[test]
+fn tail_lines_parse_with_python_even_for_hostile_nesting() {
+    use std::io::Write;
+    let b = brokers();
+    let c = cluster(&b);
+    let topic = unique("kdeck-deep");
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)).into_bytes();
+    let values = [deep.clone(), b"{\"ok\":[1,2,{\"a\":null}]}".to_vec()];
+    let recs: Vec<OutRecord> = values
+        .iter()
+        .map(|v| OutRecord {
+            topic: topic.clone(),
+            partition: Some(0),
+            value: Some(v.clone()),
+            ..Default::default()
+        })
+        .collect();
+    producer::produce_all(&c, &recs, Duration::from_secs(30)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["tail", "-b", &b, "-t", &topic, "--from", "beginning", "-e"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text:.200}");
+    for (line, want) in text.lines().zip(&values) {
+        let mut py = std::process::Command::new("python3")
+            .args(["-c", "import json,sys; json.loads(sys.stdin.read())"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        py.stdin.take().unwrap().write_all(line.as_bytes()).unwrap();
+        assert!(py.wait().unwrap().success(), "python refused {line:.120}");
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value_of_line(&v).as_deref(), Some(want.as_slice()));
+    }
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["value_encoding"], "text");
+}
