@@ -6,7 +6,10 @@ use kdeck::kafka;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -14,6 +17,21 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's message (or help), with any secret from the command line masked: clap echoes a
+/// stray argument, and `-X sasl.password S3cr3t` (the `=` forgotten) makes the password one.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let secrets = kdeck::redact::secrets_in_args(&args);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let text = kdeck::redact::mask(&e.render().to_string(), &secrets);
+    if e.use_stderr() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    ExitCode::from(e.exit_code().clamp(0, 255) as u8)
 }
 
 /// Parses the overrides and hands over to the subcommand. Each subcommand body stays here

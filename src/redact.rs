@@ -72,16 +72,58 @@ pub fn text<'a, I>(text: &str, props: I) -> String
 where
     I: IntoIterator<Item = (&'a String, &'a String)>,
 {
-    let mut secrets: Vec<&str> = props
+    let secrets: Vec<&str> = props
         .into_iter()
-        .filter(|(k, v)| !v.is_empty() && is_secret_name(k))
+        .filter(|(k, _)| is_secret_name(k))
         .map(|(_, v)| v.as_str())
         .collect();
-    // Longest first, so a secret that contains another is hidden whole.
+    mask(text, &secrets)
+}
+
+/// `text` with each of `secrets` replaced by the mask, longest first so a secret that
+/// contains another is hidden whole.
+pub fn mask(text: &str, secrets: &[&str]) -> String {
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
     for s in secrets {
         out = out.replace(s, MASK);
+    }
+    out
+}
+
+/// Secret values on a command line: the value of `-X name=value` (or `-Xname=value`) when the
+/// name looks secret, and the word after `-X name` when the `=` was forgotten (the argument
+/// parser would echo it as an unexpected argument).
+pub fn secrets_in_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let prop = match args[i].as_str() {
+            "-X" => {
+                i += 1;
+                args.get(i).map(String::as_str)
+            }
+            a => a
+                .strip_prefix("-X")
+                .map(|p| p.strip_prefix('=').unwrap_or(p)),
+        };
+        if let Some(p) = prop {
+            match p.split_once('=') {
+                Some((k, v)) if is_secret_name(k) => out.push(v.to_string()),
+                Some(_) => {}
+                None if is_secret_name(p) => {
+                    // `name:value` or `name value`: the value is all a reader must not see.
+                    if let Some((_, v)) = p.split_once(':') {
+                        out.push(v.to_string());
+                    } else if let Some(next) = args.get(i + 1) {
+                        out.push(next.clone());
+                    }
+                }
+                None => {}
+            }
+        }
+        i += 1;
     }
     out
 }
@@ -276,5 +318,31 @@ mod tests {
         assert_eq!(flag("sasl.pasword=S3cr3t"), format!("sasl.pasword={MASK}"));
         assert_eq!(flag("sasl.password:S3cr3t"), MASK);
         assert_eq!(flag("fetch.max.bytes"), "fetch.max.bytes");
+    }
+
+    #[test]
+    fn secrets_on_a_command_line_are_found() {
+        let args: Vec<String> = [
+            "kdeck",
+            "-X",
+            "sasl.pasword=a1",
+            "-Xsasl.secert=b2",
+            "-X",
+            "sasl.password",
+            "c3",
+            "-X",
+            "client.id=me",
+            "-X",
+            "ssl.key.pwd:d4",
+            "-X=sasl.jaas.config=e5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(secrets_in_args(&args), ["a1", "b2", "c3", "d4", "e5"]);
+        assert_eq!(
+            mask("unexpected argument 'c3' found", &["c3"]),
+            format!("unexpected argument '{MASK}' found")
+        );
     }
 }

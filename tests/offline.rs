@@ -174,6 +174,12 @@ fn secret_values_never_reach_any_output() {
             ]),
             "ssl.key.location",
         ),
+        // The `=` forgotten: the argument parser reports the stray word, masked.
+        (s(&["-b", DEAD, "-X", "sasl.password", SECRET]), "******"),
+        (
+            s(&["tail", "-X", "sasl.pasword", SECRET]),
+            "unexpected argument",
+        ),
         (s(&["tail", "-t", "x", "--config", &table]), "sasl.pasword"),
         (s(&["--config", &number]), "sasl_password"),
         (s(&["lag", "--config", &bare]), "line 2"),
