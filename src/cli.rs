@@ -177,7 +177,7 @@ impl ConnArgs {
         for p in &self.props {
             let (k, v) = p
                 .split_once('=')
-                .ok_or_else(|| format!("-X {p}: expected KEY=VALUE"))?;
+                .ok_or_else(|| format!("-X {}: expected KEY=VALUE", crate::redact::flag(p)))?;
             properties.push((k.trim().to_string(), v.trim().to_string()));
         }
         Ok(Overrides {

@@ -17,6 +17,7 @@ pub mod lagcmd;
 pub mod modals;
 pub mod panes;
 pub mod rate;
+pub mod redact;
 pub mod replay;
 pub mod replaycmd;
 pub mod terminal;

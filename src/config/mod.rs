@@ -4,8 +4,9 @@
 mod file;
 pub mod load;
 pub mod replay;
+pub mod words;
 
-pub use load::{load, Overrides};
+pub use load::{load, ui_parts, Overrides};
 
 use crate::domain::Role;
 use std::collections::BTreeMap;
@@ -41,13 +42,24 @@ impl StartAt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Cluster {
     pub brokers: String,
     pub client_id: String,
     /// librdkafka properties: security settings mapped from the seeds' env names, then the
     /// profile's `[librdkafka]` table, then `-X` flags (later wins).
     pub properties: BTreeMap<String, String>,
+}
+
+/// By hand, so that a debug print of the config never shows a password.
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("properties", &crate::redact::properties(&self.properties))
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
