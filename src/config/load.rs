@@ -77,9 +77,8 @@ pub fn load_with(
             watch_groups.push(g);
         }
     }
-    let replay = super::replay::resolve(profile.replay.as_ref(), &profile_name, &|k, m| {
-        at.err(k, m)
-    })?;
+    let replay =
+        super::replay::resolve(profile.replay.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
     let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
     let cfg = Config {
         read_only,

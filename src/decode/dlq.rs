@@ -513,7 +513,5 @@ pub fn reason_key(error: &str) -> String {
 /// The masked failure reason of a DLQ record, which groups like failures together: the
 /// exception class (when a header names one) and the message, numbers masked.
 pub fn record_reason(r: &crate::domain::Record) -> Option<String> {
-    let origin = r.decoded.dlq.as_ref()?;
-    let error = origin.error.as_deref()?;
-    Some(reason_key(error))
+    Some(reason_key(&reason_text(r.decoded.dlq.as_ref()?)?))
 }

@@ -192,7 +192,7 @@ impl<'a> ItemBuilder<'a> {
             rec.partition,
             rec.offset,
             rec.timestamp_ms,
-            origin.error.as_deref(),
+            dlq::reason_text(&origin).as_deref(),
         );
         if !selected {
             return Ok(None);
@@ -221,7 +221,7 @@ impl<'a> ItemBuilder<'a> {
         );
         Ok(Some(PlanItem {
             target: target::resolve(req, &origin, &self.known),
-            reason: origin.error,
+            reason: dlq::reason_text(&origin),
             source,
             timestamp_ms: rec.timestamp_ms,
             key: rec.key,
