@@ -125,7 +125,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
-            rt.block_on(kdeck::app::run::run(
+            let exit = rt.block_on(kdeck::app::run::run(
                 &cfg,
                 &theme,
                 &keymap,
@@ -133,7 +133,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.demo,
             ))?;
             drop(demo);
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::from(exit.code()))
         }
     }
 }

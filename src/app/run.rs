@@ -16,19 +16,38 @@ use futures::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A terminating signal arrived (its number); the process should exit with 128 + it.
+    Signal(i32),
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(sig) => crate::terminal::signal_exit_code(sig),
+        }
+    }
+}
+
 pub async fn run(
     cfg: &Config,
     theme: &Theme,
     keymap: &Keymap,
     clock: &dyn Clock,
     demo: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Exit> {
     // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
     let mut workers = Workers::start(cfg, tx);
 
     let mut state = State::new(cfg, demo, clock.now_ms());
     let mut guard = TerminalGuard::enter()?;
+    crate::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
 
@@ -41,7 +60,7 @@ pub async fn run(
     let mut workers_gone = false;
     let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
 
-    let result: anyhow::Result<()> = async {
+    let result: anyhow::Result<Exit> = async {
         loop {
             let mut msgs: Vec<Msg> = Vec::new();
             tokio::select! {
@@ -51,8 +70,9 @@ pub async fn run(
                     Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
-                    None => return Ok(()),
+                    None => return Ok(Exit::Quit),
                 },
+                Some(sig) = guard.signals.recv() => return Ok(Exit::Signal(sig)),
                 // With every worker gone (they report why before they go) the screen stays up
                 // until the user quits.
                 n = rx.recv_many(&mut batch, 64), if !workers_gone => {
@@ -76,7 +96,7 @@ pub async fn run(
                 for effect in update(&mut state, m, keymap) {
                     let (flow, warning) = workers.execute(effect);
                     if flow == Flow::Quit {
-                        return Ok(());
+                        return Ok(Exit::Quit);
                     }
                     if let Some(w) = warning {
                         state.health.warning = Some((w, state.now_ms));
