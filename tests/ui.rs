@@ -390,3 +390,11 @@ fn long_values_wrap_in_the_detail_view() {
         "the end of a long value is visible:\n{screen}"
     );
 }
+
+#[test]
+fn q_in_help_quits() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('?'));
+    assert!(matches!(s.modal, Some(Modal::Help(_))));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
+}
