@@ -398,3 +398,108 @@ fn q_in_help_quits() {
     assert!(matches!(s.modal, Some(Modal::Help(_))));
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
 }
+
+fn open_dlq_record(s: &mut State, r: Record) {
+    update(
+        s,
+        Msg::Kafka(KafkaEvent::Records(Role::Dlq, vec![r])),
+        &keymap(),
+    );
+    key(s, KeyCode::Char('3'));
+    key(s, KeyCode::Enter);
+    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+}
+
+#[test]
+fn detail_scrolls_by_screen_row_to_the_end_of_a_one_line_value() {
+    let mut s = state();
+    // 8,000 characters on one line: about 75 screen rows in a 120-column terminal.
+    let value = format!("START{}THE_END", "abcdefghij".repeat(800));
+    open_dlq_record(
+        &mut s,
+        record(
+            "dlq-domain-services",
+            40,
+            "long",
+            value.as_bytes(),
+            vec![],
+            true,
+        ),
+    );
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("START"), "{screen}");
+    assert!(!screen.contains("THE_END"), "{screen}");
+    let Some(Modal::Detail(d)) = &s.modal else {
+        unreachable!()
+    };
+    let rows = d.row_count();
+    assert!(rows > 70, "the value wraps into many rows: {rows}");
+    // One row at a time, the end comes into view (by logical line it never could).
+    for _ in 0..rows {
+        key(&mut s, KeyCode::Down);
+    }
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("THE_END"), "{screen}");
+    assert!(screen.contains(&format!(" of {rows} (100%)")), "{screen}");
+    key(&mut s, KeyCode::Home);
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("rows 1-34 of"), "{screen}");
+}
+
+#[test]
+fn narrow_panes_cut_with_an_ellipsis_and_keep_the_offset() {
+    let mut s = state();
+    let r = record(
+        "sequence-numbers",
+        550,
+        "a-rather-long-key-value",
+        br#"{"status":"in_progress","note":"a summary long enough to be cut"}"#,
+        vec![],
+        false,
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Completion, vec![r])),
+        &keymap(),
+    );
+    for w in [30u16, 40, 50, 60, 80] {
+        let screen = render(&s, w, 20);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("@550"))
+            .unwrap_or_else(|| panic!("offset 550 missing at width {w}:\n{screen}"));
+        assert!(row.contains("/1@550"), "width {w}: {row}");
+        assert!(
+            row.contains('…'),
+            "width {w}: a cut cell shows an ellipsis: {row}"
+        );
+        assert!(!row.contains("sequence-numbers/"), "width {w}: {row}");
+    }
+}
+
+#[test]
+fn invisible_and_control_characters_are_drawn_visibly() {
+    let mut s = state();
+    let r = record(
+        "dlq-\u{200B}domain-services",
+        60,
+        "key\u{202E}txt.exe",
+        "{\"status\":\"failed\u{1b}[2J\",\"error\":\"bad\u{2066}thing\u{0085}\"}".as_bytes(),
+        vec![h("dlq-error", "boom\u{202E}\u{1b}]0;title\u{7}")],
+        true,
+    );
+    open_dlq_record(&mut s, r);
+    for screen in [render(&s, 120, 40), {
+        key(&mut s, KeyCode::Esc);
+        render(&s, 120, 40)
+    }] {
+        for c in screen.chars() {
+            assert!(
+                !kdeck::ui::sanitize::is_unsafe(c) || c == '\n',
+                "U+{:04X} reached the screen:\n{screen}",
+                c as u32
+            );
+        }
+        assert!(screen.contains("⟨U+202E⟩"), "{screen}");
+    }
+}

@@ -123,7 +123,7 @@ mod tests {
             let w = allot(total, &cols, Some(4));
             let shown: Vec<_> = w.iter().filter(|x| **x > 0).collect();
             let used = shown.iter().copied().sum::<usize>() + shown.len().saturating_sub(1);
-            assert!(used <= total.max(0), "{total}: {w:?}");
+            assert!(used <= total, "{total}: {w:?}");
         }
         assert_eq!(allot(30, &cols, Some(4)), vec![8, 6, 4, 4, 4]);
     }
