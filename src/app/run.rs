@@ -56,7 +56,7 @@ pub async fn run(
     let frame = Duration::from_millis(1000 / cfg.ui.max_fps.max(1) as u64);
     let mut frame_timer = tokio::time::interval(frame);
     frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut dirty = true;
+    let mut redraw = Redraw::new();
     let mut workers_gone = false;
     let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
 
@@ -83,16 +83,15 @@ pub async fn run(
                     msgs.extend(batch.drain(..).map(Msg::Kafka));
                 }
                 _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
-                _ = frame_timer.tick() => {
-                    if dirty {
-                        guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
-                        dirty = false;
-                    }
+                // Only armed when something to show changed: an idle screen sleeps.
+                _ = frame_timer.tick(), if redraw.dirty => {
+                    guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
+                    redraw.drawn(state.now_ms);
                     continue;
                 }
             }
             for m in msgs {
-                dirty = true;
+                redraw.note(&m);
                 for effect in update(&mut state, m, keymap) {
                     let (flow, warning) = workers.execute(effect);
                     if flow == Flow::Quit {
@@ -110,4 +109,56 @@ pub async fn run(
     drop(rx);
     workers.detach();
     result
+}
+
+/// When the screen needs drawing. Keys, resizes and Kafka events change what is shown; the
+/// clock's tick (4 a second) only does when the second changes, since rates, sparklines and
+/// the health line's figures are per second. An idle dashboard draws once a second.
+struct Redraw {
+    dirty: bool,
+    shown_second: i64,
+}
+
+impl Redraw {
+    fn new() -> Redraw {
+        Redraw {
+            dirty: true,
+            shown_second: i64::MIN,
+        }
+    }
+
+    fn note(&mut self, msg: &Msg) {
+        match msg {
+            Msg::Tick(now) if now.div_euclid(1000) == self.shown_second => {}
+            _ => self.dirty = true,
+        }
+    }
+
+    fn drawn(&mut self, now_ms: i64) {
+        self.dirty = false;
+        self.shown_second = now_ms.div_euclid(1000);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_ticks_redraw_once_a_second() {
+        let mut r = Redraw::new();
+        let mut draws = 0;
+        // Ten idle seconds of 250 ms ticks, drawing whenever dirty (as the frame timer does).
+        for i in 0..40i64 {
+            let now = 1_000_000 + i * 250;
+            r.note(&Msg::Tick(now));
+            if r.dirty {
+                r.drawn(now);
+                draws += 1;
+            }
+        }
+        assert_eq!(draws, 10);
+        r.note(&Msg::Resize(80, 24));
+        assert!(r.dirty, "anything but a tick redraws");
+    }
 }
