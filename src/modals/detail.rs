@@ -120,8 +120,16 @@ impl DetailState {
         lines.push(("value".into(), String::new()));
         let cut = r.truncated();
         // A cut value may no longer parse as JSON: show it as the text it is.
-        for l in pretty_value(r.value.as_deref(), MAX_VALUE_LINES) {
+        let body = pretty_value(r.value.as_deref(), MAX_VALUE_LINES);
+        let full = body.len() >= MAX_VALUE_LINES;
+        for l in body {
             lines.push((String::new(), l));
+        }
+        if full {
+            lines.push((
+                String::new(),
+                format!("… (the view shows the first {MAX_VALUE_LINES} lines)"),
+            ));
         }
         if cut {
             lines.push((String::new(), "… (cut)".into()));
