@@ -147,106 +147,18 @@ impl Pipeline {
         self.queue.push(Reverse((at, self.seq, job, step)));
     }
 
+    /// A new job: its request record now, its progress, finish and dead letter scheduled.
+    /// (The order of the random draws is the demo's story: keep it when editing.)
     fn start_job(&mut self, at: i64, now_ms: i64) -> SimEvent {
         let id = self.seq;
-        let roll = self.rand() % 100;
-        let flavor = match roll {
-            0..=44 => Flavor::Export,
-            45..=74 => Flavor::Portal,
-            75..=95 => Flavor::Crawl,
-            _ => Flavor::Poison,
-        };
+        let flavor = self.pick_flavor();
         let now = iso(now_ms);
         let org = format!("org-customer-{:03}", self.rand() % 40 + 1);
-        let error = match flavor {
-            Flavor::Poison => Some("invalid message: scheduledTime is not ISO-8601"),
-            Flavor::Portal => self.chance(10).then_some("device unreachable over SSH"),
-            _ => {
-                if self.chance(14) {
-                    Some(self.pick(ERRORS))
-                } else {
-                    None
-                }
-            }
-        };
+        let error = self.pick_error(flavor);
         let (key, job_id, topic, value) = match flavor {
-            Flavor::Export | Flavor::Poison => {
-                let job_id = format!("job-{:06x}", self.rand() & 0xff_ffff);
-                let app = if flavor == Flavor::Export {
-                    "export"
-                } else {
-                    self.pick(APPS)
-                };
-                let prio = self.pick(&["high", "normal", "normal", "low"]);
-                let sched = if flavor == Flavor::Poison {
-                    "tomorrow-ish".to_string()
-                } else {
-                    now.clone()
-                };
-                let export_id = format!(
-                    "export-{}-{}",
-                    self.rand() % 900 + 100,
-                    self.rand() % 900_000 + 100_000
-                );
-                let request_id = self.uuid();
-                let v = json!({
-                    "requestId": request_id,
-                    "appName": app,
-                    "scheduledTime": sched,
-                    "jobData": {"export_id": export_id, "org_id": org, "format": "json"},
-                    "priority": prio,
-                    "idempotencyKey": format!("{app}-{job_id}"),
-                });
-                let key = if flavor == Flavor::Export {
-                    export_id
-                } else {
-                    job_id.clone()
-                };
-                (key, job_id, "scheduler.jobs.ingest", v)
-            }
-            Flavor::Portal => {
-                let change = format!("CHG-2026-{:06}", self.rand() % 1_000_000);
-                let device = self.pick(DEVICES);
-                let v = json!({
-                    "event_id": format!("conn_{change}"),
-                    "event_type": "device_connection",
-                    "change_number": change,
-                    "request_id": format!("device_conn_{change}"),
-                    "timestamp": now,
-                    "user_id": null,
-                    "source": "franc-portal",
-                    "device_name": device,
-                    "device_type": "Switch",
-                    "location": "NYC Building A",
-                    "interfaces": [{"name": "Gi0/1", "speed": "1 Gbit", "role": "data", "vpc_group": "vPC-1"}],
-                    "vpc_groups": ["vPC-1"],
-                });
-                (
-                    change.clone(),
-                    format!("device_conn_{change}"),
-                    "franc.device.connection",
-                    v,
-                )
-            }
-            Flavor::Crawl => {
-                let task = self.uuid();
-                let v = json!({
-                    "headers": {
-                        "requestId": task,
-                        "requestType": "web-crawl",
-                        "timestamp": now,
-                        "traceId": format!("{:016x}", self.rand()),
-                        "spanId": format!("{:08x}", self.rand() & 0xffff_ffff),
-                    },
-                    "message": {
-                        "userEmail": "user@example.com",
-                        "userQuery": "Find product information",
-                        "originalUrl": "https://example.com/catalog",
-                        "requestedAt": now,
-                    }
-                });
-                (task.clone(), task, "requests-web-crawl", v)
-            }
+            Flavor::Export | Flavor::Poison => self.scheduler_request(flavor, &org, &now),
+            Flavor::Portal => self.portal_request(&now),
+            Flavor::Crawl => self.crawl_request(&now),
         };
         let request = serde_json::to_vec(&value).unwrap_or_default();
         let headers = match flavor {
@@ -267,19 +179,7 @@ impl Pipeline {
             headers,
             ..Default::default()
         };
-        let lifetime = 2500 + (self.rand() % 3500) as i64;
-        match flavor {
-            Flavor::Poison => self.schedule(at + 1400, id, Step::Dlq),
-            _ => {
-                for (i, pct) in [20u8, 55, 85].iter().enumerate() {
-                    self.schedule(at + lifetime * (i as i64 + 1) / 4, id, Step::Progress(*pct));
-                }
-                self.schedule(at + lifetime, id, Step::Finish);
-                if error.is_some() && flavor != Flavor::Portal {
-                    self.schedule(at + lifetime + 700, id, Step::Dlq);
-                }
-            }
-        }
+        self.schedule_steps(at, id, flavor, error.is_some());
         self.jobs.insert(
             id,
             Job {
@@ -300,6 +200,134 @@ impl Pipeline {
             record,
             request_of: Some(id),
         }
+    }
+
+    fn pick_flavor(&mut self) -> Flavor {
+        match self.rand() % 100 {
+            0..=44 => Flavor::Export,
+            45..=74 => Flavor::Portal,
+            75..=95 => Flavor::Crawl,
+            _ => Flavor::Poison,
+        }
+    }
+
+    fn pick_error(&mut self, flavor: Flavor) -> Option<&'static str> {
+        match flavor {
+            Flavor::Poison => Some("invalid message: scheduledTime is not ISO-8601"),
+            Flavor::Portal => self.chance(10).then_some("device unreachable over SSH"),
+            _ => {
+                if self.chance(14) {
+                    Some(self.pick(ERRORS))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Progress at a quarter, half and three quarters of the job's life, then its end; a failed
+    /// job's dead letter shortly after (the portal reports its failures in the completion).
+    fn schedule_steps(&mut self, at: i64, id: u64, flavor: Flavor, failed: bool) {
+        let lifetime = 2500 + (self.rand() % 3500) as i64;
+        if flavor == Flavor::Poison {
+            self.schedule(at + 1400, id, Step::Dlq);
+            return;
+        }
+        for (i, pct) in [20u8, 55, 85].iter().enumerate() {
+            self.schedule(at + lifetime * (i as i64 + 1) / 4, id, Step::Progress(*pct));
+        }
+        self.schedule(at + lifetime, id, Step::Finish);
+        if failed && flavor != Flavor::Portal {
+            self.schedule(at + lifetime + 700, id, Step::Dlq);
+        }
+    }
+
+    /// Seed 003: a scheduler job-ingest request (an export, or a poison one for another app).
+    fn scheduler_request(
+        &mut self,
+        flavor: Flavor,
+        org: &str,
+        now: &str,
+    ) -> (String, String, &'static str, serde_json::Value) {
+        let job_id = format!("job-{:06x}", self.rand() & 0xff_ffff);
+        let app = if flavor == Flavor::Export {
+            "export"
+        } else {
+            self.pick(APPS)
+        };
+        let prio = self.pick(&["high", "normal", "normal", "low"]);
+        let sched = if flavor == Flavor::Poison {
+            "tomorrow-ish".to_string()
+        } else {
+            now.to_string()
+        };
+        let export_id = format!(
+            "export-{}-{}",
+            self.rand() % 900 + 100,
+            self.rand() % 900_000 + 100_000
+        );
+        let request_id = self.uuid();
+        let v = json!({
+            "requestId": request_id,
+            "appName": app,
+            "scheduledTime": sched,
+            "jobData": {"export_id": export_id, "org_id": org, "format": "json"},
+            "priority": prio,
+            "idempotencyKey": format!("{app}-{job_id}"),
+        });
+        let key = if flavor == Flavor::Export {
+            export_id
+        } else {
+            job_id.clone()
+        };
+        (key, job_id, "scheduler.jobs.ingest", v)
+    }
+
+    /// Seed 002: a portal device-connection request.
+    fn portal_request(&mut self, now: &str) -> (String, String, &'static str, serde_json::Value) {
+        let change = format!("CHG-2026-{:06}", self.rand() % 1_000_000);
+        let device = self.pick(DEVICES);
+        let v = json!({
+            "event_id": format!("conn_{change}"),
+            "event_type": "device_connection",
+            "change_number": change,
+            "request_id": format!("device_conn_{change}"),
+            "timestamp": now,
+            "user_id": null,
+            "source": "franc-portal",
+            "device_name": device,
+            "device_type": "Switch",
+            "location": "NYC Building A",
+            "interfaces": [{"name": "Gi0/1", "speed": "1 Gbit", "role": "data", "vpc_group": "vPC-1"}],
+            "vpc_groups": ["vPC-1"],
+        });
+        (
+            change.clone(),
+            format!("device_conn_{change}"),
+            "franc.device.connection",
+            v,
+        )
+    }
+
+    /// Seed 004: a web-crawl request in the task manager's envelope.
+    fn crawl_request(&mut self, now: &str) -> (String, String, &'static str, serde_json::Value) {
+        let task = self.uuid();
+        let v = json!({
+            "headers": {
+                "requestId": task,
+                "requestType": "web-crawl",
+                "timestamp": now,
+                "traceId": format!("{:016x}", self.rand()),
+                "spanId": format!("{:08x}", self.rand() & 0xffff_ffff),
+            },
+            "message": {
+                "userEmail": "user@example.com",
+                "userQuery": "Find product information",
+                "originalUrl": "https://example.com/catalog",
+                "requestedAt": now,
+            }
+        });
+        (task.clone(), task, "requests-web-crawl", v)
     }
 
     fn emit(&mut self, id: u64, step: Step, now_ms: i64) -> Option<SimEvent> {

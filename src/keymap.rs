@@ -149,7 +149,7 @@ pub const DEFAULT_KEYS: &str = r#"
 
 [help]
 "esc" = "close"
-"q" = "close"
+"q" = "quit"
 "?" = "close"
 "up" = "up"
 "k" = "up"

@@ -151,7 +151,7 @@ fn dashboard(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(kdeck::app::run::run(
+    let exit = rt.block_on(kdeck::app::run::run(
         &cfg,
         &theme,
         &keymap,
@@ -159,7 +159,7 @@ fn dashboard(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         cli.demo,
     ))?;
     drop(demo);
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(exit.code()))
 }
 
 /// `--demo` shows the embedded cluster's topics and groups, whatever the config says.

@@ -16,19 +16,38 @@ use futures::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A terminating signal arrived (its number); the process should exit with 128 + it.
+    Signal(i32),
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(sig) => crate::terminal::signal_exit_code(sig),
+        }
+    }
+}
+
 pub async fn run(
     cfg: &Config,
     theme: &Theme,
     keymap: &Keymap,
     clock: &dyn Clock,
     demo: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Exit> {
     // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
     let mut workers = Workers::start(cfg, tx);
 
     let mut state = State::new(cfg, demo, clock.now_ms());
     let mut guard = TerminalGuard::enter()?;
+    crate::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
 
@@ -37,11 +56,11 @@ pub async fn run(
     let frame = Duration::from_millis(1000 / cfg.ui.max_fps.max(1) as u64);
     let mut frame_timer = tokio::time::interval(frame);
     frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut dirty = true;
+    let mut redraw = Redraw::new();
     let mut workers_gone = false;
     let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
 
-    let result: anyhow::Result<()> = async {
+    let result: anyhow::Result<Exit> = async {
         loop {
             let mut msgs: Vec<Msg> = Vec::new();
             tokio::select! {
@@ -51,8 +70,9 @@ pub async fn run(
                     Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
-                    None => return Ok(()),
+                    None => return Ok(Exit::Quit),
                 },
+                Some(sig) = guard.signals.recv() => return Ok(Exit::Signal(sig)),
                 // With every worker gone (they report why before they go) the screen stays up
                 // until the user quits.
                 n = rx.recv_many(&mut batch, 64), if !workers_gone => {
@@ -63,20 +83,19 @@ pub async fn run(
                     msgs.extend(batch.drain(..).map(Msg::Kafka));
                 }
                 _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
-                _ = frame_timer.tick() => {
-                    if dirty {
-                        guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
-                        dirty = false;
-                    }
+                // Only armed when something to show changed: an idle screen sleeps.
+                _ = frame_timer.tick(), if redraw.dirty => {
+                    guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
+                    redraw.drawn(state.now_ms);
                     continue;
                 }
             }
             for m in msgs {
-                dirty = true;
+                redraw.note(&m);
                 for effect in update(&mut state, m, keymap) {
                     let (flow, warning) = workers.execute(effect);
                     if flow == Flow::Quit {
-                        return Ok(());
+                        return Ok(Exit::Quit);
                     }
                     if let Some(w) = warning {
                         state.health.warning = Some((w, state.now_ms));
@@ -90,4 +109,56 @@ pub async fn run(
     drop(rx);
     workers.detach();
     result
+}
+
+/// When the screen needs drawing. Keys, resizes and Kafka events change what is shown; the
+/// clock's tick (4 a second) only does when the second changes, since rates, sparklines and
+/// the health line's figures are per second. An idle dashboard draws once a second.
+struct Redraw {
+    dirty: bool,
+    shown_second: i64,
+}
+
+impl Redraw {
+    fn new() -> Redraw {
+        Redraw {
+            dirty: true,
+            shown_second: i64::MIN,
+        }
+    }
+
+    fn note(&mut self, msg: &Msg) {
+        match msg {
+            Msg::Tick(now) if now.div_euclid(1000) == self.shown_second => {}
+            _ => self.dirty = true,
+        }
+    }
+
+    fn drawn(&mut self, now_ms: i64) {
+        self.dirty = false;
+        self.shown_second = now_ms.div_euclid(1000);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_ticks_redraw_once_a_second() {
+        let mut r = Redraw::new();
+        let mut draws = 0;
+        // Ten idle seconds of 250 ms ticks, drawing whenever dirty (as the frame timer does).
+        for i in 0..40i64 {
+            let now = 1_000_000 + i * 250;
+            r.note(&Msg::Tick(now));
+            if r.dirty {
+                r.drawn(now);
+                draws += 1;
+            }
+        }
+        assert_eq!(draws, 10);
+        r.note(&Msg::Resize(80, 24));
+        assert!(r.dirty, "anything but a tick redraws");
+    }
 }

@@ -42,6 +42,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
+            if let Some(Modal::Detail(d)) = &mut state.modal {
+                d.fit_to((w, h));
+            }
             vec![]
         }
         Msg::Kafka(ev) => {
@@ -191,7 +194,10 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
             state.modal = Some(Modal::Help(HelpState::new(keymap)));
             vec![]
         }
-        Reply::Open(m) => {
+        Reply::Open(mut m) => {
+            if let Modal::Detail(d) = &mut m {
+                d.fit_to(state.size);
+            }
             state.modal = Some(m);
             vec![]
         }

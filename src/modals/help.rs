@@ -107,7 +107,7 @@ pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(" kdeck keys · esc to close ");
+        .title(" kdeck keys · esc close · q quit ");
     f.render_widget(Paragraph::new(lines).block(block), rect);
     let _ = Context::Global;
 }

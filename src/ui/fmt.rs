@@ -64,9 +64,15 @@ pub fn human_secs(s: f64) -> String {
 /// A topic followed by its position (`/p@offset`, `/p`) in `width` columns: the topic gives
 /// way first, since the position is what tells rows apart.
 pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
-    let room = width.saturating_sub(UnicodeWidthStr::width(pos));
-    if room < 3 {
-        return fit(&format!("{topic}{pos}"), width);
+    let pos_w = UnicodeWidthStr::width(pos);
+    let room = width.saturating_sub(pos_w);
+    if room < 2 && UnicodeWidthStr::width(topic) + pos_w > width {
+        // No room for even one letter of the topic: keep the position whole if it fits.
+        return if pos_w < width {
+            format!("…{pos}")
+        } else {
+            fit(pos, width)
+        };
     }
     format!("{}{pos}", fit(topic, room))
 }
@@ -82,6 +88,11 @@ mod tests {
             "export…/2@1234"
         );
         assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
+        assert_eq!(topic_at("seq", "/1@550", 9), "seq/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 7), "…/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 6), "/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 5), "/1@5…");
+        assert_eq!(topic_at("sequence", "/1@550", 8), "s…/1@550");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(human_secs(3725.0), "1h02m");
         assert_eq!(human_count(123_456), "123.5k");

@@ -1,6 +1,7 @@
 //! Draws the whole screen from state. Reads only.
 
 use super::layout::{compute, Areas};
+use super::sanitize::clean;
 use crate::app::action::Action;
 use crate::app::state::{Modal, State};
 use crate::domain::{Connection, Role};
@@ -89,20 +90,20 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         }
         Connection::Down { error } => {
             spans.push(Span::styled(
-                format!("✗ {} unreachable: {error} ", h.brokers),
+                format!("✗ {} unreachable: {} ", h.brokers, clean(error)),
                 Style::default().fg(theme.failed),
             ));
         }
     }
     if !h.missing_topics.is_empty() {
         spans.push(Span::styled(
-            format!("│ ⚠ no topic: {} ", h.missing_topics.join(", ")),
+            format!("│ ⚠ no topic: {} ", clean(&h.missing_topics.join(", "))),
             Style::default().fg(theme.warn),
         ));
     }
     if let Some((w, _)) = &h.warning {
         spans.push(Span::styled(
-            format!("│ ⚠ {w} "),
+            format!("│ ⚠ {} ", clean(w)),
             Style::default().fg(theme.warn),
         ));
     }

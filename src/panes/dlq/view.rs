@@ -4,11 +4,11 @@
 use super::DlqTriage;
 use crate::panes::stream::StreamPane;
 use crate::theme::Theme;
-use crate::ui::fmt::{clock_time, fit};
-use ratatui::layout::{Constraint, Rect};
+use crate::ui::fmt::clock_time;
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 pub struct DlqView<'a> {
@@ -72,9 +72,10 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
     let inner_h = area.height.saturating_sub(3) as usize;
     let start = v.triage.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    let (wc, wt, wo) = (7, 8, if w >= 90 { 22 } else { 12 });
-    let wr = w.saturating_sub(wc + wt * 2 + wo + 4).max(4);
-    let rows: Vec<Row> = groups
+    let widths = crate::ui::table::allot(w, &[(6, 6), (8, 8), (8, 8), (8, 22), (8, 8)], Some(4));
+    let count_style = Style::default().fg(theme.failed);
+    let muted = Style::default().fg(theme.muted);
+    let rows = groups
         .iter()
         .enumerate()
         .skip(start)
@@ -82,29 +83,24 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
         .map(|(i, g)| {
             let origins: Vec<&str> = g.origins.iter().map(String::as_str).collect();
             let cells = vec![
-                Cell::from(format!("{:>6}", g.count)).style(Style::default().fg(theme.failed)),
-                Cell::from(g.first_ms.map(clock_time).unwrap_or_default())
-                    .style(Style::default().fg(theme.muted)),
-                Cell::from(g.last_ms.map(clock_time).unwrap_or_default()),
-                Cell::from(fit(&origins.join(","), wo)),
-                Cell::from(fit(&g.key, wr)),
+                (format!("{:>6}", g.count), count_style),
+                (g.first_ms.map(clock_time).unwrap_or_default(), muted),
+                (
+                    g.last_ms.map(clock_time).unwrap_or_default(),
+                    Style::default(),
+                ),
+                (origins.join(","), Style::default()),
+                (g.key.clone(), Style::default()),
             ];
-            crate::ui::table::mark(Row::new(cells), i == v.triage.selected && v.focused, theme)
+            (cells, i == v.triage.selected && v.focused)
         })
         .collect();
-    let widths = vec![
-        Constraint::Length(wc as u16),
-        Constraint::Length(wt as u16),
-        Constraint::Length(wt as u16),
-        Constraint::Length(wo as u16),
-        Constraint::Length(wr as u16),
-    ];
-    let header = vec!["count", "first", "last", "origin", "reason"];
+    let cols: Vec<(&str, usize)> = ["count", "first", "last", "origin", "reason"]
+        .into_iter()
+        .zip(widths.iter().copied())
+        .collect();
     let empty = groups.is_empty();
-    f.render_widget(
-        crate::ui::table::table(rows, widths, header, block, theme),
-        area,
-    );
+    f.render_widget(crate::ui::table::grid(&cols, rows, block, theme), area);
     if empty && area.height > 4 {
         let msg = Line::styled(
             "  no failures with a reason yet",

@@ -1,10 +1,11 @@
 use super::StreamPane;
 use crate::theme::Theme;
-use crate::ui::fmt::{clock_time, fit, topic_at};
-use ratatui::layout::{Constraint, Rect};
+use crate::ui::fmt::{clock_time, topic_at};
+use crate::ui::sanitize::clean;
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 pub fn draw(
@@ -33,7 +34,7 @@ pub fn draw(
         title.push(Span::styled(
             format!(
                 "filter {} · {}/{} ",
-                f.filter.describe(),
+                clean(&f.filter.describe()),
                 f.matched,
                 f.scanned
             ),
@@ -66,61 +67,68 @@ pub fn draw(
     let w = area.width.saturating_sub(2) as usize;
     // Column widths shrink with the pane; the summary takes what is left. The event type
     // column only appears when there is room, since the topic usually implies it.
-    let (wt, wl, wk, we, ws) = if w >= 110 {
-        (8, 26, 18, 16, 11)
+    let (wl, wk, we) = if w >= 110 {
+        (26, 18, 16)
     } else if w >= 60 {
-        (8, 18, 12, 0, 11)
+        (18, 12, 0)
     } else {
-        (8, 12, 8, 0, 9)
+        (12, 8, 0)
     };
-    let gaps = if we > 0 { 5 } else { 4 };
-    let wsum = w.saturating_sub(wt + wl + wk + we + ws + gaps).max(4);
-    let rows: Vec<Row> = (start..start + inner_h)
+    let widths = crate::ui::table::allot(
+        w,
+        &[(8, 8), (8, wl), (4, wk), (we, we), (4, 11), (4, 4)],
+        Some(5),
+    );
+    let muted = Style::default().fg(theme.muted);
+    let plain = Style::default();
+    let rows = (start..start + inner_h)
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
         .map(|(i, r)| {
             let d = &r.decoded;
-            let status = d.status.clone().unwrap_or_default();
-            let mut cells = vec![
-                Cell::from(r.timestamp_ms.map(clock_time).unwrap_or_default())
-                    .style(Style::default().fg(theme.muted)),
-                Cell::from(topic_at(
-                    &r.topic,
-                    &format!("/{}@{}", r.partition, r.offset),
-                    wl,
-                )),
-                Cell::from(fit(&r.key_display(), wk)),
-            ];
-            if we > 0 {
-                cells.push(Cell::from(fit(d.event_type.as_deref().unwrap_or(""), we)));
-            }
-            cells.push(Cell::from(fit(&status, ws)).style(theme.status(d.status_class)));
-            let summary = match triage {
-                Some(t) => format!(
-                    "{}{}",
-                    crate::panes::dlq::view::mark_prefix(t, r),
-                    d.summary
+            let cells = vec![
+                (r.timestamp_ms.map(clock_time).unwrap_or_default(), muted),
+                (
+                    topic_at(
+                        &clean(&r.topic),
+                        &format!("/{}@{}", r.partition, r.offset),
+                        widths[1],
+                    ),
+                    plain,
                 ),
-                None => d.summary.clone(),
-            };
-            cells.push(Cell::from(fit(&summary, wsum)));
-            crate::ui::table::mark(Row::new(cells), i == pane.selected && focused, theme)
+                (r.key_display(), plain),
+                (d.event_type.clone().unwrap_or_default(), plain),
+                (
+                    d.status.clone().unwrap_or_default(),
+                    theme.status(d.status_class),
+                ),
+                (
+                    match triage {
+                        Some(t) => format!(
+                            "{}{}",
+                            crate::panes::dlq::view::mark_prefix(t, r),
+                            d.summary
+                        ),
+                        None => d.summary.clone(),
+                    },
+                    plain,
+                ),
+            ];
+            (cells, i == pane.selected && focused)
         })
         .collect();
-    let mut header = vec!["time", "topic/p@offset", "key"];
-    let mut widths = vec![
-        Constraint::Length(wt as u16),
-        Constraint::Length(wl as u16),
-        Constraint::Length(wk as u16),
-    ];
-    if we > 0 {
-        header.push("event type");
-        widths.push(Constraint::Length(we as u16));
-    }
-    header.extend(["status", "summary"]);
-    widths.push(Constraint::Length(ws as u16));
-    widths.push(Constraint::Length(wsum as u16));
+    let cols: Vec<(&str, usize)> = [
+        "time",
+        "topic/p@offset",
+        "key",
+        "event type",
+        "status",
+        "summary",
+    ]
+    .into_iter()
+    .zip(widths.iter().copied())
+    .collect();
     let empty = pane.is_empty();
-    let table = crate::ui::table::table(rows, widths, header, block, theme);
+    let table = crate::ui::table::grid(&cols, rows, block, theme);
     f.render_widget(table, area);
     if empty && area.height > 4 {
         let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
