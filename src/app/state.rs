@@ -41,7 +41,7 @@ impl Modal {
         match self {
             Modal::Detail(_) => DetailState::HINTS,
             Modal::Help(_) => HelpState::HINTS,
-            Modal::Replay(_) => ReplayDialog::HINTS,
+            Modal::Replay(r) => r.hints(),
         }
     }
 
