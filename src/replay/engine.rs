@@ -6,7 +6,7 @@ use super::audit::{self, AuditWriter, Line, RecordResult, TargetStarts};
 use super::{guard, ItemBuilder, ReplayContext, RunStamp};
 use crate::domain::replay::{
     Coord, Failure, PartitionRange, PlanItem, ReplayEvent, ReplayPlan, ReplayProgress,
-    ReplaySummary, FAILURES_MAX,
+    ReplaySummary, Selection, FAILURES_MAX,
 };
 use crate::kafka::replay::{self as kr, Delivery, ReadRecord, ReplayProducer};
 use std::collections::{BTreeMap, HashMap};
@@ -169,6 +169,8 @@ impl<'a> Run<'a> {
         on_event: &'a mut dyn FnMut(ReplayEvent),
     ) -> Run<'a> {
         let now = Instant::now();
+        let mut builder = ItemBuilder::new(&ctx.cluster);
+        builder.want_reason = matches!(plan.request.selection, Selection::Reason { .. });
         let summary = ReplaySummary {
             run_id: plan.run_id.clone(),
             dlq: plan.request.dlq.clone(),
@@ -184,7 +186,7 @@ impl<'a> Run<'a> {
             producer,
             audit,
             starts,
-            builder: ItemBuilder::new(&ctx.cluster),
+            builder,
             on_event,
             pending: HashMap::new(),
             next_id: 0,

@@ -43,6 +43,7 @@ pub mod audit;
 pub mod engine;
 pub mod guard;
 pub mod headers;
+pub mod resume;
 pub mod target;
 
 pub use engine::execute;
@@ -118,14 +119,8 @@ pub fn resume_plan(
     let log = audit::read_run(&ctx.audit_dir, run_id)?;
     // Fails while the interrupted process is still alive and sending.
     drop(audit::AuditWriter::reopen(&ctx.audit_dir, run_id)?);
-    let (mut found, warnings) =
-        kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
-    found.retain(|src, _| !log.done.contains(src));
-    let base = ResumeBase {
-        target_starts: log.target_starts.clone(),
-        acked: log.done,
-        found,
-    };
+    let (found, warnings) = kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
+    let base = resume::resume_base(&log, found);
     let mut p = build_plan(ctx, log.request, log.run_id, log.ranges, Some(base), cancel)?;
     p.warnings.extend(warnings);
     Ok(p)
@@ -155,6 +150,9 @@ fn snapshot(cluster: &Cluster, req: &ReplayRequest) -> anyhow::Result<Vec<Partit
 pub struct ItemBuilder<'a> {
     cluster: &'a Cluster,
     pub known: BTreeMap<String, Option<i32>>,
+    /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
+    /// comes from headers, so sending without a reason filter skips the parse.
+    pub want_reason: bool,
 }
 
 /// The provenance that does not change per record.
@@ -172,6 +170,7 @@ impl<'a> ItemBuilder<'a> {
         ItemBuilder {
             cluster,
             known: BTreeMap::new(),
+            want_reason: true,
         }
     }
 
@@ -184,6 +183,7 @@ impl<'a> ItemBuilder<'a> {
         let json = rec
             .value
             .as_deref()
+            .filter(|_| self.want_reason)
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
             .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let origin = dlq::origin(&rec.headers, json.as_ref());
