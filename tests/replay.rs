@@ -799,3 +799,66 @@ fn broker_stopped_during_replay_then_resume_completes_without_duplicates() {
     assert_eq!(seen.len(), N);
     assert_eq!(m.len(), N);
 }
+
+#[test]
+fn commit_group_moves_only_past_what_was_replayed() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let dlq = unique("kdeck-rp-commit-dlq");
+    let target = unique("kdeck-rp-commit-target");
+    admin::create_topics(&c, &[&dlq, &target], 3).unwrap();
+    dlq_with_origin(&c, &dlq, &target, 30); // 10 per partition
+    let group = unique("kdeck-rp-dlq-reader");
+    admin::commit_offsets(&c, &group, &[(&dlq, 0, 0), (&dlq, 1, 0)]).unwrap();
+    let s = Scratch::new();
+    let cfg = s.dir.path().join("commit.toml");
+    std::fs::write(
+        &cfg,
+        format!("[profiles.t.replay]\ncommit_group = \"{group}\"\n"),
+    )
+    .unwrap();
+
+    // Records 2..=5 of partition 0: the group sits at 0, before them, so it must not move.
+    let args = [
+        "replay",
+        "--dlq",
+        &dlq,
+        "--partition",
+        "0",
+        "--from-offset",
+        "2",
+        "--to-offset",
+        "5",
+        "--yes",
+        "--output",
+        "json",
+    ];
+    let out = s.kdeck(&b, &cfg, &args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum = summary_of(&out);
+    assert_eq!(sum["acked"], 4);
+    assert_eq!(sum["committed"], serde_json::json!([]));
+    let at = |p: i32| kdeck::kafka::replay::committed(&c, &group, &dlq, &[p]).unwrap()[&p];
+    assert_eq!(at(0), Some(0));
+
+    let args = [
+        "replay", "--dlq", &dlq, "--all", "--yes", "--output", "json",
+    ];
+    let out = s.kdeck(&b, &cfg, &args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum = summary_of(&out);
+    assert_eq!(sum["committed"], serde_json::json!([[0, 10], [1, 10]]));
+    assert_eq!((at(0), at(1), at(2)), (Some(10), Some(10), None));
+    assert!(
+        sum["warnings"].to_string().contains("no committed offset"),
+        "{sum}"
+    );
+}
