@@ -136,6 +136,12 @@ impl Pace {
     }
 }
 
+enum Sent {
+    Queued,
+    Refused,
+    Cancelled,
+}
+
 struct Run<'a> {
     ctx: &'a ReplayContext,
     plan: &'a ReplayPlan,
@@ -250,9 +256,13 @@ impl<'a> Run<'a> {
                 return true;
             }
         };
-        if !self.send(&item, &topic, cancel) {
-            self.gap(p, o);
-            return false;
+        match self.send(&item, &topic, cancel) {
+            Sent::Queued => {}
+            Sent::Refused => return true,
+            Sent::Cancelled => {
+                self.gap(p, o);
+                return false;
+            }
         }
         self.pending.insert(self.next_id - 1, (item.source, topic));
         self.serve(Duration::ZERO, false);
@@ -278,8 +288,7 @@ impl<'a> Run<'a> {
     }
 
     /// Waits for the pace, queues the record (waiting while the local queue is full).
-    /// false: cancelled or refused before it was queued.
-    fn send(&mut self, item: &PlanItem, topic: &str, cancel: &AtomicBool) -> bool {
+    fn send(&mut self, item: &PlanItem, topic: &str, cancel: &AtomicBool) -> Sent {
         loop {
             let wait = self.pace.delay(Instant::now());
             if wait.is_zero() {
@@ -288,7 +297,7 @@ impl<'a> Run<'a> {
             self.serve(wait.min(Duration::from_millis(20)), true);
             self.progress(false);
             if cancel.load(Ordering::Relaxed) {
-                return false;
+                return Sent::Cancelled;
             }
         }
         loop {
@@ -298,19 +307,21 @@ impl<'a> Run<'a> {
                     self.serve(Duration::from_millis(10), true);
                     self.progress(false);
                     if cancel.load(Ordering::Relaxed) {
-                        return false;
+                        return Sent::Cancelled;
                     }
                 }
                 Err(e) => {
+                    // Refused locally (too large, bad partition): this record failed, the
+                    // others may go.
                     self.fail(item.source.clone(), Some(topic.to_string()), e);
-                    return false;
+                    return Sent::Refused;
                 }
             }
         }
         self.next_id += 1;
         self.sent += 1;
         self.pace.sent(Instant::now());
-        true
+        Sent::Queued
     }
 
     /// Serves delivery reports: `force` polls now, else at most every 5 ms.

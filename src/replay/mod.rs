@@ -357,3 +357,49 @@ impl PlanCounts {
         plan.already_done = self.already_done;
     }
 }
+
+/// The dialog's check of an edited value before it is sent: when the original value was JSON,
+/// the edit must be JSON too. Says where it breaks, in words.
+pub fn check_edit(original: Option<&[u8]>, edited: &[u8]) -> Result<(), String> {
+    let was_json = original
+        .filter(|v| v.first().is_some_and(|b| *b == b'{' || *b == b'['))
+        .is_some_and(|v| serde_json::from_slice::<serde_json::Value>(v).is_ok());
+    if !was_json {
+        return Ok(());
+    }
+    serde_json::from_slice::<serde_json::Value>(edited)
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "the edited value is not valid JSON (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                e.to_string().split(" at line").next().unwrap_or("")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_of_json_must_stay_json() {
+        assert!(check_edit(Some(br#"{"a":1}"#), br#"{"a":2}"#).is_ok());
+        let e = check_edit(Some(br#"{"a":1}"#), br#"{"a":"#).unwrap_err();
+        assert!(
+            e.starts_with("the edited value is not valid JSON (line 1"),
+            "{e}"
+        );
+        assert!(check_edit(Some(b"plain"), b"{not json").is_ok());
+        assert!(check_edit(None, b"x").is_ok());
+    }
+
+    #[test]
+    fn run_ids_are_distinct_and_sortable() {
+        let a = new_run_id();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = new_run_id();
+        assert!(a < b && a.len() == 23, "{a} {b}");
+    }
+}
