@@ -862,3 +862,39 @@ fn commit_group_moves_only_past_what_was_replayed() {
         "{sum}"
     );
 }
+
+#[test]
+fn replay_settings_and_read_only_come_from_the_profile_and_the_flag() {
+    use kdeck::config::{load::load_with, Overrides};
+    use kdeck::domain::replay::RetryCount;
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/replay.toml");
+    let no_env = |_: &str| None;
+    let o = Overrides {
+        config_path: Some(p.clone()),
+        ..Default::default()
+    };
+    let cfg = load_with(&o, &no_env, None).unwrap();
+    assert_eq!(
+        cfg.read_only.as_deref(),
+        Some("profile `prod` is read-only (read_only = true)")
+    );
+    let r = &cfg.replay;
+    assert_eq!(r.targets["dlq-domain-services"], "export-requests");
+    assert!(r.keep_diagnostic_headers);
+    assert_eq!(r.retry_count, RetryCount::Keep);
+    assert_eq!(r.commit_group.as_deref(), Some("dlq-reader"));
+    assert_eq!(r.partitioner, "consistent_random");
+    assert_eq!(r.delivery_timeout_ms, 5000);
+    let empty = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/empty.toml");
+    let o = Overrides {
+        config_path: Some(empty),
+        read_only: true,
+        ..Default::default()
+    };
+    let cfg = load_with(&o, &no_env, None).unwrap();
+    assert_eq!(
+        cfg.read_only.as_deref(),
+        Some("kdeck runs with --read-only")
+    );
+    assert_eq!(cfg.replay, Default::default());
+}
