@@ -2,7 +2,7 @@
 //! not done yet with the idempotent producer, logs each acknowledgement to the audit file, and
 //! reports progress. Blocking; meant for a worker thread or the headless command.
 
-use super::audit::{self, AuditWriter, Line, RecordResult, TargetStarts};
+use super::audit::{self, AuditWriter, Line, RecordLine, RecordResult, TargetStarts};
 use super::{guard, ItemBuilder, ReplayContext, RunStamp};
 use crate::domain::replay::{
     Coord, Failure, PartitionRange, PlanItem, ReplayEvent, ReplayPlan, ReplayProgress,
@@ -355,16 +355,17 @@ impl<'a> Run<'a> {
     }
 
     fn acked(&mut self, src: Coord, topic: String, p: i32, o: i64) {
-        let line = Line::Record {
-            run: self.plan.run_id.clone(),
-            by: self.ctx.who.clone(),
-            at: self.at.clone(),
-            source: src.to_string(),
-            target: format!("{topic}/{p}@{o}"),
+        let line = RecordLine {
+            kind: "record",
+            run: &self.plan.run_id,
+            by: &self.ctx.who,
+            at: &self.at,
+            source: &src.to_string(),
+            target: &format!("{topic}/{p}@{o}"),
             result: RecordResult::Acked,
             error: None,
         };
-        if let Err(e) = self.audit.write(&line) {
+        if let Err(e) = self.audit.write_record(&line) {
             self.stop_with(format!("{e:#}"));
         }
         self.summary.acked += 1;
