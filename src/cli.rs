@@ -72,6 +72,13 @@ pub enum Command {
         rate: f64,
     },
     /// Send DLQ records back to their origin topics: previewed, rate-limited, audited, resumable.
+    #[command(
+        after_help = "Target of each record: its origin topic header, else the profile's \
+[profiles.<name>.replay.targets] entry for the DLQ, else --to.\n\
+Every run is logged to <data dir>/replay/<RUN_ID>.jsonl (KDECK_DATA_DIR overrides the data dir).\n\
+Examples:\n  kdeck replay --dlq orders-dlq --reason timeout --dry-run\n  \
+kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20250101T120000Z-a1b2c3 --yes"
+    )]
     Replay(ReplayArgs),
 }
 
