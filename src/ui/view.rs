@@ -119,7 +119,10 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(style),
         ));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
@@ -135,7 +138,10 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
         spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
         spans.push(Span::raw(" "));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
@@ -169,5 +175,8 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
             ));
         }
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
