@@ -78,34 +78,6 @@ pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
     format!("{}{pos}", fit(topic, room))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn topic_gives_way_to_position() {
-        assert_eq!(
-            topic_at("export-completions", "/2@1234", 14),
-            "export…/2@1234"
-        );
-        assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
-        assert_eq!(topic_at("seq", "/1@550", 9), "seq/1@550");
-        assert_eq!(topic_at("seq", "/1@550", 7), "…/1@550");
-        assert_eq!(topic_at("seq", "/1@550", 6), "/1@550");
-        assert_eq!(topic_at("seq", "/1@550", 5), "/1@5…");
-        assert_eq!(topic_at("sequence", "/1@550", 8), "s…/1@550");
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(human_secs(3725.0), "1h02m");
-        assert_eq!(human_count(123_456), "123.5k");
-        let text = |v: Vec<Span>| v.iter().map(|s| s.content.to_string()).collect::<String>();
-        let spans = || vec![Span::raw("abc "), Span::raw("def "), Span::raw("gh")];
-        assert_eq!(text(fit_spans(spans(), 10)), "abc def gh");
-        assert_eq!(text(fit_spans(spans(), 9)), "abc def …");
-        assert_eq!(text(fit_spans(spans(), 8)), "abc def…");
-        assert_eq!(text(fit_spans(spans(), 4)), "abc…");
-    }
-}
-
 /// Spans cut to `width` columns, the last one shown ending in an ellipsis when anything was
 /// cut: a line of several styled parts (the health line, a metrics row) never just stops.
 pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
@@ -138,4 +110,32 @@ pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
         break;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_gives_way_to_position() {
+        assert_eq!(
+            topic_at("export-completions", "/2@1234", 14),
+            "export…/2@1234"
+        );
+        assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
+        assert_eq!(topic_at("seq", "/1@550", 9), "seq/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 7), "…/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 6), "/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 5), "/1@5…");
+        assert_eq!(topic_at("sequence", "/1@550", 8), "s…/1@550");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(human_secs(3725.0), "1h02m");
+        assert_eq!(human_count(123_456), "123.5k");
+        let text = |v: Vec<Span>| v.iter().map(|s| s.content.to_string()).collect::<String>();
+        let spans = || vec![Span::raw("abc "), Span::raw("def "), Span::raw("gh")];
+        assert_eq!(text(fit_spans(spans(), 10)), "abc def gh");
+        assert_eq!(text(fit_spans(spans(), 9)), "abc def …");
+        assert_eq!(text(fit_spans(spans(), 8)), "abc def…");
+        assert_eq!(text(fit_spans(spans(), 4)), "abc…");
+    }
 }
