@@ -53,6 +53,9 @@ pub struct ConnArgs {
     /// Any librdkafka property, like kcat: -X security.protocol=SASL_SSL (repeatable).
     #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
     pub props: Vec<String>,
+    /// Refuse every write action (replay, the demo writing to a cluster), whatever the profile says.
+    #[arg(long = "read-only", global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +71,66 @@ pub enum Command {
         #[arg(long, default_value_t = 3.0)]
         rate: f64,
     },
+    /// Send DLQ records back to their origin topics: previewed, rate-limited, audited, resumable.
+    Replay(ReplayArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// The DLQ topic to replay from.
+    #[arg(long, value_name = "TOPIC", required_unless_present = "resume")]
+    pub dlq: Option<String>,
+    /// With --offset: that one record; with --from-offset/--to-offset: that partition only.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<i32>,
+    /// One record (needs --partition).
+    #[arg(long, value_name = "O", requires = "partition", conflicts_with_all = ["from_offset", "to_offset", "since", "until", "reason", "all"])]
+    pub offset: Option<i64>,
+    /// First offset of a range (inclusive).
+    #[arg(long, value_name = "A", requires = "to_offset", conflicts_with_all = ["since", "until", "reason", "all"])]
+    pub from_offset: Option<i64>,
+    /// Last offset of a range (inclusive).
+    #[arg(long, value_name = "B", requires = "from_offset")]
+    pub to_offset: Option<i64>,
+    /// Records from this time (RFC 3339, e.g. 2024-01-15T10:00:00Z).
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["reason", "all"])]
+    pub since: Option<String>,
+    /// Records before this time (RFC 3339).
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["reason", "all"])]
+    pub until: Option<String>,
+    /// Records whose failure reason contains TEXT (any case).
+    #[arg(long, value_name = "TEXT", conflicts_with = "all")]
+    pub reason: Option<String>,
+    /// Every record of the DLQ.
+    #[arg(long)]
+    pub all: bool,
+    /// Target for records with no origin header and no mapping in the profile.
+    #[arg(long, value_name = "TOPIC")]
+    pub to: Option<String>,
+    /// Target for every record, whatever its headers or the profile say.
+    #[arg(long, value_name = "TOPIC")]
+    pub force_to: Option<String>,
+    /// Send to the origin partition (from the header) instead of letting the key decide.
+    #[arg(long)]
+    pub keep_partition: bool,
+    /// Records per second (default: as fast as the broker acknowledges).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Stop at the first record that fails.
+    #[arg(long)]
+    pub stop_on_error: bool,
+    /// Print what would be sent (counts per target and reason, the first record); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Continue an interrupted run: sends only what did not reach the target.
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["dlq", "partition", "to", "force_to", "keep_partition"])]
+    pub resume: Option<String>,
+    /// text or json (a JSON summary on stdout).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
 }
 
 #[derive(Args, Debug)]
@@ -114,7 +177,7 @@ impl ConnArgs {
         for p in &self.props {
             let (k, v) = p
                 .split_once('=')
-                .ok_or_else(|| format!("-X {p}: expected KEY=VALUE"))?;
+                .ok_or_else(|| format!("-X {}: expected KEY=VALUE", crate::redact::flag(p)))?;
             properties.push((k.trim().to_string(), v.trim().to_string()));
         }
         Ok(Overrides {
@@ -123,6 +186,7 @@ impl ConnArgs {
             brokers: self.brokers.clone(),
             properties,
             watch_groups: self.groups.clone(),
+            read_only: self.read_only,
             ..Default::default()
         })
     }

@@ -128,7 +128,7 @@ fn row_of(screen: &str, needle: &str) -> usize {
 
 #[test]
 fn produced_events_appear_in_their_panes() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (done, status, dlq) = (unique("e2e-done"), unique("e2e-status"), unique("e2e-dlq"));
     admin::create_topics(&c, &[&done, &status, &dlq], 3).unwrap();
@@ -228,9 +228,6 @@ fn produced_events_appear_in_their_panes() {
 
 #[test]
 fn unreachable_broker_shows_in_the_ui_and_q_still_quits() {
-    if brokers().is_none() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("empty.toml");
     std::fs::write(&cfg, "").unwrap();

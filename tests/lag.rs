@@ -50,7 +50,7 @@ fn view<'a>(views: &'a [GroupView], group: &str) -> &'a GroupView {
 
 #[test]
 fn known_offsets_give_exact_lag_per_partition() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-exact"), unique("grp-exact"));
     admin::create_topics(&c, &[&topic], 3).unwrap();
@@ -86,7 +86,7 @@ fn known_offsets_give_exact_lag_per_partition() {
 
 #[test]
 fn stopped_group_goes_stall_then_stop_then_ok_when_caught_up() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-cycle"), unique("grp-cycle"));
     admin::create_topics(&c, &[&topic], 1).unwrap();
@@ -128,7 +128,7 @@ fn stopped_group_goes_stall_then_stop_then_ok_when_caught_up() {
 
 #[test]
 fn idle_caught_up_group_stays_ok_with_zero_seconds() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-idle"), unique("grp-idle"));
     admin::create_topics(&c, &[&topic], 1).unwrap();
@@ -149,7 +149,7 @@ fn idle_caught_up_group_stays_ok_with_zero_seconds() {
 
 #[test]
 fn old_data_lag_in_seconds_comes_from_the_record_itself() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-old"), unique("grp-old"));
     admin::create_topics(&c, &[&topic], 1).unwrap();
@@ -171,7 +171,7 @@ fn old_data_lag_in_seconds_comes_from_the_record_itself() {
 
 #[test]
 fn active_groups_reading_our_topics_are_discovered_with_state_and_members() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-disc"), unique("grp-disc"));
     admin::create_topics(&c, &[&topic], 2).unwrap();
@@ -222,7 +222,7 @@ fn active_groups_reading_our_topics_are_discovered_with_state_and_members() {
 
 #[test]
 fn lag_command_prints_json_and_fails_on_stall() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (topic, group) = (unique("lag-cli"), unique("grp-cli"));
     admin::create_topics(&c, &[&topic], 1).unwrap();
@@ -287,7 +287,7 @@ fn lag_command_prints_json_and_fails_on_stall() {
 
 #[test]
 fn stopped_groups_are_discovered_and_watched_groups_show_every_topic_they_read() {
-    let Some(b) = brokers() else { return };
+    let b = brokers();
     let c = cluster(&b);
     let (ours, theirs) = (unique("lag-ours"), unique("lag-theirs"));
     let (stopped, watched) = (unique("grp-stopped"), unique("grp-watched"));

@@ -296,8 +296,10 @@ fn stream_pane_draws_hostile_records_safely_at_any_width() {
         let mut pane = StreamPane::new(Role::Dlq, 100);
         pane.push_batch(inputs.iter().map(to_rec).collect(), NOW);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| kdeck::panes::stream::view::draw(f, f.area(), &pane, focused, &theme, NOW))
-            .unwrap();
+        term.draw(|f| {
+            kdeck::panes::stream::view::draw(f, f.area(), &pane, focused, &theme, NOW, None)
+        })
+        .unwrap();
         let buf = term.backend().buffer();
         assert!(
             t.elapsed() < PER_RECORD * inputs.len() as u32,

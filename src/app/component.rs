@@ -16,6 +16,8 @@ pub enum Reply {
     Effects(Vec<Effect>),
     /// Open a modal over the dashboard.
     Open(Modal),
+    /// Open the replay dialog for the DLQ's marked (or selected) messages.
+    Replay,
 }
 
 /// Scroll distance of a navigation action, `page` rows to a page; `None` for other actions.

@@ -5,10 +5,14 @@
 use super::effect::Effect;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::event::{KafkaEvent, LagCmd, StreamCmd};
+use crate::domain::event::{KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
 use crate::kafka::consumer::{self, StreamHandle, StreamSpec};
 use crate::kafka::lag::{LagHandle, LagSpec};
+use crate::replay::worker::ReplayHandle;
+use crate::replay::ReplayContext;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// What the run loop does after an effect.
@@ -21,6 +25,10 @@ pub enum Flow {
 pub struct Workers {
     stream: StreamHandle,
     lag: LagHandle,
+    /// None when there is no place for the audit log: replay says why when asked.
+    replay: Result<ReplayHandle, String>,
+    /// The running replay job's stop flag.
+    cancel: Arc<AtomicBool>,
 }
 
 impl Workers {
@@ -46,10 +54,21 @@ impl Workers {
                 discover: cfg.lag.discover_groups,
                 refresh_ms: cfg.lag.refresh_ms,
             },
-            events,
+            events.clone(),
             || crate::clock::SystemClock.now_ms(),
         );
-        Workers { stream, lag }
+        let replay = ReplayContext::from_config(cfg)
+            .map(|ctx| crate::replay::worker::spawn(ctx, events))
+            .map_err(|e| format!("replay is not available: {e:#}"));
+        let mut w = Workers {
+            stream,
+            lag,
+            replay,
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        // The DLQ pane's ↻ marks come from the audit log.
+        w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
+        w
     }
 
     /// Runs one effect. A worker whose queue is full or gone is named in the returned warning.
@@ -59,8 +78,41 @@ impl Workers {
             Effect::PauseStream(r) => send(&self.stream.commands, StreamCmd::Pause(r), "stream"),
             Effect::ResumeStream(r) => send(&self.stream.commands, StreamCmd::Resume(r), "stream"),
             Effect::RefreshLag => send(&self.lag.commands, LagCmd::RefreshNow, "lag"),
+            Effect::CancelReplay => {
+                self.cancel.store(true, Ordering::Relaxed);
+                None
+            }
+            Effect::PlanReplay { job, requests } => self.replay_cmd(|cancel| ReplayCmd::Plan {
+                job,
+                requests,
+                cancel,
+            }),
+            Effect::RunReplay { job, requests } => self.replay_cmd(|cancel| ReplayCmd::Run {
+                job,
+                requests,
+                cancel,
+            }),
+            Effect::ResumeReplay { job, runs } => {
+                self.replay_cmd(|cancel| ReplayCmd::Resume { job, runs, cancel })
+            }
+            Effect::ReplayCounts(dlqs) => match &self.replay {
+                Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
+                Err(_) => None,
+            },
         };
         (Flow::Continue, warn)
+    }
+
+    /// A replay job gets a fresh stop flag; the old job's flag is raised so a job the dialog
+    /// replaced stops.
+    fn replay_cmd(&mut self, cmd: impl FnOnce(Arc<AtomicBool>) -> ReplayCmd) -> Option<String> {
+        let handle = match &self.replay {
+            Ok(h) => h,
+            Err(e) => return Some(e.clone()),
+        };
+        self.cancel.store(true, Ordering::Relaxed);
+        self.cancel = Arc::new(AtomicBool::new(false));
+        send(&handle.commands, cmd(self.cancel.clone()), "replay")
     }
 
     /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout

@@ -5,6 +5,8 @@ use crate::domain::{Connection, Role};
 use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::modals::replay::ReplayDialog;
+use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::metrics::MetricsPane;
 use crate::panes::stream::StreamPane;
@@ -14,6 +16,7 @@ use crate::ui::input::TextField;
 pub enum Modal {
     Detail(DetailState),
     Help(HelpState),
+    Replay(Box<ReplayDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -22,6 +25,7 @@ impl Modal {
         match self {
             Modal::Detail(_) => Context::Detail,
             Modal::Help(_) => Context::Help,
+            Modal::Replay(_) => Context::Replay,
         }
     }
 
@@ -29,6 +33,7 @@ impl Modal {
         match self {
             Modal::Detail(d) => d.handle(action, page),
             Modal::Help(h) => h.handle(action, page),
+            Modal::Replay(r) => r.handle(action),
         }
     }
 
@@ -36,11 +41,13 @@ impl Modal {
         match self {
             Modal::Detail(_) => DetailState::HINTS,
             Modal::Help(_) => HelpState::HINTS,
+            Modal::Replay(_) => ReplayDialog::HINTS,
         }
     }
 
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         match self {
+            Modal::Replay(r) => r.focused_field(),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -62,6 +69,7 @@ pub struct Health {
 /// The one owner of everything the UI shows.
 pub struct State {
     pub streams: [StreamPane; 3],
+    pub dlq: DlqTriage,
     pub lag: LagPane,
     pub metrics: MetricsPane,
     pub focus: PaneId,
@@ -71,6 +79,12 @@ pub struct State {
     pub now_ms: i64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Why write actions are refused (read-only profile); None: allowed.
+    pub read_only: Option<String>,
+    pub replay_settings: crate::domain::replay::ReplaySettings,
+    pub dlq_topics: Vec<String>,
+    /// The last job id handed out: a dialog's news carries it.
+    pub next_job: u64,
 }
 
 impl State {
@@ -82,6 +96,7 @@ impl State {
                 StreamPane::new(Role::Status, cap),
                 StreamPane::new(Role::Dlq, cap),
             ],
+            dlq: DlqTriage::default(),
             lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
             metrics: MetricsPane::default(),
             focus: PaneId::Stream(Role::Completion),
@@ -99,6 +114,10 @@ impl State {
             now_ms,
             size: (120, 40),
             quit: false,
+            read_only: cfg.read_only.clone(),
+            replay_settings: cfg.replay.clone(),
+            dlq_topics: cfg.topics.dlq.clone(),
+            next_job: 0,
         }
     }
 

@@ -5,10 +5,13 @@ use super::component::{Hint, Reply};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{Modal, State};
-use crate::domain::event::KafkaEvent;
+use crate::domain::event::{KafkaEvent, ReplayUpdate};
 use crate::domain::Connection;
+use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
 use crate::modals::help::HelpState;
+use crate::modals::replay::ReplayDialog;
+use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
@@ -20,6 +23,7 @@ const WARNING_MS: i64 = 15_000;
 pub fn context(state: &State) -> Context {
     match &state.modal {
         Some(m) => m.context(),
+        None if state.focus == PaneId::Stream(Role::Dlq) => Context::Dlq,
         None => Context::Dashboard,
     }
 }
@@ -81,6 +85,7 @@ pub fn hints(state: &State) -> &'static [Hint] {
     match &state.modal {
         Some(m) => m.hints(),
         None => match state.focus {
+            PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
             PaneId::Stream(_) => StreamPane::HINTS,
             PaneId::Lag => LagPane::HINTS,
             PaneId::Metrics => &[],
@@ -93,6 +98,9 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
     match ev {
         KafkaEvent::Records(role, batch) => {
             state.metrics.observe(role, &batch);
+            if role == Role::Dlq {
+                state.dlq.observe(&batch);
+            }
             state.stream_mut(role).push_batch(batch, now);
         }
         KafkaEvent::Lag(snap) => state.lag.ingest(*snap),
@@ -108,6 +116,26 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::MissingTopics(t) => state.health.missing_topics = t,
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
         KafkaEvent::Warning(w) => state.health.warning = Some((w, now)),
+        KafkaEvent::Replay(u) => on_replay(state, u),
+    }
+}
+
+fn on_replay(state: &mut State, u: ReplayUpdate) {
+    match u {
+        ReplayUpdate::Counts { dlq, counts } => {
+            state.dlq.replayed.retain(|c, _| c.0 != dlq);
+            for ((p, o), n) in counts {
+                state.dlq.replayed.insert((dlq.clone(), p, o), n);
+            }
+            // What was replayed is no longer marked for replay.
+            let replayed = &state.dlq.replayed;
+            state.dlq.marks.retain(|c| !replayed.contains_key(c));
+        }
+        other => {
+            if let Some(Modal::Replay(d)) = &mut state.modal {
+                d.on_update(other);
+            }
+        }
     }
 }
 
@@ -141,6 +169,10 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Close if state.zoom => state.zoom = false,
         _ => {
             return match state.focus {
+                PaneId::Stream(Role::Dlq) => {
+                    let pane = &mut state.streams[Role::Dlq.index()];
+                    state.dlq.handle(pane, action, pg)
+                }
                 PaneId::Stream(role) => state.stream_mut(role).handle(action, pg),
                 PaneId::Lag => state.lag.handle(action, pg),
                 PaneId::Metrics => Reply::Done,
@@ -174,5 +206,28 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Reply::Effects(e) => e,
+        Reply::Replay => open_replay(state),
     }
+}
+
+/// Opens the replay dialog for the DLQ's marks, else the selected group (by-reason view) or
+/// the selected message, and asks for the dry run. Refused on a read-only profile.
+fn open_replay(state: &mut State) -> Vec<Effect> {
+    if let Some(why) = &state.read_only {
+        state.health.warning = Some((format!("replay refused: {why}"), state.now_ms));
+        return vec![];
+    }
+    let pane = &state.streams[Role::Dlq.index()];
+    let Some(scope) = crate::modals::replay::scope::of(&state.dlq, pane, &state.dlq_topics) else {
+        state.health.warning = Some((
+            "nothing to replay: select or mark DLQ messages".into(),
+            state.now_ms,
+        ));
+        return vec![];
+    };
+    state.next_job += 1;
+    let mut d = ReplayDialog::new(state.next_job, scope, state.replay_settings.clone());
+    let effects = d.first_plan();
+    state.modal = Some(Modal::Replay(Box::new(d)));
+    effects
 }

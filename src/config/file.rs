@@ -63,6 +63,8 @@ pub struct FileProfile {
     pub topics: Option<FileTopics>,
     #[serde(default)]
     pub librdkafka: BTreeMap<String, String>,
+    pub read_only: Option<bool>,
+    pub replay: Option<super::replay::FileReplay>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -3,8 +3,10 @@
 
 mod file;
 pub mod load;
+pub mod replay;
+pub mod words;
 
-pub use load::{load, Overrides};
+pub use load::{load, ui_parts, Overrides};
 
 use crate::domain::Role;
 use std::collections::BTreeMap;
@@ -40,13 +42,24 @@ impl StartAt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Cluster {
     pub brokers: String,
     pub client_id: String,
     /// librdkafka properties: security settings mapped from the seeds' env names, then the
     /// profile's `[librdkafka]` table, then `-X` flags (later wins).
     pub properties: BTreeMap<String, String>,
+}
+
+/// By hand, so that a debug print of the config never shows a password.
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("properties", &crate::redact::properties(&self.properties))
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -122,6 +135,9 @@ pub struct Config {
     pub lag: LagConfig,
     /// `context -> key -> action` overrides laid over the built-in keymap.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
+    /// Why write actions are refused (profile `read_only = true` or `--read-only`); None: allowed.
+    pub read_only: Option<String>,
+    pub replay: crate::domain::replay::ReplaySettings,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,11 @@
 //! What workers report to the app, and what the app tells workers. Plain types: `app/` and the
 //! panes use them without importing any Kafka module.
 
+use super::replay::{Failure, ReplayPlan, ReplayProgress, ReplayRequest, ReplaySummary};
 use super::{Connection, Record, Role};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// What Kafka workers tell the app, all on one bounded channel.
 #[derive(Debug)]
@@ -17,6 +21,63 @@ pub enum KafkaEvent {
     Warning(String),
     /// One lag refresh.
     Lag(Box<super::lag::LagSnapshot>),
+    /// What the replay worker reports.
+    Replay(ReplayUpdate),
+}
+
+/// A replay job's news. `job` is the dialog's generation: news of a job the user cancelled or
+/// replaced is dropped.
+#[derive(Debug)]
+pub enum ReplayUpdate {
+    /// The dry run: one plan per DLQ topic, or why there is none.
+    Planned {
+        job: u64,
+        result: Result<Vec<ReplayPlan>, String>,
+    },
+    /// Progress of the `index`-th plan of the job.
+    Progress {
+        job: u64,
+        index: usize,
+        progress: ReplayProgress,
+    },
+    Failed {
+        job: u64,
+        failure: Failure,
+    },
+    /// The job ended: a summary per plan that ran, or why it could not run.
+    Finished {
+        job: u64,
+        result: Result<Vec<ReplaySummary>, String>,
+    },
+    /// How many times each record of a DLQ topic was replayed, from the audit log.
+    Counts {
+        dlq: String,
+        counts: HashMap<(i32, i64), u32>,
+    },
+}
+
+/// Commands to the replay worker. One job at a time; cancelling sets the job's flag.
+#[derive(Debug)]
+pub enum ReplayCmd {
+    Plan {
+        job: u64,
+        requests: Vec<ReplayRequest>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Sends what the last plan of `job` showed, with the dialog's final options.
+    Run {
+        job: u64,
+        requests: Vec<ReplayRequest>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Continues interrupted runs: sends only what did not reach the target.
+    Resume {
+        job: u64,
+        runs: Vec<String>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Reads the audit log's replay counts for these DLQ topics.
+    Counts(Vec<String>),
 }
 
 /// Commands to the stream reader.

@@ -8,6 +8,7 @@ pub mod demo_groups;
 pub mod group_offsets;
 pub mod lag;
 pub mod producer;
+pub mod replay;
 pub mod tail;
 
 use crate::config::{Cluster, StartAt};
@@ -34,13 +35,39 @@ pub fn client_config(cluster: &Cluster) -> ClientConfig {
 }
 
 /// Builds (and drops) a client from the settings, which needs no broker: a bad property, an
-/// unknown SASL mechanism or an unreadable certificate is reported before any UI opens.
+/// unknown SASL mechanism or an unreadable certificate is reported before any UI opens. The
+/// message never carries a secret's value: librdkafka's own text quotes the value it refused,
+/// so it is rebuilt from the parts and then masked (see `crate::redact`).
 pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
-    client_config(cluster)
+    let err = match client_config(cluster)
         .set("group.id", "kdeck-validate")
         .create::<rdkafka::consumer::BaseConsumer>()
-        .map(drop)
-        .map_err(|e| anyhow::anyhow!("client settings for {}: {e}", cluster.brokers))
+    {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    let what = match &err {
+        rdkafka::error::KafkaError::ClientConfig(_, desc, key, value) => {
+            let shown = crate::redact::value(key, value);
+            let desc = if crate::redact::is_secret_name(key) && !value.is_empty() {
+                desc.replace(value.as_str(), crate::redact::MASK)
+            } else {
+                desc.clone()
+            };
+            if desc.contains(key.as_str()) {
+                format!("{desc} (value {shown:?})")
+            } else {
+                format!("property {key:?} = {shown:?}: {desc}")
+            }
+        }
+        rdkafka::error::KafkaError::ClientCreation(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let msg = format!("client settings for {}: {what}", cluster.brokers);
+    Err(anyhow::anyhow!(crate::redact::text(
+        &msg,
+        &cluster.properties
+    )))
 }
 
 pub(crate) fn rd_offset(start: StartAt) -> rdkafka::Offset {

@@ -186,17 +186,8 @@ fn facts(r: &Record) -> Vec<(String, String)> {
 fn origin_and_headers(r: &Record, lines: &mut Vec<(String, String)>) {
     let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
     if let Some(o) = &r.decoded.dlq {
-        let origin = match (&o.topic, o.partition, o.offset) {
-            (Some(t), Some(p), Some(off)) => format!("{t}/{p}@{off}"),
-            (Some(t), _, _) => format!("{t} (partition/offset unknown)"),
-            _ => "(no origin headers)".into(),
-        };
-        kv("dlq origin", origin);
-        if let Some(e) = &o.error {
-            kv("dlq error", e.clone());
-        }
-        if let Some(n) = o.retry_count {
-            kv("retries", n.to_string());
+        for (label, value) in crate::decode::dlq::describe(o) {
+            kv(label, value);
         }
     }
     kv("headers", format!("{}", r.headers.len()));

@@ -5,7 +5,7 @@ use super::sanitize::clean;
 use crate::app::action::Action;
 use crate::app::state::{Modal, State};
 use crate::domain::{Connection, Role};
-use crate::keymap::{Context, Keymap};
+use crate::keymap::Keymap;
 use crate::panes::PaneId;
 use crate::theme::Theme;
 use ratatui::style::{Modifier, Style};
@@ -22,6 +22,17 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     for (pane, rect) in &areas.panes {
         let focused = *pane == state.focus;
         match pane {
+            PaneId::Stream(Role::Dlq) => crate::panes::dlq::view::draw(
+                f,
+                *rect,
+                &crate::panes::dlq::view::DlqView {
+                    pane: state.stream(Role::Dlq),
+                    triage: &state.dlq,
+                    focused,
+                    now_ms: state.now_ms,
+                },
+                theme,
+            ),
             PaneId::Stream(role) => crate::panes::stream::view::draw(
                 f,
                 *rect,
@@ -29,6 +40,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                 focused,
                 theme,
                 state.now_ms,
+                None,
             ),
             PaneId::Lag => crate::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
             PaneId::Metrics => crate::panes::metrics::view::draw(f, *rect, state, focused, theme),
@@ -38,6 +50,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     match &state.modal {
         Some(Modal::Detail(d)) => crate::modals::detail::draw(f, area, d, theme),
         Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
+        Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
         None => {}
     }
 }
@@ -148,7 +161,7 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
     let ctx = crate::app::update::context(s);
     // Dashboard-wide keys around the focused pane's own; a modal shows only its own.
     let mut wanted: Vec<(Action, &str)> = Vec::new();
-    let dashboard = ctx == Context::Dashboard;
+    let dashboard = s.modal.is_none();
     if dashboard {
         wanted.extend([
             (Action::Quit, "quit"),

@@ -15,14 +15,15 @@ pub fn draw(
     focused: bool,
     theme: &Theme,
     now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
 ) {
-    let title = title(pane, theme, now_ms);
+    let title = title(pane, theme, now_ms, triage);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Line::from(title));
-    let (cols, rows) = grid_rows(pane, area, focused, theme);
-    let empty = pane.records.is_empty();
+    let (cols, rows) = grid_rows(pane, area, focused, theme, triage);
+    let empty = pane.is_empty();
     let table = crate::ui::table::grid(&cols, rows, block, theme);
     f.render_widget(table, area);
     if empty && area.height > 4 {
@@ -34,7 +35,12 @@ pub fn draw(
     }
 }
 
-fn title<'a>(pane: &StreamPane, theme: &Theme, now_ms: i64) -> Vec<Span<'a>> {
+fn title<'a>(
+    pane: &StreamPane,
+    theme: &Theme,
+    now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
+) -> Vec<Span<'a>> {
     let rate = pane.rate.rate(now_ms, 5);
     let mut title = vec![
         Span::styled(
@@ -48,6 +54,23 @@ fn title<'a>(pane: &StreamPane, theme: &Theme, now_ms: i64) -> Vec<Span<'a>> {
             Style::default().fg(theme.muted),
         ),
     ];
+    if let Some(f) = &pane.filter {
+        title.push(Span::styled(
+            format!(
+                "filter {} · {}/{} ",
+                clean(&f.filter.describe()),
+                f.matched,
+                f.scanned
+            ),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    if let Some(t) = triage.filter(|t| !t.marks.is_empty()) {
+        title.push(Span::styled(
+            format!("● {} marked ", t.marks.len()),
+            Style::default().fg(theme.accent),
+        ));
+    }
     if pane.paused {
         title.push(Span::styled(
             "⏸ PAUSED ",
@@ -71,6 +94,7 @@ fn grid_rows(
     area: Rect,
     focused: bool,
     theme: &Theme,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
 ) -> (Vec<(&'static str, usize)>, Vec<GridRow>) {
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
     let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
@@ -109,7 +133,17 @@ fn grid_rows(
                     d.status.clone().unwrap_or_default(),
                     theme.status(d.status_class),
                 ),
-                (d.summary.clone(), plain),
+                (
+                    match triage {
+                        Some(t) => format!(
+                            "{}{}",
+                            crate::panes::dlq::view::mark_prefix(t, r),
+                            d.summary
+                        ),
+                        None => d.summary.clone(),
+                    },
+                    plain,
+                ),
             ];
             (cells, i == pane.selected && focused)
         })

@@ -1,0 +1,423 @@
+//! Replay's Kafka side: reading fixed offset ranges (the DLQ selection, the target partitions
+//! on resume), end offsets, the idempotent producer, and the optional DLQ group commit.
+//! Plain types in and out; the engine in `crate::replay` decides everything.
+
+use super::{client_config, headers_of, timestamp_ms, META_TIMEOUT};
+use crate::config::Cluster;
+use crate::domain::replay::{Coord, PartitionRange, PlanItem, ReplaySettings};
+use crate::domain::Header;
+use anyhow::Context;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One record read back, owned.
+#[derive(Clone, Debug)]
+pub struct ReadRecord {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: Option<i64>,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+}
+
+/// An error code in words, without librdkafka's enum name.
+pub fn words(code: RDKafkaErrorCode) -> String {
+    let text = code.to_string();
+    let desc = text
+        .split_once(" (")
+        .map(|(_, d)| d.trim_end_matches(')'))
+        .unwrap_or(&text);
+    let desc = desc.strip_prefix("Local: ").unwrap_or(desc);
+    match code {
+        RDKafkaErrorCode::MessageTimedOut => {
+            format!("not acknowledged in time ({})", desc.to_lowercase())
+        }
+        _ => desc.to_string(),
+    }
+}
+
+fn kafka_words(e: &KafkaError) -> String {
+    match e.rdkafka_error_code() {
+        Some(c) => words(c),
+        None => e.to_string(),
+    }
+}
+
+fn reader(cluster: &Cluster) -> anyhow::Result<BaseConsumer> {
+    client_config(cluster)
+        .set("group.id", "kdeck-replay-reader")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true")
+        .set("auto.offset.reset", "earliest")
+        // Aborted records of a transactional DLQ writer are not failures to replay.
+        .set("isolation.level", "read_committed")
+        .set("fetch.wait.max.ms", "100")
+        .set("queued.min.messages", "100000")
+        .set("queued.max.messages.kbytes", "32768")
+        .set("fetch.queue.backoff.ms", "10")
+        .create()
+        .context("creating the replay reader")
+}
+
+/// (partition, low, high) of every partition of `topic`; an error when it does not exist.
+pub fn watermarks(cluster: &Cluster, topic: &str) -> anyhow::Result<Vec<(i32, i64, i64)>> {
+    let c = reader(cluster)?;
+    let md = c.fetch_metadata(Some(topic), META_TIMEOUT).map_err(|e| {
+        anyhow::anyhow!(
+            "reading metadata of {topic} from {}: {}",
+            cluster.brokers,
+            kafka_words(&e)
+        )
+    })?;
+    let Some(t) = md
+        .topics()
+        .first()
+        .filter(|t| t.error().is_none() && !t.partitions().is_empty())
+    else {
+        anyhow::bail!("topic {topic} does not exist on {}", cluster.brokers);
+    };
+    let mut out = Vec::new();
+    for p in t.partitions() {
+        let (lo, hi) = c
+            .fetch_watermarks(topic, p.id(), META_TIMEOUT)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "reading end offsets of {topic}/{}: {}",
+                    p.id(),
+                    kafka_words(&e)
+                )
+            })?;
+        out.push((p.id(), lo, hi));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Partition count of each topic, None for a topic that does not exist.
+pub fn topic_partitions(
+    cluster: &Cluster,
+    topics: &[String],
+) -> anyhow::Result<BTreeMap<String, Option<i32>>> {
+    let c = reader(cluster)?;
+    let mut out = BTreeMap::new();
+    for t in topics {
+        let md = c.fetch_metadata(Some(t), META_TIMEOUT).map_err(|e| {
+            anyhow::anyhow!(
+                "reading metadata of {t} from {}: {}",
+                cluster.brokers,
+                kafka_words(&e)
+            )
+        })?;
+        let n = md
+            .topics()
+            .first()
+            .filter(|m| m.error().is_none() && !m.partitions().is_empty())
+            .map(|m| m.partitions().len() as i32);
+        out.insert(t.clone(), n);
+    }
+    Ok(out)
+}
+
+/// End offsets of every partition of these topics: where a run's records can start.
+pub fn end_offsets(
+    cluster: &Cluster,
+    topics: &[String],
+) -> anyhow::Result<BTreeMap<String, Vec<(i32, i64)>>> {
+    let mut out = BTreeMap::new();
+    for t in topics {
+        let w = watermarks(cluster, t)?;
+        out.insert(t.clone(), w.into_iter().map(|(p, _, hi)| (p, hi)).collect());
+    }
+    Ok(out)
+}
+
+/// Reads `[from, to)` of each (topic, range) and hands every record to `f` (false stops).
+/// Records at or past `to` are never handed out, so what is appended meanwhile (a DLQ that is
+/// also the target) is not read. Returns warnings (ranges that ended early).
+pub fn read_ranges(
+    cluster: &Cluster,
+    ranges: &[(String, PartitionRange)],
+    cancel: &AtomicBool,
+    f: &mut dyn FnMut(ReadRecord) -> bool,
+) -> anyhow::Result<Vec<String>> {
+    let c = reader(cluster)?;
+    let mut tpl = TopicPartitionList::new();
+    let mut left: HashMap<(String, i32), i64> = HashMap::new();
+    for (t, r) in ranges.iter().filter(|(_, r)| r.from < r.to) {
+        tpl.add_partition_offset(t, r.partition, Offset::Offset(r.from))?;
+        left.insert((t.clone(), r.partition), r.to);
+    }
+    if left.is_empty() {
+        return Ok(Vec::new());
+    }
+    c.assign(&tpl)
+        .context("assigning partitions to the replay reader")?;
+    let mut warnings = Vec::new();
+    let mut last_news = Instant::now();
+    let mut eof: HashSet<(String, i32)> = HashSet::new();
+    let mut last_error: Option<String> = None;
+    while !left.is_empty() && !cancel.load(Ordering::Relaxed) {
+        match c.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                last_news = Instant::now();
+                let k = (m.topic().to_string(), m.partition());
+                eof.remove(&k);
+                let Some(&to) = left.get(&k) else { continue };
+                if m.offset() >= to {
+                    left.remove(&k);
+                    continue;
+                }
+                if m.offset() + 1 >= to {
+                    left.remove(&k);
+                }
+                let rec = ReadRecord {
+                    topic: k.0,
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    timestamp_ms: timestamp_ms(&m),
+                    key: m.key().map(<[u8]>::to_vec),
+                    value: m.payload().map(<[u8]>::to_vec),
+                    headers: headers_of(&m),
+                };
+                if !f(rec) {
+                    return Ok(warnings);
+                }
+            }
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                last_news = Instant::now();
+                let pos = c.position().unwrap_or_default();
+                for e in pos.elements().iter().filter(|e| e.partition() == p) {
+                    let k = (e.topic().to_string(), p);
+                    if let (Offset::Offset(at), Some(to)) = (e.offset(), left.get(&k)) {
+                        if at >= *to {
+                            left.remove(&k);
+                        } else {
+                            eof.insert(k);
+                        }
+                    }
+                }
+            }
+            Some(Err(e)) => last_error = Some(kafka_words(&e)),
+            None => {}
+        }
+        // Every partition left is at its readable end but short of `to`: an open transaction
+        // or records removed meanwhile. Waiting longer would not change that.
+        if !left.is_empty()
+            && left.keys().all(|k| eof.contains(k))
+            && last_news.elapsed() > Duration::from_secs(2)
+        {
+            for ((t, p), to) in left.drain() {
+                warnings.push(format!("{t}/{p}: the readable end stopped short of offset {to} (an open transaction, or records deleted)"));
+            }
+        }
+        if last_news.elapsed() > Duration::from_secs(30) {
+            anyhow::bail!(
+                "reading from {}: nothing for 30 s{}",
+                cluster.brokers,
+                last_error.map_or(String::new(), |e| format!(" ({e})"))
+            );
+        }
+    }
+    Ok(warnings)
+}
+
+/// Records of `run_id` already on the targets, read from the end offsets the run recorded at
+/// its start up to the current ends: source -> where it landed.
+pub fn find_replayed(
+    cluster: &Cluster,
+    run_id: &str,
+    starts: &BTreeMap<String, Vec<(i32, i64)>>,
+    cancel: &AtomicBool,
+) -> anyhow::Result<(HashMap<Coord, Coord>, Vec<String>)> {
+    let mut ranges = Vec::new();
+    for (t, parts) in starts {
+        let now: HashMap<i32, i64> = watermarks(cluster, t)?
+            .into_iter()
+            .map(|(p, _, hi)| (p, hi))
+            .collect();
+        for (p, from) in parts {
+            let to = now.get(p).copied().unwrap_or(*from);
+            let range = PartitionRange {
+                partition: *p,
+                from: *from,
+                to,
+            };
+            ranges.push((t.clone(), range));
+        }
+    }
+    let mut found = HashMap::new();
+    let warnings = read_ranges(cluster, &ranges, cancel, &mut |r| {
+        let h = |k: &str| {
+            r.headers
+                .iter()
+                .find(|h| h.key == k)
+                .and_then(|h| h.value_str())
+        };
+        if h(crate::replay::headers::RUN) == Some(run_id) {
+            if let Some(src) = h(crate::replay::headers::SOURCE).and_then(Coord::parse) {
+                let at = Coord {
+                    topic: r.topic.clone(),
+                    partition: r.partition,
+                    offset: r.offset,
+                };
+                found.entry(src).or_insert(at);
+            }
+        }
+        true
+    })?;
+    Ok((found, warnings))
+}
+
+/// A delivery: the id the record was sent with, and where it landed or why not.
+pub type Delivery = (u64, Result<(i32, i64), String>);
+
+#[derive(Clone, Default)]
+struct Ctx {
+    reports: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl ClientContext for Ctx {}
+
+impl ProducerContext for Ctx {
+    type DeliveryOpaque = Box<u64>;
+    fn delivery(&self, r: &DeliveryResult<'_>, id: Self::DeliveryOpaque) {
+        let res = match r {
+            Ok(m) => Ok((m.partition(), m.offset())),
+            Err((e, _)) => Err(kafka_words(e)),
+        };
+        if let Ok(mut v) = self.reports.lock() {
+            v.push((*id, res));
+        }
+    }
+}
+
+/// The idempotent producer replays write with: `acks=all`, so an acknowledgement means every
+/// in-sync replica has the record; idempotence, so librdkafka's own retries never duplicate.
+pub struct ReplayProducer {
+    producer: BaseProducer<Ctx>,
+    reports: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl ReplayProducer {
+    pub fn new(cluster: &Cluster, s: &ReplaySettings) -> anyhow::Result<ReplayProducer> {
+        let ctx = Ctx::default();
+        let reports = ctx.reports.clone();
+        let mut cfg = client_config(cluster);
+        cfg.set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", &s.partitioner)
+            .set("message.timeout.ms", s.delivery_timeout_ms.to_string())
+            .set("compression.type", "none")
+            // Throughput: large batches, a short wait to fill them, a bounded local queue.
+            .set("linger.ms", "10")
+            .set("batch.size", "1000000")
+            .set("batch.num.messages", "10000")
+            .set("queue.buffering.max.messages", "100000")
+            .set("queue.buffering.max.kbytes", "65536");
+        let producer = cfg
+            .create_with_context(ctx)
+            .map_err(|e| anyhow::anyhow!("creating the replay producer: {}", kafka_words(&e)))?;
+        Ok(ReplayProducer { producer, reports })
+    }
+
+    /// Queues one record. Ok(false): the local queue is full, poll and try again.
+    pub fn send(&self, item: &PlanItem, topic: &str, id: u64) -> Result<bool, String> {
+        let mut headers = OwnedHeaders::new_with_capacity(item.headers.len());
+        for (k, v) in &item.headers {
+            headers = headers.insert(RdHeader {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut br: BaseRecord<'_, [u8], [u8], Box<u64>> =
+            BaseRecord::with_opaque_to(topic, Box::new(id)).headers(headers);
+        if let Some(k) = &item.key {
+            br = br.key(k.as_slice());
+        }
+        if let Some(v) = &item.value {
+            br = br.payload(v.as_slice());
+        }
+        if let Some(p) = item.target.partition {
+            br = br.partition(p);
+        }
+        match self.producer.send(br) {
+            Ok(()) => Ok(true),
+            Err((e, _)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => Ok(false),
+            Err((e, _)) => Err(kafka_words(&e)),
+        }
+    }
+
+    /// Serves delivery callbacks for up to `wait`; appends the deliveries seen to `out`.
+    pub fn poll(&self, wait: Duration, out: &mut Vec<Delivery>) {
+        self.producer.poll(wait);
+        if let Ok(mut v) = self.reports.lock() {
+            out.append(&mut v);
+        }
+    }
+
+    pub fn in_flight(&self) -> i32 {
+        self.producer.in_flight_count()
+    }
+
+    /// A fatal producer error (the idempotence guarantee cannot be kept): nothing more is sent.
+    pub fn fatal(&self) -> Option<String> {
+        self.producer
+            .client()
+            .fatal_error()
+            .map(|(c, reason)| format!("{} ({reason})", words(c)))
+    }
+}
+
+/// The group's committed offsets on `topic`'s partitions (None: nothing committed).
+pub fn committed(
+    cluster: &Cluster,
+    group: &str,
+    topic: &str,
+    partitions: &[i32],
+) -> anyhow::Result<BTreeMap<i32, Option<i64>>> {
+    let c: BaseConsumer = client_config(cluster)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .context("creating a consumer to read committed offsets")?;
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition(topic, *p);
+    }
+    let got = c
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .map_err(|e| anyhow::anyhow!("reading group {group}'s offsets: {}", kafka_words(&e)))?;
+    Ok(got
+        .elements()
+        .iter()
+        .map(|e| {
+            let o = match e.offset() {
+                Offset::Offset(o) => Some(o),
+                _ => None,
+            };
+            (e.partition(), o)
+        })
+        .collect())
+}
+
+/// Commits `group` at these offsets of `topic`, without joining it.
+pub fn commit(
+    cluster: &Cluster,
+    group: &str,
+    topic: &str,
+    offsets: &[(i32, i64)],
+) -> anyhow::Result<()> {
+    let rows: Vec<(&str, i32, i64)> = offsets.iter().map(|(p, o)| (topic, *p, *o)).collect();
+    super::admin::commit_offsets(cluster, group, &rows)
+}
