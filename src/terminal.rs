@@ -209,7 +209,9 @@ fn hard_exit(sig: i32) -> ! {
 
 /// Faults for tests/terminal.rs only, never documented to users: `KDECK_TEST_PANIC_AFTER_MS`
 /// panics in a thread of its own, `KDECK_TEST_ABORT_AFTER_MS` aborts from one (as a failed
-/// assertion in librdkafka would), each that many milliseconds after the screen is up.
+/// assertion in librdkafka would), `KDECK_TEST_STALL_AFTER_MS` takes the stdout lock for good,
+/// so the run loop hangs at its next draw (a terminal that stopped reading does the same);
+/// each that many milliseconds after the screen is up.
 pub fn arm_test_faults() {
     let after = |name: &str| {
         std::env::var(name)
@@ -221,6 +223,15 @@ pub fn arm_test_faults() {
         std::thread::spawn(move || {
             std::thread::sleep(d);
             panic!("induced panic (KDECK_TEST_PANIC_AFTER_MS)");
+        });
+    }
+    if let Some(d) = after("KDECK_TEST_STALL_AFTER_MS") {
+        std::thread::spawn(move || {
+            std::thread::sleep(d);
+            let _held = std::io::stdout().lock();
+            loop {
+                std::thread::park();
+            }
         });
     }
     if let Some(d) = after("KDECK_TEST_ABORT_AFTER_MS") {

@@ -291,3 +291,18 @@ fn the_checker_catches_a_missing_restore() {
     let ok = [tape.as_slice(), LEAVE_ALT, SHOW_CURSOR].concat();
     assert_restore_bytes(&ok, "synthetic");
 }
+
+#[test]
+fn sigterm_while_the_loop_hangs_still_restores_and_exits_143() {
+    let _l = lock();
+    let r = Run::start(&[("KDECK_TEST_STALL_AFTER_MS", "1000")]);
+    // Let the stall take hold: the loop blocks at its next draw (the demo redraws often).
+    std::thread::sleep(Duration::from_millis(2500));
+    r.kill("TERM");
+    let took = r.assert_restored("SIGTERM, loop stuck", 143);
+    // The signal thread waits out its grace (3 s), then restores and exits by itself.
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(6),
+        "took {took:?}"
+    );
+}

@@ -132,7 +132,10 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(style),
         ));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
@@ -148,7 +151,10 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
         spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
         spans.push(Span::raw(" "));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
@@ -182,5 +188,8 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
             ));
         }
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }

@@ -17,6 +17,30 @@ pub fn draw(
     now_ms: i64,
     triage: Option<&crate::panes::dlq::DlqTriage>,
 ) {
+    let title = title(pane, theme, now_ms, triage);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let (cols, rows) = grid_rows(pane, area, focused, theme, triage);
+    let empty = pane.is_empty();
+    let table = crate::ui::table::grid(&cols, rows, block, theme);
+    f.render_widget(table, area);
+    if empty && area.height > 4 {
+        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
+        f.render_widget(
+            msg,
+            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
+        );
+    }
+}
+
+fn title<'a>(
+    pane: &StreamPane,
+    theme: &Theme,
+    now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
+) -> Vec<Span<'a>> {
     let rate = pane.rate.rate(now_ms, 5);
     let mut title = vec![
         Span::styled(
@@ -58,15 +82,23 @@ pub fn draw(
             Style::default().fg(theme.accent),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(title));
+    title
+}
+
+type GridRow = (Vec<(String, Style)>, bool);
+
+/// Column widths shrink with the pane; the summary takes what is left. The event type column
+/// only appears when there is room, since the topic usually implies it.
+fn grid_rows(
+    pane: &StreamPane,
+    area: Rect,
+    focused: bool,
+    theme: &Theme,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
+) -> (Vec<(&'static str, usize)>, Vec<GridRow>) {
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
     let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    // Column widths shrink with the pane; the summary takes what is left. The event type
-    // column only appears when there is room, since the topic usually implies it.
     let (wl, wk, we) = if w >= 110 {
         (26, 18, 16)
     } else if w >= 60 {
@@ -127,14 +159,5 @@ pub fn draw(
     .into_iter()
     .zip(widths.iter().copied())
     .collect();
-    let empty = pane.is_empty();
-    let table = crate::ui::table::grid(&cols, rows, block, theme);
-    f.render_widget(table, area);
-    if empty && area.height > 4 {
-        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
-        f.render_widget(
-            msg,
-            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
-        );
-    }
+    (cols, rows)
 }
