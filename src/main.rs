@@ -57,13 +57,13 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 samples: l.samples,
                 interval,
                 partitions: l.partitions,
+                clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             };
-            let failed = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+            if let Some(m) = outcome.message() {
+                eprintln!("kdeck lag: {m}");
+            }
+            Ok(ExitCode::from(outcome.exit_code()))
         }
         Some(Command::Tail(t)) => {
             o.start = Some(t.from.clone());

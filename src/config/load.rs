@@ -221,22 +221,7 @@ pub fn load_with(
             &["dlq-domain-services"],
         ),
     };
-    for role in Role::ALL {
-        for t in topics.for_role(role) {
-            if let Some(other) = Role::ALL
-                .into_iter()
-                .find(|r| *r != role && topics.for_role(*r).contains(t))
-            {
-                return Err(err(
-                    &format!("profiles.{profile_name}.topics"),
-                    format!(
-                        "topic {t:?} is listed under both {:?} and {:?}; a topic feeds one pane",
-                        role, other
-                    ),
-                ));
-            }
-        }
-    }
+    // A topic may feed two panes (a DLQ topic that is also a completion topic, in small setups).
 
     let mut watch_groups = profile.watch_groups.clone();
     for g in o.watch_groups.iter().cloned().chain(env("KAFKA_GROUP_ID")) {

@@ -54,7 +54,8 @@ pub struct GroupOffsetsReader {
 
 impl GroupOffsetsReader {
     pub fn new(cluster: &Cluster) -> anyhow::Result<GroupOffsetsReader> {
-        let client: BaseConsumer = super::read_only_config(cluster, "kdeck-lag-offsets").create()?;
+        let client: BaseConsumer =
+            super::read_only_config(cluster, "kdeck-lag-offsets").create()?;
         let handles = Handles::new(&client)?;
         Ok(GroupOffsetsReader {
             handles,
@@ -104,7 +105,9 @@ impl GroupOffsetsReader {
                     if let Some((group, _)) = self.open.remove(&id) {
                         match result {
                             Ok(mut by_group) => {
-                                let r = by_group.remove(&group).unwrap_or_else(|| Ok(BTreeMap::new()));
+                                let r = by_group
+                                    .remove(&group)
+                                    .unwrap_or_else(|| Ok(BTreeMap::new()));
                                 out.insert(group, r);
                             }
                             Err(e) => {
@@ -166,7 +169,9 @@ impl Handles {
             );
             let h = Handles { queue, opts };
             if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                let msg = CStr::from_ptr(errbuf.as_ptr()).to_string_lossy().into_owned();
+                let msg = CStr::from_ptr(errbuf.as_ptr())
+                    .to_string_lossy()
+                    .into_owned();
                 anyhow::bail!("setting the admin request timeout: {msg}");
             }
             Ok(h)
@@ -185,7 +190,8 @@ impl Handles {
         unsafe {
             // The id comes back with the answer (the options are copied into the request).
             rd::rd_kafka_AdminOptions_set_opaque(self.opts, id as *mut std::ffi::c_void);
-            let mut req = rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), std::ptr::null());
+            let mut req =
+                rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), std::ptr::null());
             rd::rd_kafka_ListConsumerGroupOffsets(rk, &mut req, 1, self.opts, self.queue);
             rd::rd_kafka_ListConsumerGroupOffsets_destroy(req);
         }

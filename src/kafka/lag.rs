@@ -4,8 +4,8 @@
 
 use super::group_offsets::GroupOffsetsReader;
 use super::{
-    create_reader, describe, describe_with, read_only_config, trouble, KafkaEvent, Reader,
-    Trouble, META_TIMEOUT,
+    create_reader, describe, describe_with, read_only_config, trouble, KafkaEvent, Reader, Trouble,
+    META_TIMEOUT,
 };
 use crate::config::Cluster;
 use crate::domain::lag::{GroupSnapshot, LagSnapshot, Tp};
@@ -267,10 +267,13 @@ impl LagProbe {
         for name in names {
             let watched = self.spec.watch_groups.contains(&name);
             let is_listed = listed.described.contains_key(&name);
-            let mut gs = listed.described.remove(&name).unwrap_or_else(|| GroupSnapshot {
-                group: name.clone(),
-                ..Default::default()
-            });
+            let mut gs = listed
+                .described
+                .remove(&name)
+                .unwrap_or_else(|| GroupSnapshot {
+                    group: name.clone(),
+                    ..Default::default()
+                });
             let committed = match answers.remove(&name) {
                 Some(Ok(c)) if !c.is_empty() || !watched => c,
                 Some(Err(e)) => {

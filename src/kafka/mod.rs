@@ -188,7 +188,9 @@ pub fn describe_code(code: rdkafka::types::RDKafkaErrorCode) -> String {
         C::Authentication | C::SaslAuthenticationFailed => {
             "authentication failed (check the SASL mechanism, user name and password)".into()
         }
-        C::SSL => "the TLS connection failed (check the CA file and the broker's certificate)".into(),
+        C::SSL => {
+            "the TLS connection failed (check the CA file and the broker's certificate)".into()
+        }
         C::GroupAuthorizationFailed => "not allowed to read this consumer group".into(),
         C::TopicAuthorizationFailed => "not allowed to read this topic".into(),
         C::ClusterAuthorizationFailed => "not allowed to do this on the cluster".into(),
