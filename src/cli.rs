@@ -63,6 +63,7 @@ pub enum Command {
     /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
     Tail(TailArgs),
     /// Print consumer lag with Burrow-style statuses, once or --watch; --fail-on for CI and cron.
+    #[command(after_help = crate::lagcmd::EXIT_CODES)]
     Lag(LagArgs),
     /// Run the simulated pipeline and print the cluster's address, until Ctrl-C. On the
     /// in-process cluster by default; with -b, against that cluster (topics created if missing).
