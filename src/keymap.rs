@@ -116,6 +116,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "p" = "toggle_pause"
 "z" = "zoom"
 "R" = "refresh_lag"
+"f" = "follow"
 "esc" = "close"
 
 [dlq]

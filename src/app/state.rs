@@ -85,6 +85,8 @@ pub struct State {
     pub dlq_topics: Vec<String>,
     /// The last job id handed out: a dialog's news carries it.
     pub next_job: u64,
+    /// The job whose records are highlighted in every pane.
+    pub follow: Option<crate::domain::follow::Follow>,
 }
 
 impl State {
@@ -118,6 +120,7 @@ impl State {
             replay_settings: cfg.replay.clone(),
             dlq_topics: cfg.topics.dlq.clone(),
             next_job: 0,
+            follow: None,
         }
     }
 

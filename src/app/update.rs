@@ -98,6 +98,9 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
     match ev {
         KafkaEvent::Records(role, batch) => {
             state.metrics.observe(role, &batch);
+            if let Some(f) = &mut state.follow {
+                f.seen += batch.iter().filter(|r| f.matches(r)).count() as u64;
+            }
             if role == Role::Dlq {
                 state.dlq.observe(&batch);
             }
@@ -167,6 +170,7 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::FocusMetrics => state.focus = PaneId::Metrics,
         Action::Zoom => state.zoom = !state.zoom,
         Action::Close if state.zoom => state.zoom = false,
+        Action::Follow => follow(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -180,6 +184,21 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         }
     }
     Reply::Done
+}
+
+/// Follows the selected record's job, or stops following when it is that job already.
+fn follow(state: &mut State) {
+    let PaneId::Stream(role) = state.focus else {
+        return;
+    };
+    let Some(r) = state.stream(role).selected_record() else {
+        return;
+    };
+    if state.follow.as_ref().is_some_and(|f| f.matches(r)) {
+        state.follow = None;
+    } else {
+        state.follow = crate::domain::follow::Follow::of(r);
+    }
 }
 
 /// Carries out a component's reply on the state; effects go back to the run loop.
