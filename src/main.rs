@@ -46,6 +46,10 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_checked(&o)?;
             Ok(ExitCode::from(kdeck::replaycmd::run(&cfg, &r)?))
         }
+        Some(Command::Publish(p)) => {
+            let cfg = load_checked(&o)?;
+            Ok(ExitCode::from(kdeck::publishcmd::run(&cfg, &p)?))
+        }
         None => dashboard(o, &cli),
     }
 }

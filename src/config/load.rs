@@ -91,6 +91,7 @@ pub fn load_with(
         profile: profile_name,
         cluster,
         topics,
+        topic_prefix: prefix,
         watch_groups,
         keys: file.keys,
     };

@@ -136,6 +136,8 @@ pub struct Config {
     pub profile: String,
     pub cluster: Cluster,
     pub topics: Topics,
+    /// The profile's topic prefix (`{prefix}` in topic names); "" when none is set.
+    pub topic_prefix: String,
     pub watch_groups: Vec<String>,
     /// Topics besides the dashboard's whose committed offsets the lag pane looks up (e.g. the
     /// request topics the watched groups consume).

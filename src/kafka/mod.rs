@@ -8,6 +8,7 @@ pub mod demo_groups;
 pub mod group_offsets;
 pub mod lag;
 pub mod producer;
+pub mod publish;
 pub mod replay;
 pub mod tail;
 
