@@ -5,7 +5,7 @@ use super::component::{Hint, Reply};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{Modal, State};
-use crate::domain::event::{KafkaEvent, ReplayUpdate};
+use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
 use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
@@ -55,6 +55,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             // A focused text field gets keys first: typing `q` types a q.
             if let Some(field) = focused_field(state) {
                 if field.key(&key) {
+                    if let Some(m) = &mut state.modal {
+                        m.after_key();
+                    }
                     return vec![];
                 }
             }
@@ -66,6 +69,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Some(field) = focused_field(state) {
                 field.paste(&text);
+                if let Some(m) = &mut state.modal {
+                    m.after_key();
+                }
             }
             vec![]
         }
@@ -120,6 +126,7 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
         KafkaEvent::Warning(w) => state.health.warning = Some((w, now)),
         KafkaEvent::Replay(u) => on_replay(state, u),
+        KafkaEvent::Publish(u) => on_publish(state, u),
     }
 }
 
@@ -139,6 +146,16 @@ fn on_replay(state: &mut State, u: ReplayUpdate) {
                 d.on_update(other);
             }
         }
+    }
+}
+
+/// Publish news goes to the dialog; the first delivery starts following the sent job.
+fn on_publish(state: &mut State, u: PublishUpdate) {
+    if let PublishUpdate::First { record, .. } = &u {
+        state.follow = crate::modals::publish::open::follow_of(record);
+    }
+    if let Some(Modal::Publish(d)) = &mut state.modal {
+        d.on_update(&u);
     }
 }
 
@@ -171,6 +188,8 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Zoom => state.zoom = !state.zoom,
         Action::Close if state.zoom => state.zoom = false,
         Action::Follow => follow(state),
+        Action::Publish => return crate::modals::publish::open::new(state),
+        Action::Republish => return crate::modals::publish::open::republish(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
