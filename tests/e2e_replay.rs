@@ -31,6 +31,17 @@ fn marked(screen: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The count in the health line's "following job X (N seen)".
+fn seen(screen: &str) -> u64 {
+    screen
+        .lines()
+        .next()
+        .and_then(|l| l.split(" seen)").next())
+        .and_then(|l| l.rsplit('(').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 #[test]
 fn a_reason_group_is_marked_replayed_and_audited_in_the_demo() {
     let data = tempfile::tempdir().unwrap();
@@ -99,6 +110,30 @@ fn a_reason_group_is_marked_replayed_and_audited_in_the_demo() {
     // Back in the list, the replayed messages carry their replay count.
     t.keys(&["Enter", "b"]);
     t.wait_for("↻ marks on replayed messages", |s| s.contains("↻ 1×"), 10);
+    // Pause the DLQ pane so rows hold still, select a replayed message and follow its job: the
+    // demo pipeline picked the replayed request up, so its new events arrive.
+    t.keys(&["p"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let s = t.screen();
+    let lines: Vec<&str> = s.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("topic/p@offset"))
+        .expect("the DLQ table header");
+    let row = lines[header + 1..]
+        .iter()
+        .position(|l| l.contains("↻ 1×"))
+        .expect("a replayed row on screen");
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    // Follow it, then let the DLQ pane read on: a replay that fails again lands there.
+    t.keys(&["f", "p"]);
+    t.wait_for(
+        "the replayed job's new events (status pane, completions or DLQ)",
+        |s| seen(s) >= 1,
+        40,
+    );
     t.keys(&["q"]);
     t.wait_for("kdeck to exit", |_| t.pane_dead(), 10);
 }

@@ -16,6 +16,48 @@ const ID_HEADERS: &[&str] = &[
     "idempotencyKey",
 ];
 
+/// Body fields that name a job in the seeds' shapes, at the top level or one object down
+/// (`jobData`, `message`, `headers`).
+const ID_FIELDS: &[&str] = &[
+    "export_id",
+    "job_id",
+    "jobId",
+    "taskId",
+    "task_id",
+    "requestId",
+    "request_id",
+    "original_request_id",
+    "change_number",
+    "idempotencyKey",
+];
+
+/// Adds the job ids a JSON body carries. A scheduler idempotency key `<appName>-<id>` also
+/// gives `<id>`, which is what the scheduler names the job by.
+fn body_ids(value: Option<&[u8]>, ids: &mut BTreeSet<String>) {
+    let Some(v) = value.and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok()) else {
+        return;
+    };
+    let app = v.get("appName").and_then(|a| a.as_str()).unwrap_or("");
+    let mut take = |o: &serde_json::Value| {
+        for f in ID_FIELDS {
+            if let Some(id) = o.get(*f).and_then(|x| x.as_str()).filter(|x| !x.is_empty()) {
+                ids.insert(id.to_string());
+                if let Some(rest) = id.strip_prefix(app).and_then(|r| r.strip_prefix('-')) {
+                    if !app.is_empty() && !rest.is_empty() {
+                        ids.insert(rest.to_string());
+                    }
+                }
+            }
+        }
+    };
+    take(&v);
+    for inner in ["jobData", "message", "headers"] {
+        if let Some(o) = v.get(inner).filter(|o| o.is_object()) {
+            take(o);
+        }
+    }
+}
+
 /// Ids kept at most: a follow is about one job, not a filter.
 const MAX_IDS: usize = 16;
 
@@ -47,6 +89,7 @@ impl Follow {
                 }
             }
         }
+        body_ids(r.value.as_deref(), &mut ids);
         let label = r
             .decoded
             .job_id
@@ -121,7 +164,7 @@ mod tests {
             &[("correlation-id", "job-7")],
         );
         let f = Follow::of(&request).unwrap();
-        assert!(f.ids.contains("export-7") && f.ids.contains("job-7"));
+        assert!(f.ids.contains("export-7") && f.ids.contains("job-7") && f.ids.contains("r-1"));
         let status = rec(
             "other-key",
             r#"{"export_id":"export-7","status":"in_progress"}"#,
@@ -136,5 +179,21 @@ mod tests {
         assert!(f.matches(&status));
         assert!(f.matches(&dlq));
         assert!(!f.matches(&stranger));
+    }
+
+    #[test]
+    fn a_scheduler_request_is_followed_by_its_idempotency_key_without_the_app() {
+        let request = rec(
+            "sms-r1",
+            r#"{"requestId":"r1","appName":"sms","idempotencyKey":"sms-k9","jobData":{}}"#,
+            &[],
+        );
+        let f = Follow::of(&request).unwrap();
+        let status = rec(
+            "k9",
+            r#"{"headers":{"taskId":"k9"},"message":{"taskId":"k9"}}"#,
+            &[],
+        );
+        assert!(f.matches(&status), "{f:?}");
     }
 }
