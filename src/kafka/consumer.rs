@@ -195,6 +195,9 @@ impl Stream {
             Ok(md) => md,
             Err(e) => {
                 self.connected = false;
+                if self.assigned.is_empty() {
+                    super::serve_pending_logs(&self.consumer);
+                }
                 let error = describe_with(&e, self.consumer.context());
                 return self.send(KafkaEvent::Connection(Connection::Down { error }));
             }

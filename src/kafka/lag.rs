@@ -172,6 +172,7 @@ impl LagProbe {
                 Ok(())
             }
             Err(e) => {
+                super::serve_pending_logs(&self.meta);
                 let words = describe_with(&e, self.meta.context());
                 let kind = match (trouble(&e), self.meta.context().auth_failure()) {
                     (Trouble::Unreachable, Some(_)) => Trouble::Authentication,

@@ -94,22 +94,53 @@ impl WatchfulContext {
     }
 }
 
-impl ClientContext for WatchfulContext {
-    // librdkafka's own log lines are not for the user's terminal.
-    fn log(&self, _: RDKafkaLogLevel, _: &str, _: &str) {}
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        use rdkafka::types::RDKafkaErrorCode as C;
-        let words = match error.rdkafka_error_code() {
-            Some(C::Authentication | C::SaslAuthenticationFailed) => {
-                format!("authentication failed: {}", auth_reason(reason))
-            }
-            Some(C::SSL) => format!("the TLS connection failed: {}", auth_reason(reason)),
-            _ => return,
-        };
+impl WatchfulContext {
+    fn remember(&self, words: String) {
         if let Ok(mut g) = self.auth_failure.lock() {
             *g = Some(words);
         }
+    }
+}
+
+impl ClientContext for WatchfulContext {
+    // librdkafka's log lines are not for the user's terminal, but the connection failures it
+    // logs are the only place that says why a secured connection failed (a request then just
+    // fails with "all brokers down"). The log callback runs on librdkafka's threads, which is
+    // why the finding goes behind a mutex.
+    fn log(&self, _: RDKafkaLogLevel, _: &str, line: &str) {
+        if let Some(words) = connection_refusal(line) {
+            self.remember(words);
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        match error.rdkafka_error_code() {
+            Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL) => {
+                if let Some(words) = connection_refusal(reason) {
+                    self.remember(words);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A librdkafka log line that says a broker refused the connection's security, in words.
+fn connection_refusal(line: &str) -> Option<String> {
+    let reason = auth_reason(line);
+    if line.contains("SASL authentication error") || line.contains("SASL authentication failed") {
+        Some(format!("authentication failed: {reason}"))
+    } else if line.contains("SASL") && line.contains("mechanism") {
+        Some(format!("authentication failed: {reason}"))
+    } else if line.contains("SSL handshake failed") || line.contains("certificate verify failed") {
+        Some(format!("the TLS connection failed: {reason}"))
+    } else if line.contains("incorrect security.protocol") {
+        Some(format!(
+            "the broker expects another security protocol (check security.protocol): {reason}"
+        ))
+    } else {
+        None
     }
 }
 
@@ -122,15 +153,22 @@ pub(crate) fn create_reader(cfg: &ClientConfig) -> Result<Reader, KafkaError> {
     cfg.create_with_context(WatchfulContext::default())
 }
 
+/// Lets a consumer with NOTHING ASSIGNED hand its pending log lines and errors to its context
+/// (librdkafka queues them until the client is polled; a request that failed does not poll).
+/// With partitions assigned this would drop records: such a consumer polls anyway.
+pub(crate) fn serve_pending_logs(c: &Reader) {
+    for _ in 0..64 {
+        let _ = c.poll(Duration::ZERO);
+    }
+}
+
 /// librdkafka's reason, without its internal state names and timings.
 fn auth_reason(reason: &str) -> String {
-    let r = reason
-        .split(" (after ")
-        .next()
-        .unwrap_or(reason)
-        .trim_start_matches("SASL authentication error: ");
+    let r = reason.split(" (after ").next().unwrap_or(reason);
     r.split(": ")
-        .filter(|p| !p.starts_with("sasl_ssl://") && !p.starts_with("ssl://"))
+        .filter(|p| {
+            !p.contains("://") && !p.starts_with("[thrd:") && *p != "SASL authentication error"
+        })
         .collect::<Vec<_>>()
         .join(": ")
 }

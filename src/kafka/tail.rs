@@ -62,6 +62,7 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
         let md = consumer
             .fetch_metadata(Some(t), META_TIMEOUT)
             .map_err(|e| {
+                super::serve_pending_logs(consumer);
                 anyhow::anyhow!(
                     "reading topic {t:?} from {}: {}",
                     spec.cluster.brokers,
