@@ -115,13 +115,12 @@ impl ClientContext for WatchfulContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         use rdkafka::types::RDKafkaErrorCode as C;
-        match error.rdkafka_error_code() {
-            Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL) => {
-                if let Some(words) = connection_refusal(reason) {
-                    self.remember(words);
-                }
+        if let Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL) =
+            error.rdkafka_error_code()
+        {
+            if let Some(words) = connection_refusal(reason) {
+                self.remember(words);
             }
-            _ => {}
         }
     }
 }
