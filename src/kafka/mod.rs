@@ -128,9 +128,10 @@ impl ClientContext for WatchfulContext {
 /// A librdkafka log line that says a broker refused the connection's security, in words.
 fn connection_refusal(line: &str) -> Option<String> {
     let reason = auth_reason(line);
-    if line.contains("SASL authentication error") || line.contains("SASL authentication failed") {
-        Some(format!("authentication failed: {reason}"))
-    } else if line.contains("SASL") && line.contains("mechanism") {
+    let sasl = line.contains("SASL authentication error")
+        || line.contains("SASL authentication failed")
+        || (line.contains("SASL") && line.contains("mechanism"));
+    if sasl {
         Some(format!("authentication failed: {reason}"))
     } else if line.contains("SSL handshake failed") || line.contains("certificate verify failed") {
         Some(format!("the TLS connection failed: {reason}"))
