@@ -40,31 +40,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(demo);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Lag(l)) => {
-            let cfg = config::load(&o)?;
-            kafka::validate(&cfg.cluster)?;
-            let interval = l
-                .interval
-                .map(std::time::Duration::from_secs_f64)
-                .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
-            let opts = kdeck::lagcmd::LagOptions {
-                watch: l.watch,
-                json: l.output == "json",
-                fail_on: l
-                    .fail_on
-                    .as_deref()
-                    .and_then(kdeck::domain::lag::LagStatus::parse),
-                samples: l.samples,
-                interval,
-                partitions: l.partitions,
-                clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
-            };
-            let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
-            if let Some(m) = outcome.message() {
-                eprintln!("kdeck lag: {m}");
-            }
-            Ok(ExitCode::from(outcome.exit_code()))
-        }
+        Some(Command::Lag(l)) => lag(&o, &l),
         Some(Command::Tail(t)) => {
             o.start = Some(t.from.clone());
             let cfg = config::load(&o)?;
@@ -136,4 +112,31 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `kdeck lag`: its outcome is the exit code (see `kdeck lag --help`).
+fn lag(o: &config::Overrides, l: &kdeck::cli::LagArgs) -> anyhow::Result<ExitCode> {
+    let cfg = config::load(o)?;
+    kafka::validate(&cfg.cluster)?;
+    let interval = l
+        .interval
+        .map(std::time::Duration::from_secs_f64)
+        .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
+    let opts = kdeck::lagcmd::LagOptions {
+        watch: l.watch,
+        json: l.output == "json",
+        fail_on: l
+            .fail_on
+            .as_deref()
+            .and_then(kdeck::domain::lag::LagStatus::parse),
+        samples: l.samples,
+        interval,
+        partitions: l.partitions,
+        clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
+    let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+    if let Some(m) = outcome.message() {
+        eprintln!("kdeck lag: {m}");
+    }
+    Ok(ExitCode::from(outcome.exit_code()))
 }
