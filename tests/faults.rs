@@ -6,7 +6,7 @@ mod own_broker;
 use kdeck::kafka::admin;
 use own_broker::{
     cluster, ended_by_interrupt, exactly_once, last_lag, produce_until, tail, wait_for, OwnBroker,
-    Running,
+    Running, Tmux,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -50,6 +50,18 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
         "tail",
         &["tail", "-b", &b, "-t", topic, "--from", "beginning"],
     );
+    // The dashboard too, with the stream shown in two panes (a topic may feed both).
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let dash = Tmux::start(
+        &format!(
+            "{} --config {} -b {b} -g {group} --status {topic} --dlq {topic} --from beginning",
+            env!("CARGO_BIN_EXE_kdeck"),
+            empty.display()
+        ),
+        160,
+        45,
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let producer = produce_until(c.clone(), topic.to_string(), stop.clone());
 
@@ -63,6 +75,7 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
     std::thread::sleep(Duration::from_secs(25));
     lag.assert_alive("after the broker came back");
     tail_run.assert_alive("after the broker came back");
+    assert!(!dash.dead(), "the dashboard died:\n{}", dash.screen());
 
     stop.store(true, Ordering::Relaxed);
     let sent = producer.join().expect("producer");
@@ -84,6 +97,18 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
         "lag --watch did not recover to {sent}: last output {}\nstderr: {}",
         tail(&lag.stdout(), 600),
         lag.stderr()
+    );
+
+    // The newest record reaches both panes of the dashboard.
+    let newest = format!("n{}", sent - 1);
+    let shown = wait_for(Duration::from_secs(30), || {
+        dash.screen().matches(newest.as_str()).count() >= 2
+    });
+    assert!(shown, "{newest} not in both panes:\n{}", dash.screen());
+    dash.keys("q");
+    assert!(
+        wait_for(Duration::from_secs(10), || dash.dead()),
+        "the dashboard did not quit"
     );
 
     for (name, run) in [("lag", &mut lag), ("tail", &mut tail_run)] {

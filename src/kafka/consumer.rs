@@ -198,7 +198,8 @@ impl Stream {
                 if self.assigned.is_empty() {
                     super::serve_pending_logs(&self.consumer);
                 }
-                let error = describe_with(&e, self.consumer.context());
+                // The stream worker keeps trying by itself: say so.
+                let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
                 return self.send(KafkaEvent::Connection(Connection::Down { error }));
             }
         };
@@ -297,7 +298,8 @@ impl Stream {
             Some(Err(e)) if is_connection_error(&e) => {
                 if self.connected {
                     self.connected = false;
-                    let error = describe_with(&e, self.consumer.context());
+                    // The stream worker keeps trying by itself: say so.
+                    let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
                     return self.send(KafkaEvent::Connection(Connection::Down { error }));
                 }
                 true

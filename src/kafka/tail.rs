@@ -64,7 +64,7 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
             .map_err(|e| {
                 super::serve_pending_logs(consumer);
                 anyhow::anyhow!(
-                    "reading topic {t:?} from {}: {}",
+                    "reading metadata of topic {t:?} from {}: {}",
                     spec.cluster.brokers,
                     describe_with(&e, consumer.context())
                 )

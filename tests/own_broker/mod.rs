@@ -286,3 +286,72 @@ pub fn leader_of(brokers: &str, topic: &str, partition: i32) -> Option<u32> {
         rest.split(',').next()?.trim().parse().ok()
     })
 }
+
+/// kdeck's dashboard in a tmux server of its own (never the user's or another helper's).
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: format!("helpera-faults-{}", std::process::id()),
+        };
+        let ok = Command::new("tmux")
+            .args(["-L", &t.socket, "new-session", "-d", "-s", "kdeck"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .status()
+            .expect("tmux is installed (scripts/deps.sh)");
+        assert!(ok.success());
+        let _ = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "set-option",
+                "-t",
+                "kdeck",
+                "remain-on-exit",
+                "on",
+            ])
+            .status();
+        t
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "kdeck"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn dead(&self) -> bool {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "kdeck",
+                "#{pane_dead}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    pub fn keys(&self, keys: &str) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "kdeck", keys])
+            .status();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
