@@ -179,6 +179,10 @@ pub fn describe(e: &KafkaError) -> String {
         Some(code) => describe_code(code),
         None => match e {
             KafkaError::ClientCreation(m) => format!("cannot create the Kafka client: {m}"),
+            // Never the value: it may be a secret (a misspelt password property, say).
+            KafkaError::ClientConfig(_, desc, key, _) => {
+                format!("client setting {key:?}: {desc}")
+            }
             KafkaError::NoMessageReceived => "no record arrived in time".into(),
             KafkaError::Canceled => "the request was cancelled".into(),
             _ => "the Kafka client failed".into(),
@@ -282,3 +286,51 @@ pub(crate) fn timestamp_ms<M: Message>(m: &M) -> Option<i64> {
 }
 
 pub(crate) const META_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::types::RDKafkaErrorCode as C;
+
+    #[test]
+    fn errors_are_words_without_library_names() {
+        for code in [
+            C::BrokerTransportFailure,
+            C::AllBrokersDown,
+            C::OperationTimedOut,
+            C::MessageTimedOut,
+            C::UnknownTopicOrPartition,
+            C::SaslAuthenticationFailed,
+            C::InvalidReplicationFactor,
+            C::PolicyViolation,
+        ] {
+            let words = describe_code(code);
+            assert!(!words.contains(&format!("{code:?}")), "{words}");
+            assert!(
+                !words.contains("Local:") && !words.contains("Broker:"),
+                "{words}"
+            );
+            assert!(!words.is_empty());
+        }
+        let e = KafkaError::MetadataFetch(C::AllBrokersDown);
+        assert_eq!(describe(&e), "cannot reach the brokers");
+        assert_eq!(trouble(&e), Trouble::Unreachable);
+    }
+
+    #[test]
+    fn sasl_and_tls_refusals_in_librdkafka_logs_are_recognised() {
+        let sasl = "[thrd:sasl_ssl://127.0.0.1:9/bootstrap]: sasl_ssl://127.0.0.1:9/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 5ms in state AUTH_REQ)";
+        assert_eq!(
+            connection_refusal(sasl).as_deref(),
+            Some("authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512")
+        );
+        let tls = "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed";
+        assert!(connection_refusal(tls)
+            .unwrap()
+            .starts_with("the TLS connection failed"));
+        assert_eq!(
+            connection_refusal("Connect to ipv4#127.0.0.1:1 failed: Connection refused"),
+            None
+        );
+    }
+}
