@@ -59,8 +59,10 @@ stop() {
     kill "$(cat "$base/watchdog.pid")" 2>/dev/null || true
     rm -f "$base/watchdog.pid"
   fi
-  rm -f "$envfile"
+  rm -f "$envfile" "$base/heap"
   rm -rf "$base/tls"
+  # A run directory of a test's own goes entirely.
+  if [ -n "${KDECK_KAFKA_DIR:-}" ]; then rmdir "$base" 2>/dev/null || true; fi
   # Older layout (one node, files at the top of target/kafka).
   if [ -f "$base/broker.pid" ]; then
     kill -KILL "$(cat "$base/broker.pid")" 2>/dev/null || true

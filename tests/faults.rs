@@ -3,85 +3,14 @@
 
 mod own_broker;
 
-use kdeck::config::Cluster;
-use kdeck::domain::OutRecord;
 use kdeck::kafka::admin;
-use kdeck::kafka::producer::Writer;
-use own_broker::{ended_by_interrupt, tail, wait_for, OwnBroker, Running};
-use std::collections::BTreeMap;
+use own_broker::{
+    cluster, ended_by_interrupt, exactly_once, last_lag, produce_until, tail, wait_for, OwnBroker,
+    Running, Tmux,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn cluster(brokers: &str) -> Cluster {
-    Cluster {
-        brokers: brokers.to_string(),
-        client_id: "kdeck-faults".into(),
-        properties: Default::default(),
-    }
-}
-
-/// Produces `n{i}` keys, one every 10 ms, until told to stop; then waits for every ack.
-/// Idempotent, with a long delivery timeout, so a broker restart neither loses nor repeats one.
-fn produce_until(
-    c: Cluster,
-    topic: String,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<usize> {
-    std::thread::spawn(move || {
-        let w = Writer::new(
-            &c,
-            &[
-                ("enable.idempotence", "true"),
-                ("message.timeout.ms", "180000"),
-            ],
-        )
-        .unwrap();
-        let mut sent = 0usize;
-        let mut acked: Vec<kdeck::kafka::producer::Report> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
-            let rec = OutRecord {
-                topic: topic.clone(),
-                key: Some(format!("n{sent}").into_bytes()),
-                value: Some(format!("{{\"n\":{sent}}}").into_bytes()),
-                ..Default::default()
-            };
-            w.send(&rec, sent).unwrap();
-            sent += 1;
-            acked.extend(w.poll(Duration::from_millis(10)));
-        }
-        let deadline = std::time::Instant::now() + Duration::from_secs(180);
-        while acked.len() < sent && std::time::Instant::now() < deadline {
-            acked.extend(w.poll(Duration::from_millis(100)));
-        }
-        let failed: Vec<_> = acked.iter().filter(|(_, r)| r.is_err()).collect();
-        assert!(failed.is_empty(), "deliveries failed: {failed:?}");
-        assert_eq!(acked.len(), sent, "not every record was acknowledged");
-        sent
-    })
-}
-
-fn keys_of(jsonl: &str) -> BTreeMap<String, usize> {
-    let mut seen = BTreeMap::new();
-    for line in jsonl.lines() {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("tail wrote a line that is not JSON ({e}): {line}"));
-        let k = v["key"].as_str().unwrap_or_default().to_string();
-        *seen.entry(k).or_insert(0) += 1;
-    }
-    seen
-}
-
-/// The lag of `group` in the last JSON document `kdeck lag --watch --output json` wrote.
-fn last_lag(out: &str, group: &str) -> Option<i64> {
-    let last = out.lines().rev().find(|l| l.starts_with('{'))?;
-    let v: serde_json::Value = serde_json::from_str(last).ok()?;
-    v["groups"]
-        .as_array()?
-        .iter()
-        .find(|g| g["group"] == group)?["lag"]
-        .as_i64()
-}
 
 /// Regression for the abort after a broker restart (`rd_kafka_enq_once_del_source_return:
 /// Assertion 'eonce->refcnt > 0' failed`, exit 134, 13-18 s after the restart), and the
@@ -121,6 +50,18 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
         "tail",
         &["tail", "-b", &b, "-t", topic, "--from", "beginning"],
     );
+    // The dashboard too, with the stream shown in two panes (a topic may feed both).
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let dash = Tmux::start(
+        &format!(
+            "{} --config {} -b {b} -g {group} --status {topic} --dlq {topic} --from beginning",
+            env!("CARGO_BIN_EXE_kdeck"),
+            empty.display()
+        ),
+        160,
+        45,
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let producer = produce_until(c.clone(), topic.to_string(), stop.clone());
 
@@ -134,28 +75,18 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
     std::thread::sleep(Duration::from_secs(25));
     lag.assert_alive("after the broker came back");
     tail_run.assert_alive("after the broker came back");
+    assert!(!dash.dead(), "the dashboard died:\n{}", dash.screen());
 
     stop.store(true, Ordering::Relaxed);
     let sent = producer.join().expect("producer");
     assert!(sent > 500, "too few records produced: {sent}");
 
-    let complete = wait_for(Duration::from_secs(60), || {
+    wait_for(Duration::from_secs(60), || {
         tail_run.stdout().lines().count() >= sent
     });
-    let seen = keys_of(&tail_run.stdout());
-    let missing: Vec<String> = (0..sent)
-        .map(|i| format!("n{i}"))
-        .filter(|k| !seen.contains_key(k))
-        .collect();
-    let repeated: Vec<(&String, &usize)> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(
-        complete && missing.is_empty() && repeated.is_empty() && seen.len() == sent,
-        "tail after the restart: {} of {sent} keys, missing {:?}, repeated {:?}, stderr: {}",
-        seen.len(),
-        &missing[..missing.len().min(20)],
-        &repeated[..repeated.len().min(20)],
-        tail_run.stderr()
-    );
+    if let Err(e) = exactly_once(&tail_run.stdout(), sent) {
+        panic!("tail after the restart: {e}\nstderr: {}", tail_run.stderr());
+    }
 
     // Nothing was committed after offset 0, so the group's lag is every record.
     let lag_ok = wait_for(Duration::from_secs(30), || {
@@ -166,6 +97,18 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
         "lag --watch did not recover to {sent}: last output {}\nstderr: {}",
         tail(&lag.stdout(), 600),
         lag.stderr()
+    );
+
+    // The newest record reaches both panes of the dashboard.
+    let newest = format!("n{}", sent - 1);
+    let shown = wait_for(Duration::from_secs(30), || {
+        dash.screen().matches(newest.as_str()).count() >= 2
+    });
+    assert!(shown, "{newest} not in both panes:\n{}", dash.screen());
+    dash.keys("q");
+    assert!(
+        wait_for(Duration::from_secs(10), || dash.dead()),
+        "the dashboard did not quit"
     );
 
     for (name, run) in [("lag", &mut lag), ("tail", &mut tail_run)] {

@@ -192,7 +192,11 @@ impl Stream {
             Ok(md) => md,
             Err(e) => {
                 self.connected = false;
-                let error = describe_with(&e, self.consumer.context());
+                if self.assigned.is_empty() {
+                    super::serve_pending_logs(&self.consumer);
+                }
+                // The stream worker keeps trying by itself: say so.
+                let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
                 return self.send(KafkaEvent::Connection(Connection::Down { error }));
             }
         };
@@ -291,7 +295,8 @@ impl Stream {
             Some(Err(e)) if is_connection_error(&e) => {
                 if self.connected {
                     self.connected = false;
-                    let error = describe_with(&e, self.consumer.context());
+                    // The stream worker keeps trying by itself: say so.
+                    let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
                     return self.send(KafkaEvent::Connection(Connection::Down { error }));
                 }
                 true

@@ -135,7 +135,10 @@ impl GroupOffsetsReader {
         let old_handles = std::mem::replace(&mut self.handles, handles);
         let old_client = std::mem::replace(&mut self.client, client);
         drop(old_handles);
-        drop(old_client);
+        // Closing a client can wait on an unreachable coordinator: not on the caller's time.
+        let _ = std::thread::Builder::new()
+            .name("kdeck-lag-close".into())
+            .spawn(move || drop(old_client));
         self.open.clear();
     }
 }

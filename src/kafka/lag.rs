@@ -45,6 +45,7 @@ pub struct LagProbe {
     meta: Reader,
     peek: BaseConsumer,
     offsets: GroupOffsetsReader,
+    /// Per-group fallback clients, for watched groups only.
     groups: HashMap<String, BaseConsumer>,
     partitions: BTreeMap<String, Vec<i32>>,
     last_meta: Option<Instant>,
@@ -172,6 +173,7 @@ impl LagProbe {
                 Ok(())
             }
             Err(e) => {
+                super::serve_pending_logs(&self.meta);
                 let words = describe_with(&e, self.meta.context());
                 let kind = match (trouble(&e), self.meta.context().auth_failure()) {
                     (Trouble::Unreachable, Some(_)) => Trouble::Authentication,
@@ -263,7 +265,6 @@ impl LagProbe {
             };
             r
         };
-        let mut keep_clients: BTreeSet<String> = BTreeSet::new();
         for name in names {
             let watched = self.spec.watch_groups.contains(&name);
             let is_listed = listed.described.contains_key(&name);
@@ -283,7 +284,6 @@ impl LagProbe {
                 // No answer, or an empty one for a watched group (some clusters, like the
                 // demo's mock, answer "all topics" with nothing): ask with its topics named.
                 _ if watched => {
-                    keep_clients.insert(name.clone());
                     let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
                     if let Some(ts) = listed.assigned_topics.get(&name) {
                         topics.extend(ts.iter().cloned());
@@ -319,7 +319,9 @@ impl LagProbe {
             }
             snap.groups.push(gs);
         }
-        self.groups.retain(|g, _| keep_clients.contains(g));
+        // Fallback clients stay for the probe's life (one per watched group at most): dropping
+        // a consumer waits until librdkafka has closed it, which with the group's coordinator
+        // down can take long enough to stall the refresh.
     }
 
     /// End offsets of every partition a group has committed on or is assigned.

@@ -108,22 +108,53 @@ impl WatchfulContext {
     }
 }
 
-impl ClientContext for WatchfulContext {
-    // librdkafka's own log lines are not for the user's terminal.
-    fn log(&self, _: RDKafkaLogLevel, _: &str, _: &str) {}
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        use rdkafka::types::RDKafkaErrorCode as C;
-        let words = match error.rdkafka_error_code() {
-            Some(C::Authentication | C::SaslAuthenticationFailed) => {
-                format!("authentication failed: {}", auth_reason(reason))
-            }
-            Some(C::SSL) => format!("the TLS connection failed: {}", auth_reason(reason)),
-            _ => return,
-        };
+impl WatchfulContext {
+    fn remember(&self, words: String) {
         if let Ok(mut g) = self.auth_failure.lock() {
             *g = Some(words);
         }
+    }
+}
+
+impl ClientContext for WatchfulContext {
+    // librdkafka's log lines are not for the user's terminal, but the connection failures it
+    // logs are the only place that says why a secured connection failed (a request then just
+    // fails with "all brokers down"). The log callback runs on librdkafka's threads, which is
+    // why the finding goes behind a mutex.
+    fn log(&self, _: RDKafkaLogLevel, _: &str, line: &str) {
+        if let Some(words) = connection_refusal(line) {
+            self.remember(words);
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        if let Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL) =
+            error.rdkafka_error_code()
+        {
+            if let Some(words) = connection_refusal(reason) {
+                self.remember(words);
+            }
+        }
+    }
+}
+
+/// A librdkafka log line that says a broker refused the connection's security, in words.
+fn connection_refusal(line: &str) -> Option<String> {
+    let reason = auth_reason(line);
+    let sasl = line.contains("SASL authentication error")
+        || line.contains("SASL authentication failed")
+        || (line.contains("SASL") && line.contains("mechanism"));
+    if sasl {
+        Some(format!("authentication failed: {reason}"))
+    } else if line.contains("SSL handshake failed") || line.contains("certificate verify failed") {
+        Some(format!("the TLS connection failed: {reason}"))
+    } else if line.contains("incorrect security.protocol") {
+        Some(format!(
+            "the broker expects another security protocol (check security.protocol): {reason}"
+        ))
+    } else {
+        None
     }
 }
 
@@ -136,15 +167,22 @@ pub(crate) fn create_reader(cfg: &ClientConfig) -> Result<Reader, KafkaError> {
     cfg.create_with_context(WatchfulContext::default())
 }
 
+/// Lets a consumer with NOTHING ASSIGNED hand its pending log lines and errors to its context
+/// (librdkafka queues them until the client is polled; a request that failed does not poll).
+/// With partitions assigned this would drop records: such a consumer polls anyway.
+pub(crate) fn serve_pending_logs(c: &Reader) {
+    for _ in 0..64 {
+        let _ = c.poll(Duration::ZERO);
+    }
+}
+
 /// librdkafka's reason, without its internal state names and timings.
 fn auth_reason(reason: &str) -> String {
-    let r = reason
-        .split(" (after ")
-        .next()
-        .unwrap_or(reason)
-        .trim_start_matches("SASL authentication error: ");
+    let r = reason.split(" (after ").next().unwrap_or(reason);
     r.split(": ")
-        .filter(|p| !p.starts_with("sasl_ssl://") && !p.starts_with("ssl://"))
+        .filter(|p| {
+            !p.contains("://") && !p.starts_with("[thrd:") && *p != "SASL authentication error"
+        })
         .collect::<Vec<_>>()
         .join(": ")
 }
@@ -155,6 +193,10 @@ pub fn describe(e: &KafkaError) -> String {
         Some(code) => describe_code(code),
         None => match e {
             KafkaError::ClientCreation(m) => format!("cannot create the Kafka client: {m}"),
+            // Never the value: it may be a secret (a misspelt password property, say).
+            KafkaError::ClientConfig(_, desc, key, _) => {
+                format!("client setting {key:?}: {desc}")
+            }
             KafkaError::NoMessageReceived => "no record arrived in time".into(),
             KafkaError::Canceled => "the request was cancelled".into(),
             _ => "the Kafka client failed".into(),
@@ -258,3 +300,51 @@ pub(crate) fn timestamp_ms<M: Message>(m: &M) -> Option<i64> {
 }
 
 pub(crate) const META_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::types::RDKafkaErrorCode as C;
+
+    #[test]
+    fn errors_are_words_without_library_names() {
+        for code in [
+            C::BrokerTransportFailure,
+            C::AllBrokersDown,
+            C::OperationTimedOut,
+            C::MessageTimedOut,
+            C::UnknownTopicOrPartition,
+            C::SaslAuthenticationFailed,
+            C::InvalidReplicationFactor,
+            C::PolicyViolation,
+        ] {
+            let words = describe_code(code);
+            assert!(!words.contains(&format!("{code:?}")), "{words}");
+            assert!(
+                !words.contains("Local:") && !words.contains("Broker:"),
+                "{words}"
+            );
+            assert!(!words.is_empty());
+        }
+        let e = KafkaError::MetadataFetch(C::AllBrokersDown);
+        assert_eq!(describe(&e), "cannot reach the brokers");
+        assert_eq!(trouble(&e), Trouble::Unreachable);
+    }
+
+    #[test]
+    fn sasl_and_tls_refusals_in_librdkafka_logs_are_recognised() {
+        let sasl = "[thrd:sasl_ssl://127.0.0.1:9/bootstrap]: sasl_ssl://127.0.0.1:9/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 5ms in state AUTH_REQ)";
+        assert_eq!(
+            connection_refusal(sasl).as_deref(),
+            Some("authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512")
+        );
+        let tls = "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed";
+        assert!(connection_refusal(tls)
+            .unwrap()
+            .starts_with("the TLS connection failed"));
+        assert_eq!(
+            connection_refusal("Connect to ipv4#127.0.0.1:1 failed: Connection refused"),
+            None
+        );
+    }
+}

@@ -62,8 +62,9 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
         let md = consumer
             .fetch_metadata(Some(t), META_TIMEOUT)
             .map_err(|e| {
+                super::serve_pending_logs(consumer);
                 anyhow::anyhow!(
-                    "reading topic {t:?} from {}: {}",
+                    "reading metadata of topic {t:?} from {}: {}",
                     spec.cluster.brokers,
                     describe_with(&e, consumer.context())
                 )

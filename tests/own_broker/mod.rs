@@ -2,9 +2,14 @@
 //! a test can kill and restart them without touching the shared broker other tests use.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use kdeck::config::Cluster;
+use kdeck::domain::OutRecord;
+use kdeck::kafka::producer::Writer;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct OwnBroker {
@@ -177,4 +182,176 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(250));
     }
     f()
+}
+
+pub fn cluster(brokers: &str) -> Cluster {
+    Cluster {
+        brokers: brokers.to_string(),
+        client_id: "kdeck-faults".into(),
+        properties: Default::default(),
+    }
+}
+
+/// Produces `n{i}` keys, one every 10 ms, until told to stop; then waits for every ack.
+/// Idempotent, with a long delivery timeout, so a broker restart neither loses nor repeats one.
+pub fn produce_until(
+    c: Cluster,
+    topic: String,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let w = Writer::new(
+            &c,
+            &[
+                ("enable.idempotence", "true"),
+                ("message.timeout.ms", "180000"),
+            ],
+        )
+        .unwrap();
+        let mut sent = 0usize;
+        let mut acked: Vec<kdeck::kafka::producer::Report> = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let rec = OutRecord {
+                topic: topic.clone(),
+                key: Some(format!("n{sent}").into_bytes()),
+                value: Some(format!("{{\"n\":{sent}}}").into_bytes()),
+                ..Default::default()
+            };
+            w.send(&rec, sent).unwrap();
+            sent += 1;
+            acked.extend(w.poll(Duration::from_millis(10)));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(180);
+        while acked.len() < sent && std::time::Instant::now() < deadline {
+            acked.extend(w.poll(Duration::from_millis(100)));
+        }
+        let failed: Vec<_> = acked.iter().filter(|(_, r)| r.is_err()).collect();
+        assert!(failed.is_empty(), "deliveries failed: {failed:?}");
+        assert_eq!(acked.len(), sent, "not every record was acknowledged");
+        sent
+    })
+}
+
+pub fn keys_of(jsonl: &str) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for line in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("tail wrote a line that is not JSON ({e}): {line}"));
+        let k = v["key"].as_str().unwrap_or_default().to_string();
+        *seen.entry(k).or_insert(0) += 1;
+    }
+    seen
+}
+
+/// The lag of `group` in the last JSON document `kdeck lag --watch --output json` wrote.
+pub fn last_lag(out: &str, group: &str) -> Option<i64> {
+    let last = out.lines().rev().find(|l| l.starts_with('{'))?;
+    let v: serde_json::Value = serde_json::from_str(last).ok()?;
+    v["groups"]
+        .as_array()?
+        .iter()
+        .find(|g| g["group"] == group)?["lag"]
+        .as_i64()
+}
+
+/// Every key `n0..n{sent}` exactly once in a tail's output, or a message saying what differs.
+pub fn exactly_once(jsonl: &str, sent: usize) -> Result<(), String> {
+    let seen = keys_of(jsonl);
+    let missing: Vec<String> = (0..sent)
+        .map(|i| format!("n{i}"))
+        .filter(|k| !seen.contains_key(k))
+        .collect();
+    let repeated: Vec<(&String, &usize)> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    if missing.is_empty() && repeated.is_empty() && seen.len() == sent {
+        return Ok(());
+    }
+    Err(format!(
+        "{} of {sent} keys, missing {:?}, repeated {:?}",
+        seen.len(),
+        &missing[..missing.len().min(20)],
+        &repeated[..repeated.len().min(20)]
+    ))
+}
+
+/// The node id leading `topic`/`partition`, from kcat's view of the cluster.
+pub fn leader_of(brokers: &str, topic: &str, partition: i32) -> Option<u32> {
+    let out = Command::new("kcat")
+        .args(["-b", brokers, "-L", "-t", topic, "-m", "5"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let prefix = format!("partition {partition}, leader ");
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix(&prefix)?;
+        rest.split(',').next()?.trim().parse().ok()
+    })
+}
+
+/// kdeck's dashboard in a tmux server of its own (never the user's or another helper's).
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: format!("helpera-faults-{}", std::process::id()),
+        };
+        let ok = Command::new("tmux")
+            .args(["-L", &t.socket, "new-session", "-d", "-s", "kdeck"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .status()
+            .expect("tmux is installed (scripts/deps.sh)");
+        assert!(ok.success());
+        let _ = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "set-option",
+                "-t",
+                "kdeck",
+                "remain-on-exit",
+                "on",
+            ])
+            .status();
+        t
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "kdeck"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn dead(&self) -> bool {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "kdeck",
+                "#{pane_dead}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    pub fn keys(&self, keys: &str) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "kdeck", keys])
+            .status();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
 }
