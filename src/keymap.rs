@@ -14,6 +14,7 @@ pub enum Context {
     Detail,
     Help,
     Replay,
+    Publish,
 }
 
 impl Context {
@@ -25,6 +26,7 @@ impl Context {
             "detail" => Some(Context::Detail),
             "help" => Some(Context::Help),
             "replay" => Some(Context::Replay),
+            "publish" => Some(Context::Publish),
             _ => None,
         }
     }
@@ -51,6 +53,7 @@ impl Context {
             Context::Detail => "detail",
             Context::Help => "help",
             Context::Replay => "replay",
+            Context::Publish => "publish",
         }
     }
 }
@@ -116,6 +119,9 @@ pub const DEFAULT_KEYS: &str = r#"
 "p" = "toggle_pause"
 "z" = "zoom"
 "R" = "refresh_lag"
+"f" = "follow"
+"n" = "publish"
+"e" = "republish"
 "esc" = "close"
 
 [dlq]
@@ -147,6 +153,20 @@ pub const DEFAULT_KEYS: &str = r#"
 "c" = "cancel_job"
 "R" = "retry"
 
+[publish]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"down" = "down"
+"right" = "next_choice"
+"left" = "prev_choice"
+"ctrl-n" = "next_choice"
+"ctrl-p" = "prev_choice"
+"ctrl-s" = "save_template"
+"c" = "cancel_job"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -173,7 +193,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help or replay)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay or publish)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

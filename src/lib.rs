@@ -16,6 +16,8 @@ pub mod keymap;
 pub mod lagcmd;
 pub mod modals;
 pub mod panes;
+pub mod publish;
+pub mod publishcmd;
 pub mod rate;
 pub mod redact;
 pub mod replay;

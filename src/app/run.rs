@@ -46,6 +46,12 @@ pub async fn run(
     let mut workers = Workers::start(cfg, tx);
 
     let mut state = State::new(cfg, demo, clock.now_ms());
+    // The user's publish templates are read once, here: update does no I/O.
+    let catalog = crate::publish::Catalog::load(crate::publish::template::user_dir().as_deref());
+    if let Some(w) = catalog.warnings.first() {
+        state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
+    }
+    state.templates = catalog.templates;
     let mut guard = TerminalGuard::enter()?;
     crate::terminal::arm_test_faults();
     let size = guard.terminal.size()?;

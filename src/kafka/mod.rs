@@ -8,13 +8,19 @@ pub mod demo_groups;
 pub mod group_offsets;
 pub mod lag;
 pub mod producer;
+pub mod publish;
 pub mod replay;
 pub mod tail;
 
 use crate::config::{Cluster, StartAt};
 use crate::domain::Header;
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::ClientConfig;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use crate::domain::event::KafkaEvent;
@@ -68,6 +74,162 @@ pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
         &msg,
         &cluster.properties
     )))
+}
+
+/// Settings of every client that only reads: its own group id, offsets neither stored nor
+/// committed, so no group of the user's is ever joined or moved.
+pub(crate) fn read_only_config(cluster: &Cluster, group_id: &str) -> ClientConfig {
+    let mut c = client_config(cluster);
+    c.set("group.id", group_id)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false");
+    c
+}
+
+/// What went wrong with the cluster, as kdeck tells the user (and `kdeck lag` its exit code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trouble {
+    Unreachable,
+    Authentication,
+    Other,
+}
+
+/// Remembers the last authentication or TLS failure librdkafka reported for a client: a
+/// request then fails as a mere timeout or transport error, and only this tells why.
+#[derive(Clone, Default)]
+pub struct WatchfulContext {
+    auth_failure: Arc<Mutex<Option<String>>>,
+}
+
+impl WatchfulContext {
+    /// The last authentication or TLS failure, in words.
+    pub fn auth_failure(&self) -> Option<String> {
+        self.auth_failure.lock().ok().and_then(|g| g.clone())
+    }
+}
+
+impl ClientContext for WatchfulContext {
+    // librdkafka's own log lines are not for the user's terminal.
+    fn log(&self, _: RDKafkaLogLevel, _: &str, _: &str) {}
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        let words = match error.rdkafka_error_code() {
+            Some(C::Authentication | C::SaslAuthenticationFailed) => {
+                format!("authentication failed: {}", auth_reason(reason))
+            }
+            Some(C::SSL) => format!("the TLS connection failed: {}", auth_reason(reason)),
+            _ => return,
+        };
+        if let Ok(mut g) = self.auth_failure.lock() {
+            *g = Some(words);
+        }
+    }
+}
+
+impl ConsumerContext for WatchfulContext {}
+
+/// A consumer that remembers authentication failures.
+pub type Reader = BaseConsumer<WatchfulContext>;
+
+pub(crate) fn create_reader(cfg: &ClientConfig) -> Result<Reader, KafkaError> {
+    cfg.create_with_context(WatchfulContext::default())
+}
+
+/// librdkafka's reason, without its internal state names and timings.
+fn auth_reason(reason: &str) -> String {
+    let r = reason
+        .split(" (after ")
+        .next()
+        .unwrap_or(reason)
+        .trim_start_matches("SASL authentication error: ");
+    r.split(": ")
+        .filter(|p| !p.starts_with("sasl_ssl://") && !p.starts_with("ssl://"))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// One rdkafka error in words, for every message kdeck shows (no library names).
+pub fn describe(e: &KafkaError) -> String {
+    match e.rdkafka_error_code() {
+        Some(code) => describe_code(code),
+        None => match e {
+            KafkaError::ClientCreation(m) => format!("cannot create the Kafka client: {m}"),
+            KafkaError::NoMessageReceived => "no record arrived in time".into(),
+            KafkaError::Canceled => "the request was cancelled".into(),
+            _ => "the Kafka client failed".into(),
+        },
+    }
+}
+
+/// Like `describe`, preferring an authentication failure the client saw.
+pub fn describe_with(e: &KafkaError, ctx: &WatchfulContext) -> String {
+    match (trouble(e), ctx.auth_failure()) {
+        (Trouble::Unreachable, Some(a)) => a,
+        _ => describe(e),
+    }
+}
+
+/// The kind of trouble an error is.
+pub fn trouble(e: &KafkaError) -> Trouble {
+    use rdkafka::types::RDKafkaErrorCode as C;
+    match e.rdkafka_error_code() {
+        Some(
+            C::BrokerTransportFailure
+            | C::AllBrokersDown
+            | C::Resolve
+            | C::NetworkException
+            | C::OperationTimedOut
+            | C::RequestTimedOut
+            | C::TimedOutQueue,
+        ) => Trouble::Unreachable,
+        Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL) => Trouble::Authentication,
+        _ => Trouble::Other,
+    }
+}
+
+/// An error code in words.
+pub fn describe_code(code: rdkafka::types::RDKafkaErrorCode) -> String {
+    use rdkafka::types::RDKafkaErrorCode as C;
+    match code {
+        C::BrokerTransportFailure | C::AllBrokersDown | C::NetworkException => {
+            "cannot reach the brokers".into()
+        }
+        C::OperationTimedOut | C::RequestTimedOut | C::TimedOutQueue => {
+            "the brokers did not answer in time".into()
+        }
+        C::Resolve => "cannot resolve a broker host name".into(),
+        C::Authentication | C::SaslAuthenticationFailed => {
+            "authentication failed (check the SASL mechanism, user name and password)".into()
+        }
+        C::SSL => {
+            "the TLS connection failed (check the CA file and the broker's certificate)".into()
+        }
+        C::GroupAuthorizationFailed => "not allowed to read this consumer group".into(),
+        C::TopicAuthorizationFailed => "not allowed to read this topic".into(),
+        C::ClusterAuthorizationFailed => "not allowed to do this on the cluster".into(),
+        C::UnknownTopicOrPartition | C::UnknownTopic => "the topic does not exist".into(),
+        C::GroupIdNotFound | C::UnknownGroup => "the group does not exist".into(),
+        C::CoordinatorNotAvailable | C::NotCoordinator | C::WaitingForCoordinator => {
+            "the group's coordinator is not available yet".into()
+        }
+        other => {
+            // rdkafka prints "Name (librdkafka's description)": keep the words only.
+            let text = other.to_string();
+            let words = text
+                .split_once(" (")
+                .map(|(_, d)| d.trim_end_matches(')'))
+                .unwrap_or("unknown error");
+            let words = words
+                .trim_start_matches("Local: ")
+                .trim_start_matches("Broker: ");
+            let mut c = words.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().chain(c).collect(),
+                None => "unknown error".into(),
+            }
+        }
+    }
 }
 
 pub(crate) fn rd_offset(start: StartAt) -> rdkafka::Offset {

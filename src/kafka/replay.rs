@@ -314,17 +314,22 @@ impl ReplayProducer {
         let ctx = Ctx::default();
         let reports = ctx.reports.clone();
         let mut cfg = client_config(cluster);
-        cfg.set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("partitioner", &s.partitioner)
-            .set("message.timeout.ms", s.delivery_timeout_ms.to_string())
-            .set("compression.type", "none")
-            // Throughput: large batches, a short wait to fill them, a bounded local queue.
-            .set("linger.ms", "10")
+        // Throughput: large batches, a short wait to fill them, a bounded local queue.
+        cfg.set("compression.type", "none")
+            .set("linger.ms", "5")
             .set("batch.size", "1000000")
             .set("batch.num.messages", "10000")
             .set("queue.buffering.max.messages", "100000")
             .set("queue.buffering.max.kbytes", "65536");
+        // The user's own settings (profile `[librdkafka]`, -X) beat the tuning above...
+        for (k, v) in &cluster.properties {
+            cfg.set(k, v);
+        }
+        // ...but not what the replay guarantee rests on.
+        cfg.set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", &s.partitioner)
+            .set("message.timeout.ms", s.delivery_timeout_ms.to_string());
         let producer = cfg
             .create_with_context(ctx)
             .map_err(|e| anyhow::anyhow!("creating the replay producer: {}", kafka_words(&e)))?;

@@ -2,11 +2,11 @@
 //! not done yet with the idempotent producer, logs each acknowledgement to the audit file, and
 //! reports progress. Blocking; meant for a worker thread or the headless command.
 
-use super::audit::{self, AuditWriter, Line, RecordResult, TargetStarts};
+use super::audit::{self, AuditWriter, Line, RecordLine, RecordResult, TargetStarts};
 use super::{guard, ItemBuilder, ReplayContext, RunStamp};
 use crate::domain::replay::{
     Coord, Failure, PartitionRange, PlanItem, ReplayEvent, ReplayPlan, ReplayProgress,
-    ReplaySummary, FAILURES_MAX,
+    ReplaySummary, Selection, FAILURES_MAX,
 };
 use crate::kafka::replay::{self as kr, Delivery, ReadRecord, ReplayProducer};
 use std::collections::{BTreeMap, HashMap};
@@ -136,6 +136,12 @@ impl Pace {
     }
 }
 
+enum Sent {
+    Queued,
+    Refused,
+    Cancelled,
+}
+
 struct Run<'a> {
     ctx: &'a ReplayContext,
     plan: &'a ReplayPlan,
@@ -169,6 +175,8 @@ impl<'a> Run<'a> {
         on_event: &'a mut dyn FnMut(ReplayEvent),
     ) -> Run<'a> {
         let now = Instant::now();
+        let mut builder = ItemBuilder::new(&ctx.cluster);
+        builder.want_reason = matches!(plan.request.selection, Selection::Reason { .. });
         let summary = ReplaySummary {
             run_id: plan.run_id.clone(),
             dlq: plan.request.dlq.clone(),
@@ -184,7 +192,7 @@ impl<'a> Run<'a> {
             producer,
             audit,
             starts,
-            builder: ItemBuilder::new(&ctx.cluster),
+            builder,
             on_event,
             pending: HashMap::new(),
             next_id: 0,
@@ -248,9 +256,13 @@ impl<'a> Run<'a> {
                 return true;
             }
         };
-        if !self.send(&item, &topic, cancel) {
-            self.gap(p, o);
-            return false;
+        match self.send(&item, &topic, cancel) {
+            Sent::Queued => {}
+            Sent::Refused => return true,
+            Sent::Cancelled => {
+                self.gap(p, o);
+                return false;
+            }
         }
         self.pending.insert(self.next_id - 1, (item.source, topic));
         self.serve(Duration::ZERO, false);
@@ -276,8 +288,7 @@ impl<'a> Run<'a> {
     }
 
     /// Waits for the pace, queues the record (waiting while the local queue is full).
-    /// false: cancelled or refused before it was queued.
-    fn send(&mut self, item: &PlanItem, topic: &str, cancel: &AtomicBool) -> bool {
+    fn send(&mut self, item: &PlanItem, topic: &str, cancel: &AtomicBool) -> Sent {
         loop {
             let wait = self.pace.delay(Instant::now());
             if wait.is_zero() {
@@ -286,7 +297,7 @@ impl<'a> Run<'a> {
             self.serve(wait.min(Duration::from_millis(20)), true);
             self.progress(false);
             if cancel.load(Ordering::Relaxed) {
-                return false;
+                return Sent::Cancelled;
             }
         }
         loop {
@@ -296,19 +307,21 @@ impl<'a> Run<'a> {
                     self.serve(Duration::from_millis(10), true);
                     self.progress(false);
                     if cancel.load(Ordering::Relaxed) {
-                        return false;
+                        return Sent::Cancelled;
                     }
                 }
                 Err(e) => {
+                    // Refused locally (too large, bad partition): this record failed, the
+                    // others may go.
                     self.fail(item.source.clone(), Some(topic.to_string()), e);
-                    return false;
+                    return Sent::Refused;
                 }
             }
         }
         self.next_id += 1;
         self.sent += 1;
         self.pace.sent(Instant::now());
-        true
+        Sent::Queued
     }
 
     /// Serves delivery reports: `force` polls now, else at most every 5 ms.
@@ -342,16 +355,17 @@ impl<'a> Run<'a> {
     }
 
     fn acked(&mut self, src: Coord, topic: String, p: i32, o: i64) {
-        let line = Line::Record {
-            run: self.plan.run_id.clone(),
-            by: self.ctx.who.clone(),
-            at: self.at.clone(),
-            source: src.to_string(),
-            target: format!("{topic}/{p}@{o}"),
+        let line = RecordLine {
+            kind: "record",
+            run: &self.plan.run_id,
+            by: &self.ctx.who,
+            at: &self.at,
+            source: &src.to_string(),
+            target: &format!("{topic}/{p}@{o}"),
             result: RecordResult::Acked,
             error: None,
         };
-        if let Err(e) = self.audit.write(&line) {
+        if let Err(e) = self.audit.write_record(&line) {
             self.stop_with(format!("{e:#}"));
         }
         self.summary.acked += 1;

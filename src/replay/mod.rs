@@ -43,6 +43,7 @@ pub mod audit;
 pub mod engine;
 pub mod guard;
 pub mod headers;
+pub mod resume;
 pub mod target;
 pub mod worker;
 
@@ -119,14 +120,8 @@ pub fn resume_plan(
     let log = audit::read_run(&ctx.audit_dir, run_id)?;
     // Fails while the interrupted process is still alive and sending.
     drop(audit::AuditWriter::reopen(&ctx.audit_dir, run_id)?);
-    let (mut found, warnings) =
-        kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
-    found.retain(|src, _| !log.done.contains(src));
-    let base = ResumeBase {
-        target_starts: log.target_starts.clone(),
-        acked: log.done,
-        found,
-    };
+    let (found, warnings) = kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
+    let base = resume::resume_base(&log, found);
     let mut p = build_plan(ctx, log.request, log.run_id, log.ranges, Some(base), cancel)?;
     p.warnings.extend(warnings);
     Ok(p)
@@ -156,6 +151,9 @@ fn snapshot(cluster: &Cluster, req: &ReplayRequest) -> anyhow::Result<Vec<Partit
 pub struct ItemBuilder<'a> {
     cluster: &'a Cluster,
     pub known: BTreeMap<String, Option<i32>>,
+    /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
+    /// comes from headers, so sending without a reason filter skips the parse.
+    pub want_reason: bool,
 }
 
 /// The provenance that does not change per record.
@@ -173,6 +171,7 @@ impl<'a> ItemBuilder<'a> {
         ItemBuilder {
             cluster,
             known: BTreeMap::new(),
+            want_reason: true,
         }
     }
 
@@ -185,6 +184,7 @@ impl<'a> ItemBuilder<'a> {
         let json = rec
             .value
             .as_deref()
+            .filter(|_| self.want_reason)
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
             .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let origin = dlq::origin(&rec.headers, json.as_ref());
@@ -356,5 +356,51 @@ impl PlanCounts {
         plan.first = self.first;
         plan.replayed_before = self.replayed_before;
         plan.already_done = self.already_done;
+    }
+}
+
+/// The dialog's check of an edited value before it is sent: when the original value was JSON,
+/// the edit must be JSON too. Says where it breaks, in words.
+pub fn check_edit(original: Option<&[u8]>, edited: &[u8]) -> Result<(), String> {
+    let was_json = original
+        .filter(|v| v.first().is_some_and(|b| *b == b'{' || *b == b'['))
+        .is_some_and(|v| serde_json::from_slice::<serde_json::Value>(v).is_ok());
+    if !was_json {
+        return Ok(());
+    }
+    serde_json::from_slice::<serde_json::Value>(edited)
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "the edited value is not valid JSON (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                e.to_string().split(" at line").next().unwrap_or("")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_of_json_must_stay_json() {
+        assert!(check_edit(Some(br#"{"a":1}"#), br#"{"a":2}"#).is_ok());
+        let e = check_edit(Some(br#"{"a":1}"#), br#"{"a":"#).unwrap_err();
+        assert!(
+            e.starts_with("the edited value is not valid JSON (line 1"),
+            "{e}"
+        );
+        assert!(check_edit(Some(b"plain"), b"{not json").is_ok());
+        assert!(check_edit(None, b"x").is_ok());
+    }
+
+    #[test]
+    fn run_ids_are_distinct_and_sortable() {
+        let a = new_run_id();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = new_run_id();
+        assert!(a < b && a.len() == 23, "{a} {b}");
     }
 }

@@ -16,6 +16,7 @@ pub struct DlqView<'a> {
     pub triage: &'a DlqTriage,
     pub focused: bool,
     pub now_ms: i64,
+    pub follow: Option<&'a crate::domain::follow::Follow>,
 }
 
 pub fn draw(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
@@ -29,7 +30,10 @@ pub fn draw(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
             v.focused,
             theme,
             v.now_ms,
-            Some(v.triage),
+            &crate::panes::stream::view::Marks {
+                triage: Some(v.triage),
+                follow: v.follow,
+            },
         );
     }
 }
