@@ -77,7 +77,7 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
     let start = v.triage.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
     let wo = if w >= 90 { 22 } else { 12 };
-    let widths = crate::ui::table::allot(w, &[(7, 7), (8, 8), (8, 8), (6, wo), (4, 4)], Some(4));
+    let widths = crate::ui::table::allot(w, &[(6, 6), (8, 8), (8, 8), (6, wo), (4, 4)], Some(4));
     let cols: Vec<(&str, usize)> = ["count", "first", "last", "origin", "reason"]
         .into_iter()
         .zip(widths)
