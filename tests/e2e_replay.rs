@@ -128,7 +128,7 @@ fn a_reason_group_is_marked_replayed_and_audited_in_the_demo() {
         t.keys(&["Down"]);
     }
     // Follow it, then let the DLQ pane read on: a replay that fails again lands there.
-    t.keys(&["f", "p"]);
+    t.keys(&["F", "p"]);
     t.wait_for(
         "the replayed job's new events (status pane, completions or DLQ)",
         |s| seen(s) >= 1,

@@ -415,9 +415,9 @@ fn snapshots_of_the_by_reason_view_and_the_dialog() {
 }
 
 #[test]
-fn f_follows_the_selected_records_job_in_every_pane() {
+fn shift_f_follows_the_selected_records_job_in_every_pane() {
     let mut s = state(false);
-    key(&mut s, KeyCode::Char('f'));
+    key(&mut s, KeyCode::Char('F'));
     let f = s.follow.as_ref().expect("following");
     assert!(f.ids.contains("job-2"), "{f:?}");
     // A status record of the same job arrives: counted and highlighted.
@@ -443,6 +443,6 @@ fn f_follows_the_selected_records_job_in_every_pane() {
     let text = screen(&s);
     assert!(text.contains("following job c (1 seen)"), "{text}");
     assert!(text.contains("» "), "{text}");
-    key(&mut s, KeyCode::Char('f'));
+    key(&mut s, KeyCode::Char('F'));
     assert!(s.follow.is_none(), "f again stops following");
 }
