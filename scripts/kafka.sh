@@ -37,9 +37,15 @@ free_port() {
 
 node_dir() { echo "$base/node-$1"; }
 
+# True when process $1 is a broker of this run directory: a pid file copied along with a
+# target/ folder (another checkout, another test) must never stop someone else's broker.
+ours() {
+  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$base/"
+}
+
 node_pid() {
   local f; f="$(node_dir "$1")/pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && ours "$(cat "$f")" && cat "$f"
 }
 
 stop() {
@@ -47,7 +53,7 @@ stop() {
     [ -d "$d" ] || continue
     if [ -f "$d/pid" ]; then
       pid="$(cat "$d/pid")"
-      if kill -0 "$pid" 2>/dev/null; then
+      if kill -0 "$pid" 2>/dev/null && ours "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
         kill -KILL "$pid" 2>/dev/null || true
@@ -65,7 +71,7 @@ stop() {
   if [ -n "${KDECK_KAFKA_DIR:-}" ]; then rmdir "$base" 2>/dev/null || true; fi
   # Older layout (one node, files at the top of target/kafka).
   if [ -f "$base/broker.pid" ]; then
-    kill -KILL "$(cat "$base/broker.pid")" 2>/dev/null || true
+    ours "$(cat "$base/broker.pid")" && kill -KILL "$(cat "$base/broker.pid")" 2>/dev/null || true
     rm -f "$base/broker.pid"
   fi
   rm -rf "$base"/run-*

@@ -252,12 +252,15 @@ impl Keymap {
             })
             .map(|((_, chord), _)| chord)
             .min_by_key(|chord| {
+                // Esc is what people reach for to leave anything.
                 let rank = if chord.ctrl || chord.alt {
-                    2
-                } else if matches!(chord.code, KeyCodeKey::Char(_)) {
-                    1
-                } else {
+                    3
+                } else if chord.code == KeyCodeKey::Esc {
                     0
+                } else if matches!(chord.code, KeyCodeKey::Char(_)) {
+                    2
+                } else {
+                    1
                 };
                 (rank, chord_text(chord))
             })
@@ -266,6 +269,16 @@ impl Keymap {
 }
 
 impl Keymap {
+    /// "esc close · ↓ scroll": the keys bound to these actions in `ctx`, for titles and footers
+    /// drawn outside the footer line.
+    pub fn hint(&self, ctx: Context, wanted: &[(Action, &str)]) -> String {
+        wanted
+            .iter()
+            .filter_map(|(a, label)| self.key_for(ctx, *a).map(|k| format!("{k} {label}")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// The action a chord has in `ctx` after the fallbacks, so a hint never shows a key that a
     /// nearer context took over.
     fn action_of(&self, ctx: Context, chord: &Chord) -> Option<Action> {

@@ -388,7 +388,7 @@ fn unreachable_broker_shows_in_health_line() {
     update(
         &mut s,
         Msg::Kafka(KafkaEvent::Connection(Connection::Down {
-            error: "cannot reach the brokers".into(),
+            error: "cannot reach the brokers; retrying".into(),
         })),
         &keymap(),
     );
@@ -400,7 +400,7 @@ fn unreachable_broker_shows_in_health_line() {
     let screen = render(&s, 120, 40);
     let first = screen.lines().next().unwrap();
     assert!(
-        first.contains("✗ localhost:9092: cannot reach the brokers · retrying"),
+        first.contains("✗ localhost:9092: cannot reach the brokers; retrying"),
         "{first}"
     );
     assert!(screen.contains("no topic: task-status"), "{screen}");

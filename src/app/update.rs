@@ -9,6 +9,7 @@ use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
 use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
+use crate::modals::detail::DetailState as DetailStateHints;
 use crate::modals::help::HelpState;
 use crate::modals::replay::ReplayDialog;
 use crate::panes::dlq::DlqTriage;
@@ -235,6 +236,7 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         Reply::Open(mut m) => {
             if let Modal::Detail(d) = &mut m {
                 d.fit_to(state.size);
+                d.keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
             }
             state.modal = Some(m);
             vec![]

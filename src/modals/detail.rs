@@ -33,6 +33,8 @@ pub struct DetailState {
     rows: Vec<WrapRow>,
     wrap_width: (usize, usize),
     view_rows: usize,
+    /// "esc close · ↓ scroll" with the keys in force, set when the view opens.
+    pub keys: String,
 }
 
 /// One screen row: which line, which bytes of its text, and whether it starts the line.
@@ -60,6 +62,7 @@ impl DetailState {
             rows: Vec::new(),
             wrap_width: (0, 0),
             view_rows: 1,
+            keys: "esc close · ↓ scroll".into(),
         };
         d.fit_to((120, 40));
         d
@@ -330,9 +333,10 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
         ))
         .title_bottom(Span::styled(
             format!(
-                " rows {}-{last} of {} ({pct}%) · esc close · ↑↓ pgup pgdn scroll ",
+                " rows {}-{last} of {} ({pct}%) · {} ",
                 (first + 1).min(last),
-                rows.len()
+                rows.len(),
+                d.keys
             ),
             Style::default().fg(theme.muted),
         ));

@@ -95,9 +95,8 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         }
         Connection::Down { error } => {
             spans.push(Span::styled(
-                // The error says what happened (unreachable, authentication...); kdeck keeps
-                // trying in the background either way.
-                format!("✗ {}: {} · retrying ", h.brokers, clean(error)),
+                // The worker's words say what happened and that it keeps trying.
+                format!("✗ {}: {} ", h.brokers, clean(error)),
                 Style::default().fg(theme.failed),
             ));
         }
