@@ -284,3 +284,14 @@ fn a_read_only_profile_refuses_publishing() {
         .0
         .starts_with("publish refused"));
 }
+
+#[test]
+fn snapshot_of_the_form_with_its_preview() {
+    let mut s = state(false);
+    open(&mut s, "package-message");
+    if let Some(Modal::Publish(d)) = &mut s.modal {
+        // A fixed clock and seed: the preview's uuids and times are the same every run.
+        d.vars = kdeck::publish::Vars::fixed(NOW, 42, &[]);
+    }
+    insta::assert_snapshot!("publish_form_120x50", screen(&s));
+}
