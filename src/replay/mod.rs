@@ -153,6 +153,8 @@ pub struct ItemBuilder<'a> {
     /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
     /// comes from headers, so sending without a reason filter skips the parse.
     pub want_reason: bool,
+    /// Build the replayed headers (the dry run needs them only for its sample).
+    pub want_headers: bool,
 }
 
 /// The provenance that does not change per record.
@@ -171,6 +173,7 @@ impl<'a> ItemBuilder<'a> {
             cluster,
             known: BTreeMap::new(),
             want_reason: true,
+            want_headers: true,
         }
     }
 
@@ -207,6 +210,17 @@ impl<'a> ItemBuilder<'a> {
             partition: rec.partition,
             offset: rec.offset,
         };
+        if !self.want_headers {
+            return Ok(Some(PlanItem {
+                target: target::resolve(req, &origin, &self.known),
+                reason: origin.error,
+                source,
+                timestamp_ms: rec.timestamp_ms,
+                key: None,
+                value: None,
+                headers: Vec::new(),
+            }));
+        }
         let headers = headers::replay_headers(
             &rec.headers,
             req.settings.keep_diagnostic_headers,
@@ -271,17 +285,18 @@ fn build_plan(
         .collect();
     let req = &plan.request;
     let mut counts = PlanCounts::default();
-    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| match builder
-        .item(req, rec, &stamp)
-    {
-        Ok(Some(item)) => {
-            counts.add(item, &plan.resume, &before, &mut reasons);
-            true
-        }
-        Ok(None) => true,
-        Err(e) => {
-            err = Some(e);
-            false
+    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| {
+        builder.want_headers = counts.first.is_none();
+        match builder.item(req, rec, &stamp) {
+            Ok(Some(item)) => {
+                counts.add(item, &plan.resume, &before, &mut reasons);
+                true
+            }
+            Ok(None) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
         }
     })?;
     if let Some(e) = err {
@@ -290,6 +305,16 @@ fn build_plan(
     counts.finish(&mut plan, reasons);
     plan.warnings.extend(warnings);
     Ok(plan)
+}
+
+/// Counts one more for `key` without allocating when it is already there (the common case).
+fn bump(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -322,15 +347,17 @@ impl PlanCounts {
         }
         *self.per_why.entry(item.target.why).or_default() += 1;
         match &item.target.topic {
-            Some(t) => *self.per_target.entry(t.clone()).or_default() += 1,
+            Some(t) => bump(&mut self.per_target, t),
             None => self.unsendable += 1,
         }
         let reason = item
             .reason
             .as_deref()
             .map_or("(no reason given)".to_string(), dlq::reason_key);
-        if reasons.len() < 10_000 || reasons.contains_key(&reason) {
-            *reasons.entry(reason).or_default() += 1;
+        if let Some(n) = reasons.get_mut(&reason) {
+            *n += 1;
+        } else if reasons.len() < 10_000 {
+            reasons.insert(reason, 1);
         } else {
             *reasons.entry("other".into()).or_default() += 1;
         }
