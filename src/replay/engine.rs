@@ -180,6 +180,7 @@ impl<'a> Run<'a> {
     ) -> Run<'a> {
         let now = Instant::now();
         let mut builder = ItemBuilder::new(&ctx.cluster);
+        builder.known = plan.target_partitions.clone();
         builder.want_reason = matches!(plan.request.selection, Selection::Reason { .. });
         let summary = ReplaySummary {
             run_id: plan.run_id.clone(),

@@ -268,6 +268,7 @@ fn build_plan(
         already_done: 0,
         warnings: Vec::new(),
         resume,
+        target_partitions: BTreeMap::new(),
     };
     let mut reasons: HashMap<String, u64> = HashMap::new();
     let mut builder = ItemBuilder::new(&ctx.cluster);
@@ -303,6 +304,7 @@ fn build_plan(
         return Err(e);
     }
     counts.finish(&mut plan, reasons);
+    plan.target_partitions = builder.known;
     plan.warnings.extend(warnings);
     Ok(plan)
 }
