@@ -898,3 +898,51 @@ fn replay_settings_and_read_only_come_from_the_profile_and_the_flag() {
     );
     assert_eq!(cfg.replay, Default::default());
 }
+
+#[test]
+fn selections_and_the_dry_run_send_nothing_and_count_right() {
+    let Some(b) = brokers() else { return };
+    let c = cluster(&b);
+    let dlq = unique("kdeck-rp-sel-dlq");
+    let target = unique("kdeck-rp-sel-target");
+    admin::create_topics(&c, &[&dlq, &target], 3).unwrap();
+    dlq_with_origin(&c, &dlq, &target, 30); // errors "boom 0" .. "boom 29"
+    let s = Scratch::new();
+    let dry = |sel: &[&str]| -> Value {
+        let mut args = vec!["replay", "--dlq", &dlq, "--dry-run", "--output", "json"];
+        args.extend_from_slice(sel);
+        let out = s.run(&b, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        summary_of(&out)
+    };
+    let all = dry(&["--all"]);
+    assert_eq!(all["total"], 30);
+    assert_eq!(all["per_target"][&target], 30);
+    assert_eq!(all["per_reason"][0], serde_json::json!(["boom #", 30]));
+    assert_eq!(all["first"]["why"], "origin_header");
+    // "boom 1" and "boom 10" to "boom 19".
+    assert_eq!(dry(&["--reason", "BOOM 1"])["total"], 11);
+    let one = dry(&["--partition", "1", "--offset", "3"]);
+    assert_eq!(one["total"], 1);
+    assert_eq!(one["first"]["source"], format!("{dlq}/1@3"));
+    assert_eq!(dry(&["--from-offset", "2", "--to-offset", "4"])["total"], 9);
+    assert_eq!(
+        dry(&[
+            "--partition",
+            "2",
+            "--from-offset",
+            "2",
+            "--to-offset",
+            "40"
+        ])["total"],
+        8
+    );
+    assert_eq!(dry(&["--since", "2000-01-01T00:00:00Z"])["total"], 30);
+    assert_eq!(dry(&["--until", "2000-01-01T00:00:00Z"])["total"], 0);
+    assert!(kcat_read(&b, &target).is_empty(), "a dry run sends nothing");
+    assert!(!s.audit_dir().exists(), "a dry run logs nothing");
+}
