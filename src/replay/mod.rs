@@ -54,7 +54,7 @@ use crate::domain::replay::{
     Coord, PartitionRange, PlanItem, ReplayPlan, ReplayRequest, ResumeBase, Selection, REASONS_MAX,
 };
 use crate::kafka::replay::{self as kr, ReadRecord};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -155,6 +155,8 @@ pub struct ItemBuilder<'a> {
     pub want_reason: bool,
     /// Build the replayed headers (the dry run needs them only for its sample).
     pub want_headers: bool,
+    /// The dashboard's marks as a set: `Selection::matches` scans the list.
+    marked: Option<HashSet<(i32, i64)>>,
 }
 
 /// The provenance that does not change per record.
@@ -174,6 +176,7 @@ impl<'a> ItemBuilder<'a> {
             known: BTreeMap::new(),
             want_reason: true,
             want_headers: true,
+            marked: None,
         }
     }
 
@@ -190,12 +193,18 @@ impl<'a> ItemBuilder<'a> {
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
             .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let origin = dlq::origin(&rec.headers, json.as_ref());
-        let selected = req.selection.matches(
-            rec.partition,
-            rec.offset,
-            rec.timestamp_ms,
-            origin.error.as_deref(),
-        );
+        let selected = match &req.selection {
+            Selection::Marked { coords } => self
+                .marked
+                .get_or_insert_with(|| coords.iter().copied().collect())
+                .contains(&(rec.partition, rec.offset)),
+            sel => sel.matches(
+                rec.partition,
+                rec.offset,
+                rec.timestamp_ms,
+                origin.error.as_deref(),
+            ),
+        };
         if !selected {
             return Ok(None);
         }
