@@ -63,6 +63,7 @@ pub enum Command {
     /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
     Tail(TailArgs),
     /// Print consumer lag with Burrow-style statuses, once or --watch; --fail-on for CI and cron.
+    #[command(after_help = crate::lagcmd::EXIT_CODES)]
     Lag(LagArgs),
     /// Run the simulated pipeline and print the cluster's address, until Ctrl-C. On the
     /// in-process cluster by default; with -b, against that cluster (topics created if missing).
@@ -80,6 +81,57 @@ Examples:\n  kdeck replay --dlq orders-dlq --reason timeout --dry-run\n  \
 kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20250101T120000Z-a1b2c3 --yes"
     )]
     Replay(ReplayArgs),
+    /// Produce test records: from a template (typed fields, placeholders, N at R/s), or like
+    /// kcat from stdin (-t TOPIC < value-file), or the JSON lines `kdeck tail` prints.
+    Publish(PublishArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PublishArgs {
+    /// List the templates (name, target topic, description) and exit.
+    #[arg(long, conflicts_with_all = ["template", "input"])]
+    pub list: bool,
+    /// Send from this template (see --list).
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// A template field's value (repeatable); placeholders like {{uuid}} allowed.
+    #[arg(long = "set", value_name = "FIELD=VALUE", requires = "template")]
+    pub set: Vec<String>,
+    /// Records to send from the template ({{seq}} counts 1..N).
+    #[arg(short = 'c', long, value_name = "N", requires = "template")]
+    pub count: Option<u64>,
+    /// Records per second (default: as fast as the broker acknowledges).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Target topic: required for stdin input; overrides the template's or the lines' topic.
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// Key of the record read from stdin.
+    #[arg(short = 'k', long, value_name = "KEY", conflicts_with = "template")]
+    pub key: Option<String>,
+    /// Header of the record read from stdin (repeatable).
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME=VALUE",
+        conflicts_with = "template"
+    )]
+    pub headers: Vec<String>,
+    /// Send to this partition (default: the key decides).
+    #[arg(short = 'p', long, value_name = "P")]
+    pub partition: Option<i32>,
+    /// With --input jsonl and -t: keep each line's partition.
+    #[arg(long)]
+    pub keep_partition: bool,
+    /// stdin holds one value (default), one value per line (lines), or `kdeck tail` output (jsonl).
+    #[arg(long, value_parser = ["value", "lines", "jsonl"], conflicts_with = "template")]
+    pub input: Option<String>,
+    /// Stop at the first record that fails.
+    #[arg(long)]
+    pub stop_on_error: bool,
+    /// text or json (one JSON object per delivered record, then a summary object).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -184,7 +236,7 @@ impl ConnArgs {
         for p in &self.props {
             let (k, v) = p
                 .split_once('=')
-                .ok_or_else(|| format!("-X {p}: expected KEY=VALUE"))?;
+                .ok_or_else(|| format!("-X {}: expected KEY=VALUE", crate::redact::flag(p)))?;
             properties.push((k.trim().to_string(), v.trim().to_string()));
         }
         Ok(Overrides {

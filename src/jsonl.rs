@@ -61,16 +61,18 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
         Some(v) if is_json(v) => {
             if v.contains(&b'\n') || v.contains(&b'\r') {
                 // Pretty-printed JSON would break one-record-per-line: re-emit it compact.
+                let mark = out.len();
                 match serde_json::from_slice::<serde_json::Value>(v) {
-                    Ok(val) => {
-                        let _ = serde_json::to_writer(&mut *out, &val);
+                    Ok(val) if serde_json::to_writer(&mut *out, &val).is_ok() => "json",
+                    _ => {
+                        out.truncate(mark);
+                        write_bytes_as_text(out, Some(v))
                     }
-                    Err(_) => out.extend_from_slice(b"null"),
                 }
             } else {
                 out.extend_from_slice(trim_ascii(v));
+                "json"
             }
-            "json"
         }
         Some(v) => write_bytes_as_text(out, Some(v)),
     };
@@ -79,11 +81,47 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
     out.extend_from_slice(b"\"}\n");
 }
 
+/// Deepest value nesting embedded as JSON. A line that a standard parser refuses is no JSON
+/// Lines at all: serde_json refuses a document nested 128 deep, and the line's own object adds
+/// one level, so values up to 126 deep give lines of at most 127 that Python's `json`, jq and
+/// serde_json all read. Deeper values are written as text, as the dashboard shows them.
+pub const MAX_JSON_DEPTH: usize = 126;
+
 fn is_json(v: &[u8]) -> bool {
     // Only objects and arrays count: a bare `123` or `true` payload is more likely text.
     let t = trim_ascii(v);
     matches!(t.first(), Some(b'{') | Some(b'['))
+        && nesting_within(t, MAX_JSON_DEPTH)
         && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+}
+
+/// True when no array or object in `v` is nested deeper than `limit`. Counts brackets outside
+/// strings without parsing, so a hostile 20,000-deep value costs one pass and no stack.
+fn nesting_within(v: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for &b in v {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
 }
 
 fn trim_ascii(v: &[u8]) -> &[u8] {
@@ -124,4 +162,92 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 
 fn itoa(n: i64) -> String {
     n.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn line(value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_line(
+            &mut out,
+            &LineRecord {
+                topic: "t",
+                partition: 0,
+                offset: 7,
+                timestamp_ms: None,
+                key: None,
+                headers: &[],
+                value: Some(value),
+            },
+        );
+        out
+    }
+
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut v = "[".repeat(depth).into_bytes();
+        v.extend("]".repeat(depth).bytes());
+        v
+    }
+
+    fn encoding(l: &[u8]) -> String {
+        let v: serde_json::Value = serde_json::from_slice(l).expect("the line is JSON");
+        v["value_encoding"].as_str().unwrap().to_string()
+    }
+
+    /// What Python's standard parser says of the line: the issue's own check.
+    fn python_accepts(l: &[u8]) -> bool {
+        let mut child = Command::new("python3")
+            .args(["-c", "import json,sys; json.loads(sys.stdin.read())"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        child.stdin.take().unwrap().write_all(l).unwrap();
+        child.wait().unwrap().success()
+    }
+
+    #[test]
+    fn a_value_nested_20000_deep_is_text_and_the_line_parses() {
+        let l = line(&nested(20_000));
+        assert!(python_accepts(&l), "python refused the line");
+        // serde_json refuses nesting past 128 too: the line must still parse.
+        let v: serde_json::Value = serde_json::from_slice(&l).unwrap();
+        assert_eq!(v["value_encoding"], "text");
+        assert_eq!(v["value"].as_str().unwrap().len(), 40_000);
+        // The unfixed writer embedded this as JSON, which Python refuses.
+        let mut raw = b"{\"value\":".to_vec();
+        raw.extend(nested(20_000));
+        raw.push(b'}');
+        assert!(!python_accepts(&raw));
+    }
+
+    #[test]
+    fn depth_limit_is_exact() {
+        assert_eq!(encoding(&line(&nested(MAX_JSON_DEPTH))), "json");
+        assert_eq!(encoding(&line(&nested(MAX_JSON_DEPTH + 1))), "text");
+        // Brackets inside strings do not count.
+        let mut in_str = b"{\"a\":\"".to_vec();
+        in_str.extend("[{".repeat(500).bytes());
+        in_str.extend(b"\\\"\"}");
+        assert_eq!(encoding(&line(&in_str)), "json");
+        assert!(python_accepts(&line(&in_str)));
+    }
+
+    #[test]
+    fn pretty_json_is_compacted_and_deep_pretty_json_is_text() {
+        let l = line(b"{\n  \"a\": [1,\n 2]\n}\n");
+        assert_eq!(l.iter().filter(|b| **b == b'\n').count(), 1);
+        let v: serde_json::Value = serde_json::from_slice(&l).unwrap();
+        assert_eq!(v["value"], serde_json::json!({"a": [1, 2]}));
+        let mut deep = b"\n".to_vec();
+        deep.extend(nested(MAX_JSON_DEPTH + 5));
+        let l = line(&deep);
+        assert_eq!(encoding(&l), "text");
+        assert!(python_accepts(&l));
+    }
 }

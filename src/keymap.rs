@@ -9,8 +9,12 @@ use std::collections::BTreeMap;
 pub enum Context {
     Global,
     Dashboard,
+    /// The DLQ pane: its own keys over the dashboard's.
+    Dlq,
     Detail,
     Help,
+    Replay,
+    Publish,
 }
 
 impl Context {
@@ -18,18 +22,38 @@ impl Context {
         match s {
             "global" => Some(Context::Global),
             "dashboard" => Some(Context::Dashboard),
+            "dlq" => Some(Context::Dlq),
             "detail" => Some(Context::Detail),
             "help" => Some(Context::Help),
+            "replay" => Some(Context::Replay),
+            "publish" => Some(Context::Publish),
             _ => None,
         }
+    }
+
+    /// Where a key not bound here is looked up next.
+    pub fn parent(self) -> Option<Context> {
+        match self {
+            Context::Global => None,
+            Context::Dlq => Some(Context::Dashboard),
+            _ => Some(Context::Global),
+        }
+    }
+
+    /// This context and the ones it falls back to, nearest first.
+    pub fn chain(self) -> impl Iterator<Item = Context> {
+        std::iter::successors(Some(self), |c| c.parent())
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Dashboard => "dashboard",
+            Context::Dlq => "dlq",
             Context::Detail => "detail",
             Context::Help => "help",
+            Context::Replay => "replay",
+            Context::Publish => "publish",
         }
     }
 }
@@ -94,7 +118,17 @@ pub const DEFAULT_KEYS: &str = r#"
 "space" = "toggle_pause"
 "p" = "toggle_pause"
 "z" = "zoom"
+"R" = "refresh_lag"
+"F" = "follow"
+"n" = "publish"
+"e" = "republish"
 "esc" = "close"
+
+[dlq]
+"space" = "mark"
+"a" = "mark_all"
+"b" = "by_reason"
+"r" = "replay"
 
 [detail]
 "esc" = "close"
@@ -109,9 +143,33 @@ pub const DEFAULT_KEYS: &str = r#"
 "home" = "top"
 "end" = "bottom"
 
+[replay]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"s" = "toggle_stop_on_error"
+"p" = "toggle_keep_partition"
+"c" = "cancel_job"
+"R" = "retry"
+
+[publish]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"down" = "down"
+"right" = "next_choice"
+"left" = "prev_choice"
+"ctrl-n" = "next_choice"
+"ctrl-p" = "prev_choice"
+"ctrl-s" = "save_template"
+"c" = "cancel_job"
+
 [help]
 "esc" = "close"
-"q" = "close"
+"q" = "quit"
 "?" = "close"
 "up" = "up"
 "k" = "up"
@@ -135,7 +193,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, detail or help)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay or publish)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {
@@ -159,13 +217,11 @@ impl Keymap {
         Ok(Keymap { map })
     }
 
-    /// The context's own binding first, then the global one.
+    /// The context's own binding first, then its parents' (the DLQ pane's over the
+    /// dashboard's over the global ones).
     pub fn action(&self, ctx: Context, key: &KeyEvent) -> Option<Action> {
         let chord = chord_of(key)?;
-        self.map
-            .get(&(ctx, chord))
-            .or_else(|| self.map.get(&(Context::Global, chord)))
-            .copied()
+        ctx.chain().find_map(|c| self.map.get(&(c, chord)).copied())
     }
 
     /// (context, keys, action) for the help screen, by context, then in the order actions
@@ -189,7 +245,11 @@ impl Keymap {
     pub fn key_for(&self, ctx: Context, action: Action) -> Option<String> {
         self.map
             .iter()
-            .filter(|((c, _), a)| (*c == ctx || *c == Context::Global) && **a == action)
+            .filter(|((c, chord), a)| {
+                **a == action
+                    && self.action_of(ctx, chord) == Some(action)
+                    && ctx.chain().any(|x| x == *c)
+            })
             .map(|((_, chord), _)| chord)
             .min_by_key(|chord| {
                 let rank = if chord.ctrl || chord.alt {
@@ -202,6 +262,15 @@ impl Keymap {
                 (rank, chord_text(chord))
             })
             .map(chord_text)
+    }
+}
+
+impl Keymap {
+    /// The action a chord has in `ctx` after the fallbacks, so a hint never shows a key that a
+    /// nearer context took over.
+    fn action_of(&self, ctx: Context, chord: &Chord) -> Option<Action> {
+        ctx.chain()
+            .find_map(|c| self.map.get(&(c, *chord)).copied())
     }
 }
 

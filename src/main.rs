@@ -1,14 +1,15 @@
 use clap::Parser;
-use kdeck::cli::{Cli, Command};
+use kdeck::cli::{Cli, Command, LagArgs, TailArgs};
 use kdeck::clock::SystemClock;
 use kdeck::config::{self, StartAt};
 use kdeck::kafka;
-use kdeck::keymap::Keymap;
-use kdeck::theme::Theme;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -18,131 +19,164 @@ fn main() -> ExitCode {
     }
 }
 
-fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut o = cli.conn.overrides().map_err(anyhow::Error::msg)?;
-    match cli.command {
-        Some(Command::Demo { rate }) => {
-            let demo = match &cli.conn.brokers {
-                Some(_) => {
-                    let cfg = config::load(&o)?;
-                    kdeck::replay::guard::ensure_writable(cfg.read_only.as_deref(), "the demo")?;
-                    kafka::demo::start_on(&cfg.cluster, rate)?
-                }
-                None => kafka::demo::start(rate)?,
-            };
-            println!("kdeck demo cluster: {}", demo.bootstrap);
-            println!("topics: {}", kafka::demo::demo_topics().all().join(", "));
-            println!(
-                "try:  kdeck -b {}   or   kcat -b {} -L",
-                demo.bootstrap, demo.bootstrap
-            );
-            println!("Ctrl-C to stop.");
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async { tokio::signal::ctrl_c().await })?;
-            drop(demo);
-            Ok(ExitCode::SUCCESS)
-        }
+/// clap's message (or help), with any secret from the command line masked: clap echoes a
+/// stray argument, and `-X sasl.password S3cr3t` (the `=` forgotten) makes the password one.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let secrets = kdeck::redact::secrets_in_args(&args);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let text = kdeck::redact::mask(&e.render().to_string(), &secrets);
+    if e.use_stderr() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+}
+
+/// Parses the overrides and hands over to the subcommand. Each subcommand body stays here
+/// whole, so a new flag touches one function.
+fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    let o = cli.conn.overrides().map_err(anyhow::Error::msg)?;
+    match cli.command.take() {
+        Some(Command::Demo { rate }) => demo(&cli, &o, rate),
+        Some(Command::Lag(l)) => lag(&o, &l),
+        Some(Command::Tail(t)) => tail(o, &t),
         Some(Command::Replay(r)) => {
-            let cfg = config::load(&o)?;
-            kafka::validate(&cfg.cluster)?;
+            let cfg = load_checked(&o)?;
             Ok(ExitCode::from(kdeck::replaycmd::run(&cfg, &r)?))
         }
-        Some(Command::Lag(l)) => {
-            let cfg = config::load(&o)?;
-            kafka::validate(&cfg.cluster)?;
-            let interval = l
-                .interval
-                .map(std::time::Duration::from_secs_f64)
-                .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
-            let opts = kdeck::lagcmd::LagOptions {
-                watch: l.watch,
-                json: l.output == "json",
-                fail_on: l
-                    .fail_on
-                    .as_deref()
-                    .and_then(kdeck::domain::lag::LagStatus::parse),
-                samples: l.samples,
-                interval,
-                partitions: l.partitions,
-            };
-            let failed = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+        Some(Command::Publish(p)) => {
+            let cfg = load_checked(&o)?;
+            Ok(ExitCode::from(kdeck::publishcmd::run(&cfg, &p)?))
         }
-        Some(Command::Tail(t)) => {
-            o.start = Some(t.from.clone());
-            let cfg = config::load(&o)?;
-            let topics = if t.topics.is_empty() {
-                cfg.topics.all()
-            } else {
-                t.topics.clone()
-            };
-            let start = StartAt::parse(&t.from).map_err(|m| anyhow::anyhow!("--from: {m}"))?;
-            let spec = kafka::tail::TailSpec {
-                cluster: cfg.cluster.clone(),
-                group_id: cfg.consumer.group_id.clone(),
-                topics,
-                start,
-                count: t.count,
-                exit_at_end: t.exit_at_end,
-            };
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            kafka::tail::run(&spec, &mut lock)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            o.completion = cli.completion;
-            o.status = cli.status;
-            o.dlq = cli.dlq;
-            o.start = cli.from;
-            let demo = if cli.demo {
-                Some(kafka::demo::start(cli.demo_rate)?)
-            } else {
-                None
-            };
-            let mut cfg = config::load(&o)?;
-            if let Some(d) = &demo {
-                cfg.cluster = d.cluster();
-                cfg.topics = kafka::demo::demo_topics();
-                cfg.profile = "demo".into();
-                cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
-                    .iter()
-                    .map(|(g, _, _)| g.to_string())
-                    .collect();
-                cfg.lag_topics = kafka::demo::REQUEST_TOPICS
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect();
-            }
-            kafka::validate(&cfg.cluster)?;
-            let theme = Theme::load(&cfg.ui.theme).map_err(anyhow::Error::msg)?;
-            let keymap = Keymap::new(&cfg.keys).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: {e}",
-                    cfg.source
-                        .as_ref()
-                        .map_or("config".to_string(), |p| p.display().to_string())
-                )
-            })?;
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            rt.block_on(kdeck::app::run::run(
-                &cfg,
-                &theme,
-                &keymap,
-                &SystemClock,
-                cli.demo,
-            ))?;
-            drop(demo);
-            Ok(ExitCode::SUCCESS)
-        }
+        None => dashboard(o, &cli),
     }
+}
+
+/// The config (validated once, the same way for every subcommand) and a client built from
+/// its settings, so a bad property is reported before any output.
+fn load_checked(o: &config::Overrides) -> anyhow::Result<config::Config> {
+    let cfg = config::load(o)?;
+    kafka::validate(&cfg.cluster)?;
+    Ok(cfg)
+}
+
+fn demo(cli: &Cli, o: &config::Overrides, rate: f64) -> anyhow::Result<ExitCode> {
+    let demo = match &cli.conn.brokers {
+        Some(_) => {
+            // The demo writes to the cluster it is pointed at.
+            let cfg = load_checked(o)?;
+            kdeck::replay::guard::ensure_writable(cfg.read_only.as_deref(), "the demo")?;
+            kafka::demo::start_on(&cfg.cluster, rate)?
+        }
+        None => kafka::demo::start(rate)?,
+    };
+    println!("kdeck demo cluster: {}", demo.bootstrap);
+    println!("topics: {}", kafka::demo::demo_topics().all().join(", "));
+    println!(
+        "try:  kdeck -b {}   or   kcat -b {} -L",
+        demo.bootstrap, demo.bootstrap
+    );
+    println!("Ctrl-C to stop.");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async { tokio::signal::ctrl_c().await })?;
+    drop(demo);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lag(o: &config::Overrides, l: &LagArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load_checked(o)?;
+    let interval = l
+        .interval
+        .map(std::time::Duration::from_secs_f64)
+        .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
+    let opts = kdeck::lagcmd::LagOptions {
+        watch: l.watch,
+        json: l.output == "json",
+        fail_on: l
+            .fail_on
+            .as_deref()
+            .and_then(kdeck::domain::lag::LagStatus::parse),
+        samples: l.samples,
+        interval,
+        partitions: l.partitions,
+        clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
+    let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+    if let Some(m) = outcome.message() {
+        eprintln!("kdeck lag: {m}");
+    }
+    Ok(ExitCode::from(outcome.exit_code()))
+}
+
+fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
+    o.start = Some(t.from.clone());
+    let cfg = load_checked(&o)?;
+    let topics = if t.topics.is_empty() {
+        cfg.topics.all()
+    } else {
+        t.topics.clone()
+    };
+    let start = StartAt::parse(&t.from).map_err(|m| anyhow::anyhow!("--from: {m}"))?;
+    let spec = kafka::tail::TailSpec {
+        cluster: cfg.cluster.clone(),
+        group_id: cfg.consumer.group_id.clone(),
+        topics,
+        start,
+        count: t.count,
+        exit_at_end: t.exit_at_end,
+    };
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    kafka::tail::run(&spec, &mut lock)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dashboard(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
+    o.completion = cli.completion.clone();
+    o.status = cli.status.clone();
+    o.dlq = cli.dlq.clone();
+    o.start = cli.from.clone();
+    let demo = if cli.demo {
+        Some(kafka::demo::start(cli.demo_rate)?)
+    } else {
+        None
+    };
+    let mut cfg = config::load(&o)?;
+    if let Some(d) = &demo {
+        use_demo_cluster(&mut cfg, d);
+    }
+    kafka::validate(&cfg.cluster)?;
+    let (theme, keymap) = config::ui_parts(&cfg)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let exit = rt.block_on(kdeck::app::run::run(
+        &cfg,
+        &theme,
+        &keymap,
+        &SystemClock,
+        cli.demo,
+    ))?;
+    drop(demo);
+    Ok(ExitCode::from(exit.code()))
+}
+
+/// `--demo` shows the embedded cluster's topics and groups, whatever the config says.
+fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
+    cfg.cluster = d.cluster();
+    cfg.topics = kafka::demo::demo_topics();
+    cfg.profile = "demo".into();
+    cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
+        .iter()
+        .map(|(g, _, _)| g.to_string())
+        .collect();
+    cfg.lag_topics = kafka::demo::REQUEST_TOPICS
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
 }

@@ -61,24 +61,34 @@ impl Theme {
         }
         let text = std::fs::read_to_string(name_or_path).map_err(|e| {
             format!(
-                "key `ui.theme`: {name_or_path:?} is neither a built-in theme ({}) nor a readable file: {e}",
-                BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                "{name_or_path:?} is neither a built-in theme ({}) nor a readable file: {e}",
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?;
         Theme::from_toml(&text, Some(base), name_or_path)
     }
 
     fn from_toml(text: &str, base: Option<Theme>, origin: &str) -> Result<Theme, String> {
-        let f: ThemeFile =
-            toml::from_str(text).map_err(|e| format!("theme {origin}: {}", e.message()))?;
+        let f: ThemeFile = toml::from_str(text).map_err(|e| {
+            format!(
+                "theme file {origin}: {}",
+                crate::config::words::humanize(e.message()).replace('\n', "; ")
+            )
+        })?;
         let c = |slot: &str,
                  v: &Option<String>,
                  fallback: Option<Color>|
          -> Result<Color, String> {
             match v {
                 Some(s) => Color::from_str(s)
-                    .map_err(|_| format!("theme {origin}: key `{slot}`: {s:?} is not a colour")),
-                None => fallback.ok_or_else(|| format!("theme {origin}: key `{slot}` is missing")),
+                    .map_err(|_| {
+                    format!("theme file {origin}: key `{slot}`: {s:?} is not a colour (try \"red\", \"#ff8800\" or \"238\")")
+                }),
+                None => fallback.ok_or_else(|| format!("theme file {origin}: key `{slot}` is missing")),
             }
         };
         let b = base.as_ref();

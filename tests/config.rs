@@ -59,9 +59,15 @@ fn invalid_configs_name_file_key_and_expectation() {
             "error names the file: {err}"
         );
         assert!(!err.contains('\n'), "one line: {err:?}");
+        // Rust's names for types mean nothing to someone editing TOML.
+        for rust in [
+            "usize", "u32", "i64", "i128", "struct ", "Option", "FileUi", "a map",
+        ] {
+            assert!(!err.contains(rust), "{}: Rust type in {err:?}", p.display());
+        }
         n += 1;
     }
-    assert!(n >= 8);
+    assert!(n >= 20);
 }
 
 #[test]
@@ -231,5 +237,50 @@ fn themes_load_and_bad_theme_is_explained() {
     assert!(Theme::load("default").is_ok());
     assert!(Theme::load("mono").unwrap().reverse_selection);
     let e = Theme::load("/no/such/theme.toml").unwrap_err();
-    assert!(e.contains("key `ui.theme`"), "{e}");
+    assert!(e.contains("neither a built-in theme"), "{e}");
+    // Through the config, the error names the file and the key.
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("with-theme.toml");
+    std::fs::write(&p, "[ui]\ntheme = \"/no/such/theme.toml\"\n").unwrap();
+    let e = load_with(&with_file(p), &no_env, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("config file ")
+            && e.contains("with-theme.toml: key `ui.theme`: \"/no/such/theme.toml\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn several_profiles_need_a_choice_and_any_choice_is_honoured() {
+    let p = dir("invalid").join("two_profiles_none_chosen.toml");
+    let pick = |o: Overrides, env: &dyn Fn(&str) -> Option<String>| load_with(&o, env, None);
+    let by_flag = pick(
+        Overrides {
+            profile: Some("prod".into()),
+            ..with_file(p.clone())
+        },
+        &no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        (by_flag.profile.as_str(), by_flag.cluster.brokers.as_str()),
+        ("prod", "prod:9092")
+    );
+    let by_env = pick(with_file(p.clone()), &|k: &str| {
+        (k == "KDECK_PROFILE").then(|| "dev".to_string())
+    })
+    .unwrap();
+    assert_eq!(by_env.cluster.brokers, "dev:9092");
+    // A profile named by the environment that the file lacks is an error, not the defaults.
+    let e = pick(with_file(p), &|k: &str| {
+        (k == "KDECK_PROFILE").then(|| "staging".to_string())
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("profile `staging` is not defined (defined: dev, prod)"),
+        "{e}"
+    );
 }

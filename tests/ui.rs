@@ -175,6 +175,37 @@ fn render(s: &State, w: u16, h: u16) -> String {
     out
 }
 
+fn render_buf(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let theme = Theme::load("default").unwrap();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &keymap()))
+        .unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The style of the first cell of `word` on the row that contains `row_key`.
+fn style_of(buf: &ratatui::buffer::Buffer, row_key: &str, word: &str) -> ratatui::style::Style {
+    for y in 0..buf.area.height {
+        let cells: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let line: String = cells.concat();
+        if !line.contains(row_key) {
+            continue;
+        }
+        // Cells and chars line up: every symbol on these rows is one column wide.
+        let chars: Vec<char> = line.chars().collect();
+        let w: Vec<char> = word.chars().collect();
+        // A whole word: not the "dlq" inside "dlq-domain-services".
+        let boundary =
+            |i: usize| i >= chars.len() || !chars[i].is_alphanumeric() && chars[i] != '-';
+        if let Some(x) = (0..chars.len()).find(|i| {
+            chars[*i..].starts_with(&w) && (*i == 0 || boundary(*i - 1)) && boundary(*i + w.len())
+        }) {
+            return buf[(x as u16, y)].style();
+        }
+    }
+    panic!("{word:?} not found on a row with {row_key:?}")
+}
+
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
     update(
         s,
@@ -237,8 +268,20 @@ fn metrics_pane_at_80x24() {
     let mut s = state();
     key(&mut s, KeyCode::Char('5'));
     let screen = render(&s, 80, 24);
+    // Top reasons are DLQ reasons: the DLQ record's error and the binary one without any;
+    // a failed completion is not a dead letter.
+    let reason = |text: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} missing:\n{screen}"))
+            .to_string()
+    };
+    assert!(reason("connection refused").contains("1×"), "{screen}");
+    assert!(reason("(no error given)").contains("1×"), "{screen}");
+    assert!(!screen.contains("S3 upload failed"), "{screen}");
     assert!(
-        screen.contains("S3 upload failed") || screen.contains("connection refused"),
+        reason("mix").contains("complete 3 in_progress 3 failed 1"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);
@@ -286,9 +329,12 @@ fn help_lists_keys_from_the_keymap() {
     let mut s = state();
     key(&mut s, KeyCode::Char('?'));
     let screen = render(&s, 120, 40);
-    assert!(
-        screen.contains("toggle_pause") || screen.contains("pause or resume the focused stream")
-    );
+    let describe = kdeck::app::action::Action::TogglePause.describe();
+    let line = screen
+        .lines()
+        .find(|l| l.contains(describe))
+        .unwrap_or_else(|| panic!("{describe:?} missing:\n{screen}"));
+    assert!(line.contains("space p"), "the keys that pause: {line}");
     insta::assert_snapshot!(screen);
     key(&mut s, KeyCode::Esc);
     assert!(s.modal.is_none());
@@ -342,7 +388,7 @@ fn unreachable_broker_shows_in_health_line() {
     update(
         &mut s,
         Msg::Kafka(KafkaEvent::Connection(Connection::Down {
-            error: "cannot reach the brokers; retrying".into(),
+            error: "cannot reach the brokers".into(),
         })),
         &keymap(),
     );
@@ -353,7 +399,10 @@ fn unreachable_broker_shows_in_health_line() {
     );
     let screen = render(&s, 120, 40);
     let first = screen.lines().next().unwrap();
-    assert!(first.contains("✗ localhost:9092 unreachable"), "{first}");
+    assert!(
+        first.contains("✗ localhost:9092: cannot reach the brokers · retrying"),
+        "{first}"
+    );
     assert!(screen.contains("no topic: task-status"), "{screen}");
 }
 
@@ -361,7 +410,21 @@ fn unreachable_broker_shows_in_health_line() {
 fn tiny_terminal_does_not_panic() {
     let s = state();
     for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (300, 100)] {
-        render(&s, w, h);
+        let screen = render(&s, w, h);
+        assert_eq!(screen.lines().count(), h as usize);
+        for line in screen.lines() {
+            assert_eq!(
+                unicode_width::UnicodeWidthStr::width(line),
+                w as usize,
+                "{w}x{h}: {line:?}"
+            );
+        }
+        if h >= 5 {
+            assert!(
+                screen.starts_with(&" kdeck"[..(w as usize).min(6)]),
+                "{screen}"
+            );
+        }
     }
 }
 
@@ -389,4 +452,145 @@ fn long_values_wrap_in_the_detail_view() {
         screen.contains("END"),
         "the end of a long value is visible:\n{screen}"
     );
+}
+
+#[test]
+fn q_in_help_quits() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('?'));
+    assert!(matches!(s.modal, Some(Modal::Help(_))));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
+}
+
+fn open_dlq_record(s: &mut State, r: Record) {
+    update(
+        s,
+        Msg::Kafka(KafkaEvent::Records(Role::Dlq, vec![r])),
+        &keymap(),
+    );
+    key(s, KeyCode::Char('3'));
+    key(s, KeyCode::Enter);
+    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+}
+
+#[test]
+fn detail_scrolls_by_screen_row_to_the_end_of_a_one_line_value() {
+    let mut s = state();
+    // 8,000 characters on one line: about 75 screen rows in a 120-column terminal.
+    let value = format!("START{}THE_END", "abcdefghij".repeat(800));
+    open_dlq_record(
+        &mut s,
+        record(
+            "dlq-domain-services",
+            40,
+            "long",
+            value.as_bytes(),
+            vec![],
+            true,
+        ),
+    );
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("START"), "{screen}");
+    assert!(!screen.contains("THE_END"), "{screen}");
+    let Some(Modal::Detail(d)) = &s.modal else {
+        unreachable!()
+    };
+    let rows = d.row_count();
+    assert!(rows > 70, "the value wraps into many rows: {rows}");
+    // One row at a time, the end comes into view (by logical line it never could).
+    for _ in 0..rows {
+        key(&mut s, KeyCode::Down);
+    }
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("THE_END"), "{screen}");
+    assert!(screen.contains(&format!(" of {rows} (100%)")), "{screen}");
+    key(&mut s, KeyCode::Home);
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("rows 1-34 of"), "{screen}");
+}
+
+#[test]
+fn narrow_panes_cut_with_an_ellipsis_and_keep_the_offset() {
+    let mut s = state();
+    let r = record(
+        "sequence-numbers",
+        550,
+        "a-rather-long-key-value",
+        br#"{"status":"in_progress","note":"a summary long enough to be cut"}"#,
+        vec![],
+        false,
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Completion, vec![r])),
+        &keymap(),
+    );
+    for w in [30u16, 40, 50, 60, 80] {
+        let screen = render(&s, w, 20);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("@550"))
+            .unwrap_or_else(|| panic!("offset 550 missing at width {w}:\n{screen}"));
+        assert!(row.contains("/1@550"), "width {w}: {row}");
+        assert!(
+            row.contains('…'),
+            "width {w}: a cut cell shows an ellipsis: {row}"
+        );
+        assert!(!row.contains("sequence-numbers/"), "width {w}: {row}");
+    }
+}
+
+#[test]
+fn invisible_and_control_characters_are_drawn_visibly() {
+    let mut s = state();
+    let r = record(
+        "dlq-\u{200B}domain-services",
+        60,
+        "key\u{202E}txt.exe",
+        "{\"status\":\"failed\u{1b}[2J\",\"error\":\"bad\u{2066}thing\u{0085}\"}".as_bytes(),
+        vec![h("dlq-error", "boom\u{202E}\u{1b}]0;title\u{7}")],
+        true,
+    );
+    open_dlq_record(&mut s, r);
+    for screen in [render(&s, 120, 40), {
+        key(&mut s, KeyCode::Esc);
+        render(&s, 120, 40)
+    }] {
+        for c in screen.chars() {
+            assert!(
+                !kdeck::ui::sanitize::is_unsafe(c) || c == '\n',
+                "U+{:04X} reached the screen:\n{screen}",
+                c as u32
+            );
+        }
+        assert!(screen.contains("⟨U+202E⟩"), "{screen}");
+    }
+}
+
+#[test]
+fn status_cells_are_coloured_by_class() {
+    let s = state();
+    let theme = Theme::load("default").unwrap();
+    let buf = render_buf(&s, 120, 40);
+    use kdeck::domain::StatusClass;
+    for (row, word, class) in [
+        ("export-2", "failed", StatusClass::Failed),
+        ("export-1", "complete", StatusClass::Ok),
+        ("CHG-10", "in_progress", StatusClass::Progress),
+        ("booking-1", "dlq", StatusClass::Failed),
+    ] {
+        let fg = style_of(&buf, row, word).fg;
+        assert_eq!(fg, theme.status(class).fg, "{word} on the {row} row");
+        assert_ne!(fg, Some(ratatui::style::Color::Reset), "{word} is coloured");
+    }
+    // The three classes are told apart.
+    assert_ne!(theme.failed, theme.ok);
+    assert_ne!(theme.progress, theme.ok);
+    // Lag statuses: a stalled group in the failure colour, one keeping up in the ok colour.
+    assert_eq!(
+        style_of(&buf, "task-manage", "STALL").fg,
+        Some(theme.failed)
+    );
+    assert_eq!(style_of(&buf, "scheduler-c", "OK").fg, Some(theme.ok));
+    assert_eq!(style_of(&buf, "export-noti", "WARN").fg, Some(theme.warn));
 }

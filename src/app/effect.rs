@@ -1,9 +1,44 @@
+use crate::domain::replay::ReplayRequest;
 use crate::domain::Role;
 
 /// What `update` asks the run loop to do; `update` itself does no I/O.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     Quit,
     PauseStream(Role),
     ResumeStream(Role),
+    /// Refresh consumer lag now.
+    RefreshLag,
+    /// The dry run of a replay (one request per DLQ topic).
+    PlanReplay {
+        job: u64,
+        requests: Vec<ReplayRequest>,
+    },
+    RunReplay {
+        job: u64,
+        requests: Vec<ReplayRequest>,
+    },
+    /// Resume interrupted runs (the dialog's retry).
+    ResumeReplay {
+        job: u64,
+        runs: Vec<String>,
+    },
+    /// Stop the running replay: nothing new is sent, what is in flight is still awaited.
+    CancelReplay,
+    /// Read how often the DLQ topics' records were replayed.
+    ReplayCounts(Vec<String>),
+    /// Send `count` records of the form (`{{seq}}` 1..=count), at most `rate` a second.
+    Publish {
+        job: u64,
+        form: Box<crate::publish::Form>,
+        vars: crate::publish::Vars,
+        count: u64,
+        rate: Option<f64>,
+    },
+    CancelPublish,
+    /// Write the form (its values as defaults) to the user's templates folder.
+    SaveTemplate {
+        form: Box<crate::publish::Form>,
+        name: String,
+    },
 }

@@ -1,10 +1,12 @@
-use crate::kafka::KafkaEvent;
+use crate::domain::event::KafkaEvent;
 use crossterm::event::KeyEvent;
 
 /// Everything that can change the state.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Bracketed paste: goes into the focused text field, never to the keymap.
+    Paste(String),
     Resize(u16, u16),
     /// The clock moved (rates and ages are recomputed on draw).
     Tick(i64),

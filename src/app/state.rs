@@ -1,15 +1,69 @@
+use super::action::Action;
+use super::component::{Hint, Reply};
 use crate::config::Config;
 use crate::domain::{Connection, Role};
+use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::modals::publish::PublishDialog;
+use crate::modals::replay::ReplayDialog;
+use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
 use crate::panes::metrics::MetricsPane;
 use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
+use crate::ui::input::TextField;
 
 pub enum Modal {
     Detail(DetailState),
     Help(HelpState),
+    Replay(Box<ReplayDialog>),
+    Publish(Box<PublishDialog>),
+}
+
+/// Each modal owns its keys, hints and text fields; this only dispatches.
+impl Modal {
+    pub fn context(&self) -> Context {
+        match self {
+            Modal::Detail(_) => Context::Detail,
+            Modal::Help(_) => Context::Help,
+            Modal::Replay(_) => Context::Replay,
+            Modal::Publish(_) => Context::Publish,
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        match self {
+            Modal::Detail(d) => d.handle(action, page),
+            Modal::Help(h) => h.handle(action, page),
+            Modal::Replay(r) => r.handle(action),
+            Modal::Publish(p) => p.handle(action),
+        }
+    }
+
+    pub fn hints(&self) -> &'static [Hint] {
+        match self {
+            Modal::Detail(_) => DetailState::HINTS,
+            Modal::Help(_) => HelpState::HINTS,
+            Modal::Replay(r) => r.hints(),
+            Modal::Publish(p) => p.hints(),
+        }
+    }
+
+    /// After a key went into a text field: a dialog whose preview follows typing updates it.
+    pub fn after_key(&mut self) {
+        if let Modal::Publish(p) = self {
+            p.after_key();
+        }
+    }
+
+    pub fn focused_field(&mut self) -> Option<&mut TextField> {
+        match self {
+            Modal::Replay(r) => r.focused_field(),
+            Modal::Publish(p) => p.focused_field(),
+            Modal::Detail(_) | Modal::Help(_) => None,
+        }
+    }
 }
 
 /// The health line's facts.
@@ -28,6 +82,7 @@ pub struct Health {
 /// The one owner of everything the UI shows.
 pub struct State {
     pub streams: [StreamPane; 3],
+    pub dlq: DlqTriage,
     pub lag: LagPane,
     pub metrics: MetricsPane,
     pub focus: PaneId,
@@ -37,6 +92,17 @@ pub struct State {
     pub now_ms: i64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Why write actions are refused (read-only profile); None: allowed.
+    pub read_only: Option<String>,
+    pub replay_settings: crate::domain::replay::ReplaySettings,
+    pub dlq_topics: Vec<String>,
+    /// The last job id handed out: a dialog's news carries it.
+    pub next_job: u64,
+    /// The job whose records are highlighted in every pane.
+    pub follow: Option<crate::domain::follow::Follow>,
+    /// Publish templates (built-ins and the user's), loaded before the loop starts.
+    pub templates: Vec<crate::publish::Template>,
+    pub topic_prefix: String,
 }
 
 impl State {
@@ -48,6 +114,7 @@ impl State {
                 StreamPane::new(Role::Status, cap),
                 StreamPane::new(Role::Dlq, cap),
             ],
+            dlq: DlqTriage::default(),
             lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
             metrics: MetricsPane::default(),
             focus: PaneId::Stream(Role::Completion),
@@ -65,6 +132,13 @@ impl State {
             now_ms,
             size: (120, 40),
             quit: false,
+            read_only: cfg.read_only.clone(),
+            replay_settings: cfg.replay.clone(),
+            dlq_topics: cfg.topics.dlq.clone(),
+            next_job: 0,
+            follow: None,
+            templates: crate::publish::Catalog::builtin().templates,
+            topic_prefix: cfg.topic_prefix.clone(),
         }
     }
 

@@ -1,23 +1,29 @@
 //! The one place state changes: synchronous, no I/O, effects returned to the run loop.
 
 use super::action::Action;
+use super::component::{Hint, Reply};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{Modal, State};
+use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
-use crate::kafka::KafkaEvent;
+use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
-use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::modals::replay::ReplayDialog;
+use crate::panes::dlq::DlqTriage;
+use crate::panes::lag::LagPane;
+use crate::panes::stream::StreamPane;
 use crate::panes::PaneId;
+use crate::ui::input::TextField;
 
 /// How long a warning stays on the health line.
 const WARNING_MS: i64 = 15_000;
 
 pub fn context(state: &State) -> Context {
-    match state.modal {
-        Some(Modal::Detail(_)) => Context::Detail,
-        Some(Modal::Help(_)) => Context::Help,
+    match &state.modal {
+        Some(m) => m.context(),
+        None if state.focus == PaneId::Stream(Role::Dlq) => Context::Dlq,
         None => Context::Dashboard,
     }
 }
@@ -36,15 +42,59 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
+            if let Some(Modal::Detail(d)) = &mut state.modal {
+                d.fit_to((w, h));
+            }
             vec![]
         }
         Msg::Kafka(ev) => {
             on_kafka(state, ev);
             vec![]
         }
-        Msg::Key(key) => match keymap.action(context(state), &key) {
-            Some(a) => apply(state, a, keymap),
-            None => vec![],
+        Msg::Key(key) => {
+            // A focused text field gets keys first: typing `q` types a q.
+            if let Some(field) = focused_field(state) {
+                if field.key(&key) {
+                    if let Some(m) = &mut state.modal {
+                        m.after_key();
+                    }
+                    return vec![];
+                }
+            }
+            match keymap.action(context(state), &key) {
+                Some(a) => apply(state, a, keymap),
+                None => vec![],
+            }
+        }
+        Msg::Paste(text) => {
+            if let Some(field) = focused_field(state) {
+                field.paste(&text);
+                if let Some(m) = &mut state.modal {
+                    m.after_key();
+                }
+            }
+            vec![]
+        }
+    }
+}
+
+/// The text field that has focus, if a modal with fields is open.
+fn focused_field(state: &mut State) -> Option<&mut TextField> {
+    match &mut state.modal {
+        Some(m) => m.focused_field(),
+        None => None,
+    }
+}
+
+/// The footer's hints for what has focus.
+pub fn hints(state: &State) -> &'static [Hint] {
+    match &state.modal {
+        Some(m) => m.hints(),
+        None => match state.focus {
+            PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
+            PaneId::Stream(_) => StreamPane::HINTS,
+            PaneId::Lag => LagPane::HINTS,
+            PaneId::Metrics => &[],
         },
     }
 }
@@ -54,6 +104,12 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
     match ev {
         KafkaEvent::Records(role, batch) => {
             state.metrics.observe(role, &batch);
+            if let Some(f) = &mut state.follow {
+                f.seen += batch.iter().filter(|r| f.matches(r)).count() as u64;
+            }
+            if role == Role::Dlq {
+                state.dlq.observe(&batch);
+            }
             state.stream_mut(role).push_batch(batch, now);
         }
         KafkaEvent::Lag(snap) => state.lag.ingest(*snap),
@@ -69,6 +125,37 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::MissingTopics(t) => state.health.missing_topics = t,
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
         KafkaEvent::Warning(w) => state.health.warning = Some((w, now)),
+        KafkaEvent::Replay(u) => on_replay(state, u),
+        KafkaEvent::Publish(u) => on_publish(state, u),
+    }
+}
+
+fn on_replay(state: &mut State, u: ReplayUpdate) {
+    match u {
+        ReplayUpdate::Counts { dlq, counts } => {
+            state.dlq.replayed.retain(|c, _| c.0 != dlq);
+            for ((p, o), n) in counts {
+                state.dlq.replayed.insert((dlq.clone(), p, o), n);
+            }
+            // What was replayed is no longer marked for replay.
+            let replayed = &state.dlq.replayed;
+            state.dlq.marks.retain(|c| !replayed.contains_key(c));
+        }
+        other => {
+            if let Some(Modal::Replay(d)) = &mut state.modal {
+                d.on_update(other);
+            }
+        }
+    }
+}
+
+/// Publish news goes to the dialog; the first delivery starts following the sent job.
+fn on_publish(state: &mut State, u: PublishUpdate) {
+    if let PublishUpdate::First { record, .. } = &u {
+        state.follow = crate::modals::publish::open::follow_of(record);
+    }
+    if let Some(Modal::Publish(d)) = &mut state.modal {
+        d.on_update(&u);
     }
 }
 
@@ -76,41 +163,21 @@ fn page(state: &State) -> isize {
     (state.size.1 as isize / 3).max(3)
 }
 
+/// Routes an action to the open modal, else to the dashboard and its focused pane.
 fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
     let pg = page(state);
-    match &mut state.modal {
-        Some(Modal::Detail(d)) => {
-            match action {
-                Action::Close | Action::Open => state.modal = None,
-                Action::Up => d.scroll_by(-1),
-                Action::Down => d.scroll_by(1),
-                Action::PageUp => d.scroll_by(-pg * 2),
-                Action::PageDown => d.scroll_by(pg * 2),
-                Action::Top => d.scroll = 0,
-                Action::Bottom => d.scroll_by(isize::MAX / 2),
-                Action::Help => state.modal = Some(Modal::Help(HelpState::new(keymap))),
-                Action::Quit => return quit(state),
-                _ => {}
-            }
-            return vec![];
-        }
-        Some(Modal::Help(h)) => {
-            match action {
-                Action::Close | Action::Help => state.modal = None,
-                Action::Up => h.scroll_by(-1),
-                Action::Down => h.scroll_by(1),
-                Action::PageUp => h.scroll_by(-pg),
-                Action::PageDown => h.scroll_by(pg),
-                Action::Quit => return quit(state),
-                _ => {}
-            }
-            return vec![];
-        }
-        None => {}
-    }
+    let reply = match &mut state.modal {
+        Some(m) => m.handle(action, pg),
+        None => dashboard(state, action, pg),
+    };
+    settle(state, reply, keymap)
+}
+
+/// Dashboard-wide actions (focus, zoom, help, quit); the rest goes to the focused pane.
+fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
     match action {
-        Action::Quit => return quit(state),
-        Action::Help => state.modal = Some(Modal::Help(HelpState::new(keymap))),
+        Action::Quit => return Reply::Quit,
+        Action::Help => return Reply::Help,
         Action::FocusNext => state.focus = state.focus.next(1),
         Action::FocusPrev => state.focus = state.focus.next(-1),
         Action::FocusCompletion => state.focus = PaneId::ORDER[0],
@@ -119,66 +186,86 @@ fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
         Action::FocusLag => state.focus = PaneId::Lag,
         Action::FocusMetrics => state.focus = PaneId::Metrics,
         Action::Zoom => state.zoom = !state.zoom,
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
-            let delta = match action {
-                Action::Up => -1,
-                Action::Down => 1,
-                Action::PageUp => -pg,
-                Action::PageDown => pg,
-                _ => 0,
-            };
-            match state.focus {
-                PaneId::Stream(role) => {
-                    let s = state.stream_mut(role);
-                    match action {
-                        Action::Top => s.selected = 0,
-                        Action::Bottom => s.to_oldest(),
-                        _ => s.move_by(delta),
-                    }
+        Action::Close if state.zoom => state.zoom = false,
+        Action::Follow => follow(state),
+        Action::Publish => return crate::modals::publish::open::new(state),
+        Action::Republish => return crate::modals::publish::open::republish(state),
+        _ => {
+            return match state.focus {
+                PaneId::Stream(Role::Dlq) => {
+                    let pane = &mut state.streams[Role::Dlq.index()];
+                    state.dlq.handle(pane, action, pg)
                 }
-                PaneId::Lag => state.lag.move_by(delta, action),
-                PaneId::Metrics => {}
-            }
-        }
-        Action::Open => match state.focus {
-            PaneId::Stream(role) => {
-                if let Some(r) = state.stream(role).selected_record() {
-                    state.modal = Some(Modal::Detail(DetailState::from_record(r)));
-                }
-            }
-            PaneId::Lag => state.lag.toggle_drill(),
-            PaneId::Metrics => {}
-        },
-        Action::Close => {
-            if state.zoom {
-                state.zoom = false;
-            } else if let PaneId::Stream(role) = state.focus {
-                state.stream_mut(role).selected = 0;
-            } else if state.focus == PaneId::Lag {
-                state.lag.close_drill();
-            }
-        }
-        Action::TogglePause => {
-            if let PaneId::Stream(role) = state.focus {
-                let s = state.stream_mut(role);
-                s.paused = !s.paused;
-                return vec![if s.paused {
-                    Effect::PauseStream(role)
-                } else {
-                    Effect::ResumeStream(role)
-                }];
+                PaneId::Stream(role) => state.stream_mut(role).handle(action, pg),
+                PaneId::Lag => state.lag.handle(action, pg),
+                PaneId::Metrics => Reply::Done,
             }
         }
     }
-    vec![]
+    Reply::Done
 }
 
-fn quit(state: &mut State) -> Vec<Effect> {
-    state.quit = true;
-    vec![Effect::Quit]
+/// Follows the selected record's job, or stops following when it is that job already.
+fn follow(state: &mut State) {
+    let PaneId::Stream(role) = state.focus else {
+        return;
+    };
+    let Some(r) = state.stream(role).selected_record() else {
+        return;
+    };
+    if state.follow.as_ref().is_some_and(|f| f.matches(r)) {
+        state.follow = None;
+    } else {
+        state.follow = crate::domain::follow::Follow::of(r);
+    }
+}
+
+/// Carries out a component's reply on the state; effects go back to the run loop.
+fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
+    match reply {
+        Reply::Done => vec![],
+        Reply::Close => {
+            state.modal = None;
+            vec![]
+        }
+        Reply::Help => {
+            state.modal = Some(Modal::Help(HelpState::new(keymap)));
+            vec![]
+        }
+        Reply::Open(mut m) => {
+            if let Modal::Detail(d) = &mut m {
+                d.fit_to(state.size);
+            }
+            state.modal = Some(m);
+            vec![]
+        }
+        Reply::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Reply::Effects(e) => e,
+        Reply::Replay => open_replay(state),
+    }
+}
+
+/// Opens the replay dialog for the DLQ's marks, else the selected group (by-reason view) or
+/// the selected message, and asks for the dry run. Refused on a read-only profile.
+fn open_replay(state: &mut State) -> Vec<Effect> {
+    if let Some(why) = &state.read_only {
+        state.health.warning = Some((format!("replay refused: {why}"), state.now_ms));
+        return vec![];
+    }
+    let pane = &state.streams[Role::Dlq.index()];
+    let Some(scope) = crate::modals::replay::scope::of(&state.dlq, pane, &state.dlq_topics) else {
+        state.health.warning = Some((
+            "nothing to replay: select or mark DLQ messages".into(),
+            state.now_ms,
+        ));
+        return vec![];
+    };
+    state.next_job += 1;
+    let mut d = ReplayDialog::new(state.next_job, scope, state.replay_settings.clone());
+    let effects = d.first_plan();
+    state.modal = Some(Modal::Replay(Box::new(d)));
+    effects
 }

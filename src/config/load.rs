@@ -21,6 +21,8 @@ pub struct Overrides {
 
 pub const DEFAULT_BROKERS: &str = "localhost:9092";
 
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The platform's config file, e.g. `~/.config/kdeck/config.toml`.
 pub fn default_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kdeck").map(|d| d.config_dir().join("config.toml"))
@@ -32,11 +34,85 @@ pub fn load(o: &Overrides) -> Result<Config, ConfigError> {
     load_with(o, &env, default_config_path())
 }
 
+/// Where a setting came from, for error messages: every error names the file.
+struct At(String);
+
+impl At {
+    fn new(source: &Option<PathBuf>) -> At {
+        At(source
+            .as_ref()
+            .map_or("built-in defaults".to_string(), |p| {
+                format!("config file {}", p.display())
+            }))
+    }
+
+    fn err(&self, key: &str, msg: impl std::fmt::Display) -> ConfigError {
+        ConfigError(format!("{}: key `{key}`: {msg}", self.0))
+    }
+
+    fn msg(&self, msg: impl std::fmt::Display) -> ConfigError {
+        ConfigError(format!("{}: {msg}", self.0))
+    }
+}
+
+/// Every subcommand loads through here, so the dashboard, `tail` and `lag` accept and refuse
+/// exactly the same files (theme and key bindings included).
 pub fn load_with(
     o: &Overrides,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: Env<'_>,
     platform_path: Option<PathBuf>,
 ) -> Result<Config, ConfigError> {
+    let (source, file) = read_source(o, env, platform_path)?;
+    let at = At::new(&source);
+    let (profile_name, profile) = choose_profile(o, env, &file, &at)?;
+    let cluster = cluster(o, env, &profile, &profile_name, &at)?;
+    let prefix = env("KAFKA_TOPIC_PREFIX")
+        .or(profile.topic_prefix.clone())
+        .unwrap_or_default();
+    let topics = topics(o, env, &profile, &prefix);
+    // A topic may feed two panes (a DLQ topic that is also a completion topic, in small setups).
+    let mut watch_groups = profile.watch_groups.clone();
+    for g in o.watch_groups.iter().cloned().chain(env("KAFKA_GROUP_ID")) {
+        if !watch_groups.contains(&g) {
+            watch_groups.push(g);
+        }
+    }
+    let replay =
+        super::replay::resolve(profile.replay.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
+    let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
+    let cfg = Config {
+        read_only,
+        replay,
+        lag_topics: lag_topics(&profile, &prefix),
+        ui: ui_config(&file, &at)?,
+        consumer: consumer_config(o, &file, &watch_groups, &at)?,
+        lag: lag_config(&file, &at)?,
+        source,
+        profile: profile_name,
+        cluster,
+        topics,
+        topic_prefix: prefix,
+        watch_groups,
+        keys: file.keys,
+    };
+    ui_parts(&cfg)?;
+    Ok(cfg)
+}
+
+/// The theme and keymap the config names, with errors that name the file and key. Called
+/// by `load_with` (so every subcommand validates them) and by the dashboard, which uses them.
+pub fn ui_parts(cfg: &Config) -> Result<(crate::theme::Theme, crate::keymap::Keymap), ConfigError> {
+    let at = At::new(&cfg.source);
+    let theme = crate::theme::Theme::load(&cfg.ui.theme).map_err(|e| at.err("ui.theme", e))?;
+    let keymap = crate::keymap::Keymap::new(&cfg.keys).map_err(|e| at.msg(e))?;
+    Ok((theme, keymap))
+}
+
+fn read_source(
+    o: &Overrides,
+    env: Env<'_>,
+    platform_path: Option<PathBuf>,
+) -> Result<(Option<PathBuf>, FileConfig), ConfigError> {
     let explicit = o
         .config_path
         .clone()
@@ -52,37 +128,65 @@ pub fn load_with(
         }
         None => FileConfig::default(),
     };
-    let where_ = source
-        .as_ref()
-        .map_or("defaults".to_string(), |p| p.display().to_string());
-    let err = |key: &str, msg: String| ConfigError(format!("{where_}: key `{key}`: {msg}"));
+    Ok((source, file))
+}
 
-    let profile_name = o
+/// `--profile`, then `KDECK_PROFILE`, then `default_profile`, then the only profile there is.
+/// With several profiles and none chosen kdeck asks rather than guess: connecting to built-in
+/// defaults while the file names real clusters would show the wrong cluster without a word.
+fn choose_profile(
+    o: &Overrides,
+    env: Env<'_>,
+    file: &FileConfig,
+    at: &At,
+) -> Result<(String, FileProfile), ConfigError> {
+    let defined = || -> String {
+        if file.profiles.is_empty() {
+            "none".to_string()
+        } else {
+            file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        }
+    };
+    let named = o
         .profile
         .clone()
         .or_else(|| env("KDECK_PROFILE"))
-        .or_else(|| file.default_profile.clone())
-        .or_else(|| {
-            (file.profiles.len() == 1).then(|| file.profiles.keys().next().cloned().unwrap())
-        })
-        .unwrap_or_else(|| "default".to_string());
-    let profile: FileProfile = match file.profiles.get(&profile_name) {
-        Some(p) => p.clone(),
-        None if o.profile.is_some() || file.default_profile.is_some() => {
-            let have: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-            return Err(ConfigError(format!(
-                "{where_}: profile `{profile_name}` is not defined (defined: {})",
-                if have.is_empty() {
-                    "none".to_string()
-                } else {
-                    have.join(", ")
-                }
-            )));
-        }
-        None => FileProfile::default(),
-    };
+        .or_else(|| file.default_profile.clone());
+    match named {
+        Some(name) => match file.profiles.get(&name) {
+            Some(p) => Ok((name, p.clone())),
+            // Naming the built-in profile when the file defines none is fine.
+            None if name == "default" && file.profiles.is_empty() => {
+                Ok((name, FileProfile::default()))
+            }
+            None => Err(at.msg(format!(
+                "profile `{name}` is not defined (defined: {})",
+                defined()
+            ))),
+        },
+        None => match file.profiles.len() {
+            0 => Ok(("default".into(), FileProfile::default())),
+            1 => {
+                let (n, p) = file.profiles.iter().next().expect("one profile");
+                Ok((n.clone(), p.clone()))
+            }
+            n => Err(at.msg(format!(
+                "{n} profiles are defined ({}) and none is chosen: pass --profile NAME \
+                 (or set KDECK_PROFILE), or set default_profile = \"NAME\" in the file",
+                defined()
+            ))),
+        },
+    }
+}
 
-    // Cluster: defaults < profile < env < flags.
+/// Cluster: defaults < profile < env < flags.
+fn cluster(
+    o: &Overrides,
+    env: Env<'_>,
+    profile: &FileProfile,
+    profile_name: &str,
+    at: &At,
+) -> Result<Cluster, ConfigError> {
     let brokers = o
         .brokers
         .clone()
@@ -91,55 +195,52 @@ pub fn load_with(
         .or(profile.brokers.clone())
         .unwrap_or_else(|| DEFAULT_BROKERS.to_string());
     if brokers.trim().is_empty() {
-        return Err(err(
+        return Err(at.err(
             &format!("profiles.{profile_name}.brokers"),
-            "expected host:port[,host:port...], got an empty string".into(),
+            "expected host:port[,host:port...], got an empty string",
         ));
     }
     let client_id = env("KAFKA_CLIENT_ID")
         .or(profile.client_id.clone())
         .unwrap_or_else(|| "kdeck".to_string());
+    let mut properties = security_properties(env, profile);
+    for (k, v) in &profile.librdkafka {
+        properties.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &o.properties {
+        properties.insert(k.clone(), v.clone());
+    }
+    Ok(Cluster {
+        brokers,
+        client_id,
+        properties,
+    })
+}
 
-    let mut props = BTreeMap::new();
+/// The seeds' security variables (and the profile's keys of the same meaning) as librdkafka
+/// properties.
+fn security_properties(env: Env<'_>, profile: &FileProfile) -> BTreeMap<String, String> {
+    let p = profile;
     let security = [
         (
             "security.protocol",
-            profile.security_protocol.clone(),
+            &p.security_protocol,
             "KAFKA_SECURITY_PROTOCOL",
         ),
-        (
-            "sasl.mechanism",
-            profile.sasl_mechanism.clone(),
-            "KAFKA_SASL_MECHANISM",
-        ),
-        (
-            "sasl.username",
-            profile.sasl_username.clone(),
-            "KAFKA_SASL_USERNAME",
-        ),
-        (
-            "sasl.password",
-            profile.sasl_password.clone(),
-            "KAFKA_SASL_PASSWORD",
-        ),
-        (
-            "ssl.ca.location",
-            profile.ssl_ca_file.clone(),
-            "KAFKA_SSL_CAFILE",
-        ),
+        ("sasl.mechanism", &p.sasl_mechanism, "KAFKA_SASL_MECHANISM"),
+        ("sasl.username", &p.sasl_username, "KAFKA_SASL_USERNAME"),
+        ("sasl.password", &p.sasl_password, "KAFKA_SASL_PASSWORD"),
+        ("ssl.ca.location", &p.ssl_ca_file, "KAFKA_SSL_CAFILE"),
         (
             "ssl.certificate.location",
-            profile.ssl_cert_file.clone(),
+            &p.ssl_cert_file,
             "KAFKA_SSL_CERTFILE",
         ),
-        (
-            "ssl.key.location",
-            profile.ssl_key_file.clone(),
-            "KAFKA_SSL_KEYFILE",
-        ),
+        ("ssl.key.location", &p.ssl_key_file, "KAFKA_SSL_KEYFILE"),
     ];
+    let mut props = BTreeMap::new();
     for (prop, from_file, var) in security {
-        if let Some(v) = env(var).or(from_file) {
+        if let Some(v) = env(var).or(from_file.clone()) {
             let v = match prop {
                 // Clients in the seeds write "plain" or "scram-sha-256"; librdkafka wants upper case.
                 "sasl.mechanism" | "security.protocol" => v.to_ascii_uppercase(),
@@ -161,17 +262,18 @@ pub fn load_with(
             props.insert("security.protocol".into(), p.into());
         }
     }
-    for (k, v) in &profile.librdkafka {
-        props.insert(k.clone(), v.clone());
-    }
-    for (k, v) in &o.properties {
-        props.insert(k.clone(), v.clone());
-    }
+    props
+}
 
-    // Topics.
-    let prefix = env("KAFKA_TOPIC_PREFIX")
-        .or(profile.topic_prefix.clone())
-        .unwrap_or_default();
+/// `{prefix}` in a topic name: replaced, or the topic dropped when no prefix is set.
+fn with_prefix(t: String, prefix: &str) -> Option<String> {
+    if !t.contains("{prefix}") {
+        return Some(t);
+    }
+    (!prefix.is_empty()).then(|| t.replace("{prefix}", prefix))
+}
+
+fn topics(o: &Overrides, env: Env<'_>, profile: &FileProfile, prefix: &str) -> Topics {
     let ft = profile.topics.clone().unwrap_or_default();
     let pick = |flag: &Vec<String>,
                 env_names: &[&str],
@@ -188,22 +290,14 @@ pub fn load_with(
             default.iter().map(|s| s.to_string()).collect()
         };
         let mut out: Vec<String> = Vec::new();
-        for t in chosen {
-            let t = if t.contains("{prefix}") {
-                if prefix.is_empty() {
-                    continue;
-                }
-                t.replace("{prefix}", &prefix)
-            } else {
-                t
-            };
+        for t in chosen.into_iter().filter_map(|t| with_prefix(t, prefix)) {
             if !t.is_empty() && !out.contains(&t) {
                 out.push(t);
             }
         }
         out
     };
-    let topics = Topics {
+    Topics {
         completion: pick(
             &o.completion,
             &["KAFKA_TOPIC"],
@@ -222,32 +316,11 @@ pub fn load_with(
             ft.dlq,
             &["dlq-domain-services"],
         ),
-    };
-    for role in Role::ALL {
-        for t in topics.for_role(role) {
-            if let Some(other) = Role::ALL
-                .into_iter()
-                .find(|r| *r != role && topics.for_role(*r).contains(t))
-            {
-                return Err(err(
-                    &format!("profiles.{profile_name}.topics"),
-                    format!(
-                        "topic {t:?} is listed under both {:?} and {:?}; a topic feeds one pane",
-                        role, other
-                    ),
-                ));
-            }
-        }
     }
+}
 
-    let mut watch_groups = profile.watch_groups.clone();
-    for g in o.watch_groups.iter().cloned().chain(env("KAFKA_GROUP_ID")) {
-        if !watch_groups.contains(&g) {
-            watch_groups.push(g);
-        }
-    }
-
-    let lag_topics: Vec<String> = profile
+fn lag_topics(profile: &FileProfile, prefix: &str) -> Vec<String> {
+    profile
         .lag_topics
         .clone()
         .unwrap_or_else(|| {
@@ -261,15 +334,11 @@ pub fn load_with(
             .collect()
         })
         .into_iter()
-        .filter_map(|t| {
-            if t.contains("{prefix}") {
-                (!prefix.is_empty()).then(|| t.replace("{prefix}", &prefix))
-            } else {
-                Some(t)
-            }
-        })
-        .collect();
+        .filter_map(|t| with_prefix(t, prefix))
+        .collect()
+}
 
+fn ui_config(file: &FileConfig, at: &At) -> Result<UiConfig, ConfigError> {
     let ui = UiConfig {
         theme: file.ui.theme.clone().unwrap_or_else(|| "default".into()),
         buffer_size: file.ui.buffer_size.unwrap_or(2000),
@@ -277,7 +346,7 @@ pub fn load_with(
         max_fps: file.ui.max_fps.unwrap_or(30),
     };
     if !(10..=1_000_000).contains(&ui.buffer_size) {
-        return Err(err(
+        return Err(at.err(
             "ui.buffer_size",
             format!(
                 "expected 10..=1000000 records per pane, got {}",
@@ -286,18 +355,26 @@ pub fn load_with(
         ));
     }
     if ui.max_value_bytes < 256 {
-        return Err(err(
+        return Err(at.err(
             "ui.max_value_bytes",
             format!("expected at least 256 bytes, got {}", ui.max_value_bytes),
         ));
     }
     if !(1..=120).contains(&ui.max_fps) {
-        return Err(err(
+        return Err(at.err(
             "ui.max_fps",
             format!("expected 1..=120, got {}", ui.max_fps),
         ));
     }
+    Ok(ui)
+}
 
+fn consumer_config(
+    o: &Overrides,
+    file: &FileConfig,
+    watch_groups: &[String],
+    at: &At,
+) -> Result<ConsumerConfig, ConfigError> {
     let start_text = o
         .start
         .clone()
@@ -307,7 +384,7 @@ pub fn load_with(
         if o.start.is_some() {
             ConfigError(format!("--from: {m}"))
         } else {
-            err("consumer.start", m)
+            at.err("consumer.start", m)
         }
     })?;
     let consumer = ConsumerConfig {
@@ -319,7 +396,7 @@ pub fn load_with(
             .unwrap_or_else(|| "kdeck-viewer".into()),
     };
     if watch_groups.contains(&consumer.group_id) {
-        return Err(err(
+        return Err(at.err(
             "consumer.group_id",
             format!(
                 "{:?} is also a watched group; kdeck's own group must differ so it never disturbs yours",
@@ -327,7 +404,10 @@ pub fn load_with(
             ),
         ));
     }
+    Ok(consumer)
+}
 
+fn lag_config(file: &FileConfig, at: &At) -> Result<LagConfig, ConfigError> {
     let lag = LagConfig {
         refresh_ms: file.lag.refresh_ms.unwrap_or(1500),
         window: file.lag.window.unwrap_or(10),
@@ -335,67 +415,90 @@ pub fn load_with(
         discover_groups: file.lag.discover_groups.unwrap_or(true),
     };
     if lag.refresh_ms < 200 {
-        return Err(err(
+        return Err(at.err(
             "lag.refresh_ms",
             format!("expected at least 200 ms, got {}", lag.refresh_ms),
         ));
     }
     if !(2..=200).contains(&lag.window) {
-        return Err(err(
+        return Err(at.err(
             "lag.window",
             format!("expected 2..=200 refreshes, got {}", lag.window),
         ));
     }
     if lag.allowed_lag < 0 {
-        return Err(err(
+        return Err(at.err(
             "lag.allowed_lag",
             format!("expected 0 or more, got {}", lag.allowed_lag),
         ));
     }
-
-    let replay = super::replay::resolve(profile.replay.as_ref(), &profile_name, &err)?;
-    let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
-    Ok(Config {
-        source,
-        profile: profile_name,
-        cluster: Cluster {
-            brokers,
-            client_id,
-            properties: props,
-        },
-        topics,
-        watch_groups,
-        lag_topics,
-        ui,
-        consumer,
-        lag,
-        keys: file.keys,
-        read_only,
-        replay,
-    })
+    Ok(lag)
 }
 
+/// Parses the file; errors name the file, the line and the key, in words. When the key (or
+/// the line) looks like it holds a secret, quoted parts of the message are masked: serde
+/// quotes the value it refused.
 fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     let line_of = |span: Option<std::ops::Range<usize>>| {
         span.map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
     };
+    let line_text = |line: Option<usize>| {
+        line.and_then(|l| text.lines().nth(l - 1))
+            .unwrap_or_default()
+    };
+    let secret_line = |line: Option<usize>| {
+        let l = line_text(line);
+        l.split_once('=')
+            .is_some_and(|(k, _)| crate::redact::is_secret_name(k.trim().trim_matches('"')))
+    };
+    let at_line = |line: Option<usize>| line.map_or(String::new(), |l| format!(" line {l}"));
     let de = toml::Deserializer::parse(text).map_err(|e| {
+        let line = line_of(e.span());
+        let m = words::humanize(&mask_if(secret_line(line), e.message()));
         ConfigError(format!(
             "config file {}{}: {}",
             path.display(),
-            line_of(e.span()).map_or(String::new(), |l| format!(" line {l}")),
-            e.message().trim()
+            at_line(line),
+            one_line(&m)
         ))
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
+        let line = line_of(inner.span());
+        let secret = crate::redact::is_secret_name(&key) || secret_line(line);
+        let m = words::humanize(&mask_if(secret, inner.message()));
         ConfigError(format!(
             "config file {}{}: key `{}`: {}",
             path.display(),
-            line_of(inner.span()).map_or(String::new(), |l| format!(" line {l}")),
+            at_line(line),
             key,
-            inner.message().trim()
+            one_line(&m)
         ))
     })
+}
+
+/// serde quotes the value it refused; about a secret-looking key, every quoted part is masked.
+/// Messages about key names carry no value and stay readable.
+fn mask_if(secret: bool, message: &str) -> String {
+    let about_names = [
+        "unknown field",
+        "missing field",
+        "duplicate key",
+        "duplicate field",
+    ];
+    if secret && !about_names.iter().any(|p| message.trim().starts_with(p)) {
+        crate::redact::quoted(message)
+    } else {
+        message.to_string()
+    }
+}
+
+/// toml's messages may span lines ("expected `]`\n..."); an error here is one line.
+fn one_line(m: &str) -> String {
+    m.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -4,8 +4,9 @@
 mod file;
 pub mod load;
 pub mod replay;
+pub mod words;
 
-pub use load::{load, Overrides};
+pub use load::{load, ui_parts, Overrides};
 
 use crate::domain::Role;
 use std::collections::BTreeMap;
@@ -41,13 +42,24 @@ impl StartAt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Cluster {
     pub brokers: String,
     pub client_id: String,
     /// librdkafka properties: security settings mapped from the seeds' env names, then the
     /// profile's `[librdkafka]` table, then `-X` flags (later wins).
     pub properties: BTreeMap<String, String>,
+}
+
+/// By hand, so that a debug print of the config never shows a password.
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("properties", &crate::redact::properties(&self.properties))
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -66,18 +78,28 @@ impl Topics {
         }
     }
 
-    pub fn role_of(&self, topic: &str) -> Option<Role> {
-        Role::ALL
+    /// Every pane the topic feeds (a DLQ topic may also be a completion topic); a topic kdeck
+    /// was not configured with shows as status.
+    pub fn roles_of(&self, topic: &str) -> Vec<Role> {
+        let roles: Vec<Role> = Role::ALL
             .into_iter()
-            .find(|r| self.for_role(*r).iter().any(|t| t == topic))
+            .filter(|r| self.for_role(*r).iter().any(|t| t == topic))
+            .collect();
+        if roles.is_empty() {
+            vec![Role::Status]
+        } else {
+            roles
+        }
     }
 
+    /// Each configured topic once, in pane order.
     pub fn all(&self) -> Vec<String> {
-        let mut v: Vec<String> = Role::ALL
-            .iter()
-            .flat_map(|r| self.for_role(*r).iter().cloned())
-            .collect();
-        v.dedup();
+        let mut v: Vec<String> = Vec::new();
+        for t in Role::ALL.iter().flat_map(|r| self.for_role(*r)) {
+            if !v.contains(t) {
+                v.push(t.clone());
+            }
+        }
         v
     }
 }
@@ -114,6 +136,8 @@ pub struct Config {
     pub profile: String,
     pub cluster: Cluster,
     pub topics: Topics,
+    /// The profile's topic prefix (`{prefix}` in topic names); "" when none is set.
+    pub topic_prefix: String,
     pub watch_groups: Vec<String>,
     /// Topics besides the dashboard's whose committed offsets the lag pane looks up (e.g. the
     /// request topics the watched groups consume).

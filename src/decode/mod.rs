@@ -56,7 +56,31 @@ pub fn decode(
         latency_ms: None,
         latency_basis: None,
     };
-    let json = match value {
+    let json = classify(value, &mut d);
+    if let Some(v) = &json {
+        describe_json(v, &mut d);
+        // The key has a column of its own: the summary need not repeat it.
+        if let Some(k) = key
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .filter(|k| !k.is_empty())
+        {
+            d.summary = drop_key(&d.summary, k);
+        }
+    }
+    if d.job_id.is_none() {
+        d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
+            .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))
+            .filter(|s| !s.is_empty());
+    }
+    if is_dlq {
+        mark_dlq(&mut d, headers, json.as_ref());
+    }
+    d
+}
+
+/// What the value is (tombstone, empty, JSON, text, binary); the parsed JSON when it is JSON.
+fn classify(value: Option<&[u8]>, d: &mut Decoded) -> Option<Value> {
+    match value {
         None => {
             d.summary = "(tombstone: no value)".into();
             None
@@ -88,40 +112,27 @@ pub fn decode(
                 }
             },
         },
-    };
-    if let Some(v) = &json {
-        describe_json(v, &mut d);
-        // The key has a column of its own: the summary need not repeat it.
-        if let Some(k) = key
-            .and_then(|k| std::str::from_utf8(k).ok())
-            .filter(|k| !k.is_empty())
-        {
-            d.summary = drop_key(&d.summary, k);
-        }
     }
-    if d.job_id.is_none() {
-        d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
-            .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))
-            .filter(|s| !s.is_empty());
+}
+
+/// A dead letter: its origin and reason from the headers (or payload), shown as failed.
+fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Value>) {
+    let header = |names: &[&str]| header_value(headers, names);
+    // A dead letter's payload carries the ids of the message that failed; the job it
+    // belonged to is what the standard correlation header names.
+    if let Some(c) = header(&["correlation-id", "correlation_id", "correlationId"]) {
+        d.job_id = Some(c);
     }
-    if is_dlq {
-        // A dead letter's payload carries the ids of the message that failed; the job it
-        // belonged to is what the standard correlation header names.
-        if let Some(c) = header(&["correlation-id", "correlation_id", "correlationId"]) {
-            d.job_id = Some(c);
-        }
-        let origin = dlq::origin(headers, json.as_ref());
-        if d.status.is_none() {
-            d.status = Some("dlq".into());
-        }
-        d.status_class = StatusClass::Failed;
-        if let Some(err) = &origin.error {
-            let base = std::mem::take(&mut d.summary);
-            d.summary = one_line(&format!("✗ {err} · {base}"), SUMMARY_MAX);
-        }
-        d.dlq = Some(origin);
+    let origin = dlq::origin(headers, json);
+    if d.status.is_none() {
+        d.status = Some("dlq".into());
     }
-    d
+    d.status_class = StatusClass::Failed;
+    if let Some(err) = dlq::reason_text(&origin) {
+        let base = std::mem::take(&mut d.summary);
+        d.summary = one_line(&format!("✗ {err} · {base}"), SUMMARY_MAX);
+    }
+    d.dlq = Some(origin);
 }
 
 fn describe_json(v: &Value, d: &mut Decoded) {
@@ -160,12 +171,27 @@ fn describe_json(v: &Value, d: &mut Decoded) {
     .or_else(|| env(&["taskId", "requestId"]));
     latency(body, d);
 
+    let mut parts = seed_summary(body, env_headers, d.status_class);
+    if parts.is_empty() {
+        parts.push(generic_summary(body));
+    }
+    d.summary = one_line(&parts.join(" "), SUMMARY_MAX);
+}
+
+/// The facts each seed's contract puts first, recognised by its field names.
+fn seed_summary(
+    body: &Map<String, Value>,
+    env_headers: Option<&Map<String, Value>>,
+    status_class: StatusClass,
+) -> Vec<String> {
+    let s = |names: &[&str]| str_field(body, names);
+    let env = |names: &[&str]| env_headers.and_then(|h| str_field(h, names));
     let mut parts: Vec<String> = Vec::new();
     if body.contains_key("export_id") {
         // Seed 000: export completion. The key already is the export id.
         push(&mut parts, "job", s(&["job_id"]));
         push(&mut parts, "org", s(&["org_id"]));
-        if d.status_class == StatusClass::Failed {
+        if status_class == StatusClass::Failed {
             push(
                 &mut parts,
                 "",
@@ -210,10 +236,7 @@ fn describe_json(v: &Value, d: &mut Decoded) {
         // Seed 001: a command with action + params.
         push(&mut parts, "", s(&["action"]));
     }
-    if parts.is_empty() {
-        parts.push(generic_summary(body));
-    }
-    d.summary = one_line(&parts.join(" "), SUMMARY_MAX);
+    parts
 }
 
 /// Start/end field pairs, most specific first. `execution_duration` (seconds) wins when present.

@@ -126,9 +126,80 @@ fn go_package_headers_seed_001_and_dlq_origin() {
     );
 }
 
+/// A fixture: headers as a writer sends them (text, or `{"hex": ...}` for binary), an
+/// optional JSON value, and the fields of `DlqOrigin` it must decode to.
+fn fixture_headers(f: &serde_json::Value) -> Vec<Header> {
+    f["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            let value = match &pair[1] {
+                serde_json::Value::String(s) => s.as_bytes().to_vec(),
+                v => hex_bytes(v["hex"].as_str().unwrap()),
+            };
+            Header {
+                key: pair[0].as_str().unwrap().to_string(),
+                value: Some(value),
+            }
+        })
+        .collect()
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn fixtures() -> Vec<(String, serde_json::Value)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dlq");
+    let mut out: Vec<(String, serde_json::Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 #[test]
-fn spring_and_connect_dlq_headers() {
-    let spring = vec![
+fn every_dead_letter_dialect_decodes_by_meaning() {
+    let mut dialects = std::collections::BTreeSet::new();
+    for (name, f) in fixtures() {
+        let headers = fixture_headers(&f);
+        let value = f.get("value").map(|v| serde_json::to_vec(v).unwrap());
+        let d = decode(Some(b"k"), value.as_deref(), &headers, true);
+        let o = d.dlq.expect("a DLQ record has an origin");
+        let got = serde_json::to_value(&o).unwrap();
+        for (field, want) in f["expect"].as_object().unwrap() {
+            assert_eq!(&got[field], want, "{name}: field {field}: {got:#}");
+        }
+        if let Some(dl) = o.dialect {
+            dialects.insert(dl.name());
+        }
+        // The detail view names the origin whenever a topic was found.
+        let rows = dlq::describe(&o);
+        assert_eq!(rows[0].0, "dlq origin");
+        assert_eq!(
+            rows[0].1 == "(no origin headers)",
+            o.topic.is_none(),
+            "{name}: {rows:?}"
+        );
+    }
+    assert_eq!(dialects.len(), 9, "one fixture per dialect: {dialects:?}");
+}
+
+#[test]
+fn binary_spring_numbers_and_text_numbers_agree() {
+    let bin = vec![
         h("kafka_dlt-original-topic", "orders"),
         Header {
             key: "kafka_dlt-original-partition".into(),
@@ -140,23 +211,73 @@ fn spring_and_connect_dlq_headers() {
         },
         h("kafka_dlt-exception-message", "boom"),
     ];
-    let o = dlq::origin(&spring, None);
-    assert_eq!(
-        (o.topic.as_deref(), o.partition, o.offset),
-        (Some("orders"), Some(5), Some(77))
-    );
-    assert_eq!(o.error.as_deref(), Some("boom"));
-
-    let connect = vec![
-        h("__connect.errors.topic", "src"),
-        h("__connect.errors.partition", "0"),
-        h("__connect.errors.offset", "9"),
+    let text = vec![
+        h("kafka_dlt-original-topic", "orders"),
+        h("kafka_dlt-original-partition", "5"),
+        h("kafka_dlt-original-offset", "77"),
+        h("kafka_dlt-exception-message", "boom"),
     ];
-    let o = dlq::origin(&connect, None);
-    assert_eq!(
-        (o.topic.as_deref(), o.partition, o.offset),
-        (Some("src"), Some(0), Some(9))
+    let (a, b) = (dlq::origin(&bin, None), dlq::origin(&text, None));
+    assert_eq!(a, b);
+    assert_eq!((a.partition, a.offset), (Some(5), Some(77)));
+    // A negative binary partition is not a partition: kept raw, not turned into a number.
+    let neg = vec![Header {
+        key: "kafka_dlt-original-offset".into(),
+        value: Some((-7i64).to_be_bytes().to_vec()),
+    }];
+    let o = dlq::origin(&neg, None);
+    assert_eq!(o.offset, None);
+    assert_eq!(o.undecoded.len(), 1, "{o:?}");
+}
+
+#[test]
+fn reason_text_leads_with_the_short_exception_class() {
+    let o = dlq::origin(
+        &[
+            h(
+                "__streams.errors.exception",
+                "org.apache.kafka.common.errors.SerializationException",
+            ),
+            h("__streams.errors.message", "bad size"),
+        ],
+        None,
     );
+    assert_eq!(
+        dlq::reason_text(&o).as_deref(),
+        Some("SerializationException: bad size")
+    );
+    let d = decode(None, Some(b"x"), &[h("dead-letter-reason", "nope")], true);
+    assert!(d.summary.starts_with("✗ nope · "), "{}", d.summary);
+}
+
+#[test]
+fn diagnostic_headers_are_the_writers_not_the_applications() {
+    let names = dlq::diagnostic_header_names();
+    for (name, f) in fixtures() {
+        for hd in fixture_headers(&f) {
+            let standard = [
+                "event-id",
+                "event-type",
+                "correlation-id",
+                "schema-version",
+                "source",
+                "timestamp",
+                "retry-count",
+            ];
+            assert_eq!(
+                dlq::is_diagnostic_header(&hd.key),
+                !standard.contains(&hd.key.as_str()),
+                "{name}: {}",
+                hd.key
+            );
+        }
+    }
+    assert!(names.contains(&"kafka_dlt-original-partition"));
+    assert!(names.contains(&"dead-letter-reason"));
+    assert!(names.contains(&"__dlq.errors.delivery.count"));
+    assert!(!names.contains(&"retry-count") && !names.contains(&"source"));
+    assert!(dlq::is_diagnostic_header("KAFKA_DLT-ORIGINAL-TOPIC"));
+    assert!(!dlq::is_diagnostic_header("content-type"));
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
+pub mod event;
+pub mod follow;
 pub mod lag;
 pub mod replay;
 
@@ -88,14 +90,64 @@ impl StatusClass {
     }
 }
 
-/// Where a DLQ record came from, read from its headers.
+/// Which dead-letter writer's headers a DLQ record carries (see `decode::dlq`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DlqDialect {
+    /// The seeds' Go package (seed 001) and kdeck's own demo: `dlq-*` and standard headers.
+    Seed,
+    SpringDlt,
+    SpringRetryTopic,
+    SpringCloudStream,
+    SmallRye,
+    KafkaConnect,
+    KafkaStreams,
+    ShareGroup,
+    Karafka,
+}
+
+impl DlqDialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            DlqDialect::Seed => "seed 001 package",
+            DlqDialect::SpringDlt => "Spring DeadLetterPublishingRecoverer",
+            DlqDialect::SpringRetryTopic => "Spring @RetryableTopic",
+            DlqDialect::SpringCloudStream => "Spring Cloud Stream",
+            DlqDialect::SmallRye => "SmallRye / Quarkus",
+            DlqDialect::KafkaConnect => "Kafka Connect",
+            DlqDialect::KafkaStreams => "Kafka Streams",
+            DlqDialect::ShareGroup => "broker share-group DLQ",
+            DlqDialect::Karafka => "Karafka",
+        }
+    }
+}
+
+/// Where a DLQ record came from and why it failed, read from its headers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DlqOrigin {
+    /// The writer whose headers were found; `None` when only generic names (or none) matched.
+    pub dialect: Option<DlqDialect>,
     pub topic: Option<String>,
     pub partition: Option<i32>,
     pub offset: Option<i64>,
+    /// The failure's message (the reason).
     pub error: Option<String>,
+    /// Delivery attempts or retries, as the writer counted them.
     pub retry_count: Option<u32>,
+    pub exception_class: Option<String>,
+    pub cause_class: Option<String>,
+    /// The cause's message, when the writer gives it apart from the exception's.
+    pub cause: Option<String>,
+    /// Cut at `decode::dlq::STACKTRACE_MAX` so a ring of DLQ records stays bounded.
+    pub stacktrace: Option<String>,
+    pub consumer_group: Option<String>,
+    /// The failed record's own timestamp (ms since the epoch).
+    pub original_timestamp_ms: Option<i64>,
+    /// Kafka Connect's connector (and task), Kafka Streams' processor and the like.
+    pub component: Option<String>,
+    /// Dead-letter headers present whose value did not decode: (name, raw value shown as
+    /// text or hex). Never dropped.
+    pub undecoded: Vec<(String, String)>,
 }
 
 /// The facts kdeck pulls out of a record for the tables. Computed once, off the UI task.

@@ -4,8 +4,10 @@
 
 use super::producer::Writer;
 use crate::config::{Cluster, Topics};
-use crate::demo_data::{Pipeline, SimEvent};
+use crate::demo_data::{Incoming, Pipeline, SimEvent};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
+use rdkafka::Message;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -22,11 +24,7 @@ pub fn demo_topics() -> Topics {
     }
 }
 
-pub const REQUEST_TOPICS: &[&str] = &[
-    "scheduler.jobs.ingest",
-    "requests-web-crawl",
-    "franc.device.connection",
-];
+pub use crate::demo_data::REQUEST_TOPICS;
 
 pub struct DemoHandle {
     pub bootstrap: String,
@@ -138,7 +136,8 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
                         }
                     })
             });
-            simulate(&writer, &stop2, jobs_per_sec);
+            let requests = request_reader(&cluster);
+            simulate(&writer, requests.as_ref(), &stop2, jobs_per_sec);
             if let Some(Ok(g)) = groups {
                 let _ = g.join();
             }
@@ -155,7 +154,51 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
     })
 }
 
-fn simulate(writer: &Writer, stop: &AtomicBool, jobs_per_sec: f64) {
+/// Reads the request topics from their ends, without a group: requests published by a user or
+/// replayed from a DLQ become jobs of the simulated pipeline. None: the demo runs without.
+fn request_reader(cluster: &Cluster) -> Option<BaseConsumer> {
+    let c: BaseConsumer = super::client_config(cluster)
+        .set("group.id", "kdeck-demo-pickup")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+        .ok()?;
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for t in REQUEST_TOPICS {
+        for p in 0..PARTITIONS {
+            tpl.add_partition_offset(t, p, rdkafka::Offset::End).ok()?;
+        }
+    }
+    c.assign(&tpl).ok()?;
+    Some(c)
+}
+
+/// Hands the foreign requests read since the last call to the pipeline (bounded per call).
+fn pick_up(reader: &BaseConsumer, pipeline: &mut Pipeline, elapsed_ms: i64, now_ms: i64) {
+    for _ in 0..500 {
+        let Some(Ok(m)) = reader.poll(Duration::ZERO) else {
+            return;
+        };
+        let headers = super::headers_of(&m);
+        let r = Incoming {
+            topic: m.topic(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key(),
+            value: m.payload(),
+            headers: &headers,
+        };
+        pipeline.pick_up(&r, elapsed_ms, now_ms);
+    }
+}
+
+fn simulate(
+    writer: &Writer,
+    requests: Option<&BaseConsumer>,
+    stop: &AtomicBool,
+    jobs_per_sec: f64,
+) {
     let started = Instant::now();
     let mut pipeline = Pipeline::new(0x5eed_c0de, jobs_per_sec);
     let mut next_id = 0usize;
@@ -164,6 +207,9 @@ fn simulate(writer: &Writer, stop: &AtomicBool, jobs_per_sec: f64) {
     while !stop.load(Ordering::SeqCst) {
         let now_ms = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
         let elapsed = started.elapsed().as_millis() as i64;
+        if let Some(r) = requests {
+            pick_up(r, &mut pipeline, elapsed, now_ms);
+        }
         for ev in pipeline.step(elapsed, now_ms) {
             let SimEvent { record, request_of } = ev;
             let id = next_id;

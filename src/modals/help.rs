@@ -1,5 +1,7 @@
 //! Keys, generated from the keymap in force, and what the panes' marks mean.
 
+use crate::app::action::Action;
+use crate::app::component::{nav_delta, Hint, Reply};
 use crate::keymap::{Context, Keymap};
 use crate::theme::Theme;
 use ratatui::layout::Rect;
@@ -63,6 +65,20 @@ impl HelpState {
         let max = self.lines.len().saturating_sub(1) as isize;
         self.scroll = (self.scroll as isize + delta).clamp(0, max) as usize;
     }
+
+    pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page) {
+            self.scroll_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Close | Action::Help => Reply::Close,
+            Action::Quit => Reply::Quit,
+            _ => Reply::Done,
+        }
+    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
@@ -91,7 +107,7 @@ pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(" kdeck keys · esc to close ");
+        .title(" kdeck keys · esc close · q quit ");
     f.render_widget(Paragraph::new(lines).block(block), rect);
     let _ = Context::Global;
 }

@@ -45,6 +45,7 @@ pub mod guard;
 pub mod headers;
 pub mod resume;
 pub mod target;
+pub mod worker;
 
 pub use engine::execute;
 
@@ -202,7 +203,7 @@ impl<'a> ItemBuilder<'a> {
                 rec.partition,
                 rec.offset,
                 rec.timestamp_ms,
-                origin.error.as_deref(),
+                dlq::reason_text(&origin).as_deref(),
             ),
         };
         if !selected {
@@ -222,7 +223,7 @@ impl<'a> ItemBuilder<'a> {
         if !self.want_headers {
             return Ok(Some(PlanItem {
                 target: target::resolve(req, &origin, &self.known),
-                reason: origin.error,
+                reason: dlq::reason_text(&origin),
                 source,
                 timestamp_ms: rec.timestamp_ms,
                 key: None,
@@ -243,7 +244,7 @@ impl<'a> ItemBuilder<'a> {
         );
         Ok(Some(PlanItem {
             target: target::resolve(req, &origin, &self.known),
-            reason: origin.error,
+            reason: dlq::reason_text(&origin),
             source,
             timestamp_ms: rec.timestamp_ms,
             key: rec.key,

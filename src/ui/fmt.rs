@@ -1,5 +1,6 @@
 //! Small text helpers shared by the panes.
 
+use ratatui::text::Span;
 use unicode_width::UnicodeWidthStr;
 
 /// HH:MM:SS in UTC, from epoch milliseconds.
@@ -64,11 +65,51 @@ pub fn human_secs(s: f64) -> String {
 /// A topic followed by its position (`/p@offset`, `/p`) in `width` columns: the topic gives
 /// way first, since the position is what tells rows apart.
 pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
-    let room = width.saturating_sub(UnicodeWidthStr::width(pos));
-    if room < 3 {
-        return fit(&format!("{topic}{pos}"), width);
+    let pos_w = UnicodeWidthStr::width(pos);
+    let room = width.saturating_sub(pos_w);
+    if room < 2 && UnicodeWidthStr::width(topic) + pos_w > width {
+        // No room for even one letter of the topic: keep the position whole if it fits.
+        return if pos_w < width {
+            format!("…{pos}")
+        } else {
+            fit(pos, width)
+        };
     }
     format!("{}{pos}", fit(topic, room))
+}
+
+/// Spans cut to `width` columns, the last one shown ending in an ellipsis when anything was
+/// cut: a line of several styled parts (the health line, a metrics row) never just stops.
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= width {
+        return spans;
+    }
+    let mut out: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = s.width();
+        if used + w < width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let room = width - used;
+        if room == 0 {
+            // Cut at a span's edge: the previous span carries the ellipsis.
+            if let Some(prev) = out.pop() {
+                let pw = prev.width();
+                out.push(Span::styled(
+                    fit(&format!("{}…", prev.content), pw),
+                    prev.style,
+                ));
+            }
+        } else {
+            out.push(Span::styled(fit(&format!("{}…", s.content), room), s.style));
+        }
+        break;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -82,8 +123,19 @@ mod tests {
             "export…/2@1234"
         );
         assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
+        assert_eq!(topic_at("seq", "/1@550", 9), "seq/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 7), "…/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 6), "/1@550");
+        assert_eq!(topic_at("seq", "/1@550", 5), "/1@5…");
+        assert_eq!(topic_at("sequence", "/1@550", 8), "s…/1@550");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(human_secs(3725.0), "1h02m");
         assert_eq!(human_count(123_456), "123.5k");
+        let text = |v: Vec<Span>| v.iter().map(|s| s.content.to_string()).collect::<String>();
+        let spans = || vec![Span::raw("abc "), Span::raw("def "), Span::raw("gh")];
+        assert_eq!(text(fit_spans(spans(), 10)), "abc def gh");
+        assert_eq!(text(fit_spans(spans(), 9)), "abc def …");
+        assert_eq!(text(fit_spans(spans(), 8)), "abc def…");
+        assert_eq!(text(fit_spans(spans(), 4)), "abc…");
     }
 }

@@ -1,10 +1,11 @@
 //! Draws the whole screen from state. Reads only.
 
 use super::layout::{compute, Areas};
+use super::sanitize::clean;
 use crate::app::action::Action;
 use crate::app::state::{Modal, State};
 use crate::domain::{Connection, Role};
-use crate::keymap::{Context, Keymap};
+use crate::keymap::Keymap;
 use crate::panes::PaneId;
 use crate::theme::Theme;
 use ratatui::style::{Modifier, Style};
@@ -21,6 +22,18 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     for (pane, rect) in &areas.panes {
         let focused = *pane == state.focus;
         match pane {
+            PaneId::Stream(Role::Dlq) => crate::panes::dlq::view::draw(
+                f,
+                *rect,
+                &crate::panes::dlq::view::DlqView {
+                    pane: state.stream(Role::Dlq),
+                    triage: &state.dlq,
+                    focused,
+                    now_ms: state.now_ms,
+                    follow: state.follow.as_ref(),
+                },
+                theme,
+            ),
             PaneId::Stream(role) => crate::panes::stream::view::draw(
                 f,
                 *rect,
@@ -28,6 +41,10 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                 focused,
                 theme,
                 state.now_ms,
+                &crate::panes::stream::view::Marks {
+                    triage: None,
+                    follow: state.follow.as_ref(),
+                },
             ),
             PaneId::Lag => crate::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
             PaneId::Metrics => crate::panes::metrics::view::draw(f, *rect, state, focused, theme),
@@ -37,6 +54,8 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     match &state.modal {
         Some(Modal::Detail(d)) => crate::modals::detail::draw(f, area, d, theme),
         Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
+        Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
+        Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
         None => {}
     }
 }
@@ -76,20 +95,30 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         }
         Connection::Down { error } => {
             spans.push(Span::styled(
-                format!("✗ {} unreachable: {error} ", h.brokers),
+                // The error says what happened (unreachable, authentication...); kdeck keeps
+                // trying in the background either way.
+                format!("✗ {}: {} · retrying ", h.brokers, clean(error)),
                 Style::default().fg(theme.failed),
             ));
         }
     }
     if !h.missing_topics.is_empty() {
         spans.push(Span::styled(
-            format!("│ ⚠ no topic: {} ", h.missing_topics.join(", ")),
+            format!("│ ⚠ no topic: {} ", clean(&h.missing_topics.join(", "))),
             Style::default().fg(theme.warn),
+        ));
+    }
+    if let Some(fl) = &s.follow {
+        spans.push(Span::styled(
+            format!("│ » following job {} ({} seen) ", clean(&fl.label), fl.seen),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
         ));
     }
     if let Some((w, _)) = &h.warning {
         spans.push(Span::styled(
-            format!("│ ⚠ {w} "),
+            format!("│ ⚠ {} ", clean(w)),
             Style::default().fg(theme.warn),
         ));
     }
@@ -118,7 +147,10 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(style),
         ));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
@@ -134,25 +166,30 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
         spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
         spans.push(Span::raw(" "));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
     let ctx = crate::app::update::context(s);
-    let wanted: &[(Action, &str)] = match ctx {
-        Context::Dashboard => &[
+    // Dashboard-wide keys around the focused pane's own; a modal shows only its own.
+    let mut wanted: Vec<(Action, &str)> = Vec::new();
+    let dashboard = s.modal.is_none();
+    if dashboard {
+        wanted.extend([
             (Action::Quit, "quit"),
             (Action::Help, "help"),
             (Action::FocusNext, "focus"),
-            (Action::Down, "scroll"),
-            (Action::Open, "open"),
-            (Action::TogglePause, "pause"),
-            (Action::Zoom, "zoom"),
-        ],
-        _ => &[(Action::Close, "close"), (Action::Down, "scroll")],
-    };
+        ]);
+    }
+    wanted.extend_from_slice(crate::app::update::hints(s));
+    if dashboard {
+        wanted.push((Action::Zoom, "zoom"));
+    }
     let mut spans = Vec::new();
-    for (a, label) in wanted {
+    for (a, label) in &wanted {
         if let Some(k) = km.key_for(ctx, *a) {
             spans.push(Span::styled(
                 format!(" {k} "),
@@ -166,5 +203,8 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
             ));
         }
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }

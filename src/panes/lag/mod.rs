@@ -4,6 +4,8 @@
 pub mod view;
 
 use crate::app::action::Action;
+use crate::app::component::{nav_delta, Hint, Reply};
+use crate::app::effect::Effect;
 use crate::domain::lag::{GroupView, LagSnapshot, LagTracker};
 
 pub struct LagPane {
@@ -69,5 +71,26 @@ impl LagPane {
 
     pub fn close_drill(&mut self) {
         self.drill = None;
+    }
+
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Down, "select"),
+        (Action::Open, "partitions"),
+        (Action::RefreshLag, "refresh"),
+    ];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        match action {
+            Action::RefreshLag => return Reply::Effects(vec![Effect::RefreshLag]),
+            Action::Open => self.toggle_drill(),
+            Action::Close => self.close_drill(),
+            Action::Top | Action::Bottom => self.move_by(0, action),
+            _ => {
+                if let Some(d) = nav_delta(action, page) {
+                    self.move_by(d, action);
+                }
+            }
+        }
+        Reply::Done
     }
 }

@@ -2,11 +2,12 @@ use super::LagPane;
 use crate::domain::lag::{GroupView, LagStatus};
 use crate::theme::Theme;
 use crate::ui::fmt::{fit, human_count, human_secs, topic_at};
+use crate::ui::sanitize::{cell, clean};
 use crate::ui::spark::spark;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 pub fn status_style(s: LagStatus, theme: &Theme) -> Style {
@@ -54,15 +55,37 @@ fn inner_w_of(area: Rect) -> usize {
 }
 
 fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: &Theme) {
-    let t = &pane.tracker;
-    let worst = pane.views.iter().map(|g| g.status).max();
+    let bottom = groups_bottom(pane, inner_w_of(area));
+    let table = crate::ui::table::grid(
+        &group_columns(inner_w_of(area)),
+        group_rows(pane, area, focused, theme),
+        block(groups_title(pane, theme), focused, theme, bottom),
+        theme,
+    );
+    f.render_widget(table, area);
+    if area.height >= 5 {
+        // Below the table: the selected group's facts, or why there is nothing to show.
+        let line_area = Rect::new(
+            area.x + 1,
+            area.y + area.height.saturating_sub(2),
+            area.width.saturating_sub(2),
+            1,
+        );
+        f.render_widget(
+            group_details(pane, line_area.width as usize, theme),
+            line_area,
+        );
+    }
+}
+
+fn groups_title<'a>(pane: &LagPane, theme: &Theme) -> Vec<Span<'a>> {
     let mut title = vec![Span::styled(
         " Consumer lag ",
         Style::default()
             .fg(theme.title)
             .add_modifier(Modifier::BOLD),
     )];
-    if let Some(w) = worst {
+    if let Some(w) = pane.views.iter().map(|g| g.status).max() {
         title.push(Span::styled(
             format!("{} ", w.label()),
             status_style(w, theme),
@@ -72,11 +95,16 @@ fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: 
         format!("{} groups ", pane.views.len()),
         Style::default().fg(theme.muted),
     ));
-    let bottom = if t.refreshes == 0 {
+    title
+}
+
+fn groups_bottom(pane: &LagPane, inner_w: usize) -> String {
+    let t = &pane.tracker;
+    if t.refreshes == 0 {
         " measuring… ".to_string()
     } else if let Some(n) = t.notes.first().filter(|_| !pane.views.is_empty()) {
         // A failed refresh keeps the last figures on screen and says why they are stale.
-        format!(" {} ", fit(n, inner_w_of(area).saturating_sub(4)))
+        format!(" {} ", cell(n, inner_w.saturating_sub(4)))
     } else {
         format!(
             " every {:.1}s · last took {} ms · window {} ",
@@ -84,81 +112,66 @@ fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: 
             t.took_ms,
             t.window
         )
-    };
-    let inner_w = area.width.saturating_sub(2) as usize;
-    let wide = inner_w >= 70;
-    let fixed = if wide {
-        6 + 7 + 7 + 8 + 8 + 8 + 6 + 8
-    } else {
-        6 + 6 + 6 + 5 + 4 + 5
-    };
-    let wg = inner_w.saturating_sub(fixed).max(8);
-    let mut header = vec!["group", "status", "lag", "secs"];
-    let mut widths = vec![
-        Constraint::Length(wg as u16),
-        Constraint::Length(6),
-        Constraint::Length(if wide { 7 } else { 6 }),
-        Constraint::Length(if wide { 7 } else { 6 }),
-    ];
-    if wide {
-        header.extend(["in/s", "out/s"]);
-        widths.extend([Constraint::Length(8), Constraint::Length(8)]);
     }
-    header.extend(["trend", "ttz"]);
-    widths.extend([
-        Constraint::Length(if wide { 8 } else { 5 }),
-        Constraint::Length(if wide { 6 } else { 4 }),
-    ]);
+}
+
+/// Wide panes show the rates; the group name takes what is left.
+fn group_columns(inner_w: usize) -> Vec<(&'static str, usize)> {
+    let wide = inner_w >= 70;
+    let (lag, rate, trend, ttz) = if wide { (7, 8, 8, 6) } else { (6, 0, 5, 4) };
+    let w = crate::ui::table::allot(
+        inner_w,
+        &[
+            (8, 8),
+            (6, 6),
+            (5, lag),
+            (5, lag),
+            (rate, rate),
+            (rate, rate),
+            (3, trend),
+            (3, ttz),
+        ],
+        Some(0),
+    );
+    [
+        "group", "status", "lag", "secs", "in/s", "out/s", "trend", "ttz",
+    ]
+    .into_iter()
+    .zip(w)
+    .collect()
+}
+
+type GridRow = (Vec<(String, Style)>, bool);
+
+fn group_rows(pane: &LagPane, area: Rect, focused: bool, theme: &Theme) -> Vec<GridRow> {
     let h = area.height.saturating_sub(4) as usize; // borders, header, details line
     let start = pane.selected.saturating_sub(h.saturating_sub(1));
-    let rows: Vec<Row> = pane
-        .views
+    let trend_w = group_columns(inner_w_of(area))[6].1;
+    let plain = Style::default();
+    pane.views
         .iter()
         .enumerate()
         .skip(start)
         .take(h)
         .map(|(i, g)| {
-            let mut cells = vec![
-                Cell::from(fit(&g.group, wg)),
-                Cell::from(g.status.label()).style(status_style(g.status, theme)),
-                Cell::from(human_count(g.lag)),
-                Cell::from(secs_text(g.seconds, g.seconds_exact)),
+            let trend: Vec<f64> = g.trend.iter().map(|v| *v as f64).collect();
+            let cells = vec![
+                (g.group.clone(), plain),
+                (g.status.label().to_string(), status_style(g.status, theme)),
+                (human_count(g.lag), plain),
+                (secs_text(g.seconds, g.seconds_exact), plain),
+                (format!("{:.1}", g.produce_rate), plain),
+                (format!("{:.1}", g.consume_rate), plain),
+                (spark(&trend, trend_w), Style::default().fg(theme.accent)),
+                (ttz_text(g), plain),
             ];
-            if wide {
-                cells.push(Cell::from(format!("{:.1}", g.produce_rate)));
-                cells.push(Cell::from(format!("{:.1}", g.consume_rate)));
-            }
-            cells.push(
-                Cell::from(spark(
-                    &g.trend.iter().map(|v| *v as f64).collect::<Vec<_>>(),
-                    if wide { 8 } else { 5 },
-                ))
-                .style(Style::default().fg(theme.accent)),
-            );
-            cells.push(Cell::from(ttz_text(g)));
-            crate::ui::table::mark(Row::new(cells), focused && i == pane.selected, theme)
+            (cells, focused && i == pane.selected)
         })
-        .collect();
-    let table = crate::ui::table::table(
-        rows,
-        widths,
-        header,
-        block(title, focused, theme, bottom),
-        theme,
-    );
-    f.render_widget(table, area);
+        .collect()
+}
 
-    // Below the table: the selected group's facts, or why there is nothing to show.
-    let line_area = Rect::new(
-        area.x + 1,
-        area.y + area.height.saturating_sub(2),
-        area.width.saturating_sub(2),
-        1,
-    );
-    if area.height < 5 {
-        return;
-    }
-    let text = if let Some(g) = pane.views.get(pane.selected) {
+fn group_details<'a>(pane: &LagPane, width: usize, theme: &Theme) -> Line<'a> {
+    if let Some(g) = pane.views.get(pane.selected) {
         let mut s = format!(
             "{} · {} · {} · in {:.1}/s out {:.1}/s",
             g.group,
@@ -173,25 +186,18 @@ fn draw_groups(f: &mut Frame, area: Rect, pane: &LagPane, focused: bool, theme: 
         if let Some(e) = &g.error {
             s.push_str(&format!(" · ⚠ {e}"));
         }
-        Line::styled(
-            fit(&s, line_area.width as usize),
-            Style::default().fg(theme.muted),
-        )
-    } else if let Some(n) = t.notes.first() {
-        Line::styled(
-            fit(n, line_area.width as usize),
-            Style::default().fg(theme.warn),
-        )
+        Line::styled(cell(&s, width), Style::default().fg(theme.muted))
+    } else if let Some(n) = pane.tracker.notes.first() {
+        Line::styled(cell(n, width), Style::default().fg(theme.warn))
     } else {
         Line::styled(
             fit(
                 "no groups yet: set watch_groups in the config or pass -g GROUP",
-                line_area.width as usize,
+                width,
             ),
             Style::default().fg(theme.muted),
         )
-    };
-    f.render_widget(text, line_area);
+    }
 }
 
 fn draw_partitions(
@@ -204,7 +210,7 @@ fn draw_partitions(
 ) {
     let title = vec![
         Span::styled(
-            format!(" {} ", g.group),
+            format!(" {} ", clean(&g.group)),
             Style::default()
                 .fg(theme.title)
                 .add_modifier(Modifier::BOLD),
@@ -223,64 +229,92 @@ fn draw_partitions(
             Style::default().fg(theme.muted),
         ),
     ];
-    let inner_w = area.width.saturating_sub(2) as usize;
-    // Narrow panes keep what tells partitions apart: where, how far behind, and the status.
+    let cols = partition_columns(inner_w_of(area));
+    let rows = partition_rows(pane, g, area, &cols, focused, theme);
+    let table = crate::ui::table::grid(
+        &cols,
+        rows,
+        block(title, focused, theme, " esc back ".into()),
+        theme,
+    );
+    f.render_widget(table, area);
+}
+
+/// Narrow panes keep what tells partitions apart: where, how far behind, and the status.
+fn partition_columns(inner_w: usize) -> Vec<(&'static str, usize)> {
     let wide = inner_w >= 70;
-    let fixed = if wide {
-        8 + 8 + 6 + 6 + 6 + 14 + 6
-    } else {
-        8 + 6 + 6 + 6 + 4
-    };
-    let wt = inner_w.saturating_sub(fixed).max(8);
-    let mut header = vec!["topic/partition", "commit"];
-    let mut widths = vec![Constraint::Length(wt as u16), Constraint::Length(8)];
-    if wide {
-        header.push("end");
-        widths.push(Constraint::Length(8));
-    }
-    header.extend(["lag", "secs", "status"]);
-    widths.extend([
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-    ]);
-    if wide {
-        header.push("member");
-        widths.push(Constraint::Length(14));
-    }
+    let (end_w, member_w) = if wide { (8, 14) } else { (0, 0) };
+    let widths = crate::ui::table::allot(
+        inner_w,
+        &[
+            (8, 8),
+            (4, 8),
+            (end_w, end_w),
+            (4, 6),
+            (4, 6),
+            (4, 6),
+            (member_w, member_w),
+        ],
+        Some(0),
+    );
+    [
+        "topic/partition",
+        "commit",
+        "end",
+        "lag",
+        "secs",
+        "status",
+        "member",
+    ]
+    .into_iter()
+    .zip(widths)
+    .collect()
+}
+
+fn partition_rows(
+    pane: &LagPane,
+    g: &GroupView,
+    area: Rect,
+    cols: &[(&str, usize)],
+    focused: bool,
+    theme: &Theme,
+) -> Vec<GridRow> {
     let h = area.height.saturating_sub(3) as usize;
     let start = pane.drill_selected.saturating_sub(h.saturating_sub(1));
-    let rows: Vec<Row> = g
-        .partitions
+    let plain = Style::default();
+    g.partitions
         .iter()
         .enumerate()
         .skip(start)
         .take(h)
         .map(|(i, p)| {
-            let mut cells = vec![
-                Cell::from(topic_at(&p.topic, &format!("/{}", p.partition), wt)),
-                Cell::from(p.committed.map_or("-".into(), |c| c.to_string())),
+            let cells = vec![
+                (
+                    topic_at(&clean(&p.topic), &format!("/{}", p.partition), cols[0].1),
+                    plain,
+                ),
+                (
+                    p.committed
+                        .map_or("-".into(), |c| offset_text(c, cols[1].1)),
+                    plain,
+                ),
+                (offset_text(p.end, cols[2].1), plain),
+                (human_count(p.lag), plain),
+                (secs_text(p.seconds, p.seconds_exact), plain),
+                (p.status.label().to_string(), status_style(p.status, theme)),
+                (p.owner.clone().unwrap_or_else(|| "-".into()), plain),
             ];
-            if wide {
-                cells.push(Cell::from(p.end.to_string()));
-            }
-            cells.extend([
-                Cell::from(human_count(p.lag)),
-                Cell::from(secs_text(p.seconds, p.seconds_exact)),
-                Cell::from(p.status.label()).style(status_style(p.status, theme)),
-            ]);
-            if wide {
-                cells.push(Cell::from(fit(p.owner.as_deref().unwrap_or("-"), 14)));
-            }
-            crate::ui::table::mark(Row::new(cells), focused && i == pane.drill_selected, theme)
+            (cells, focused && i == pane.drill_selected)
         })
-        .collect();
-    let table = crate::ui::table::table(
-        rows,
-        widths,
-        header,
-        block(title, focused, theme, " esc back ".into()),
-        theme,
-    );
-    f.render_widget(table, area);
+        .collect()
+}
+
+/// An offset exactly when it fits, else rounded (`1.2M`): a cut number would read as another.
+fn offset_text(n: i64, width: usize) -> String {
+    let exact = n.to_string();
+    if exact.len() <= width {
+        exact
+    } else {
+        human_count(n)
+    }
 }

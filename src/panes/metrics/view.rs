@@ -2,6 +2,7 @@ use crate::app::state::State;
 use crate::domain::Role;
 use crate::theme::Theme;
 use crate::ui::fmt::{fit, human_count, human_secs};
+use crate::ui::sanitize::{cell, clean};
 use crate::ui::spark::spark;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -49,11 +50,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
     let mut mix = vec![Span::styled("mix    ", Style::default().fg(theme.header))];
     let mut used = 7;
     for (word, (class, n)) in words {
-        let s = format!("{word} {} ", human_count(*n as i64));
-        if used + s.len() > w {
+        let s = format!("{} {} ", clean(word), human_count(*n as i64));
+        let sw = unicode_width::UnicodeWidthStr::width(s.as_str());
+        if used + sw > w {
             break;
         }
-        used += s.len();
+        used += sw;
         mix.push(Span::styled(s, theme.status(*class)));
     }
     if mix.len() == 1 {
@@ -94,7 +96,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
                 format!("{:>6}× ", human_count(r.count as i64)),
                 Style::default().fg(theme.failed),
             ),
-            Span::raw(fit(&r.example, w.saturating_sub(8))),
+            Span::raw(cell(&r.example, w.saturating_sub(8))),
         ]));
     }
     let block = Block::default()
@@ -112,5 +114,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
                 Style::default().fg(theme.muted),
             ),
         ]));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(crate::ui::fmt::fit_spans(l.spans, w)))
+        .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -3,7 +3,12 @@
 
 pub mod view;
 
+use crate::app::action::Action;
+use crate::app::component::{nav_delta, Hint, Reply};
+use crate::app::effect::Effect;
+use crate::app::state::Modal;
 use crate::domain::{Record, Role};
+use crate::modals::detail::DetailState;
 use crate::rate::RateMeter;
 use std::collections::VecDeque;
 
@@ -18,6 +23,44 @@ pub struct StreamPane {
     pub rate: RateMeter,
     /// Records dropped off the ring since start.
     pub evicted: u64,
+    /// Shows only the records this filter keeps, when set.
+    pub filter: Option<Filtered>,
+}
+
+/// What a pane shows only: records for which the test is true.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaneFilter {
+    /// DLQ records whose failure reason (masked) is this.
+    Reason(String),
+}
+
+impl PaneFilter {
+    /// For the pane title.
+    pub fn describe(&self) -> String {
+        match self {
+            PaneFilter::Reason(k) => {
+                format!("reason \"{}\"", crate::ui::fmt::fit(k, 40).trim_end())
+            }
+        }
+    }
+
+    pub fn keeps(&self, r: &Record) -> bool {
+        match self {
+            PaneFilter::Reason(key) => crate::decode::dlq::record_reason(r).as_deref() == Some(key),
+        }
+    }
+}
+
+/// A filtered view over the ring: the positions of the kept records, counted from the first
+/// record ever pushed, so evicting from the ring costs nothing here.
+#[derive(Clone, Debug)]
+pub struct Filtered {
+    pub filter: PaneFilter,
+    /// Ascending record sequence numbers of the kept records still in the ring.
+    kept: VecDeque<u64>,
+    /// Records the filter has looked at, and how many it kept.
+    pub scanned: u64,
+    pub matched: u64,
 }
 
 impl StreamPane {
@@ -30,33 +73,89 @@ impl StreamPane {
             paused: false,
             rate: RateMeter::new(300),
             evicted: 0,
+            filter: None,
         }
     }
 
     pub fn push_batch(&mut self, batch: Vec<Record>, now_ms: i64) {
         self.rate.add(now_ms, batch.len() as u64);
-        let n = batch.len();
+        let mut shown = 0;
         for r in batch {
             if self.records.len() == self.cap {
                 self.records.pop_front();
                 self.evicted += 1;
             }
+            let seq = self.evicted + self.records.len() as u64;
+            match &mut self.filter {
+                Some(f) => {
+                    f.scanned += 1;
+                    if f.filter.keeps(&r) {
+                        f.matched += 1;
+                        f.kept.push_back(seq);
+                        shown += 1;
+                    }
+                    while f.kept.front().is_some_and(|s| *s < self.evicted) {
+                        f.kept.pop_front();
+                    }
+                }
+                None => shown += 1,
+            }
             self.records.push_back(r);
         }
         // Scrolled back: keep the same record selected as new ones arrive above it.
         if self.selected > 0 {
-            self.selected = (self.selected + n).min(self.records.len().saturating_sub(1));
+            self.selected = (self.selected + shown).min(self.len().saturating_sub(1));
         }
+    }
+
+    /// Shows only what `filter` keeps (`None`: everything), starting from the newest.
+    pub fn set_filter(&mut self, filter: Option<PaneFilter>) {
+        self.selected = 0;
+        self.filter = filter.map(|filter| {
+            let kept: VecDeque<u64> = self
+                .records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| filter.keeps(r))
+                .map(|(i, _)| self.evicted + i as u64)
+                .collect();
+            Filtered {
+                scanned: self.records.len() as u64,
+                matched: kept.len() as u64,
+                filter,
+                kept,
+            }
+        });
+    }
+
+    /// Records shown (after the filter).
+    pub fn len(&self) -> usize {
+        match &self.filter {
+            Some(f) => f.kept.len(),
+            None => self.records.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn following(&self) -> bool {
         self.selected == 0
     }
 
-    /// The i-th record counting from the newest.
+    /// The i-th shown record counting from the newest.
     pub fn nth_newest(&self, i: usize) -> Option<&Record> {
-        let len = self.records.len();
-        (i < len).then(|| &self.records[len - 1 - i])
+        match &self.filter {
+            Some(f) => {
+                let seq = *f.kept.get(f.kept.len().checked_sub(1 + i)?)?;
+                self.records.get((seq - self.evicted) as usize)
+            }
+            None => {
+                let len = self.records.len();
+                (i < len).then(|| &self.records[len - 1 - i])
+            }
+        }
     }
 
     pub fn selected_record(&self) -> Option<&Record> {
@@ -64,12 +163,44 @@ impl StreamPane {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let max = self.records.len().saturating_sub(1) as isize;
+        let max = self.len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, max.max(0)) as usize;
     }
 
     pub fn to_oldest(&mut self) {
-        self.selected = self.records.len().saturating_sub(1);
+        self.selected = self.len().saturating_sub(1);
+    }
+
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Down, "scroll"),
+        (Action::Open, "open"),
+        (Action::TogglePause, "pause"),
+    ];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page) {
+            self.move_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Top | Action::Close => self.selected = 0,
+            Action::Bottom => self.to_oldest(),
+            Action::Open => {
+                if let Some(r) = self.selected_record() {
+                    return Reply::Open(Modal::Detail(DetailState::from_record(r)));
+                }
+            }
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                return Reply::Effects(vec![if self.paused {
+                    Effect::PauseStream(self.role)
+                } else {
+                    Effect::ResumeStream(self.role)
+                }]);
+            }
+            _ => {}
+        }
+        Reply::Done
     }
 }
 

@@ -54,3 +54,54 @@ fn movement_is_clamped() {
     p.move_by(-50);
     assert_eq!(p.selected, 0);
 }
+
+fn dlq_rec(offset: i64, error: &str) -> Record {
+    let headers = vec![crate::domain::Header {
+        key: "dlq-error".into(),
+        value: Some(error.as_bytes().to_vec()),
+    }];
+    to_record(
+        Incoming {
+            topic: "jobs.dlq",
+            partition: 0,
+            offset,
+            timestamp_ms: Some(offset * 1000),
+            key: None,
+            value: Some(b"{}"),
+            headers,
+        },
+        1024,
+        true,
+    )
+}
+
+#[test]
+fn a_filter_shows_only_its_records_and_counts_what_it_scanned() {
+    let mut p = StreamPane::new(Role::Dlq, 6);
+    let errs = ["timeout after 30s", "bad json at 4", "timeout after 12s"];
+    p.push_batch(
+        (0..4).map(|i| dlq_rec(i, errs[i as usize % 3])).collect(),
+        0,
+    );
+    let key = crate::decode::dlq::record_reason(p.nth_newest(0).unwrap()).unwrap();
+    assert_eq!(key, "timeout after #s");
+    p.set_filter(Some(PaneFilter::Reason(key)));
+    // offsets 0, 2 and 3 time out; 1 is bad json.
+    assert_eq!(p.len(), 3);
+    assert_eq!(p.nth_newest(0).unwrap().offset, 3);
+    assert_eq!(p.nth_newest(2).unwrap().offset, 0);
+    assert!(p.nth_newest(3).is_none());
+    // Past the ring's cap: evicted records leave the view too.
+    p.push_batch(
+        (4..10).map(|i| dlq_rec(i, errs[i as usize % 3])).collect(),
+        0,
+    );
+    let shown: Vec<i64> = (0..p.len())
+        .map(|i| p.nth_newest(i).unwrap().offset)
+        .collect();
+    assert_eq!(shown, vec![9, 8, 6, 5]);
+    let f = p.filter.as_ref().unwrap();
+    assert_eq!((f.scanned, f.matched), (10, 7));
+    p.set_filter(None);
+    assert_eq!(p.len(), 6);
+}

@@ -1,11 +1,19 @@
 use super::StreamPane;
 use crate::theme::Theme;
-use crate::ui::fmt::{clock_time, fit, topic_at};
-use ratatui::layout::{Constraint, Rect};
+use crate::ui::fmt::{clock_time, topic_at};
+use crate::ui::sanitize::clean;
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
+
+/// What a row shows beyond the record: DLQ marks and replay counts, the followed job.
+#[derive(Default)]
+pub struct Marks<'a> {
+    pub triage: Option<&'a crate::panes::dlq::DlqTriage>,
+    pub follow: Option<&'a crate::domain::follow::Follow>,
+}
 
 pub fn draw(
     f: &mut Frame,
@@ -14,7 +22,32 @@ pub fn draw(
     focused: bool,
     theme: &Theme,
     now_ms: i64,
+    marks: &Marks,
 ) {
+    let title = title(pane, theme, now_ms, marks.triage);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let (cols, rows) = grid_rows(pane, area, focused, theme, marks);
+    let empty = pane.is_empty();
+    let table = crate::ui::table::grid(&cols, rows, block, theme);
+    f.render_widget(table, area);
+    if empty && area.height > 4 {
+        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
+        f.render_widget(
+            msg,
+            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
+        );
+    }
+}
+
+fn title<'a>(
+    pane: &StreamPane,
+    theme: &Theme,
+    now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
+) -> Vec<Span<'a>> {
     let rate = pane.rate.rate(now_ms, 5);
     let mut title = vec![
         Span::styled(
@@ -28,6 +61,23 @@ pub fn draw(
             Style::default().fg(theme.muted),
         ),
     ];
+    if let Some(f) = &pane.filter {
+        title.push(Span::styled(
+            format!(
+                "filter {} · {}/{} ",
+                clean(&f.filter.describe()),
+                f.matched,
+                f.scanned
+            ),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    if let Some(t) = triage.filter(|t| !t.marks.is_empty()) {
+        title.push(Span::styled(
+            format!("● {} marked ", t.marks.len()),
+            Style::default().fg(theme.accent),
+        ));
+    }
     if pane.paused {
         title.push(Span::styled(
             "⏸ PAUSED ",
@@ -39,68 +89,91 @@ pub fn draw(
             Style::default().fg(theme.accent),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(title));
+    title
+}
+
+type GridRow = (Vec<(String, Style)>, bool);
+
+/// Column widths shrink with the pane; the summary takes what is left. The event type column
+/// only appears when there is room, since the topic usually implies it.
+fn grid_rows(
+    pane: &StreamPane,
+    area: Rect,
+    focused: bool,
+    theme: &Theme,
+    marks: &Marks,
+) -> (Vec<(&'static str, usize)>, Vec<GridRow>) {
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
     let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    // Column widths shrink with the pane; the summary takes what is left. The event type
-    // column only appears when there is room, since the topic usually implies it.
-    let (wt, wl, wk, we, ws) = if w >= 110 {
-        (8, 26, 18, 16, 11)
+    let (wl, wk, we) = if w >= 110 {
+        (26, 18, 16)
     } else if w >= 60 {
-        (8, 18, 12, 0, 11)
+        (18, 12, 0)
     } else {
-        (8, 12, 8, 0, 9)
+        (12, 8, 0)
     };
-    let gaps = if we > 0 { 5 } else { 4 };
-    let wsum = w.saturating_sub(wt + wl + wk + we + ws + gaps).max(4);
-    let rows: Vec<Row> = (start..start + inner_h)
+    let widths = crate::ui::table::allot(
+        w,
+        &[(8, 8), (8, wl), (4, wk), (we, we), (4, 11), (4, 4)],
+        Some(5),
+    );
+    let muted = Style::default().fg(theme.muted);
+    let plain = Style::default();
+    let rows = (start..start + inner_h)
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
         .map(|(i, r)| {
             let d = &r.decoded;
-            let status = d.status.clone().unwrap_or_default();
-            let mut cells = vec![
-                Cell::from(r.timestamp_ms.map(clock_time).unwrap_or_default())
-                    .style(Style::default().fg(theme.muted)),
-                Cell::from(topic_at(
-                    &r.topic,
-                    &format!("/{}@{}", r.partition, r.offset),
-                    wl,
-                )),
-                Cell::from(fit(&r.key_display(), wk)),
+            let followed = marks.follow.is_some_and(|f| f.matches(r));
+            let key_style = if followed {
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                plain
+            };
+            let cells = vec![
+                (r.timestamp_ms.map(clock_time).unwrap_or_default(), muted),
+                (
+                    topic_at(
+                        &clean(&r.topic),
+                        &format!("/{}@{}", r.partition, r.offset),
+                        widths[1],
+                    ),
+                    plain,
+                ),
+                (r.key_display(), key_style),
+                (d.event_type.clone().unwrap_or_default(), plain),
+                (
+                    d.status.clone().unwrap_or_default(),
+                    theme.status(d.status_class),
+                ),
+                (
+                    format!(
+                        "{}{}{}",
+                        if followed { "» " } else { "" },
+                        marks
+                            .triage
+                            .map(|t| crate::panes::dlq::view::mark_prefix(t, r))
+                            .unwrap_or_default(),
+                        d.summary
+                    ),
+                    key_style,
+                ),
             ];
-            if we > 0 {
-                cells.push(Cell::from(fit(d.event_type.as_deref().unwrap_or(""), we)));
-            }
-            cells.push(Cell::from(fit(&status, ws)).style(theme.status(d.status_class)));
-            cells.push(Cell::from(fit(&d.summary, wsum)));
-            crate::ui::table::mark(Row::new(cells), i == pane.selected && focused, theme)
+            (cells, i == pane.selected && focused)
         })
         .collect();
-    let mut header = vec!["time", "topic/p@offset", "key"];
-    let mut widths = vec![
-        Constraint::Length(wt as u16),
-        Constraint::Length(wl as u16),
-        Constraint::Length(wk as u16),
-    ];
-    if we > 0 {
-        header.push("event type");
-        widths.push(Constraint::Length(we as u16));
-    }
-    header.extend(["status", "summary"]);
-    widths.push(Constraint::Length(ws as u16));
-    widths.push(Constraint::Length(wsum as u16));
-    let empty = pane.records.is_empty();
-    let table = crate::ui::table::table(rows, widths, header, block, theme);
-    f.render_widget(table, area);
-    if empty && area.height > 4 {
-        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
-        f.render_widget(
-            msg,
-            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
-        );
-    }
+    let cols: Vec<(&str, usize)> = [
+        "time",
+        "topic/p@offset",
+        "key",
+        "event type",
+        "status",
+        "summary",
+    ]
+    .into_iter()
+    .zip(widths.iter().copied())
+    .collect();
+    (cols, rows)
 }

@@ -1,0 +1,83 @@
+//! Publishing test records: templates (TOML, built-ins compiled in, the user's folder laid
+//! over them), placeholders, typed fields with per-field validation, a preview that is exactly
+//! the record sent, the kcat-like raw and JSON-lines inputs, and the paced sending loop.
+//!
+//! Plain and synchronous: the dashboard's form calls [`Form`] on the UI task (no I/O) and runs
+//! [`send::run`] on a worker thread; `kdeck publish` does the same from the command line.
+//! Only `crate::kafka::publish` touches rdkafka.
+
+pub mod audit;
+pub mod form;
+pub mod jsonl_in;
+pub mod placeholder;
+pub mod send;
+pub mod template;
+pub mod worker;
+
+pub use form::{FieldError, Form, Place};
+pub use placeholder::Vars;
+pub use template::{Catalog, Field, FieldType, Template};
+
+/// One record to produce, exactly: header values and key/value bytes as they go on the wire
+/// (None: a null key, value or header value).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublishRecord {
+    pub topic: String,
+    /// None: the key (and the partitioner) decides.
+    pub partition: Option<i32>,
+    pub key: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub value: Option<Vec<u8>>,
+}
+
+/// A record as text for a preview: valid UTF-8 shown as is (JSON values pretty-printed),
+/// anything else as hex, null as `null`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preview {
+    pub topic: String,
+    pub partition: Option<i32>,
+    pub key: String,
+    pub headers: Vec<(String, String)>,
+    pub value: String,
+}
+
+impl PublishRecord {
+    pub fn preview(&self) -> Preview {
+        let value = match self.value.as_deref() {
+            Some(v) => serde_json::from_slice::<serde_json::Value>(v)
+                .ok()
+                .filter(|j| j.is_object() || j.is_array())
+                .and_then(|j| serde_json::to_string_pretty(&j).ok())
+                .unwrap_or_else(|| shown(Some(v))),
+            None => shown(None),
+        };
+        Preview {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            key: shown(self.key.as_deref()),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), shown(v.as_deref())))
+                .collect(),
+            value,
+        }
+    }
+}
+
+fn shown(b: Option<&[u8]>) -> String {
+    match b {
+        None => "null".into(),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => s.to_string(),
+            Err(_) => b
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

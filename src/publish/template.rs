@@ -1,0 +1,316 @@
+//! The template model (TOML), the built-ins compiled into the binary, and the user's folder of
+//! templates laid over them by name.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What a field holds; the form shows it as a hint and validates against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    /// Free text of any length (the raw template's value): never validated.
+    Text,
+    Integer,
+    Number,
+    Bool,
+    Enum,
+    Datetime,
+    /// Any JSON value.
+    Json,
+    Object,
+    Array,
+}
+
+impl FieldType {
+    /// The hint the form shows next to the field.
+    pub fn hint(self) -> &'static str {
+        match self {
+            FieldType::String => "text",
+            FieldType::Text => "text or JSON",
+            FieldType::Integer => "whole number",
+            FieldType::Number => "number",
+            FieldType::Bool => "true or false",
+            FieldType::Enum => "one of the choices",
+            FieldType::Datetime => "RFC 3339 time, e.g. 2024-01-15T10:30:00Z or {{now+5m}}",
+            FieldType::Json => "JSON",
+            FieldType::Object => "JSON object",
+            FieldType::Array => "JSON array",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// A dotted name places the field in a nested object: `headers.requestId`.
+    pub name: String,
+    #[serde(rename = "type", default = "string_type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub default: String,
+    #[serde(default)]
+    pub required: bool,
+    /// For `enum`.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// An empty optional field is left out of the body (else: "" for text, null otherwise).
+    #[serde(default)]
+    pub omit_empty: bool,
+    /// false: a form input only (used by the topic, key or headers), not part of the body.
+    #[serde(default = "yes")]
+    pub body: bool,
+    #[serde(default)]
+    pub help: String,
+}
+
+fn string_type() -> FieldType {
+    FieldType::String
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// May contain `{prefix}` (the profile's topic prefix) and placeholders.
+    pub topic: String,
+    /// Used for `{prefix}` when the profile sets none (the seed's own default).
+    #[serde(default)]
+    pub default_prefix: Option<String>,
+    /// The key expression; absent or rendering empty: no key.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Ordered (name, value expression) pairs.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// A field of type object whose entries are sent as further headers (the raw template).
+    #[serde(default)]
+    pub headers_from: Option<String>,
+    /// The value expression, sent as its bytes; absent: the JSON object built from the fields.
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default, rename = "field")]
+    pub fields: Vec<Field>,
+    /// Where it came from: `built-in` or the file's path.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+impl Template {
+    pub fn parse(text: &str, origin: &str) -> Result<Template, String> {
+        let mut t: Template =
+            toml::from_str(text).map_err(|e| format!("{origin}: {}", e.message()))?;
+        t.origin = origin.to_string();
+        t.check().map_err(|e| format!("{origin}: {e}"))?;
+        Ok(t)
+    }
+
+    /// Mistakes a form could not recover from, found when the template is loaded.
+    fn check(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("the template has no name".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for f in &self.fields {
+            if f.name.is_empty() || f.name.split('.').any(str::is_empty) {
+                return Err(format!(
+                    "field name {:?} is empty or has an empty part",
+                    f.name
+                ));
+            }
+            if !seen.insert(f.name.as_str()) {
+                return Err(format!("field {:?} appears twice", f.name));
+            }
+            if f.kind == FieldType::Enum && f.choices.is_empty() {
+                return Err(format!("enum field {:?} has no choices", f.name));
+            }
+        }
+        if let Some(h) = &self.headers_from {
+            if !self.fields.iter().any(|f| &f.name == h) {
+                return Err(format!("headers_from names {h:?}, which is not a field"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// The built-in templates, one per seed shape plus the raw one.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("export-job", include_str!("builtin/export-job.toml")),
+    (
+        "export-completion",
+        include_str!("builtin/export-completion.toml"),
+    ),
+    (
+        "package-message",
+        include_str!("builtin/package-message.toml"),
+    ),
+    ("schedule-job", include_str!("builtin/schedule-job.toml")),
+    (
+        "device-connection",
+        include_str!("builtin/device-connection.toml"),
+    ),
+    (
+        "portal-task-status",
+        include_str!("builtin/portal-task-status.toml"),
+    ),
+    (
+        "portal-task-completion",
+        include_str!("builtin/portal-task-completion.toml"),
+    ),
+    (
+        "web-crawl-request",
+        include_str!("builtin/web-crawl-request.toml"),
+    ),
+    ("task-status", include_str!("builtin/task-status.toml")),
+    ("raw", include_str!("builtin/raw.toml")),
+];
+
+/// Every template a user can pick: built-ins, then the user's (a user file with a built-in's
+/// name replaces it). Files that fail to load are reported in `warnings`, never dropped silently.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    pub templates: Vec<Template>,
+    pub warnings: Vec<String>,
+}
+
+impl Catalog {
+    pub fn builtin() -> Catalog {
+        let templates = BUILTIN
+            .iter()
+            .map(|(n, text)| {
+                Template::parse(text, "built-in")
+                    .unwrap_or_else(|e| panic!("built-in template {n}: {e}"))
+            })
+            .collect();
+        Catalog {
+            templates,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The built-ins with `dir`'s `*.toml` laid over them (a missing folder is no error).
+    pub fn load(dir: Option<&Path>) -> Catalog {
+        let mut c = Catalog::builtin();
+        let Some(dir) = dir else { return c };
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return c,
+            Err(e) => {
+                c.warnings
+                    .push(format!("reading templates from {}: {e}", dir.display()));
+                return c;
+            }
+        };
+        files.sort();
+        for p in files {
+            let origin = p.display().to_string();
+            match std::fs::read_to_string(&p)
+                .map_err(|e| format!("{origin}: {e}"))
+                .and_then(|text| Template::parse(&text, &origin))
+            {
+                Ok(t) => c.put(t),
+                Err(e) => c.warnings.push(e),
+            }
+        }
+        c
+    }
+
+    fn put(&mut self, t: Template) {
+        match self.templates.iter_mut().find(|x| x.name == t.name) {
+            Some(slot) => *slot = t,
+            None => self.templates.push(t),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.name == name)
+    }
+
+    /// Templates whose name or description contains `text` (any case): the picker's filter.
+    pub fn filter(&self, text: &str) -> Vec<&Template> {
+        let t = text.to_lowercase();
+        self.templates
+            .iter()
+            .filter(|x| {
+                x.name.to_lowercase().contains(&t) || x.description.to_lowercase().contains(&t)
+            })
+            .collect()
+    }
+}
+
+/// The user's templates folder: `KDECK_CONFIG_DIR/templates`, else the platform config dir's
+/// `templates` (e.g. ~/.config/kdeck/templates).
+pub fn user_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("KDECK_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("templates"));
+    }
+    directories::ProjectDirs::from("", "", "kdeck").map(|d| d.config_dir().join("templates"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_load_and_have_unique_names() {
+        let c = Catalog::builtin();
+        assert_eq!(c.templates.len(), BUILTIN.len());
+        for (n, _) in BUILTIN {
+            assert!(c.get(n).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn user_templates_override_by_name_and_bad_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "name = \"raw\"\ntopic = \"mine\"\n[[field]]\nname = \"x\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.toml"), "name = \"new\"\ntopic = \"t\"\n").unwrap();
+        std::fs::write(dir.path().join("c.toml"), "name = \n").unwrap();
+        std::fs::write(
+            dir.path().join("d.toml"),
+            "name = \"d\"\ntopic = \"t\"\nbogus = 1\n",
+        )
+        .unwrap();
+        let c = Catalog::load(Some(dir.path()));
+        assert_eq!(c.get("raw").unwrap().topic, "mine");
+        assert!(c.get("new").is_some());
+        assert_eq!(c.templates.len(), BUILTIN.len() + 1);
+        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+        assert!(c.warnings.iter().any(|w| w.contains("c.toml")));
+        assert!(
+            c.warnings.iter().any(|w| w.contains("bogus")),
+            "{:?}",
+            c.warnings
+        );
+        let missing = Catalog::load(Some(&dir.path().join("nope")));
+        assert!(missing.warnings.is_empty());
+    }
+
+    #[test]
+    fn enum_without_choices_is_refused() {
+        let e = Template::parse(
+            "name = \"x\"\ntopic = \"t\"\n[[field]]\nname = \"p\"\ntype = \"enum\"\n",
+            "f.toml",
+        )
+        .unwrap_err();
+        assert!(e.contains("no choices"), "{e}");
+    }
+}
