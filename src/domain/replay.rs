@@ -271,6 +271,8 @@ pub struct ReplayPlan {
     pub warnings: Vec<String>,
     /// Set when this plan continues an interrupted run.
     pub resume: Option<ResumeBase>,
+    /// Partition count of every target topic seen (None: it does not exist).
+    pub target_partitions: BTreeMap<String, Option<i32>>,
 }
 
 /// What a resumed run starts from: what reached the target before.

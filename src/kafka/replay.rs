@@ -72,7 +72,14 @@ fn reader(cluster: &Cluster) -> anyhow::Result<BaseConsumer> {
 
 /// (partition, low, high) of every partition of `topic`; an error when it does not exist.
 pub fn watermarks(cluster: &Cluster, topic: &str) -> anyhow::Result<Vec<(i32, i64, i64)>> {
-    let c = reader(cluster)?;
+    watermarks_with(&reader(cluster)?, cluster, topic)
+}
+
+fn watermarks_with(
+    c: &BaseConsumer,
+    cluster: &Cluster,
+    topic: &str,
+) -> anyhow::Result<Vec<(i32, i64, i64)>> {
     let md = c.fetch_metadata(Some(topic), META_TIMEOUT).map_err(|e| {
         anyhow::anyhow!(
             "reading metadata of {topic} from {}: {}",
@@ -134,9 +141,10 @@ pub fn end_offsets(
     cluster: &Cluster,
     topics: &[String],
 ) -> anyhow::Result<BTreeMap<String, Vec<(i32, i64)>>> {
+    let c = reader(cluster)?;
     let mut out = BTreeMap::new();
     for t in topics {
-        let w = watermarks(cluster, t)?;
+        let w = watermarks_with(&c, cluster, t)?;
         out.insert(t.clone(), w.into_iter().map(|(p, _, hi)| (p, hi)).collect());
     }
     Ok(out)
@@ -240,9 +248,10 @@ pub fn find_replayed(
     starts: &BTreeMap<String, Vec<(i32, i64)>>,
     cancel: &AtomicBool,
 ) -> anyhow::Result<(HashMap<Coord, Coord>, Vec<String>)> {
+    let c = reader(cluster)?;
     let mut ranges = Vec::new();
     for (t, parts) in starts {
-        let now: HashMap<i32, i64> = watermarks(cluster, t)?
+        let now: HashMap<i32, i64> = watermarks_with(&c, cluster, t)?
             .into_iter()
             .map(|(p, _, hi)| (p, hi))
             .collect();

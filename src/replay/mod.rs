@@ -55,7 +55,7 @@ use crate::domain::replay::{
     Coord, PartitionRange, PlanItem, ReplayPlan, ReplayRequest, ResumeBase, Selection, REASONS_MAX,
 };
 use crate::kafka::replay::{self as kr, ReadRecord};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -154,6 +154,10 @@ pub struct ItemBuilder<'a> {
     /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
     /// comes from headers, so sending without a reason filter skips the parse.
     pub want_reason: bool,
+    /// Build the replayed headers (the dry run needs them only for its sample).
+    pub want_headers: bool,
+    /// The dashboard's marks as a set: `Selection::matches` scans the list.
+    marked: Option<HashSet<(i32, i64)>>,
 }
 
 /// The provenance that does not change per record.
@@ -172,6 +176,8 @@ impl<'a> ItemBuilder<'a> {
             cluster,
             known: BTreeMap::new(),
             want_reason: true,
+            want_headers: true,
+            marked: None,
         }
     }
 
@@ -188,12 +194,18 @@ impl<'a> ItemBuilder<'a> {
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
             .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let origin = dlq::origin(&rec.headers, json.as_ref());
-        let selected = req.selection.matches(
-            rec.partition,
-            rec.offset,
-            rec.timestamp_ms,
-            dlq::reason_text(&origin).as_deref(),
-        );
+        let selected = match &req.selection {
+            Selection::Marked { coords } => self
+                .marked
+                .get_or_insert_with(|| coords.iter().copied().collect())
+                .contains(&(rec.partition, rec.offset)),
+            sel => sel.matches(
+                rec.partition,
+                rec.offset,
+                rec.timestamp_ms,
+                dlq::reason_text(&origin).as_deref(),
+            ),
+        };
         if !selected {
             return Ok(None);
         }
@@ -208,6 +220,17 @@ impl<'a> ItemBuilder<'a> {
             partition: rec.partition,
             offset: rec.offset,
         };
+        if !self.want_headers {
+            return Ok(Some(PlanItem {
+                target: target::resolve(req, &origin, &self.known),
+                reason: dlq::reason_text(&origin),
+                source,
+                timestamp_ms: rec.timestamp_ms,
+                key: None,
+                value: None,
+                headers: Vec::new(),
+            }));
+        }
         let headers = headers::replay_headers(
             &rec.headers,
             req.settings.keep_diagnostic_headers,
@@ -255,6 +278,7 @@ fn build_plan(
         already_done: 0,
         warnings: Vec::new(),
         resume,
+        target_partitions: BTreeMap::new(),
     };
     let mut reasons: HashMap<String, u64> = HashMap::new();
     let mut builder = ItemBuilder::new(&ctx.cluster);
@@ -272,25 +296,37 @@ fn build_plan(
         .collect();
     let req = &plan.request;
     let mut counts = PlanCounts::default();
-    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| match builder
-        .item(req, rec, &stamp)
-    {
-        Ok(Some(item)) => {
-            counts.add(item, &plan.resume, &before, &mut reasons);
-            true
-        }
-        Ok(None) => true,
-        Err(e) => {
-            err = Some(e);
-            false
+    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| {
+        builder.want_headers = counts.first.is_none();
+        match builder.item(req, rec, &stamp) {
+            Ok(Some(item)) => {
+                counts.add(item, &plan.resume, &before, &mut reasons);
+                true
+            }
+            Ok(None) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
         }
     })?;
     if let Some(e) = err {
         return Err(e);
     }
     counts.finish(&mut plan, reasons);
+    plan.target_partitions = builder.known;
     plan.warnings.extend(warnings);
     Ok(plan)
+}
+
+/// Counts one more for `key` without allocating when it is already there (the common case).
+fn bump(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -323,15 +359,17 @@ impl PlanCounts {
         }
         *self.per_why.entry(item.target.why).or_default() += 1;
         match &item.target.topic {
-            Some(t) => *self.per_target.entry(t.clone()).or_default() += 1,
+            Some(t) => bump(&mut self.per_target, t),
             None => self.unsendable += 1,
         }
         let reason = item
             .reason
             .as_deref()
             .map_or("(no reason given)".to_string(), dlq::reason_key);
-        if reasons.len() < 10_000 || reasons.contains_key(&reason) {
-            *reasons.entry(reason).or_default() += 1;
+        if let Some(n) = reasons.get_mut(&reason) {
+            *n += 1;
+        } else if reasons.len() < 10_000 {
+            reasons.insert(reason, 1);
         } else {
             *reasons.entry("other".into()).or_default() += 1;
         }
