@@ -70,6 +70,13 @@ fn run(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<Pub
     }
 }
 
+/// One burst of a form: what the dialog asked for.
+struct Burst<'a> {
+    form: &'a Form,
+    vars: &'a Vars,
+    count: u64,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn send_form(
     ctx: &PublishContext,
@@ -81,74 +88,87 @@ fn send_form(
     cancel: &AtomicBool,
     send: &dyn Fn(PublishUpdate) -> bool,
 ) -> bool {
+    let b = Burst { form, vars, count };
+    let run = crate::replay::new_run_id();
+    // A write that cannot be audited is not made.
+    if let Err(e) = audit_start(ctx, &b, &run) {
+        return send(PublishUpdate::Finished {
+            job,
+            result: Err(format!("{e:#}")),
+        });
+    }
     let opts = SendOptions {
         rate,
         ..ctx.options.clone()
     };
-    let mut source = |seq: u64| {
-        if seq > count {
+    let mut source = |seq: u64| b.record(seq);
+    let mut first = None;
+    let mut on_event = |ev: Event| {
+        let _ = match ev {
+            Event::Progress(progress) => send(PublishUpdate::Progress { job, progress }),
+            Event::Failed { error, .. } => send(PublishUpdate::Failed { job, error }),
+            Event::Delivered(d) if first.is_none() => {
+                first = Some(d.clone());
+                // Record 1 is the one the preview showed: the dashboard follows its job.
+                match form.render(vars) {
+                    Ok(record) => send(PublishUpdate::First { job, record, at: d }),
+                    Err(_) => true,
+                }
+            }
+            Event::Delivered(_) => true,
+        };
+    };
+    let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
+        .map_err(|e| format!("{e:#}"));
+    if let Ok(s) = &result {
+        audit_end(ctx, &run, s);
+    }
+    send(PublishUpdate::Finished {
+        job,
+        result: result.map(|s| (s, first)),
+    })
+}
+
+impl Burst<'_> {
+    /// Record `seq`: 1 is the one the preview showed; the next get their own seq, time and ids.
+    fn record(&self, seq: u64) -> Option<Result<super::PublishRecord, String>> {
+        if seq > self.count {
             return None;
         }
-        // Record 1 is the one the preview showed; the next ones get their own seq, time and ids.
         let v = if seq == 1 {
-            vars.clone()
+            self.vars.clone()
         } else {
-            vars.next(seq, chrono::Utc::now().timestamp_millis())
+            self.vars.next(seq, chrono::Utc::now().timestamp_millis())
         };
-        Some(form.render(&v).map_err(|e| {
+        Some(self.form.render(&v).map_err(|e| {
             e.iter()
                 .map(|x| x.to_string())
                 .collect::<Vec<_>>()
                 .join("; ")
         }))
-    };
-    let mut first = None;
-    let mut first_sent = false;
-    let mut on_event = |ev: Event| {
-        let _ = match ev {
-            Event::Progress(progress) => send(PublishUpdate::Progress { job, progress }),
-            Event::Failed { error, .. } => send(PublishUpdate::Failed { job, error }),
-            Event::Delivered(d) => {
-                if first.is_none() {
-                    first = Some(d.clone());
-                }
-                if !first_sent {
-                    first_sent = true;
-                    // The record itself was rendered by the source; re-render record 1 for it.
-                    match form.render(vars) {
-                        Ok(record) => send(PublishUpdate::First { job, record, at: d }),
-                        Err(_) => true,
-                    }
-                } else {
-                    true
-                }
-            }
-        };
-    };
-    let run = crate::replay::new_run_id();
-    if let Some(path) = &ctx.audit {
-        let topic = form.render(vars).ok().map(|r| r.topic);
-        let start = Line::Start {
-            run: &run,
-            by: &crate::replay::audit::who(),
-            at: crate::replay::audit::now_text(),
-            source: &form.template.name,
-            count: Some(count),
-            topic: topic.as_deref(),
-        };
-        // A write that cannot be audited is not made.
-        if let Err(e) = super::audit::append(path, &start) {
-            return send(PublishUpdate::Finished {
-                job,
-                result: Err(format!("{e:#}")),
-            });
-        }
     }
-    let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
-        .map_err(|e| format!("{e:#}"));
-    if let (Some(path), Ok(s)) = (&ctx.audit, &result) {
+}
+
+fn audit_start(ctx: &PublishContext, b: &Burst, run: &str) -> anyhow::Result<()> {
+    let Some(path) = &ctx.audit else {
+        return Ok(());
+    };
+    let topic = b.form.render(b.vars).ok().map(|r| r.topic);
+    let start = Line::Start {
+        run,
+        by: &crate::replay::audit::who(),
+        at: crate::replay::audit::now_text(),
+        source: &b.form.template.name,
+        count: Some(b.count),
+        topic: topic.as_deref(),
+    };
+    super::audit::append(path, &start)
+}
+
+fn audit_end(ctx: &PublishContext, run: &str, s: &send::Summary) {
+    if let Some(path) = &ctx.audit {
         let end = Line::End {
-            run: &run,
+            run,
             at: crate::replay::audit::now_text(),
             acked: s.acked,
             failed: s.failed,
@@ -157,10 +177,6 @@ fn send_form(
         };
         let _ = super::audit::append(path, &end);
     }
-    send(PublishUpdate::Finished {
-        job,
-        result: result.map(|s| (s, first)),
-    })
 }
 
 /// Writes the form as a template named `name` into the user's templates folder, its current

@@ -76,31 +76,7 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(theme.muted),
         ));
     }
-    match &h.connection {
-        Connection::Connecting => spans.push(Span::styled(
-            format!("◌ connecting to {} ", h.brokers),
-            Style::default().fg(theme.warn),
-        )),
-        Connection::Connected { brokers } => {
-            spans.push(Span::styled("● ", Style::default().fg(theme.ok)));
-            let n = if *brokers > 0 {
-                format!(
-                    " ({brokers} broker{})",
-                    if *brokers == 1 { "" } else { "s" }
-                )
-            } else {
-                String::new()
-            };
-            spans.push(Span::raw(format!("{}{n} ", h.brokers)));
-        }
-        Connection::Down { error } => {
-            spans.push(Span::styled(
-                // The worker's words say what happened and that it keeps trying.
-                format!("✗ {}: {} ", h.brokers, clean(error)),
-                Style::default().fg(theme.failed),
-            ));
-        }
-    }
+    spans.push(connection_span(h, theme));
     if !h.missing_topics.is_empty() {
         spans.push(Span::styled(
             format!("│ ⚠ no topic: {} ", clean(&h.missing_topics.join(", "))),
@@ -150,6 +126,35 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
         area,
     );
+}
+
+/// The connection state, in words: connecting, connected (with the broker count), or what
+/// went wrong (the worker's words say that it keeps trying).
+fn connection_span(h: &crate::app::state::Health, theme: &Theme) -> Span<'static> {
+    match &h.connection {
+        Connection::Connecting => Span::styled(
+            format!("◌ connecting to {} ", h.brokers),
+            Style::default().fg(theme.warn),
+        ),
+        Connection::Connected { brokers } => {
+            let n = if *brokers > 0 {
+                format!(
+                    " ({brokers} broker{})",
+                    if *brokers == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
+            Span::styled(
+                format!("● {}{n} ", h.brokers),
+                Style::default().fg(theme.ok),
+            )
+        }
+        Connection::Down { error } => Span::styled(
+            format!("✗ {}: {} ", h.brokers, clean(error)),
+            Style::default().fg(theme.failed),
+        ),
+    }
 }
 
 fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {

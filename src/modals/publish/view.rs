@@ -75,56 +75,40 @@ fn draw_form(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
     draw_bottom(f, bottom, d, theme);
 }
 
-fn draw_fields(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
-    let Some(form) = &d.form else { return };
-    let accent = Style::default().fg(theme.accent);
-    let bad = Style::default().fg(theme.failed);
-    let muted = Style::default().fg(theme.muted);
-    let mut y = area.y;
-    let row = |f: &mut Frame,
-               y: &mut u16,
-               input: &crate::ui::input::TextField,
-               label: String,
-               hint: String,
-               error: Option<&str>,
-               focused: bool| {
-        if *y + 1 >= area.bottom() {
-            return;
-        }
-        input.draw(
-            f,
-            Rect::new(area.x, *y, area.width, 1),
-            &label,
-            focused,
-            accent,
-        );
-        let note = match error {
-            Some(e) => Line::styled(format!("  ✗ {e}"), bad),
-            None => Line::styled(format!("  {hint}"), muted),
-        };
-        f.render_widget(note, Rect::new(area.x, *y + 1, area.width, 1));
-        *y += 2;
+/// One line of the form: the field, and under it its error or its hint.
+struct FieldRow<'a> {
+    input: &'a crate::ui::input::TextField,
+    label: String,
+    hint: String,
+    error: Option<&'a str>,
+    focused: bool,
+}
+
+fn field_rows(d: &PublishDialog) -> Vec<FieldRow<'_>> {
+    let Some(form) = &d.form else {
+        return Vec::new();
     };
-    for (i, field) in form.fields().iter().enumerate() {
-        let req = if field.required { "*" } else { "" };
-        let mut hint = field.kind.hint().to_string();
-        if !field.choices.is_empty() {
-            hint = format!("{} (←/→): {}", hint, field.choices.join(" | "));
-        }
-        if !field.help.is_empty() {
-            hint = format!("{hint} · {}", field.help);
-        }
-        let label = format!("{}{req}", field.name);
-        row(
-            f,
-            &mut y,
-            &d.inputs[i],
-            label,
-            hint,
-            d.error_of(i),
-            d.focus == i,
-        );
-    }
+    let mut rows: Vec<FieldRow> = form
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let mut hint = field.kind.hint().to_string();
+            if !field.choices.is_empty() {
+                hint = format!("{hint} (←/→): {}", field.choices.join(" | "));
+            }
+            if !field.help.is_empty() {
+                hint = format!("{hint} · {}", field.help);
+            }
+            FieldRow {
+                input: &d.inputs[i],
+                label: format!("{}{}", field.name, if field.required { "*" } else { "" }),
+                hint,
+                error: d.error_of(i),
+                focused: d.focus == i,
+            }
+        })
+        .collect();
     let extras = [
         (
             Extra::Count,
@@ -145,16 +129,35 @@ fn draw_fields(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
             "template name for save (ctrl-s): the user's templates folder",
         ),
     ];
-    for (which, input, label, hint) in extras {
-        row(
-            f,
-            &mut y,
-            input,
-            label.to_string(),
-            hint.to_string(),
-            input.error.as_deref(),
-            d.extra() == Some(which),
-        );
+    rows.extend(
+        extras
+            .into_iter()
+            .map(|(which, input, label, hint)| FieldRow {
+                input,
+                label: label.to_string(),
+                hint: hint.to_string(),
+                error: input.error.as_deref(),
+                focused: d.extra() == Some(which),
+            }),
+    );
+    rows
+}
+
+fn draw_fields(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
+    let accent = Style::default().fg(theme.accent);
+    let mut y = area.y;
+    for row in field_rows(d) {
+        if y + 1 >= area.bottom() {
+            return;
+        }
+        let line = Rect::new(area.x, y, area.width, 1);
+        row.input.draw(f, line, &row.label, row.focused, accent);
+        let note = match row.error {
+            Some(e) => Line::styled(format!("  ✗ {e}"), Style::default().fg(theme.failed)),
+            None => Line::styled(format!("  {}", row.hint), Style::default().fg(theme.muted)),
+        };
+        f.render_widget(note, Rect::new(area.x, y + 1, area.width, 1));
+        y += 2;
     }
 }
 

@@ -96,6 +96,52 @@ type GridRow = (Vec<(String, Style)>, bool);
 
 /// Column widths shrink with the pane; the summary takes what is left. The event type column
 /// only appears when there is room, since the topic usually implies it.
+/// One record's cells: time, position, key, event type, status, summary (with the follow and
+/// DLQ marks in front).
+fn cells(
+    r: &crate::domain::Record,
+    topic_w: usize,
+    marks: &Marks,
+    theme: &Theme,
+) -> Vec<(String, Style)> {
+    let d = &r.decoded;
+    let plain = Style::default();
+    let followed = marks.follow.is_some_and(|f| f.matches(r));
+    let key_style = if followed {
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        plain
+    };
+    let dlq_marks = marks
+        .triage
+        .map(|t| crate::panes::dlq::view::mark_prefix(t, r))
+        .unwrap_or_default();
+    let follow_mark = if followed { "» " } else { "" };
+    vec![
+        (
+            r.timestamp_ms.map(clock_time).unwrap_or_default(),
+            Style::default().fg(theme.muted),
+        ),
+        (
+            topic_at(
+                &clean(&r.topic),
+                &format!("/{}@{}", r.partition, r.offset),
+                topic_w,
+            ),
+            plain,
+        ),
+        (r.key_display(), key_style),
+        (d.event_type.clone().unwrap_or_default(), plain),
+        (
+            d.status.clone().unwrap_or_default(),
+            theme.status(d.status_class),
+        ),
+        (format!("{follow_mark}{dlq_marks}{}", d.summary), key_style),
+    ]
+}
+
 fn grid_rows(
     pane: &StreamPane,
     area: Rect,
@@ -118,50 +164,13 @@ fn grid_rows(
         &[(8, 8), (8, wl), (4, wk), (we, we), (4, 11), (4, 4)],
         Some(5),
     );
-    let muted = Style::default().fg(theme.muted);
-    let plain = Style::default();
     let rows = (start..start + inner_h)
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
         .map(|(i, r)| {
-            let d = &r.decoded;
-            let followed = marks.follow.is_some_and(|f| f.matches(r));
-            let key_style = if followed {
-                Style::default()
-                    .fg(theme.accent)
-                    .add_modifier(Modifier::BOLD)
-            } else {
-                plain
-            };
-            let cells = vec![
-                (r.timestamp_ms.map(clock_time).unwrap_or_default(), muted),
-                (
-                    topic_at(
-                        &clean(&r.topic),
-                        &format!("/{}@{}", r.partition, r.offset),
-                        widths[1],
-                    ),
-                    plain,
-                ),
-                (r.key_display(), key_style),
-                (d.event_type.clone().unwrap_or_default(), plain),
-                (
-                    d.status.clone().unwrap_or_default(),
-                    theme.status(d.status_class),
-                ),
-                (
-                    format!(
-                        "{}{}{}",
-                        if followed { "» " } else { "" },
-                        marks
-                            .triage
-                            .map(|t| crate::panes::dlq::view::mark_prefix(t, r))
-                            .unwrap_or_default(),
-                        d.summary
-                    ),
-                    key_style,
-                ),
-            ];
-            (cells, i == pane.selected && focused)
+            (
+                cells(r, widths[1], marks, theme),
+                i == pane.selected && focused,
+            )
         })
         .collect();
     let cols: Vec<(&str, usize)> = [
