@@ -16,55 +16,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
     let spark_w = w.saturating_sub(30).clamp(8, 60);
     // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
     let step = (300 / spark_w).clamp(1, 10);
-    let mut lines: Vec<Line> = Vec::new();
-    for role in Role::ALL {
-        let meter = &state.stream(role).rate;
-        let secs = meter.series(state.now_ms, spark_w * step + 1);
-        let series: Vec<f64> = secs[..secs.len() - 1] // the current second is still filling
-            .chunks(step)
-            .map(|c| c.iter().sum::<u64>() as f64 / step as f64)
-            .collect();
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "{:<6} ",
-                    match role {
-                        Role::Completion => "compl",
-                        Role::Status => "status",
-                        Role::Dlq => "dlq",
-                    }
-                ),
-                Style::default().fg(theme.header),
-            ),
-            Span::styled(spark(&series, spark_w), Style::default().fg(theme.accent)),
-            Span::raw(format!(
-                " {:>6.1}/s {:>7}",
-                meter.rate(state.now_ms, 5),
-                human_count(meter.total as i64)
-            )),
-        ]));
-    }
-    // Status mix, most frequent first.
-    let mut words: Vec<_> = m.status_words.iter().collect();
-    words.sort_by_key(|w| std::cmp::Reverse(w.1 .1));
-    let mut mix = vec![Span::styled("mix    ", Style::default().fg(theme.header))];
-    let mut used = 7;
-    for (word, (class, n)) in words {
-        let s = format!("{} {} ", clean(word), human_count(*n as i64));
-        let sw = unicode_width::UnicodeWidthStr::width(s.as_str());
-        if used + sw > w {
-            break;
-        }
-        used += sw;
-        mix.push(Span::styled(s, theme.status(*class)));
-    }
-    if mix.len() == 1 {
-        mix.push(Span::styled(
-            "no status fields seen yet",
-            Style::default().fg(theme.muted),
-        ));
-    }
-    lines.push(Line::from(mix));
+    let mut lines = rate_lines(state, theme, spark_w, step);
+    lines.push(mix_line(m, theme, w));
     let lat = match m.latency {
         Some((p50, p95, n)) => {
             let basis: Vec<&str> = m.latency_basis.keys().map(String::as_str).collect();
@@ -119,4 +72,62 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
         .map(|l| Line::from(crate::ui::fmt::fit_spans(l.spans, w)))
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// One sparkline line per stream: msgs/s over minutes, the rate now and the total.
+fn rate_lines(state: &State, theme: &Theme, spark_w: usize, step: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = Vec::new();
+    for role in Role::ALL {
+        let meter = &state.stream(role).rate;
+        let secs = meter.series(state.now_ms, spark_w * step + 1);
+        let series: Vec<f64> = secs[..secs.len() - 1] // the current second is still filling
+            .chunks(step)
+            .map(|c| c.iter().sum::<u64>() as f64 / step as f64)
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:<6} ",
+                    match role {
+                        Role::Completion => "compl",
+                        Role::Status => "status",
+                        Role::Dlq => "dlq",
+                    }
+                ),
+                Style::default().fg(theme.header),
+            ),
+            Span::styled(spark(&series, spark_w), Style::default().fg(theme.accent)),
+            Span::raw(format!(
+                " {:>6.1}/s {:>7}",
+                meter.rate(state.now_ms, 5),
+                human_count(meter.total as i64)
+            )),
+        ]));
+    }
+    lines
+}
+
+/// The status mix, most frequent first, as many as fit.
+fn mix_line<'a>(m: &crate::panes::metrics::MetricsPane, theme: &Theme, w: usize) -> Line<'a> {
+    // Status mix, most frequent first.
+    let mut words: Vec<_> = m.status_words.iter().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.1 .1));
+    let mut mix = vec![Span::styled("mix    ", Style::default().fg(theme.header))];
+    let mut used = 7;
+    for (word, (class, n)) in words {
+        let s = format!("{} {} ", clean(word), human_count(*n as i64));
+        let sw = unicode_width::UnicodeWidthStr::width(s.as_str());
+        if used + sw > w {
+            break;
+        }
+        used += sw;
+        mix.push(Span::styled(s, theme.status(*class)));
+    }
+    if mix.len() == 1 {
+        mix.push(Span::styled(
+            "no status fields seen yet",
+            Style::default().fg(theme.muted),
+        ));
+    }
+    Line::from(mix)
 }
