@@ -63,6 +63,7 @@ fn print_list(c: &Catalog, cfg: &Config, out: &mut dyn Write) -> anyhow::Result<
         .map(|t| {
             let topic = match Form::new(t, &cfg.topic_prefix).render(&Vars::system()) {
                 Ok(r) => r.topic,
+                Err(_) if t.topic.contains("{{") => "(set in the form)".to_string(),
                 Err(_) => t.topic.clone(),
             };
             (t.name.clone(), topic, t.description.as_str())

@@ -99,6 +99,21 @@ impl Form {
         Ok(())
     }
 
+    /// The template with the form's current texts as defaults, named `name` ("Save as
+    /// template"; write it with [`super::template::save`]).
+    pub fn as_template(&self, name: &str) -> Template {
+        let mut t = self.template.clone();
+        t.name = name.to_string();
+        for (f, v) in t.fields.iter_mut().zip(&self.values) {
+            f.default = v.clone();
+        }
+        if let Some(topic) = &self.topic_override {
+            t.topic = topic.clone();
+        }
+        t.origin = String::new();
+        t
+    }
+
     /// Every problem, per field and per part of the record; empty when the form can be sent.
     pub fn validate(&self, vars: &Vars) -> Vec<FieldError> {
         self.render(vars).err().unwrap_or_default()

@@ -1,11 +1,11 @@
 //! The template model (TOML), the built-ins compiled into the binary, and the user's folder of
 //! templates laid over them by name.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// What a field holds; the form shows it as a hint and validates against it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
     String,
@@ -40,7 +40,7 @@ impl FieldType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     /// A dotted name places the field in a nested object: `headers.requestId`.
@@ -52,7 +52,7 @@ pub struct Field {
     #[serde(default)]
     pub required: bool,
     /// For `enum`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
     /// An empty optional field is left out of the body (else: "" for text, null otherwise).
     #[serde(default)]
@@ -60,7 +60,7 @@ pub struct Field {
     /// false: a form input only (used by the topic, key or headers), not part of the body.
     #[serde(default = "yes")]
     pub body: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub help: String,
 }
 
@@ -72,7 +72,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub name: String,
@@ -250,6 +250,20 @@ impl Catalog {
             })
             .collect()
     }
+}
+
+/// Writes `t` as `<dir>/<name>.toml` (the folder is made when missing); refuses a name that
+/// is no plain file name. Returns the path written.
+pub fn save(dir: &Path, t: &Template) -> Result<PathBuf, String> {
+    let name = t.name.trim();
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(format!("{name:?} cannot be a file name"));
+    }
+    let text = toml::to_string(t).map_err(|e| format!("writing template {name}: {e}"))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// The user's templates folder: `KDECK_CONFIG_DIR/templates`, else the platform config dir's

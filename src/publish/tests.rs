@@ -217,3 +217,30 @@ fn raw_template_sends_text_or_json_and_headers() {
     f.set("headers", "[1]").unwrap();
     assert_eq!(errors_at(&f, "headers"), ["expected a JSON object ({...})"]);
 }
+
+#[test]
+fn save_as_template_round_trips_with_the_values_as_defaults() {
+    let mut f = form("schedule-job");
+    f.set("appName", "payment").unwrap();
+    f.set("priority", "high").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = template::save(dir.path(), &f.as_template("pay-now")).unwrap();
+    assert!(path.ends_with("pay-now.toml"));
+    let c = Catalog::load(Some(dir.path()));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let t = c.get("pay-now").unwrap();
+    let g = Form::new(t, "");
+    assert_eq!(g.get("appName"), Some("payment"));
+    assert_eq!(g.get("priority"), Some("high"));
+    assert_eq!(
+        g.get("requestId"),
+        Some("{{uuid}}"),
+        "placeholders stay placeholders"
+    );
+    assert_eq!(
+        f.render(&vars()).unwrap(),
+        g.render(&vars()).unwrap(),
+        "the saved template sends what the form sent"
+    );
+    assert!(template::save(dir.path(), &f.as_template("../x")).is_err());
+}
