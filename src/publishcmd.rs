@@ -16,6 +16,9 @@ use std::sync::Arc;
 /// Failures printed one by one (text output) before only the count goes on.
 const FAILURE_LINES: u64 = 20;
 
+/// Largest value read from stdin (brokers refuse far smaller records by default: 1 MiB).
+const MAX_VALUE: u64 = 64 << 20;
+
 type Source<'a> = Box<dyn FnMut(u64) -> Option<Result<PublishRecord, String>> + 'a>;
 
 pub fn run(cfg: &Config, a: &PublishArgs) -> anyhow::Result<u8> {
@@ -181,7 +184,13 @@ fn stdin_source<'a>(a: &PublishArgs, input: &str) -> anyhow::Result<Source<'a>> 
         }));
     }
     let mut value = Vec::new();
-    stdin.lock().read_to_end(&mut value)?;
+    stdin.lock().take(MAX_VALUE + 1).read_to_end(&mut value)?;
+    if value.len() as u64 > MAX_VALUE {
+        anyhow::bail!(
+            "the value on standard input is over {} MiB, larger than any broker takes",
+            MAX_VALUE >> 20
+        );
+    }
     let mut once = Some(PublishRecord {
         value: Some(value),
         ..rec
