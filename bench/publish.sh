@@ -34,6 +34,15 @@ fi
 b="$KDECK_BENCH_BROKERS"
 export KDECK_DATA_DIR="$work/data" KDECK_CONFIG_DIR="$work/config"
 
+# Reads the summary line on stdin: wall time (h:mm:ss or m:ss.ss) and RSS from the arguments.
+cat >"$work/fig.py" <<'PY'
+import sys, json
+w = sys.argv[1].split(":")
+s = sum(float(x) * 60 ** i for i, x in enumerate(reversed(w)))
+j = json.load(sys.stdin)
+print(f"{s:.3f} {sys.argv[2]} {j['elapsed_ms'] / 1000:.3f} {j['acked']}")
+PY
+
 # Records in a topic, as kcat reads them.
 count() { kcat -b "$b" -C -t "$1" -o beginning -e -q -f 'x\n' | wc -l; }
 
@@ -46,10 +55,7 @@ run() {
   local wall rss
   wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")"
   rss="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")"
-  tail -1 "$work/out.txt" | python3 -c 'import sys, json
-w=sys.argv[1].split(":"); s=sum(float(x)*60**i for i,x in enumerate(reversed(w)))
-j=json.load(sys.stdin)
-print(f"{s:.3f} {sys.argv[2]} {j[\"elapsed_ms\"]/1000:.3f} {j[\"acked\"]}")' "$wall" "$rss"
+  tail -1 "$work/out.txt" | python3 "$work/fig.py" "$wall" "$rss"
 }
 
 n=100000
