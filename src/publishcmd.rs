@@ -320,6 +320,17 @@ fn send_all(
         out.flush()?;
         print_summary(&summary);
     }
+    if summary.acked == 0
+        && summary
+            .first_error
+            .as_deref()
+            .is_some_and(|e| e.contains("in time"))
+    {
+        eprintln!(
+            "kdeck publish: no record was acknowledged: is the cluster at {} reachable?",
+            cfg.cluster.brokers
+        );
+    }
     out.flush()?;
     Ok(summary)
 }

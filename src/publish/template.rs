@@ -62,6 +62,9 @@ pub struct Field {
     pub body: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub help: String,
+    /// false: the text is taken as it is, `{{` included (a republished record's own value).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub placeholders: bool,
 }
 
 fn string_type() -> FieldType {
@@ -70,6 +73,10 @@ fn string_type() -> FieldType {
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

@@ -244,3 +244,27 @@ fn save_as_template_round_trips_with_the_values_as_defaults() {
     );
     assert!(template::save(dir.path(), &f.as_template("../x")).is_err());
 }
+
+#[test]
+fn a_record_fills_the_raw_form_literally_and_renders_back_the_same() {
+    let raw = Catalog::builtin().get("raw").unwrap().clone();
+    let rec = PublishRecord {
+        topic: "orders".into(),
+        partition: None,
+        key: Some(b"k-{{seq}}".to_vec()),
+        headers: vec![("a".into(), Some(b"1".to_vec())), ("n".into(), None)],
+        value: Some(br#"{"tpl":"Hello {{name}}","n":[1,2]}"#.to_vec()),
+    };
+    let f = Form::from_record(&raw, &rec).expect("text record");
+    assert_eq!(f.render(&vars()).unwrap(), rec, "byte for byte, {{ kept");
+    let bin = PublishRecord {
+        value: Some(vec![0xff, 0x00]),
+        ..rec.clone()
+    };
+    assert!(Form::from_record(&raw, &bin).is_none());
+    let twice = PublishRecord {
+        headers: vec![("a".into(), None), ("a".into(), None)],
+        ..rec
+    };
+    assert!(Form::from_record(&raw, &twice).is_none());
+}
