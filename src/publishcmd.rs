@@ -257,14 +257,7 @@ fn send_all(
     cancel: &AtomicBool,
 ) -> anyhow::Result<Summary> {
     let json = a.output == "json";
-    let bar = (count.unwrap_or(0) > 1 && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(count.unwrap_or(0));
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} acknowledged  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
+    let bar = progress_bar(count);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failures = 0u64;
     let mut on_event = |ev: Event| {
@@ -283,12 +276,7 @@ fn send_all(
                     serde_json::json!({"type": "failed", "seq": seq, "topic": topic, "error": error}).to_string()
                 } else {
                     if failures <= FAILURE_LINES {
-                        let to = if topic.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" to {topic}")
-                        };
-                        let msg = format!("kdeck publish: record {seq}{to} failed: {error}");
+                        let msg = failed_line(seq, &topic, &error);
                         match &bar {
                             Some(pb) => pb.println(msg),
                             None => eprintln!("{msg}"),
@@ -333,6 +321,28 @@ fn send_all(
     }
     out.flush()?;
     Ok(summary)
+}
+
+/// A bar on stderr when it is a terminal and more than one record goes.
+fn progress_bar(count: Option<u64>) -> Option<indicatif::ProgressBar> {
+    let n = count.unwrap_or(0);
+    (n > 1 && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(n);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} acknowledged  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    })
+}
+
+fn failed_line(seq: u64, topic: &str, error: &str) -> String {
+    let to = if topic.is_empty() {
+        String::new()
+    } else {
+        format!(" to {topic}")
+    };
+    format!("kdeck publish: record {seq}{to} failed: {error}")
 }
 
 fn delivered_line(d: &send::Delivered, json: bool) -> String {
