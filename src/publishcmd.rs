@@ -16,6 +16,9 @@ use std::sync::Arc;
 /// Failures printed one by one (text output) before only the count goes on.
 const FAILURE_LINES: u64 = 20;
 
+/// Largest value read from stdin (brokers refuse far smaller records by default: 1 MiB).
+const MAX_VALUE: u64 = 64 << 20;
+
 type Source<'a> = Box<dyn FnMut(u64) -> Option<Result<PublishRecord, String>> + 'a>;
 
 pub fn run(cfg: &Config, a: &PublishArgs) -> anyhow::Result<u8> {
@@ -63,6 +66,7 @@ fn print_list(c: &Catalog, cfg: &Config, out: &mut dyn Write) -> anyhow::Result<
         .map(|t| {
             let topic = match Form::new(t, &cfg.topic_prefix).render(&Vars::system()) {
                 Ok(r) => r.topic,
+                Err(_) if t.topic.contains("{{") => "(set in the form)".to_string(),
                 Err(_) => t.topic.clone(),
             };
             (t.name.clone(), topic, t.description.as_str())
@@ -180,7 +184,13 @@ fn stdin_source<'a>(a: &PublishArgs, input: &str) -> anyhow::Result<Source<'a>> 
         }));
     }
     let mut value = Vec::new();
-    stdin.lock().read_to_end(&mut value)?;
+    stdin.lock().take(MAX_VALUE + 1).read_to_end(&mut value)?;
+    if value.len() as u64 > MAX_VALUE {
+        anyhow::bail!(
+            "the value on standard input is over {} MiB, larger than any broker takes",
+            MAX_VALUE >> 20
+        );
+    }
     let mut once = Some(PublishRecord {
         value: Some(value),
         ..rec
@@ -247,14 +257,7 @@ fn send_all(
     cancel: &AtomicBool,
 ) -> anyhow::Result<Summary> {
     let json = a.output == "json";
-    let bar = (count.unwrap_or(0) > 1 && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(count.unwrap_or(0));
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} acknowledged  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
+    let bar = progress_bar(count);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failures = 0u64;
     let mut on_event = |ev: Event| {
@@ -273,12 +276,7 @@ fn send_all(
                     serde_json::json!({"type": "failed", "seq": seq, "topic": topic, "error": error}).to_string()
                 } else {
                     if failures <= FAILURE_LINES {
-                        let to = if topic.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" to {topic}")
-                        };
-                        let msg = format!("kdeck publish: record {seq}{to} failed: {error}");
+                        let msg = failed_line(seq, &topic, &error);
                         match &bar {
                             Some(pb) => pb.println(msg),
                             None => eprintln!("{msg}"),
@@ -310,8 +308,41 @@ fn send_all(
         out.flush()?;
         print_summary(&summary);
     }
+    if summary.acked == 0
+        && summary
+            .first_error
+            .as_deref()
+            .is_some_and(|e| e.contains("in time"))
+    {
+        eprintln!(
+            "kdeck publish: no record was acknowledged: is the cluster at {} reachable?",
+            cfg.cluster.brokers
+        );
+    }
     out.flush()?;
     Ok(summary)
+}
+
+/// A bar on stderr when it is a terminal and more than one record goes.
+fn progress_bar(count: Option<u64>) -> Option<indicatif::ProgressBar> {
+    let n = count.unwrap_or(0);
+    (n > 1 && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(n);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} acknowledged  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    })
+}
+
+fn failed_line(seq: u64, topic: &str, error: &str) -> String {
+    let to = if topic.is_empty() {
+        String::new()
+    } else {
+        format!(" to {topic}")
+    };
+    format!("kdeck publish: record {seq}{to} failed: {error}")
 }
 
 fn delivered_line(d: &send::Delivered, json: bool) -> String {

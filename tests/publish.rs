@@ -468,3 +468,68 @@ fn user_templates_override_built_ins_and_are_listed() {
     assert!(row.contains("team.status") && row.contains("ours"), "{row}");
     assert_eq!(list.lines().count(), Catalog::builtin().templates.len() + 1);
 }
+
+/// The embedded demo (librdkafka's mock cluster, no broker needed) picks up a request that
+/// `kdeck publish` sends: the task's status events appear and it ends, within seconds.
+#[test]
+fn the_demo_pipeline_picks_up_a_published_request() {
+    let demo = kdeck::kafka::demo::start(0.5).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let id = unique("pickup");
+    let set = format!("headers.requestId={id}");
+    let out = kdeck(
+        &[
+            "-b",
+            &demo.bootstrap,
+            "publish",
+            "--template",
+            "web-crawl-request",
+            "--set",
+            &set,
+        ],
+        None,
+        data.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut statuses: Vec<String> = Vec::new();
+    while Instant::now() < deadline {
+        let mut buf = Vec::new();
+        kdeck::kafka::tail::run(
+            &kdeck::kafka::tail::TailSpec {
+                cluster: demo.cluster(),
+                group_id: "kdeck-test-pickup".into(),
+                topics: vec!["task-status".into()],
+                start: kdeck::config::StartAt::Beginning,
+                count: None,
+                exit_at_end: true,
+            },
+            &mut buf,
+        )
+        .unwrap();
+        statuses = text(&buf)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["key"] == id.as_str())
+            .map(|l| {
+                l["value"]["message"]["status"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        if statuses.iter().any(|s| s == "completed" || s == "error") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        statuses.iter().filter(|s| *s == "in_progress").count() >= 3,
+        "progress of the published task: {statuses:?}"
+    );
+    let last = statuses.last().map(String::as_str);
+    assert!(
+        matches!(last, Some("completed") | Some("error")),
+        "{statuses:?}"
+    );
+}

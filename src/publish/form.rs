@@ -99,6 +99,54 @@ impl Form {
         Ok(())
     }
 
+    /// The raw template's form filled from a record ("republish with edits"): topic, key,
+    /// headers and value as text, taken literally (a `{{` in them is no placeholder). None when
+    /// the record cannot be shown as text without loss (a binary key, value or header value):
+    /// send such a record as it is, or edit it another way.
+    pub fn from_record(raw: &Template, rec: &PublishRecord) -> Option<Form> {
+        let mut headers = Map::new();
+        for (k, v) in &rec.headers {
+            let v = match v {
+                None => Value::Null,
+                Some(b) => Value::String(std::str::from_utf8(b).ok()?.to_string()),
+            };
+            if headers.insert(k.clone(), v).is_some() {
+                return None; // a repeated header name does not fit in an object
+            }
+        }
+        // A tombstone, or an empty key (the form sends an empty key as none), would change.
+        rec.value.as_ref()?;
+        if rec.key.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
+        let mut t = raw.clone();
+        for f in &mut t.fields {
+            f.placeholders = false;
+        }
+        let mut form = Form::new(&t, "");
+        form.set("topic", &rec.topic).ok()?;
+        form.set("key", as_text(rec.key.as_deref())?).ok()?;
+        form.set("headers", &Value::Object(headers).to_string())
+            .ok()?;
+        form.set("value", as_text(rec.value.as_deref())?).ok()?;
+        Some(form)
+    }
+
+    /// The template with the form's current texts as defaults, named `name` ("Save as
+    /// template"; write it with [`super::template::save`]).
+    pub fn as_template(&self, name: &str) -> Template {
+        let mut t = self.template.clone();
+        t.name = name.to_string();
+        for (f, v) in t.fields.iter_mut().zip(&self.values) {
+            f.default = v.clone();
+        }
+        if let Some(topic) = &self.topic_override {
+            t.topic = topic.clone();
+        }
+        t.origin = String::new();
+        t
+    }
+
     /// Every problem, per field and per part of the record; empty when the form can be sent.
     pub fn validate(&self, vars: &Vars) -> Vec<FieldError> {
         self.render(vars).err().unwrap_or_default()
@@ -186,6 +234,14 @@ impl Form {
             .filter(|p| !p.is_empty())
             .or(self.template.default_prefix.as_deref())?;
         Some(t.replace("{prefix}", p))
+    }
+}
+
+/// UTF-8 text, "" for none; None for bytes that are no text.
+fn as_text(b: Option<&[u8]>) -> Option<&str> {
+    match b {
+        None => Some(""),
+        Some(b) => std::str::from_utf8(b).ok(),
     }
 }
 
@@ -281,7 +337,11 @@ impl<'a> Resolver<'a> {
         let mut rng = self.rng(i as u64);
         let vars = self.vars.clone();
         let raw = self.form.values[i].clone();
-        let out = placeholder::expand(&raw, &vars, &mut rng, &mut |name| self.by_name(name));
+        let out = if self.form.template.fields[i].placeholders {
+            placeholder::expand(&raw, &vars, &mut rng, &mut |name| self.by_name(name))
+        } else {
+            Ok(raw)
+        };
         self.busy[i] = false;
         self.texts[i] = Some(out.clone());
         out

@@ -5,6 +5,24 @@
 //! Plain and synchronous: the dashboard's form calls [`Form`] on the UI task (no I/O) and runs
 //! [`send::run`] on a worker thread; `kdeck publish` does the same from the command line.
 //! Only `crate::kafka::publish` touches rdkafka.
+//!
+//! The dashboard's form, step by step:
+//! - once: `Catalog::load(template::user_dir().as_deref())` (show `warnings`), then
+//!   `catalog.templates` / `catalog.filter(text)` for the picker;
+//! - `Form::new(template, &cfg.topic_prefix)`: `fields()` gives name, `kind` (with
+//!   `kind.hint()`), `choices`, `required`, `help`; `value(i)` the text shown; `set_at(i, text)`
+//!   on each edit; `topic_override` for a typed target topic;
+//! - on each change: `let vars = Vars::system();` (or keep one and refresh `now_ms`)
+//!   `form.render(&vars)`: Ok(record) -> `record.preview()` (topic, key, headers, value as
+//!   text); Err(errors) -> each `FieldError { place: Place::Field(name) | Topic | Key |
+//!   Header(name) | Value, message }` shown at its field. `validate(&vars)` gives the errors
+//!   only;
+//! - send one: the very record of the preview, through [`send::run`] with a source that
+//!   yields it once; send N at R/s: a source rendering `form.render(&vars.next(seq, now_ms))`
+//!   per `seq`, `SendOptions { rate: Some(r), .. }`, an `AtomicBool` as the stop key, and
+//!   [`send::Event`]s (`Delivered { seq, topic, partition, offset, key }`, `Failed`,
+//!   `Progress`) for the progress bar; it blocks, so it runs on a worker thread;
+//! - save as template: `template::save(&dir, &form.as_template(name))`.
 
 pub mod audit;
 pub mod form;

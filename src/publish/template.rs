@@ -52,7 +52,7 @@ pub struct Field {
     #[serde(default)]
     pub required: bool,
     /// For `enum`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
     /// An empty optional field is left out of the body (else: "" for text, null otherwise).
     #[serde(default)]
@@ -60,8 +60,11 @@ pub struct Field {
     /// false: a form input only (used by the topic, key or headers), not part of the body.
     #[serde(default = "yes")]
     pub body: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub help: String,
+    /// false: the text is taken as it is, `{{` included (a republished record's own value).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub placeholders: bool,
 }
 
 fn string_type() -> FieldType {
@@ -70,6 +73,10 @@ fn string_type() -> FieldType {
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -250,6 +257,20 @@ impl Catalog {
             })
             .collect()
     }
+}
+
+/// Writes `t` as `<dir>/<name>.toml` (the folder is made when missing); refuses a name that
+/// is no plain file name. Returns the path written.
+pub fn save(dir: &Path, t: &Template) -> Result<PathBuf, String> {
+    let name = t.name.trim();
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(format!("{name:?} cannot be a file name"));
+    }
+    let text = toml::to_string(t).map_err(|e| format!("writing template {name}: {e}"))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// The user's templates folder: `KDECK_CONFIG_DIR/templates`, else the platform config dir's

@@ -217,3 +217,54 @@ fn raw_template_sends_text_or_json_and_headers() {
     f.set("headers", "[1]").unwrap();
     assert_eq!(errors_at(&f, "headers"), ["expected a JSON object ({...})"]);
 }
+
+#[test]
+fn save_as_template_round_trips_with_the_values_as_defaults() {
+    let mut f = form("schedule-job");
+    f.set("appName", "payment").unwrap();
+    f.set("priority", "high").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = template::save(dir.path(), &f.as_template("pay-now")).unwrap();
+    assert!(path.ends_with("pay-now.toml"));
+    let c = Catalog::load(Some(dir.path()));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let t = c.get("pay-now").unwrap();
+    let g = Form::new(t, "");
+    assert_eq!(g.get("appName"), Some("payment"));
+    assert_eq!(g.get("priority"), Some("high"));
+    assert_eq!(
+        g.get("requestId"),
+        Some("{{uuid}}"),
+        "placeholders stay placeholders"
+    );
+    assert_eq!(
+        f.render(&vars()).unwrap(),
+        g.render(&vars()).unwrap(),
+        "the saved template sends what the form sent"
+    );
+    assert!(template::save(dir.path(), &f.as_template("../x")).is_err());
+}
+
+#[test]
+fn a_record_fills_the_raw_form_literally_and_renders_back_the_same() {
+    let raw = Catalog::builtin().get("raw").unwrap().clone();
+    let rec = PublishRecord {
+        topic: "orders".into(),
+        partition: None,
+        key: Some(b"k-{{seq}}".to_vec()),
+        headers: vec![("a".into(), Some(b"1".to_vec())), ("n".into(), None)],
+        value: Some(br#"{"tpl":"Hello {{name}}","n":[1,2]}"#.to_vec()),
+    };
+    let f = Form::from_record(&raw, &rec).expect("text record");
+    assert_eq!(f.render(&vars()).unwrap(), rec, "byte for byte, {{ kept");
+    let bin = PublishRecord {
+        value: Some(vec![0xff, 0x00]),
+        ..rec.clone()
+    };
+    assert!(Form::from_record(&raw, &bin).is_none());
+    let twice = PublishRecord {
+        headers: vec![("a".into(), None), ("a".into(), None)],
+        ..rec
+    };
+    assert!(Form::from_record(&raw, &twice).is_none());
+}
