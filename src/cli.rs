@@ -63,6 +63,7 @@ pub enum Command {
     /// Print records as JSON lines (topic, partition, offset, timestamp, key, headers, value).
     Tail(TailArgs),
     /// Print consumer lag with Burrow-style statuses, once or --watch; --fail-on for CI and cron.
+    #[command(after_help = crate::lagcmd::EXIT_CODES)]
     Lag(LagArgs),
     /// Run the simulated pipeline and print the cluster's address, until Ctrl-C. On the
     /// in-process cluster by default; with -b, against that cluster (topics created if missing).
@@ -72,6 +73,13 @@ pub enum Command {
         rate: f64,
     },
     /// Send DLQ records back to their origin topics: previewed, rate-limited, audited, resumable.
+    #[command(
+        after_help = "Target of each record: its origin topic header, else the profile's \
+[profiles.<name>.replay.targets] entry for the DLQ, else --to.\n\
+Every run is logged to <data dir>/replay/<RUN_ID>.jsonl (KDECK_DATA_DIR overrides the data dir).\n\
+Examples:\n  kdeck replay --dlq orders-dlq --reason timeout --dry-run\n  \
+kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20250101T120000Z-a1b2c3 --yes"
+    )]
     Replay(ReplayArgs),
     /// Produce test records: from a template (typed fields, placeholders, N at R/s), or like
     /// kcat from stdin (-t TOPIC < value-file), or the JSON lines `kdeck tail` prints.

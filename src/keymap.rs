@@ -14,6 +14,7 @@ pub enum Context {
     Detail,
     Help,
     Replay,
+    Publish,
 }
 
 impl Context {
@@ -25,6 +26,7 @@ impl Context {
             "detail" => Some(Context::Detail),
             "help" => Some(Context::Help),
             "replay" => Some(Context::Replay),
+            "publish" => Some(Context::Publish),
             _ => None,
         }
     }
@@ -51,6 +53,7 @@ impl Context {
             Context::Detail => "detail",
             Context::Help => "help",
             Context::Replay => "replay",
+            Context::Publish => "publish",
         }
     }
 }
@@ -116,6 +119,9 @@ pub const DEFAULT_KEYS: &str = r#"
 "p" = "toggle_pause"
 "z" = "zoom"
 "R" = "refresh_lag"
+"F" = "follow"
+"n" = "publish"
+"e" = "republish"
 "esc" = "close"
 
 [dlq]
@@ -147,6 +153,20 @@ pub const DEFAULT_KEYS: &str = r#"
 "c" = "cancel_job"
 "R" = "retry"
 
+[publish]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"down" = "down"
+"right" = "next_choice"
+"left" = "prev_choice"
+"ctrl-n" = "next_choice"
+"ctrl-p" = "prev_choice"
+"ctrl-s" = "save_template"
+"c" = "cancel_job"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -173,7 +193,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help or replay)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay or publish)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {
@@ -232,12 +252,15 @@ impl Keymap {
             })
             .map(|((_, chord), _)| chord)
             .min_by_key(|chord| {
+                // Esc is what people reach for to leave anything.
                 let rank = if chord.ctrl || chord.alt {
-                    2
-                } else if matches!(chord.code, KeyCodeKey::Char(_)) {
-                    1
-                } else {
+                    3
+                } else if chord.code == KeyCodeKey::Esc {
                     0
+                } else if matches!(chord.code, KeyCodeKey::Char(_)) {
+                    2
+                } else {
+                    1
                 };
                 (rank, chord_text(chord))
             })
@@ -246,6 +269,16 @@ impl Keymap {
 }
 
 impl Keymap {
+    /// "esc close · ↓ scroll": the keys bound to these actions in `ctx`, for titles and footers
+    /// drawn outside the footer line.
+    pub fn hint(&self, ctx: Context, wanted: &[(Action, &str)]) -> String {
+        wanted
+            .iter()
+            .filter_map(|(a, label)| self.key_for(ctx, *a).map(|k| format!("{k} {label}")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// The action a chord has in `ctx` after the fallbacks, so a hint never shows a key that a
     /// nearer context took over.
     fn action_of(&self, ctx: Context, chord: &Chord) -> Option<Action> {

@@ -103,13 +103,13 @@ fn lag(o: &config::Overrides, l: &LagArgs) -> anyhow::Result<ExitCode> {
         samples: l.samples,
         interval,
         partitions: l.partitions,
+        clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
-    let failed = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+    if let Some(m) = outcome.message() {
+        eprintln!("kdeck lag: {m}");
+    }
+    Ok(ExitCode::from(outcome.exit_code()))
 }
 
 fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {

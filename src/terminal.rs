@@ -11,11 +11,11 @@ use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::{DefaultTerminal, Terminal};
 use signal_hook::consts::signal::{
-    SIGABRT, SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+    SIGABRT, SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP, SIGUSR1, SIGUSR2,
 };
 use std::io::{IsTerminal, Write};
 use std::os::fd::IntoRawFd;
@@ -80,6 +80,32 @@ impl TerminalGuard {
         Ok(TerminalGuard { terminal, signals })
     }
 }
+
+impl TerminalGuard {
+    /// Hands the terminal back, stops the process (as SIGTSTP would have), and on SIGCONT
+    /// takes the terminal again, blank, for the next draw to repaint.
+    pub fn suspend(&mut self) -> std::io::Result<()> {
+        restore();
+        let _ = std::io::stdout().flush();
+        signal_hook::low_level::raise(SIGSTOP)?;
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        execute!(
+            std::io::stdout(),
+            EnterAlternateScreen,
+            Clear(ClearType::All),
+            EnableBracketedPaste
+        )?;
+        // A new Terminal knows nothing is on screen, so its first draw paints every cell.
+        // (Terminal::clear would ask the terminal for the cursor position, and the key reader
+        // would swallow the answer.)
+        self.terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+        Ok(())
+    }
+}
+
+/// The number of the suspend signal, for the run loop.
+pub const SUSPEND: i32 = SIGTSTP;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -157,7 +183,7 @@ fn install_hooks() -> std::io::Result<()> {
             let _ = signal_hook::low_level::emulate_default_handler(SIGABRT);
         })?;
     }
-    let mut signals = signal_hook::iterator::Signals::new(TERMINATING)?;
+    let mut signals = signal_hook::iterator::Signals::new(TERMINATING.iter().chain(&[SIGTSTP]))?;
     std::thread::Builder::new()
         .name("kdeck-signals".into())
         .spawn(move || {
@@ -180,17 +206,28 @@ fn install_hooks() -> std::io::Result<()> {
     Ok(())
 }
 
-fn on_signal(sig: i32) {
-    static SEEN: AtomicBool = AtomicBool::new(false);
-    let handed_over = ACTIVE.load(Ordering::SeqCst)
-        && !SEEN.swap(true, Ordering::SeqCst)
+fn hand_over(sig: i32) -> bool {
+    ACTIVE.load(Ordering::SeqCst)
         && SIGNAL_TX.get().is_some_and(|m| {
             m.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_ref()
                 .is_some_and(|tx| tx.try_send(sig).is_ok())
-        });
-    if handed_over {
+        })
+}
+
+fn on_signal(sig: i32) {
+    static SEEN: AtomicBool = AtomicBool::new(false);
+    if sig == SIGTSTP {
+        // Suspend (kill -TSTP; in raw mode Ctrl-Z is only a key): the loop hands the terminal
+        // back, stops, and takes it again on SIGCONT. Without a loop, stop with it restored.
+        if !hand_over(sig) {
+            restore_raw();
+            let _ = signal_hook::low_level::raise(SIGSTOP);
+        }
+        return;
+    }
+    if !SEEN.swap(true, Ordering::SeqCst) && hand_over(sig) {
         // The run loop restores and exits; this is the way out if it is stuck.
         let _ = std::thread::Builder::new().spawn(move || {
             std::thread::sleep(SIGNAL_GRACE);
@@ -209,7 +246,9 @@ fn hard_exit(sig: i32) -> ! {
 
 /// Faults for tests/terminal.rs only, never documented to users: `KDECK_TEST_PANIC_AFTER_MS`
 /// panics in a thread of its own, `KDECK_TEST_ABORT_AFTER_MS` aborts from one (as a failed
-/// assertion in librdkafka would), each that many milliseconds after the screen is up.
+/// assertion in librdkafka would), `KDECK_TEST_STALL_AFTER_MS` takes the stdout lock for good,
+/// so the run loop hangs at its next draw (a terminal that stopped reading does the same);
+/// each that many milliseconds after the screen is up.
 pub fn arm_test_faults() {
     let after = |name: &str| {
         std::env::var(name)
@@ -221,6 +260,15 @@ pub fn arm_test_faults() {
         std::thread::spawn(move || {
             std::thread::sleep(d);
             panic!("induced panic (KDECK_TEST_PANIC_AFTER_MS)");
+        });
+    }
+    if let Some(d) = after("KDECK_TEST_STALL_AFTER_MS") {
+        std::thread::spawn(move || {
+            std::thread::sleep(d);
+            let _held = std::io::stdout().lock();
+            loop {
+                std::thread::park();
+            }
         });
     }
     if let Some(d) = after("KDECK_TEST_ABORT_AFTER_MS") {

@@ -347,3 +347,68 @@ fn headless_demo_is_readable_by_kcat() {
     assert_eq!(headers[2], "org_id");
     assert_eq!(headers[3], payload["org_id"]);
 }
+
+/// Bidi, zero-width and escape characters in a record never reach the terminal raw: the bytes
+/// kdeck writes (taped with pipe-pane) hold none of them, in the table or the detail view, and
+/// the screen shows them as visible markers.
+#[test]
+fn hostile_characters_never_reach_the_terminal() {
+    let b = brokers();
+    let c = cluster(&b);
+    let (done, status, dlq) = (
+        unique("e2e-h-done"),
+        unique("e2e-h-st"),
+        unique("e2e-h-dlq"),
+    );
+    admin::create_topics(&c, &[&done, &status, &dlq], 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let tape = dir.path().join("tape");
+    let cmd = format!(
+        "sleep 0.5; exec {} --config {} -b {b} --completion {done} --status {status} --dlq {dlq} --from beginning",
+        env!("CARGO_BIN_EXE_kdeck"),
+        cfg.display()
+    );
+    let t = Tmux::start(&cmd, 120, 40);
+    Command::new("tmux")
+        .args(["-L", &t.socket, "pipe-pane", "-t", &t.session, "-o"])
+        .arg(format!("cat > {}", tape.display()))
+        .status()
+        .unwrap();
+    t.wait_for("the dashboard", |s| s.contains("(1 broker)"), 20);
+    producer::produce_all(
+        &c,
+        &[rec(
+            &dlq,
+            "evil\u{202E}key",
+            "{\"status\":\"failed\u{1b}[31m\",\"error\":\"x\u{2066}y\u{200B}z\"}",
+            &[("dlq-error", "boom\u{202E}gnp.exe")],
+        )],
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    t.wait_for("the record", |s| s.contains("evil⟨U+"), 20);
+    t.keys(&["3", "Enter"]);
+    let s = t.wait_for("the detail view", |s| s.contains("dlq error"), 5);
+    assert!(s.contains("boom⟨U+202E⟩gnp.exe"), "{s}");
+    t.keys(&["Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !t.pane_dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let bytes = std::fs::read(&tape).unwrap();
+    assert!(bytes.len() > 1000, "the tape recorded the session");
+    for (name, seq) in [
+        ("U+202E", "\u{202E}".as_bytes()),
+        ("U+2066", "\u{2066}".as_bytes()),
+        ("U+200B", "\u{200B}".as_bytes()),
+        ("the value's ESC", b"failed\x1b".as_slice()),
+    ] {
+        assert!(
+            !bytes.windows(seq.len()).any(|w| w == seq),
+            "{name} reached the terminal raw"
+        );
+    }
+}

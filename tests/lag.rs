@@ -321,3 +321,132 @@ fn stopped_groups_are_discovered_and_watched_groups_show_every_topic_they_read()
         (theirs.as_str(), 1)
     );
 }
+
+fn kdeck_lag(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .arg("lag")
+        .args(args)
+        .env_remove("KDECK_CONFIG")
+        .env("HOME", "/nonexistent-kdeck-home")
+        .env("XDG_CONFIG_HOME", "/nonexistent-kdeck-home")
+        .output()
+        .unwrap()
+}
+
+/// No broker needed: nothing listens on port 1.
+#[test]
+fn lag_against_an_unreachable_cluster_exits_3_and_says_so() {
+    let started = std::time::Instant::now();
+    let out = kdeck_lag(&["-b", "127.0.0.1:1", "-g", "some-group"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stderr.contains("cannot reach the brokers"), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(!stdout.contains("no groups"), "{stdout}");
+    for name in [
+        "BrokerTransportFailure",
+        "AllBrokersDown",
+        "OperationTimedOut",
+    ] {
+        assert!(!stderr.contains(name) && !stdout.contains(name), "{stderr}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn lag_help_documents_the_exit_codes() {
+    let out = kdeck_lag(&["--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "1  a group is at or beyond --fail-on",
+        "3  the cluster cannot be reached",
+        "4  authentication or TLS failed",
+        "5  a group given with -g does not exist",
+    ] {
+        assert!(help.contains(line), "{line:?} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn lag_of_a_group_the_cluster_does_not_know_exits_5() {
+    let b = brokers();
+    let c = cluster(&b);
+    let (topic, known) = (unique("lag-known"), unique("grp-known"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    produce(&c, &topic, 0, 3, None);
+    admin::commit_offsets(&c, &known, &[(&topic, 0, 1)]).unwrap();
+    let ghost = unique("grp-never-existed");
+    for fail_on in ["warn", "stall", "stop"] {
+        let out = kdeck_lag(&[
+            "-b",
+            &b,
+            "-g",
+            &ghost,
+            "--samples",
+            "1",
+            "--fail-on",
+            fail_on,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "--fail-on {fail_on}: {stderr}");
+        assert!(
+            stderr.contains("no such consumer group") && stderr.contains(&ghost),
+            "{stderr}"
+        );
+    }
+    // A group that exists passes with the same flags.
+    let out = kdeck_lag(&["-b", &b, "-g", &known, "--samples", "1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn lag_watch_into_a_pipe_writes_no_escapes_and_head_closing_it_is_quiet() {
+    let b = brokers();
+    let c = cluster(&b);
+    let (topic, group) = (unique("lag-pipe"), unique("grp-pipe"));
+    admin::create_topics(&c, &[&topic], 1).unwrap();
+    produce(&c, &topic, 0, 3, None);
+    admin::commit_offsets(&c, &group, &[(&topic, 0, 1)]).unwrap();
+    let bin = env!("CARGO_BIN_EXE_kdeck");
+    let script = format!(
+        "'{bin}' lag -b '{b}' -g '{group}' --watch --samples 1 --interval 0.2 2>err | head -2 > out; \
+         echo ${{PIPESTATUS[0]}} > rc"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let st = Command::new("timeout")
+        .args(["60", "bash", "-c", &script])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "kdeck lag --watch | head -2 did not end: {st:?}"
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    let (out, err, rc) = (read("out"), read("err"), read("rc"));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.starts_with("GROUP"), "{out:?}");
+    assert!(
+        !out.contains('\x1b'),
+        "escape sequences into a pipe: {out:?}"
+    );
+    assert!(err.is_empty(), "stderr: {err}");
+    assert_eq!(rc.trim(), "0", "exit status after head closed the pipe");
+}

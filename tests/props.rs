@@ -297,7 +297,15 @@ fn stream_pane_draws_hostile_records_safely_at_any_width() {
         pane.push_batch(inputs.iter().map(to_rec).collect(), NOW);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         term.draw(|f| {
-            kdeck::panes::stream::view::draw(f, f.area(), &pane, focused, &theme, NOW, None)
+            kdeck::panes::stream::view::draw(
+                f,
+                f.area(),
+                &pane,
+                focused,
+                &theme,
+                NOW,
+                &Default::default(),
+            )
         })
         .unwrap();
         let buf = term.backend().buffer();

@@ -133,6 +133,7 @@ fn plan(job_total: u64, before: u64) -> ReplayPlan {
         }),
         replayed_before: before,
         already_done: 0,
+        target_partitions: BTreeMap::new(),
         warnings: vec![],
         resume: None,
     }
@@ -336,7 +337,10 @@ fn a_valid_edit_is_planned_again_then_sent_and_progress_shown() {
     // Esc does not close a running replay; c cancels it.
     key(&mut s, KeyCode::Esc);
     assert!(s.modal.is_some());
-    assert_eq!(key(&mut s, KeyCode::Char('c')), vec![Effect::CancelReplay]);
+    assert!(matches!(
+        key(&mut s, KeyCode::Char('c')).as_slice(),
+        [Effect::CancelReplay]
+    ));
     news(
         &mut s,
         ReplayUpdate::Finished {
@@ -409,4 +413,37 @@ fn snapshots_of_the_by_reason_view_and_the_dialog() {
         },
     );
     insta::assert_snapshot!("replay_dialog_120x40", screen(&s));
+}
+
+#[test]
+fn shift_f_follows_the_selected_records_job_in_every_pane() {
+    let mut s = state(false);
+    key(&mut s, KeyCode::Char('F'));
+    let f = s.follow.as_ref().expect("following");
+    assert!(f.ids.contains("job-2"), "{f:?}");
+    // A status record of the same job arrives: counted and highlighted.
+    let status = to_record(
+        Incoming {
+            topic: "task-status",
+            partition: 0,
+            offset: 9,
+            timestamp_ms: Some(NOW),
+            key: Some(b"job-2"),
+            value: Some(br#"{"status":"in_progress"}"#),
+            headers: vec![],
+        },
+        1024,
+        false,
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Status, vec![status])),
+        &keymap(),
+    );
+    assert_eq!(s.follow.as_ref().unwrap().seen, 1);
+    let text = screen(&s);
+    assert!(text.contains("following job c (1 seen)"), "{text}");
+    assert!(text.contains("» "), "{text}");
+    key(&mut s, KeyCode::Char('F'));
+    assert!(s.follow.is_none(), "f again stops following");
 }

@@ -291,3 +291,68 @@ fn the_checker_catches_a_missing_restore() {
     let ok = [tape.as_slice(), LEAVE_ALT, SHOW_CURSOR].concat();
     assert_restore_bytes(&ok, "synthetic");
 }
+
+#[test]
+fn sigterm_while_the_loop_hangs_still_restores_and_exits_143() {
+    let _l = lock();
+    let r = Run::start(&[("KDECK_TEST_STALL_AFTER_MS", "1000")]);
+    // Let the stall take hold: the loop blocks at its next draw (the demo redraws often).
+    std::thread::sleep(Duration::from_millis(2500));
+    r.kill("TERM");
+    let took = r.assert_restored("SIGTERM, loop stuck", 143);
+    // The signal thread waits out its grace (3 s), then restores and exits by itself.
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(6),
+        "took {took:?}"
+    );
+}
+
+fn proc_state(pid: &str) -> char {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(')').next().and_then(|r| r.trim().chars().next()))
+        .unwrap_or('?')
+}
+
+#[test]
+fn sigtstp_hands_the_terminal_back_and_sigcont_takes_it_again() {
+    let _l = lock();
+    let r = Run::start(&[]);
+    let tty = r.tmux(&["display-message", "-p", "-t", "k", "#{pane_tty}"]);
+    let pid = r.pid();
+    r.kill("TSTP");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proc_state(&pid) != 'T' {
+        assert!(Instant::now() < deadline, "kdeck did not stop on SIGTSTP");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_restore_bytes(&std::fs::read(r.path("tape")).unwrap(), "SIGTSTP");
+    let stty = Command::new("stty")
+        .args(["-a", "-F", tty.trim()])
+        .output()
+        .unwrap();
+    let stty = String::from_utf8_lossy(&stty.stdout).into_owned();
+    let words: Vec<&str> = stty.split([' ', ';', '\n']).collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "raw mode left on while stopped:\n{stty}"
+    );
+    r.kill("CONT");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let tape = std::fs::read(r.path("tape")).unwrap();
+        let (enter, leave) = (find_last(&tape, ENTER_ALT), find_last(&tape, LEAVE_ALT));
+        if enter > leave {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "SIGCONT did not take the screen again"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    r.wait_for_screen("the dashboard again", |s| s.contains("Completions"), 10);
+    r.tmux(&["send-keys", "-t", "k", "q"]);
+    r.assert_restored("q after a suspend", 0);
+}

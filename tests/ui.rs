@@ -399,7 +399,10 @@ fn unreachable_broker_shows_in_health_line() {
     );
     let screen = render(&s, 120, 40);
     let first = screen.lines().next().unwrap();
-    assert!(first.contains("✗ localhost:9092 unreachable"), "{first}");
+    assert!(
+        first.contains("✗ localhost:9092: cannot reach the brokers; retrying"),
+        "{first}"
+    );
     assert!(screen.contains("no topic: task-status"), "{screen}");
 }
 

@@ -27,4 +27,18 @@ pub enum Effect {
     CancelReplay,
     /// Read how often the DLQ topics' records were replayed.
     ReplayCounts(Vec<String>),
+    /// Send `count` records of the form (`{{seq}}` 1..=count), at most `rate` a second.
+    Publish {
+        job: u64,
+        form: Box<crate::publish::Form>,
+        vars: crate::publish::Vars,
+        count: u64,
+        rate: Option<f64>,
+    },
+    CancelPublish,
+    /// Write the form (its values as defaults) to the user's templates folder.
+    SaveTemplate {
+        form: Box<crate::publish::Form>,
+        name: String,
+    },
 }

@@ -8,6 +8,8 @@ use crate::config::Config;
 use crate::domain::event::{KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
 use crate::kafka::consumer::{self, StreamHandle, StreamSpec};
 use crate::kafka::lag::{LagHandle, LagSpec};
+use crate::publish::send::SendOptions;
+use crate::publish::worker::{PublishCmd, PublishContext, PublishHandle};
 use crate::replay::worker::ReplayHandle;
 use crate::replay::ReplayContext;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +31,8 @@ pub struct Workers {
     replay: Result<ReplayHandle, String>,
     /// The running replay job's stop flag.
     cancel: Arc<AtomicBool>,
+    publish: PublishHandle,
+    publish_cancel: Arc<AtomicBool>,
 }
 
 impl Workers {
@@ -58,13 +62,24 @@ impl Workers {
             || crate::clock::SystemClock.now_ms(),
         );
         let replay = ReplayContext::from_config(cfg)
-            .map(|ctx| crate::replay::worker::spawn(ctx, events))
+            .map(|ctx| crate::replay::worker::spawn(ctx, events.clone()))
             .map_err(|e| format!("replay is not available: {e:#}"));
+        let publish = crate::publish::worker::spawn(
+            PublishContext {
+                cluster: cfg.cluster.clone(),
+                options: SendOptions::from_config(cfg),
+                templates_dir: crate::publish::template::user_dir(),
+                audit: crate::publish::audit::audit_file(),
+            },
+            events.clone(),
+        );
         let mut w = Workers {
             stream,
             lag,
             replay,
             cancel: Arc::new(AtomicBool::new(false)),
+            publish,
+            publish_cancel: Arc::new(AtomicBool::new(false)),
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -95,6 +110,34 @@ impl Workers {
             Effect::ResumeReplay { job, runs } => {
                 self.replay_cmd(|cancel| ReplayCmd::Resume { job, runs, cancel })
             }
+            Effect::Publish {
+                job,
+                form,
+                vars,
+                count,
+                rate,
+            } => {
+                self.publish_cancel.store(true, Ordering::Relaxed);
+                self.publish_cancel = Arc::new(AtomicBool::new(false));
+                let cmd = PublishCmd::Send {
+                    job,
+                    form,
+                    vars,
+                    count,
+                    rate,
+                    cancel: self.publish_cancel.clone(),
+                };
+                send(&self.publish.commands, cmd, "publish")
+            }
+            Effect::CancelPublish => {
+                self.publish_cancel.store(true, Ordering::Relaxed);
+                None
+            }
+            Effect::SaveTemplate { form, name } => send(
+                &self.publish.commands,
+                PublishCmd::Save { form, name },
+                "publish",
+            ),
             Effect::ReplayCounts(dlqs) => match &self.replay {
                 Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
                 Err(_) => None,

@@ -46,6 +46,12 @@ pub async fn run(
     let mut workers = Workers::start(cfg, tx);
 
     let mut state = State::new(cfg, demo, clock.now_ms());
+    // The user's publish templates are read once, here: update does no I/O.
+    let catalog = crate::publish::Catalog::load(crate::publish::template::user_dir().as_deref());
+    if let Some(w) = catalog.warnings.first() {
+        state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
+    }
+    state.templates = catalog.templates;
     let mut guard = TerminalGuard::enter()?;
     crate::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
@@ -72,7 +78,14 @@ pub async fn run(
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
                     None => return Ok(Exit::Quit),
                 },
-                Some(sig) = guard.signals.recv() => return Ok(Exit::Signal(sig)),
+                Some(sig) = guard.signals.recv() => {
+                    if sig != crate::terminal::SUSPEND {
+                        return Ok(Exit::Signal(sig));
+                    }
+                    guard.suspend()?;
+                    let size = guard.terminal.size()?;
+                    msgs.push(Msg::Resize(size.width, size.height));
+                }
                 // With every worker gone (they report why before they go) the screen stays up
                 // until the user quits.
                 n = rx.recv_many(&mut batch, 64), if !workers_gone => {
@@ -90,17 +103,8 @@ pub async fn run(
                     continue;
                 }
             }
-            for m in msgs {
-                redraw.note(&m);
-                for effect in update(&mut state, m, keymap) {
-                    let (flow, warning) = workers.execute(effect);
-                    if flow == Flow::Quit {
-                        return Ok(Exit::Quit);
-                    }
-                    if let Some(w) = warning {
-                        state.health.warning = Some((w, state.now_ms));
-                    }
-                }
+            if feed(&mut state, msgs, keymap, &mut workers, &mut redraw) == Flow::Quit {
+                return Ok(Exit::Quit);
             }
         }
     }
@@ -109,6 +113,29 @@ pub async fn run(
     drop(rx);
     workers.detach();
     result
+}
+
+/// Runs each message through `update` and carries out the effects.
+fn feed(
+    state: &mut State,
+    msgs: Vec<Msg>,
+    keymap: &Keymap,
+    workers: &mut Workers,
+    redraw: &mut Redraw,
+) -> Flow {
+    for m in msgs {
+        redraw.note(&m);
+        for effect in update(state, m, keymap) {
+            let (flow, warning) = workers.execute(effect);
+            if flow == Flow::Quit {
+                return Flow::Quit;
+            }
+            if let Some(w) = warning {
+                state.health.warning = Some((w, state.now_ms));
+            }
+        }
+    }
+    Flow::Continue
 }
 
 /// When the screen needs drawing. Keys, resizes and Kafka events change what is shown; the

@@ -5,6 +5,7 @@ use crate::domain::{Connection, Role};
 use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::modals::help::HelpState;
+use crate::modals::publish::PublishDialog;
 use crate::modals::replay::ReplayDialog;
 use crate::panes::dlq::DlqTriage;
 use crate::panes::lag::LagPane;
@@ -17,6 +18,7 @@ pub enum Modal {
     Detail(DetailState),
     Help(HelpState),
     Replay(Box<ReplayDialog>),
+    Publish(Box<PublishDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -26,6 +28,7 @@ impl Modal {
             Modal::Detail(_) => Context::Detail,
             Modal::Help(_) => Context::Help,
             Modal::Replay(_) => Context::Replay,
+            Modal::Publish(_) => Context::Publish,
         }
     }
 
@@ -34,6 +37,7 @@ impl Modal {
             Modal::Detail(d) => d.handle(action, page),
             Modal::Help(h) => h.handle(action, page),
             Modal::Replay(r) => r.handle(action),
+            Modal::Publish(p) => p.handle(action),
         }
     }
 
@@ -41,13 +45,22 @@ impl Modal {
         match self {
             Modal::Detail(_) => DetailState::HINTS,
             Modal::Help(_) => HelpState::HINTS,
-            Modal::Replay(_) => ReplayDialog::HINTS,
+            Modal::Replay(r) => r.hints(),
+            Modal::Publish(p) => p.hints(),
+        }
+    }
+
+    /// After a key went into a text field: a dialog whose preview follows typing updates it.
+    pub fn after_key(&mut self) {
+        if let Modal::Publish(p) = self {
+            p.after_key();
         }
     }
 
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         match self {
             Modal::Replay(r) => r.focused_field(),
+            Modal::Publish(p) => p.focused_field(),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -85,6 +98,11 @@ pub struct State {
     pub dlq_topics: Vec<String>,
     /// The last job id handed out: a dialog's news carries it.
     pub next_job: u64,
+    /// The job whose records are highlighted in every pane.
+    pub follow: Option<crate::domain::follow::Follow>,
+    /// Publish templates (built-ins and the user's), loaded before the loop starts.
+    pub templates: Vec<crate::publish::Template>,
+    pub topic_prefix: String,
 }
 
 impl State {
@@ -118,6 +136,9 @@ impl State {
             replay_settings: cfg.replay.clone(),
             dlq_topics: cfg.topics.dlq.clone(),
             next_job: 0,
+            follow: None,
+            templates: crate::publish::Catalog::builtin().templates,
+            topic_prefix: cfg.topic_prefix.clone(),
         }
     }
 

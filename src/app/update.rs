@@ -5,10 +5,11 @@ use super::component::{Hint, Reply};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{Modal, State};
-use crate::domain::event::{KafkaEvent, ReplayUpdate};
+use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
 use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
+use crate::modals::detail::DetailState as DetailStateHints;
 use crate::modals::help::HelpState;
 use crate::modals::replay::ReplayDialog;
 use crate::panes::dlq::DlqTriage;
@@ -55,6 +56,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             // A focused text field gets keys first: typing `q` types a q.
             if let Some(field) = focused_field(state) {
                 if field.key(&key) {
+                    if let Some(m) = &mut state.modal {
+                        m.after_key();
+                    }
                     return vec![];
                 }
             }
@@ -66,6 +70,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Some(field) = focused_field(state) {
                 field.paste(&text);
+                if let Some(m) = &mut state.modal {
+                    m.after_key();
+                }
             }
             vec![]
         }
@@ -98,6 +105,9 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
     match ev {
         KafkaEvent::Records(role, batch) => {
             state.metrics.observe(role, &batch);
+            if let Some(f) = &mut state.follow {
+                f.seen += batch.iter().filter(|r| f.matches(r)).count() as u64;
+            }
             if role == Role::Dlq {
                 state.dlq.observe(&batch);
             }
@@ -117,6 +127,7 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
         KafkaEvent::Warning(w) => state.health.warning = Some((w, now)),
         KafkaEvent::Replay(u) => on_replay(state, u),
+        KafkaEvent::Publish(u) => on_publish(state, u),
     }
 }
 
@@ -136,6 +147,16 @@ fn on_replay(state: &mut State, u: ReplayUpdate) {
                 d.on_update(other);
             }
         }
+    }
+}
+
+/// Publish news goes to the dialog; the first delivery starts following the sent job.
+fn on_publish(state: &mut State, u: PublishUpdate) {
+    if let PublishUpdate::First { record, .. } = &u {
+        state.follow = crate::modals::publish::open::follow_of(record);
+    }
+    if let Some(Modal::Publish(d)) = &mut state.modal {
+        d.on_update(&u);
     }
 }
 
@@ -167,6 +188,9 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::FocusMetrics => state.focus = PaneId::Metrics,
         Action::Zoom => state.zoom = !state.zoom,
         Action::Close if state.zoom => state.zoom = false,
+        Action::Follow => follow(state),
+        Action::Publish => return crate::modals::publish::open::new(state),
+        Action::Republish => return crate::modals::publish::open::republish(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -180,6 +204,21 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         }
     }
     Reply::Done
+}
+
+/// Follows the selected record's job, or stops following when it is that job already.
+fn follow(state: &mut State) {
+    let PaneId::Stream(role) = state.focus else {
+        return;
+    };
+    let Some(r) = state.stream(role).selected_record() else {
+        return;
+    };
+    if state.follow.as_ref().is_some_and(|f| f.matches(r)) {
+        state.follow = None;
+    } else {
+        state.follow = crate::domain::follow::Follow::of(r);
+    }
 }
 
 /// Carries out a component's reply on the state; effects go back to the run loop.
@@ -197,6 +236,7 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         Reply::Open(mut m) => {
             if let Modal::Detail(d) = &mut m {
                 d.fit_to(state.size);
+                d.keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
             }
             state.modal = Some(m);
             vec![]

@@ -70,7 +70,7 @@ pub fn load_with(
         .or(profile.topic_prefix.clone())
         .unwrap_or_default();
     let topics = topics(o, env, &profile, &prefix);
-    check_roles(&topics, &profile_name, &at)?;
+    // A topic may feed two panes (a DLQ topic that is also a completion topic, in small setups).
     let mut watch_groups = profile.watch_groups.clone();
     for g in o.watch_groups.iter().cloned().chain(env("KAFKA_GROUP_ID")) {
         if !watch_groups.contains(&g) {
@@ -317,26 +317,6 @@ fn topics(o: &Overrides, env: Env<'_>, profile: &FileProfile, prefix: &str) -> T
             &["dlq-domain-services"],
         ),
     }
-}
-
-fn check_roles(topics: &Topics, profile_name: &str, at: &At) -> Result<(), ConfigError> {
-    for role in Role::ALL {
-        for t in topics.for_role(role) {
-            if let Some(other) = Role::ALL
-                .into_iter()
-                .find(|r| *r != role && topics.for_role(*r).contains(t))
-            {
-                return Err(at.err(
-                    &format!("profiles.{profile_name}.topics"),
-                    format!(
-                        "topic {t:?} is listed under both {:?} and {:?}; a topic feeds one pane",
-                        role, other
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn lag_topics(profile: &FileProfile, prefix: &str) -> Vec<String> {

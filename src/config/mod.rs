@@ -78,18 +78,28 @@ impl Topics {
         }
     }
 
-    pub fn role_of(&self, topic: &str) -> Option<Role> {
-        Role::ALL
+    /// Every pane the topic feeds (a DLQ topic may also be a completion topic); a topic kdeck
+    /// was not configured with shows as status.
+    pub fn roles_of(&self, topic: &str) -> Vec<Role> {
+        let roles: Vec<Role> = Role::ALL
             .into_iter()
-            .find(|r| self.for_role(*r).iter().any(|t| t == topic))
+            .filter(|r| self.for_role(*r).iter().any(|t| t == topic))
+            .collect();
+        if roles.is_empty() {
+            vec![Role::Status]
+        } else {
+            roles
+        }
     }
 
+    /// Each configured topic once, in pane order.
     pub fn all(&self) -> Vec<String> {
-        let mut v: Vec<String> = Role::ALL
-            .iter()
-            .flat_map(|r| self.for_role(*r).iter().cloned())
-            .collect();
-        v.dedup();
+        let mut v: Vec<String> = Vec::new();
+        for t in Role::ALL.iter().flat_map(|r| self.for_role(*r)) {
+            if !v.contains(t) {
+                v.push(t.clone());
+            }
+        }
         v
     }
 }

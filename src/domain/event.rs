@@ -23,6 +23,39 @@ pub enum KafkaEvent {
     Lag(Box<super::lag::LagSnapshot>),
     /// What the replay worker reports.
     Replay(ReplayUpdate),
+    /// What the publish worker reports.
+    Publish(PublishUpdate),
+}
+
+/// A publish job's news, named by the dialog's job id.
+#[derive(Debug)]
+pub enum PublishUpdate {
+    Progress {
+        job: u64,
+        progress: crate::publish::send::Progress,
+    },
+    /// The first record delivered: the dashboard follows its job.
+    First {
+        job: u64,
+        record: crate::publish::PublishRecord,
+        at: crate::publish::send::Delivered,
+    },
+    Failed {
+        job: u64,
+        error: String,
+    },
+    Finished {
+        job: u64,
+        result: Result<
+            (
+                crate::publish::send::Summary,
+                Option<crate::publish::send::Delivered>,
+            ),
+            String,
+        >,
+    },
+    /// Save-as-template: the file written, or why not.
+    Saved(Result<String, String>),
 }
 
 /// A replay job's news. `job` is the dialog's generation: news of a job the user cancelled or

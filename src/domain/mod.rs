@@ -1,6 +1,7 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
 pub mod event;
+pub mod follow;
 pub mod lag;
 pub mod replay;
 

@@ -271,6 +271,8 @@ pub struct ReplayPlan {
     pub warnings: Vec<String>,
     /// Set when this plan continues an interrupted run.
     pub resume: Option<ResumeBase>,
+    /// Partition count of every target topic seen (None: it does not exist).
+    pub target_partitions: BTreeMap<String, Option<i32>>,
 }
 
 /// What a resumed run starts from: what reached the target before.
@@ -356,5 +358,63 @@ pub const FAILURES_MAX: usize = 1000;
 impl ReplaySummary {
     pub fn ok(&self) -> bool {
         self.failed == 0 && !self.cancelled && self.stopped_early.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coords_round_trip() {
+        let c = Coord::parse("team/dlq.v1/12@345").unwrap();
+        assert_eq!(
+            (c.topic.as_str(), c.partition, c.offset),
+            ("team/dlq.v1", 12, 345)
+        );
+        assert_eq!(c.to_string(), "team/dlq.v1/12@345");
+        assert!(Coord::parse("dlq@3").is_none());
+        assert!(Coord::parse("dlq/x@3").is_none());
+    }
+
+    #[test]
+    fn selections_bound_and_match() {
+        let one = Selection::One {
+            partition: 1,
+            offset: 7,
+        };
+        assert_eq!(one.bounds(1), Some((7, 7)));
+        assert_eq!(one.bounds(0), None);
+        assert!(one.matches(1, 7, None, None) && !one.matches(1, 8, None, None));
+        let range = Selection::Offsets {
+            partition: None,
+            from: 5,
+            to: 9,
+        };
+        assert_eq!(range.bounds(2), Some((5, 9)));
+        assert!(range.matches(0, 9, None, None) && !range.matches(0, 10, None, None));
+        let marked = Selection::Marked {
+            coords: vec![(0, 4), (0, 2), (1, 9)],
+        };
+        assert_eq!(marked.bounds(0), Some((2, 4)));
+        assert!(!marked.matches(0, 3, None, None));
+        let time = Selection::Time {
+            since_ms: Some(100),
+            until_ms: Some(200),
+        };
+        assert!(time.matches(0, 0, Some(100), None));
+        assert!(!time.matches(0, 0, Some(200), None) && !time.matches(0, 0, None, None));
+        let reason = Selection::Reason {
+            text: "timeout after #ms".into(),
+        };
+        assert!(reason.matches(0, 0, None, Some("timeout after 300ms")));
+        let words = Selection::Reason {
+            text: "TIMEOUT".into(),
+        };
+        assert!(words.matches(0, 0, None, Some("read timeout")));
+        assert!(
+            !words.matches(0, 0, None, Some("parse error")) && !words.matches(0, 0, None, None)
+        );
+        assert_eq!(Selection::All.bounds(3), Some((0, i64::MAX)));
     }
 }

@@ -1,11 +1,14 @@
 //! The dashboard's stream consumer: one thread, one `BaseConsumer`, partitions assigned by
 //! kdeck itself (no group join, no commits), records decoded here and sent in batches.
 
-use super::{client_config, headers_of, rd_offset, timestamp_ms, KafkaEvent, META_TIMEOUT};
+use super::{
+    create_reader, describe, describe_with, headers_of, rd_offset, read_only_config, timestamp_ms,
+    KafkaEvent, Reader, META_TIMEOUT,
+};
 use crate::config::{Cluster, StartAt, Topics};
 use crate::decode::{to_record, Incoming};
 use crate::domain::{Connection, Record, Role};
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -63,199 +66,268 @@ pub fn spawn(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>) -> StreamHandle
 
 /// Builds the consumer kdeck reads streams with. It never commits: the group id is kdeck's own
 /// and offsets are neither stored nor committed, so the user's groups are never touched.
-pub fn viewer_consumer(cluster: &Cluster, group_id: &str) -> Result<BaseConsumer, KafkaError> {
-    client_config(cluster)
-        .set("group.id", group_id)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("fetch.wait.max.ms", "100")
+pub fn viewer_consumer(cluster: &Cluster, group_id: &str) -> Result<Reader, KafkaError> {
+    let mut cfg = read_only_config(cluster, group_id);
+    cfg.set("fetch.wait.max.ms", "100")
         // The panes keep a few thousand records each: prefetching librdkafka's default of
         // 100k messages / 64 MiB buys nothing but memory.
         .set("queued.min.messages", "5000")
         .set("queued.max.messages.kbytes", "16384")
         // Refill the local queue at once (default: after 1 s), or catching up on a backlog
         // crawls at one fetch per partition per second.
-        .set("fetch.queue.backoff.ms", "10")
-        .create()
+        .set("fetch.queue.backoff.ms", "10");
+    create_reader(&cfg)
+}
+
+/// Partitions kdeck reads, and the panes (roles) each feeds: a topic may feed more than one.
+type Assigned = BTreeMap<(String, i32), Vec<Role>>;
+
+/// The stream worker's state; `run` drives it until the app goes away.
+struct Stream {
+    spec: StreamSpec,
+    consumer: Reader,
+    events: mpsc::Sender<KafkaEvent>,
+    assigned: Assigned,
+    missing_reported: BTreeSet<String>,
+    last_scan: Option<Instant>,
+    last_self_lag: Instant,
+    connected: bool,
+    first_assignment: bool,
+    paused: BTreeSet<Role>,
+    batches: BTreeMap<Role, Vec<Record>>,
+    batch_started: Instant,
+    pending: usize,
 }
 
 fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Receiver<StreamCmd>) {
-    let send = |e: KafkaEvent| events.blocking_send(e).is_ok();
     let consumer = match viewer_consumer(&spec.cluster, &spec.group_id) {
         Ok(c) => c,
         Err(e) => {
-            send(KafkaEvent::Connection(Connection::Down {
-                error: format!("cannot create consumer: {e}"),
+            let _ = events.blocking_send(KafkaEvent::Connection(Connection::Down {
+                error: format!("cannot create the consumer: {}", describe(&e)),
             }));
             return;
         }
     };
-    let wanted: Vec<String> = spec.topics.all();
-    let mut assigned: BTreeMap<(String, i32), Role> = BTreeMap::new();
-    let mut missing_reported: BTreeSet<String> = BTreeSet::new();
-    let mut last_scan: Option<Instant> = None;
-    let mut last_self_lag = Instant::now();
-    let mut connected = false;
-    let mut first_assignment = true;
-    let mut paused: BTreeSet<Role> = BTreeSet::new();
-    let mut batches: BTreeMap<Role, Vec<Record>> = BTreeMap::new();
-    let mut batch_started = Instant::now();
-    let mut pending = 0usize;
-
+    let mut s = Stream {
+        spec,
+        consumer,
+        events,
+        assigned: BTreeMap::new(),
+        missing_reported: BTreeSet::new(),
+        last_scan: None,
+        last_self_lag: Instant::now(),
+        connected: false,
+        first_assignment: true,
+        paused: BTreeSet::new(),
+        batches: BTreeMap::new(),
+        batch_started: Instant::now(),
+        pending: 0,
+    };
+    // Each step returns false when the app is gone.
     loop {
-        // Commands first: a dropped sender means the app is gone.
-        loop {
-            match cmds.try_recv() {
-                Ok(StreamCmd::Pause(role)) => {
-                    paused.insert(role);
-                    let tpl = tpl_for(&assigned, role);
-                    if tpl.count() > 0 {
-                        let _ = consumer.pause(&tpl);
-                    }
-                }
-                Ok(StreamCmd::Resume(role)) => {
-                    paused.remove(&role);
-                    let tpl = tpl_for(&assigned, role);
-                    if tpl.count() > 0 {
-                        let _ = consumer.resume(&tpl);
-                    }
-                }
-                Err(std_mpsc::TryRecvError::Empty) => break,
-                Err(std_mpsc::TryRecvError::Disconnected) => return,
-            }
+        if !s.commands(&cmds) {
+            return;
         }
-
-        if last_scan.is_none_or(|t| t.elapsed() >= RESCAN) {
-            last_scan = Some(Instant::now());
-            match consumer.fetch_metadata(None, META_TIMEOUT) {
-                Err(e) => {
-                    connected = false;
-                    if !send(KafkaEvent::Connection(Connection::Down {
-                        error: friendly(&e),
-                    })) {
-                        return;
-                    }
-                }
-                Ok(md) => {
-                    if !connected {
-                        connected = true;
-                        send(KafkaEvent::Connection(Connection::Connected {
-                            brokers: md.brokers().len(),
-                        }));
-                    }
-                    let mut new_tpl = TopicPartitionList::new();
-                    let mut missing = Vec::new();
-                    for t in &wanted {
-                        match md.topics().iter().find(|mt| mt.name() == t) {
-                            Some(mt) if mt.error().is_none() && !mt.partitions().is_empty() => {
-                                let role = spec.topics.role_of(t).unwrap_or(Role::Status);
-                                for p in mt.partitions() {
-                                    let key = (t.clone(), p.id());
-                                    if assigned.contains_key(&key) {
-                                        continue;
-                                    }
-                                    // Partitions that appear after start-up are read whole:
-                                    // everything in them is new to the user.
-                                    let offset = if first_assignment {
-                                        rd_offset(spec.start)
-                                    } else {
-                                        Offset::Beginning
-                                    };
-                                    let _ = new_tpl.add_partition_offset(t, p.id(), offset);
-                                    assigned.insert(key, role);
-                                }
-                                missing_reported.remove(t);
-                            }
-                            _ => missing.push(t.clone()),
-                        }
-                    }
-                    if new_tpl.count() > 0 {
-                        if let Err(e) = consumer.incremental_assign(&new_tpl) {
-                            send(KafkaEvent::Warning(format!("assign failed: {e}")));
-                        }
-                        for role in &paused {
-                            let tpl = tpl_for(&assigned, *role);
-                            let _ = consumer.pause(&tpl);
-                        }
-                    }
-                    // Whatever appears after the first look at the cluster is new to the user.
-                    first_assignment = false;
-                    let missing_set: BTreeSet<String> = missing.iter().cloned().collect();
-                    if missing_set != missing_reported {
-                        missing_reported = missing_set;
-                        send(KafkaEvent::MissingTopics(missing));
-                    }
-                }
-            }
+        if s.last_scan.is_none_or(|t| t.elapsed() >= RESCAN) && !s.scan() {
+            return;
         }
-
-        if assigned.is_empty() {
+        if s.assigned.is_empty() {
             std::thread::sleep(Duration::from_millis(200));
             continue;
         }
-        if last_self_lag.elapsed() >= Duration::from_secs(1) {
-            last_self_lag = Instant::now();
-            send(KafkaEvent::SelfLag(self_lag(&consumer, &assigned)));
+        if s.last_self_lag.elapsed() >= Duration::from_secs(1) {
+            s.last_self_lag = Instant::now();
+            s.send(KafkaEvent::SelfLag(self_lag(&s.consumer, &s.assigned)));
         }
-        match consumer.poll(Duration::from_millis(100)) {
-            None => {}
-            Some(Ok(m)) => {
-                let role = assigned
-                    .get(&(m.topic().to_string(), m.partition()))
-                    .copied()
-                    .or_else(|| spec.topics.role_of(m.topic()))
-                    .unwrap_or(Role::Status);
-                let rec = to_record(
-                    Incoming {
-                        topic: m.topic(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        timestamp_ms: timestamp_ms(&m),
-                        key: m.key(),
-                        value: m.payload(),
-                        headers: headers_of(&m),
-                    },
-                    spec.value_cap,
-                    role == Role::Dlq,
-                );
-                if pending == 0 {
-                    batch_started = Instant::now();
-                }
-                batches.entry(role).or_default().push(rec);
-                pending += 1;
-                if !connected {
-                    connected = true;
-                    send(KafkaEvent::Connection(Connection::Connected { brokers: 0 }));
-                }
-            }
-            Some(Err(e)) => {
-                if is_connection_error(&e) {
-                    if connected {
-                        connected = false;
-                        send(KafkaEvent::Connection(Connection::Down {
-                            error: friendly(&e),
-                        }));
-                    }
-                } else {
-                    send(KafkaEvent::Warning(format!("consume: {e}")));
-                }
-            }
-        }
-        if pending > 0 && (pending >= BATCH_MAX || batch_started.elapsed() >= BATCH_AGE) {
-            for (role, batch) in std::mem::take(&mut batches) {
-                if !send(KafkaEvent::Records(role, batch)) {
-                    return;
-                }
-            }
-            pending = 0;
+        if !s.poll_once() || !s.flush_if_due() {
+            return;
         }
     }
 }
 
-fn tpl_for(assigned: &BTreeMap<(String, i32), Role>, role: Role) -> TopicPartitionList {
+impl Stream {
+    fn send(&self, e: KafkaEvent) -> bool {
+        self.events.blocking_send(e).is_ok()
+    }
+
+    /// Pause and resume commands; false when the command sender is gone.
+    fn commands(&mut self, cmds: &std_mpsc::Receiver<StreamCmd>) -> bool {
+        loop {
+            match cmds.try_recv() {
+                Ok(StreamCmd::Pause(role)) => {
+                    self.paused.insert(role);
+                    self.apply_pauses();
+                }
+                Ok(StreamCmd::Resume(role)) => {
+                    self.paused.remove(&role);
+                    let tpl = tpl_where(&self.assigned, |roles| {
+                        roles.contains(&role) && !roles.iter().any(|r| self.paused.contains(r))
+                    });
+                    if tpl.count() > 0 {
+                        let _ = self.consumer.resume(&tpl);
+                    }
+                }
+                Err(std_mpsc::TryRecvError::Empty) => return true,
+                Err(std_mpsc::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    /// A partition that feeds a paused pane stays paused (also for its other panes), so a
+    /// paused pane loses nothing.
+    fn apply_pauses(&self) {
+        let tpl = tpl_where(&self.assigned, |roles| {
+            roles.iter().any(|r| self.paused.contains(r))
+        });
+        if tpl.count() > 0 {
+            let _ = self.consumer.pause(&tpl);
+        }
+    }
+
+    /// Looks at the cluster: connection state, new partitions, missing topics.
+    fn scan(&mut self) -> bool {
+        self.last_scan = Some(Instant::now());
+        let md = match self.consumer.fetch_metadata(None, META_TIMEOUT) {
+            Ok(md) => md,
+            Err(e) => {
+                self.connected = false;
+                if self.assigned.is_empty() {
+                    super::serve_pending_logs(&self.consumer);
+                }
+                // The stream worker keeps trying by itself: say so.
+                let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
+                return self.send(KafkaEvent::Connection(Connection::Down { error }));
+            }
+        };
+        if !self.connected {
+            self.connected = true;
+            self.send(KafkaEvent::Connection(Connection::Connected {
+                brokers: md.brokers().len(),
+            }));
+        }
+        let mut new_tpl = TopicPartitionList::new();
+        let mut missing = Vec::new();
+        for t in self.spec.topics.all() {
+            match md.topics().iter().find(|mt| mt.name() == t) {
+                Some(mt) if mt.error().is_none() && !mt.partitions().is_empty() => {
+                    let ids: Vec<i32> = mt.partitions().iter().map(|p| p.id()).collect();
+                    self.add_partitions(&t, &ids, &mut new_tpl);
+                    self.missing_reported.remove(&t);
+                }
+                _ => missing.push(t.clone()),
+            }
+        }
+        if new_tpl.count() > 0 {
+            if let Err(e) = self.consumer.incremental_assign(&new_tpl) {
+                self.send(KafkaEvent::Warning(format!(
+                    "cannot read the new partitions: {}",
+                    describe(&e)
+                )));
+            }
+            self.apply_pauses();
+        }
+        // Whatever appears after the first look at the cluster is new to the user.
+        self.first_assignment = false;
+        let missing_set: BTreeSet<String> = missing.iter().cloned().collect();
+        if missing_set != self.missing_reported {
+            self.missing_reported = missing_set;
+            return self.send(KafkaEvent::MissingTopics(missing));
+        }
+        true
+    }
+
+    fn add_partitions(&mut self, topic: &str, ids: &[i32], tpl: &mut TopicPartitionList) {
+        let roles = self.spec.topics.roles_of(topic);
+        for id in ids {
+            let key = (topic.to_string(), *id);
+            if self.assigned.contains_key(&key) {
+                continue;
+            }
+            // Partitions that appear after start-up are read whole: everything in them is
+            // new to the user.
+            let offset = if self.first_assignment {
+                rd_offset(self.spec.start)
+            } else {
+                Offset::Beginning
+            };
+            let _ = tpl.add_partition_offset(topic, *id, offset);
+            self.assigned.insert(key, roles.clone());
+        }
+    }
+
+    /// One poll: a record goes to the batch of every pane its topic feeds.
+    fn poll_once(&mut self) -> bool {
+        match self.consumer.poll(Duration::from_millis(100)) {
+            None => true,
+            Some(Ok(m)) => {
+                let roles = self
+                    .assigned
+                    .get(&(m.topic().to_string(), m.partition()))
+                    .cloned()
+                    .unwrap_or_else(|| self.spec.topics.roles_of(m.topic()));
+                if self.pending == 0 {
+                    self.batch_started = Instant::now();
+                }
+                for role in roles {
+                    let rec = to_record(
+                        Incoming {
+                            topic: m.topic(),
+                            partition: m.partition(),
+                            offset: m.offset(),
+                            timestamp_ms: timestamp_ms(&m),
+                            key: m.key(),
+                            value: m.payload(),
+                            headers: headers_of(&m),
+                        },
+                        self.spec.value_cap,
+                        role == Role::Dlq,
+                    );
+                    self.batches.entry(role).or_default().push(rec);
+                }
+                self.pending += 1;
+                if !self.connected {
+                    self.connected = true;
+                    return self.send(KafkaEvent::Connection(Connection::Connected { brokers: 0 }));
+                }
+                true
+            }
+            Some(Err(e)) if is_connection_error(&e) => {
+                if self.connected {
+                    self.connected = false;
+                    // The stream worker keeps trying by itself: say so.
+                    let error = format!("{}; retrying", describe_with(&e, self.consumer.context()));
+                    return self.send(KafkaEvent::Connection(Connection::Down { error }));
+                }
+                true
+            }
+            Some(Err(e)) => self.send(KafkaEvent::Warning(format!(
+                "reading records: {}",
+                describe(&e)
+            ))),
+        }
+    }
+
+    fn flush_if_due(&mut self) -> bool {
+        if self.pending == 0
+            || (self.pending < BATCH_MAX && self.batch_started.elapsed() < BATCH_AGE)
+        {
+            return true;
+        }
+        self.pending = 0;
+        for (role, batch) in std::mem::take(&mut self.batches) {
+            if !self.send(KafkaEvent::Records(role, batch)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn tpl_where(assigned: &Assigned, pick: impl Fn(&[Role]) -> bool) -> TopicPartitionList {
     let mut tpl = TopicPartitionList::new();
-    for ((t, p), r) in assigned {
-        if *r == role {
+    for ((t, p), roles) in assigned {
+        if pick(roles) {
             tpl.add_partition(t, *p);
         }
     }
@@ -264,7 +336,7 @@ fn tpl_for(assigned: &BTreeMap<(String, i32), Role>, role: Role) -> TopicPartiti
 
 /// Records between kdeck's read position and the end of each partition, from librdkafka's
 /// cached watermarks (no broker round trip).
-fn self_lag(consumer: &BaseConsumer, assigned: &BTreeMap<(String, i32), Role>) -> i64 {
+fn self_lag<C: ConsumerContext>(consumer: &BaseConsumer<C>, assigned: &Assigned) -> i64 {
     let Ok(pos) = consumer.position() else {
         return 0;
     };
@@ -283,8 +355,8 @@ fn self_lag(consumer: &BaseConsumer, assigned: &BTreeMap<(String, i32), Role>) -
     total
 }
 
-pub(crate) fn cached_watermarks(
-    consumer: &BaseConsumer,
+pub(crate) fn cached_watermarks<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
     topic: &str,
     partition: i32,
 ) -> Option<(i64, i64)> {
@@ -310,16 +382,4 @@ fn is_connection_error(e: &KafkaError) -> bool {
         e.rdkafka_error_code(),
         Some(C::BrokerTransportFailure | C::AllBrokersDown | C::Resolve | C::NetworkException)
     )
-}
-
-/// One line a user can act on.
-pub fn friendly(e: &KafkaError) -> String {
-    use rdkafka::types::RDKafkaErrorCode as C;
-    match e.rdkafka_error_code() {
-        Some(C::BrokerTransportFailure | C::AllBrokersDown | C::OperationTimedOut) => {
-            format!("cannot reach the brokers ({e}); retrying")
-        }
-        Some(C::Resolve) => format!("cannot resolve a broker host name ({e}); retrying"),
-        _ => e.to_string(),
-    }
 }

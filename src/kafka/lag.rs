@@ -2,7 +2,11 @@
 //! their partitions, and the produce time of records at committed offsets where the time
 //! table cannot tell. Read-only: kdeck never joins, commits for or alters these groups.
 
-use super::{client_config, KafkaEvent, META_TIMEOUT};
+use super::group_offsets::GroupOffsetsReader;
+use super::{
+    create_reader, describe, describe_with, read_only_config, trouble, KafkaEvent, Reader, Trouble,
+    META_TIMEOUT,
+};
 use crate::config::Cluster;
 use crate::domain::lag::{GroupSnapshot, LagSnapshot, Tp};
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -38,8 +42,10 @@ const PEEKS_PER_REFRESH: usize = 16;
 
 pub struct LagProbe {
     spec: LagSpec,
-    meta: BaseConsumer,
+    meta: Reader,
     peek: BaseConsumer,
+    offsets: GroupOffsetsReader,
+    /// Per-group fallback clients, for watched groups only.
     groups: HashMap<String, BaseConsumer>,
     partitions: BTreeMap<String, Vec<i32>>,
     last_meta: Option<Instant>,
@@ -49,32 +55,33 @@ pub struct LagProbe {
     /// time table, so their produce time is looked up instead.
     first_end: HashMap<Tp, i64>,
     peeked: HashMap<(Tp, i64), i64>,
+    /// What kept the last refresh from reaching the cluster, if anything.
+    trouble: Option<(Trouble, String)>,
+    /// Watched groups the cluster does not know (not listed, nothing committed).
+    unknown: Vec<String>,
 }
 
-fn quiet_consumer(cluster: &Cluster, group: &str) -> anyhow::Result<BaseConsumer> {
-    Ok(client_config(cluster)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .create()?)
+/// Groups the cluster describes, and the topics their members are assigned.
+#[derive(Default)]
+struct Listed {
+    described: BTreeMap<String, GroupSnapshot>,
+    assigned_topics: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl LagProbe {
     pub fn new(spec: LagSpec) -> anyhow::Result<LagProbe> {
         Ok(LagProbe {
-            meta: quiet_consumer(&spec.cluster, "kdeck-lag-meta")?,
+            meta: create_reader(&read_only_config(&spec.cluster, "kdeck-lag-meta"))?,
             peek: {
                 // One record per lookup: answer as soon as it is there, not after the
                 // default 500 ms fetch wait.
-                let mut cfg = client_config(&spec.cluster);
-                cfg.set("group.id", "kdeck-lag-peek")
-                    .set("enable.auto.commit", "false")
-                    .set("enable.auto.offset.store", "false")
-                    .set("fetch.wait.max.ms", "10")
+                let mut cfg = read_only_config(&spec.cluster, "kdeck-lag-peek");
+                cfg.set("fetch.wait.max.ms", "10")
                     .set("fetch.max.bytes", "1048576")
                     .set("max.partition.fetch.bytes", "65536");
                 cfg.create()?
             },
+            offsets: GroupOffsetsReader::new(&spec.cluster)?,
             spec,
             groups: HashMap::new(),
             partitions: BTreeMap::new(),
@@ -83,7 +90,19 @@ impl LagProbe {
             admin_offsets: Listing::Unknown,
             first_end: HashMap::new(),
             peeked: HashMap::new(),
+            trouble: None,
+            unknown: Vec::new(),
         })
+    }
+
+    /// Why the last refresh could not reach the cluster (unreachable, authentication), in words.
+    pub fn trouble(&self) -> Option<&(Trouble, String)> {
+        self.trouble.as_ref()
+    }
+
+    /// Watched groups the last refresh found neither listed by the cluster nor with commits.
+    pub fn unknown_groups(&self) -> &[String] {
+        &self.unknown
     }
 
     /// One full measurement. Blocking: run it off the UI task.
@@ -93,90 +112,133 @@ impl LagProbe {
             at_ms: now_ms,
             ..Default::default()
         };
-        if self
-            .last_meta
-            .is_none_or(|t| t.elapsed() > Duration::from_secs(30))
-        {
-            match self.meta.fetch_metadata(None, META_TIMEOUT) {
-                Ok(md) => {
-                    self.partitions = md
-                        .topics()
-                        .iter()
-                        .filter(|t| t.error().is_none())
-                        .map(|t| {
-                            (
-                                t.name().to_string(),
-                                t.partitions().iter().map(|p| p.id()).collect(),
-                            )
-                        })
-                        .collect();
-                    self.last_meta = Some(Instant::now());
-                }
-                Err(e) => {
-                    snap.notes.push(super::consumer::friendly(&e));
+        self.unknown.clear();
+        if let Err(note) = self.refresh_metadata() {
+            snap.notes.push(note);
+            snap.took_ms = started.elapsed().as_millis() as u64;
+            return snap;
+        }
+        let mut listed = match self.list_groups() {
+            Ok(l) => l,
+            Err(()) => {
+                // Either the cluster does not list groups (the demo's mock) or it went away.
+                self.last_meta = None;
+                if let Err(note) = self.refresh_metadata() {
+                    snap.notes.push(note);
                     snap.took_ms = started.elapsed().as_millis() as u64;
                     return snap;
                 }
+                self.listing = Listing::Unsupported(Instant::now());
+                Listed::default()
             }
-        }
-
-        // Which groups, their state, members and the topics their members are assigned.
-        let mut described: BTreeMap<String, GroupSnapshot> = BTreeMap::new();
-        let mut assigned_topics: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let try_listing = match self.listing {
-            Listing::Unsupported(since) => since.elapsed() > Duration::from_secs(60),
-            _ => true,
         };
-        if try_listing {
-            match self.meta.fetch_group_list(None, LIST_TIMEOUT) {
-                Ok(list) => {
-                    self.listing = Listing::Works;
-                    for g in list.groups() {
-                        let mut gs = GroupSnapshot {
-                            group: g.name().to_string(),
-                            state: Some(g.state().to_string()).filter(|s| !s.is_empty()),
-                            members: Some(g.members().len()),
-                            ..Default::default()
-                        };
-                        for m in g.members() {
-                            if let Some(a) = m.assignment() {
-                                for (t, parts) in parse_assignment(a).unwrap_or_default() {
-                                    for p in parts {
-                                        gs.owners.insert((t.clone(), p), m.client_id().to_string());
-                                    }
-                                    assigned_topics
-                                        .entry(g.name().to_string())
-                                        .or_default()
-                                        .insert(t);
-                                }
-                            }
-                        }
-                        described.insert(g.name().to_string(), gs);
-                    }
-                }
-                Err(e) => {
-                    self.listing = Listing::Unsupported(Instant::now());
-                    let _ = e;
-                }
-            }
-        }
         if let Listing::Unsupported(_) = self.listing {
             snap.notes.push(
                 "the cluster does not list groups: showing the configured groups (no state or members)"
                     .into(),
             );
         }
+        let names = self.candidates(&listed);
+        self.committed_of(names, &mut listed, &mut snap);
+        self.fetch_ends(&mut snap);
+        self.peek_times(&mut snap, started);
+        snap.took_ms = started.elapsed().as_millis() as u64;
+        snap
+    }
 
-        // Candidates: the watched groups, and (discovering) every group the cluster lists.
-        // Past the cap, groups whose members read our topics go first, then the rest.
+    /// Partitions of every topic, at most every 30 s. Err: why the cluster cannot be read.
+    fn refresh_metadata(&mut self) -> Result<(), String> {
+        if self
+            .last_meta
+            .is_some_and(|t| t.elapsed() <= Duration::from_secs(30))
+            && self.trouble.is_none()
+        {
+            return Ok(());
+        }
+        match self.meta.fetch_metadata(None, META_TIMEOUT) {
+            Ok(md) => {
+                self.partitions = md
+                    .topics()
+                    .iter()
+                    .filter(|t| t.error().is_none())
+                    .map(|t| {
+                        (
+                            t.name().to_string(),
+                            t.partitions().iter().map(|p| p.id()).collect(),
+                        )
+                    })
+                    .collect();
+                self.last_meta = Some(Instant::now());
+                self.trouble = None;
+                Ok(())
+            }
+            Err(e) => {
+                super::serve_pending_logs(&self.meta);
+                let words = describe_with(&e, self.meta.context());
+                let kind = match (trouble(&e), self.meta.context().auth_failure()) {
+                    (Trouble::Unreachable, Some(_)) => Trouble::Authentication,
+                    (k, _) => k,
+                };
+                let note = format!("{words} ({})", self.spec.cluster.brokers);
+                self.trouble = Some((kind, note.clone()));
+                Err(note)
+            }
+        }
+    }
+
+    /// Which groups exist, their state, members and the topics their members are assigned.
+    fn list_groups(&mut self) -> Result<Listed, ()> {
+        let mut listed = Listed::default();
+        let try_listing = match self.listing {
+            Listing::Unsupported(since) => since.elapsed() > Duration::from_secs(60),
+            _ => true,
+        };
+        if !try_listing {
+            return Ok(listed);
+        }
+        let list = self
+            .meta
+            .fetch_group_list(None, LIST_TIMEOUT)
+            .map_err(drop)?;
+        self.listing = Listing::Works;
+        for g in list.groups() {
+            let mut gs = GroupSnapshot {
+                group: g.name().to_string(),
+                state: Some(g.state().to_string()).filter(|s| !s.is_empty()),
+                members: Some(g.members().len()),
+                ..Default::default()
+            };
+            for m in g.members() {
+                let Some(a) = m.assignment() else { continue };
+                for (t, parts) in parse_assignment(a).unwrap_or_default() {
+                    for p in parts {
+                        gs.owners.insert((t.clone(), p), m.client_id().to_string());
+                    }
+                    listed
+                        .assigned_topics
+                        .entry(g.name().to_string())
+                        .or_default()
+                        .insert(t);
+                }
+            }
+            listed.described.insert(g.name().to_string(), gs);
+        }
+        Ok(listed)
+    }
+
+    /// The watched groups, and (discovering) every group the cluster lists. Past the cap,
+    /// groups whose members read our topics go first, then the rest.
+    fn candidates(&self, listed: &Listed) -> Vec<String> {
         let mut names: Vec<String> = self.spec.watch_groups.clone();
         if self.spec.discover {
             let reads_ours = |name: &String| {
-                assigned_topics
+                listed
+                    .assigned_topics
                     .get(name)
                     .is_some_and(|ts| ts.iter().any(|t| self.spec.topics.contains(t)))
             };
-            let mut others: Vec<&String> = described
+            let mut others: Vec<&String> = listed
+                .described
                 .keys()
                 .filter(|n| !n.starts_with("kdeck-") && !names.contains(n))
                 .collect();
@@ -184,14 +246,18 @@ impl LagProbe {
             names.extend(others.into_iter().cloned());
         }
         names.truncate(MAX_GROUPS);
+        names
+    }
 
+    /// Committed offsets of every candidate into `snap.groups`.
+    fn committed_of(&mut self, names: Vec<String>, listed: &mut Listed, snap: &mut LagSnapshot) {
         // All committed offsets of all candidates through one client; clusters that do not
         // answer that (the demo's mock) fall back to a client per watched group.
-        let mut listed = if matches!(self.admin_offsets, Listing::Unsupported(t) if t.elapsed() < Duration::from_secs(60))
+        let mut answers = if matches!(self.admin_offsets, Listing::Unsupported(t) if t.elapsed() < Duration::from_secs(60))
         {
             Default::default()
         } else {
-            let r = super::group_offsets::list(&self.meta, &names, OFFSET_TIMEOUT);
+            let r = self.offsets.list(&names, OFFSET_TIMEOUT);
             self.admin_offsets = if r.is_empty() && !names.is_empty() {
                 Listing::Unsupported(Instant::now())
             } else {
@@ -199,15 +265,17 @@ impl LagProbe {
             };
             r
         };
-        let mut keep_clients: BTreeSet<String> = BTreeSet::new();
-        let mut wanted_ends: BTreeSet<Tp> = BTreeSet::new();
         for name in names {
             let watched = self.spec.watch_groups.contains(&name);
-            let mut gs = described.remove(&name).unwrap_or_else(|| GroupSnapshot {
-                group: name.clone(),
-                ..Default::default()
-            });
-            let committed = match listed.remove(&name) {
+            let is_listed = listed.described.contains_key(&name);
+            let mut gs = listed
+                .described
+                .remove(&name)
+                .unwrap_or_else(|| GroupSnapshot {
+                    group: name.clone(),
+                    ..Default::default()
+                });
+            let committed = match answers.remove(&name) {
                 Some(Ok(c)) if !c.is_empty() || !watched => c,
                 Some(Err(e)) => {
                     gs.error = Some(e);
@@ -216,22 +284,26 @@ impl LagProbe {
                 // No answer, or an empty one for a watched group (some clusters, like the
                 // demo's mock, answer "all topics" with nothing): ask with its topics named.
                 _ if watched => {
-                    keep_clients.insert(name.clone());
                     let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
-                    if let Some(ts) = assigned_topics.get(&name) {
+                    if let Some(ts) = listed.assigned_topics.get(&name) {
                         topics.extend(ts.iter().cloned());
                     }
-                    match self.committed_via_client(&name, &topics) {
-                        Ok(c) => c,
-                        Err(e) => {
+                    self.committed_via_client(&name, &topics)
+                        .unwrap_or_else(|e| {
                             gs.error = Some(e);
                             BTreeMap::new()
-                        }
-                    }
+                        })
                 }
                 _ => BTreeMap::new(),
             };
             if watched {
+                if committed.is_empty()
+                    && gs.error.is_none()
+                    && !is_listed
+                    && self.listing == Listing::Works
+                {
+                    self.unknown.push(name.clone());
+                }
                 gs.committed = committed;
             } else {
                 // A discovered group shows with the partitions of our topics only, and only
@@ -245,27 +317,41 @@ impl LagProbe {
                     continue;
                 }
             }
-            wanted_ends.extend(gs.committed.keys().cloned());
-            wanted_ends.extend(gs.owners.keys().cloned());
             snap.groups.push(gs);
         }
-        self.groups.retain(|g, _| keep_clients.contains(g));
+        // Fallback clients stay for the probe's life (one per watched group at most): dropping
+        // a consumer waits until librdkafka has closed it, which with the group's coordinator
+        // down can take long enough to stall the refresh.
+    }
 
-        for tp in wanted_ends {
+    /// End offsets of every partition a group has committed on or is assigned.
+    fn fetch_ends(&mut self, snap: &mut LagSnapshot) {
+        let wanted: BTreeSet<Tp> = snap
+            .groups
+            .iter()
+            .flat_map(|g| g.committed.keys().chain(g.owners.keys()).cloned())
+            .collect();
+        for tp in wanted {
             match self.meta.fetch_watermarks(&tp.0, tp.1, OFFSET_TIMEOUT) {
                 Ok((_, high)) => {
                     self.first_end.entry(tp.clone()).or_insert(high);
                     snap.ends.insert(tp, high);
                 }
-                Err(e) => snap
-                    .notes
-                    .push(format!("end offset of {}/{}: {e}", tp.0, tp.1)),
+                Err(e) => snap.notes.push(format!(
+                    "end offset of {}/{}: {}",
+                    tp.0,
+                    tp.1,
+                    describe_with(&e, self.meta.context())
+                )),
             }
         }
+    }
 
-        // Produce times the end-offset table cannot give: committed offsets older than the
-        // first end kdeck saw (groups far behind, or reprocessing old data).
+    /// Produce times the end-offset table cannot give: committed offsets older than the
+    /// first end kdeck saw (groups far behind, or reprocessing old data).
+    fn peek_times(&mut self, snap: &mut LagSnapshot, started: Instant) {
         let mut peeks = 0;
+        let mut found = Vec::new();
         for g in &snap.groups {
             for (tp, committed) in &g.committed {
                 let end = snap.ends.get(tp).copied().unwrap_or(*committed);
@@ -274,7 +360,7 @@ impl LagProbe {
                     continue;
                 }
                 if let Some(t) = self.peeked.get(&key) {
-                    snap.record_times.insert(key, *t);
+                    found.push((key, *t));
                     continue;
                 }
                 // Bounded, so one refresh never takes much longer than the refresh interval.
@@ -289,12 +375,11 @@ impl LagProbe {
                         self.peeked.clear();
                     }
                     self.peeked.insert(key.clone(), t);
-                    snap.record_times.insert(key, t);
+                    found.push((key, t));
                 }
             }
         }
-        snap.took_ms = started.elapsed().as_millis() as u64;
-        snap
+        snap.record_times.extend(found);
     }
 
     /// Committed offsets read with a client whose group id is the group's (the fallback when the
@@ -314,12 +399,14 @@ impl LagProbe {
             return Ok(BTreeMap::new());
         }
         if !self.groups.contains_key(name) {
-            let c = quiet_consumer(&self.spec.cluster, name).map_err(|e| e.to_string())?;
+            let c = read_only_config(&self.spec.cluster, name)
+                .create()
+                .map_err(|e| describe(&e))?;
             self.groups.insert(name.to_string(), c);
         }
         let c = self.groups[name]
             .committed_offsets(tpl, OFFSET_TIMEOUT)
-            .map_err(|e| super::consumer::friendly(&e))?;
+            .map_err(|e| describe(&e))?;
         Ok(c.elements()
             .iter()
             .filter_map(|e| match e.offset() {

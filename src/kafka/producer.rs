@@ -2,7 +2,6 @@
 
 use super::client_config;
 use crate::config::Cluster;
-use anyhow::Context;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::ClientContext;
@@ -28,7 +27,7 @@ impl ProducerContext for Deliveries {
     fn delivery(&self, r: &DeliveryResult<'_>, id: Self::DeliveryOpaque) {
         let res = match r {
             Ok(m) => Ok((m.partition(), m.offset())),
-            Err((e, _)) => Err(e.to_string()),
+            Err((e, _)) => Err(super::describe(e)),
         };
         if let Ok(mut v) = self.reports.lock() {
             v.push((*id, res));
@@ -53,7 +52,7 @@ impl Writer {
         }
         let producer = cfg
             .create_with_context(ctx)
-            .context("creating the producer")?;
+            .map_err(|e| anyhow::anyhow!("cannot create the producer: {}", super::describe(&e)))?;
         Ok(Writer { producer, reports })
     }
 
@@ -90,7 +89,11 @@ impl Writer {
                         br = back;
                         continue;
                     }
-                    return Err(anyhow::anyhow!("producing to {}: {e}", rec.topic));
+                    return Err(anyhow::anyhow!(
+                        "producing to {}: {}",
+                        rec.topic,
+                        super::describe(&e)
+                    ));
                 }
             }
         }

@@ -72,7 +72,14 @@ fn reader(cluster: &Cluster) -> anyhow::Result<BaseConsumer> {
 
 /// (partition, low, high) of every partition of `topic`; an error when it does not exist.
 pub fn watermarks(cluster: &Cluster, topic: &str) -> anyhow::Result<Vec<(i32, i64, i64)>> {
-    let c = reader(cluster)?;
+    watermarks_with(&reader(cluster)?, cluster, topic)
+}
+
+fn watermarks_with(
+    c: &BaseConsumer,
+    cluster: &Cluster,
+    topic: &str,
+) -> anyhow::Result<Vec<(i32, i64, i64)>> {
     let md = c.fetch_metadata(Some(topic), META_TIMEOUT).map_err(|e| {
         anyhow::anyhow!(
             "reading metadata of {topic} from {}: {}",
@@ -134,9 +141,10 @@ pub fn end_offsets(
     cluster: &Cluster,
     topics: &[String],
 ) -> anyhow::Result<BTreeMap<String, Vec<(i32, i64)>>> {
+    let c = reader(cluster)?;
     let mut out = BTreeMap::new();
     for t in topics {
-        let w = watermarks(cluster, t)?;
+        let w = watermarks_with(&c, cluster, t)?;
         out.insert(t.clone(), w.into_iter().map(|(p, _, hi)| (p, hi)).collect());
     }
     Ok(out)
@@ -240,9 +248,10 @@ pub fn find_replayed(
     starts: &BTreeMap<String, Vec<(i32, i64)>>,
     cancel: &AtomicBool,
 ) -> anyhow::Result<(HashMap<Coord, Coord>, Vec<String>)> {
+    let c = reader(cluster)?;
     let mut ranges = Vec::new();
     for (t, parts) in starts {
-        let now: HashMap<i32, i64> = watermarks(cluster, t)?
+        let now: HashMap<i32, i64> = watermarks_with(&c, cluster, t)?
             .into_iter()
             .map(|(p, _, hi)| (p, hi))
             .collect();
@@ -314,17 +323,22 @@ impl ReplayProducer {
         let ctx = Ctx::default();
         let reports = ctx.reports.clone();
         let mut cfg = client_config(cluster);
-        cfg.set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("partitioner", &s.partitioner)
-            .set("message.timeout.ms", s.delivery_timeout_ms.to_string())
-            .set("compression.type", "none")
-            // Throughput: large batches, a short wait to fill them, a bounded local queue.
-            .set("linger.ms", "10")
+        // Throughput: large batches, a short wait to fill them, a bounded local queue.
+        cfg.set("compression.type", "none")
+            .set("linger.ms", "5")
             .set("batch.size", "1000000")
             .set("batch.num.messages", "10000")
             .set("queue.buffering.max.messages", "100000")
             .set("queue.buffering.max.kbytes", "65536");
+        // The user's own settings (profile `[librdkafka]`, -X) beat the tuning above...
+        for (k, v) in &cluster.properties {
+            cfg.set(k, v);
+        }
+        // ...but not what the replay guarantee rests on.
+        cfg.set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", &s.partitioner)
+            .set("message.timeout.ms", s.delivery_timeout_ms.to_string());
         let producer = cfg
             .create_with_context(ctx)
             .map_err(|e| anyhow::anyhow!("creating the replay producer: {}", kafka_words(&e)))?;

@@ -1,12 +1,14 @@
 //! `kdeck tail`: records as JSON lines, for scripts and for measuring against kcat.
 
-use super::{client_config, rd_offset, META_TIMEOUT};
+use super::{
+    create_reader, describe, describe_with, rd_offset, read_only_config, Reader, META_TIMEOUT,
+};
 use crate::config::{Cluster, StartAt};
 use crate::jsonl::{write_line, LineRecord};
-use anyhow::{bail, Context};
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use anyhow::bail;
+use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::HashMap;
 use std::io::Write;
@@ -23,134 +25,174 @@ pub struct TailSpec {
 
 /// Returns how many records were written. A closed stdout (`| head`) ends the tail quietly.
 pub fn run(spec: &TailSpec, out: &mut dyn Write) -> anyhow::Result<u64> {
-    let consumer: BaseConsumer = client_config(&spec.cluster)
-        .set("group.id", &spec.group_id)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set(
-            "enable.partition.eof",
-            if spec.exit_at_end { "true" } else { "false" },
-        )
-        .set("fetch.wait.max.ms", "100")
-        .set("queued.min.messages", "200000")
-        .set("queued.max.messages.kbytes", "16384")
-        // librdkafka's default waits 1 s before refilling a full local queue; a tail drains
-        // it in a fraction of that, so the default leaves it idle most of the time.
-        .set("fetch.queue.backoff.ms", "10")
-        .create()
-        .context("creating the consumer")?;
+    let mut cfg = read_only_config(&spec.cluster, &spec.group_id);
+    cfg.set(
+        "enable.partition.eof",
+        if spec.exit_at_end { "true" } else { "false" },
+    )
+    .set("fetch.wait.max.ms", "100")
+    .set("queued.min.messages", "200000")
+    .set("queued.max.messages.kbytes", "16384")
+    // librdkafka's default waits 1 s before refilling a full local queue; a tail drains
+    // it in a fraction of that, so the default leaves it idle most of the time.
+    .set("fetch.queue.backoff.ms", "10");
+    let consumer = create_reader(&cfg)
+        .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
+    let (tpl, ends) = plan(spec, &consumer)?;
+    consumer
+        .assign(&tpl)
+        .map_err(|e| anyhow::anyhow!("cannot read the partitions: {}", describe(&e)))?;
+    let mut t = Tail {
+        spec,
+        consumer,
+        ends,
+        buf: Vec::with_capacity(1 << 16),
+        written: 0,
+        last_error: None,
+    };
+    t.pump(out)
+}
 
+/// The partitions to read from where, and (for --exit-at-end) the end offset of each
+/// partition when the tail started.
+fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionList, Ends)> {
     let mut tpl = TopicPartitionList::new();
-    // (topic, partition) -> end offset when we started, for --exit-at-end.
-    let mut ends: HashMap<(String, i32), i64> = HashMap::new();
+    let mut ends: Ends = HashMap::new();
     for t in &spec.topics {
         let md = consumer
             .fetch_metadata(Some(t), META_TIMEOUT)
-            .map_err(|e| anyhow::anyhow!(super::consumer::friendly(&e)))
-            .with_context(|| {
-                format!(
-                    "reading metadata of topic {t:?} from {}",
-                    spec.cluster.brokers
+            .map_err(|e| {
+                super::serve_pending_logs(consumer);
+                anyhow::anyhow!(
+                    "reading metadata of topic {t:?} from {}: {}",
+                    spec.cluster.brokers,
+                    describe_with(&e, consumer.context())
                 )
             })?;
         let Some(mt) = md.topics().first() else {
-            bail!("topic {t:?}: no metadata returned");
+            bail!("topic {t:?}: the cluster returned nothing about it");
         };
         if mt.error().is_some() || mt.partitions().is_empty() {
             bail!("topic {t:?} does not exist on {}", spec.cluster.brokers);
         }
         for p in mt.partitions() {
             tpl.add_partition_offset(t, p.id(), rd_offset(spec.start))?;
-            if spec.exit_at_end {
-                let (low, high) = consumer
-                    .fetch_watermarks(t, p.id(), META_TIMEOUT)
-                    .with_context(|| format!("reading end offsets of {t}/{}", p.id()))?;
-                let from = match spec.start {
-                    StartAt::Beginning => low,
-                    StartAt::End => high,
-                    StartAt::Tail(n) => (high - n).max(low),
-                };
-                if from < high {
-                    ends.insert((t.clone(), p.id()), high);
-                }
+            if !spec.exit_at_end {
+                continue;
+            }
+            let (low, high) = consumer
+                .fetch_watermarks(t, p.id(), META_TIMEOUT)
+                .map_err(|e| {
+                    anyhow::anyhow!("reading end offsets of {t}/{}: {}", p.id(), describe(&e))
+                })?;
+            let from = match spec.start {
+                StartAt::Beginning => low,
+                StartAt::End => high,
+                StartAt::Tail(n) => (high - n).max(low),
+            };
+            if from < high {
+                ends.insert((t.clone(), p.id()), high);
             }
         }
     }
-    consumer.assign(&tpl).context("assigning partitions")?;
+    Ok((tpl, ends))
+}
 
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-    let mut written = 0u64;
-    let mut last_flush = std::time::Instant::now();
-    let limit = spec.count.unwrap_or(u64::MAX);
-    loop {
-        if written >= limit || (spec.exit_at_end && ends.is_empty()) {
-            break;
-        }
-        match consumer.poll(Duration::from_millis(200)) {
-            None => {}
-            Some(Ok(m)) => {
-                let mut headers: Vec<(&str, Option<&[u8]>)> = Vec::new();
-                if let Some(hs) = m.headers() {
-                    for h in hs.iter() {
-                        headers.push((h.key, h.value));
-                    }
-                }
-                write_line(
-                    &mut buf,
-                    &LineRecord {
-                        topic: m.topic(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        timestamp_ms: m.timestamp().to_millis(),
-                        key: m.key(),
-                        headers: &headers,
-                        value: m.payload(),
-                    },
-                );
-                written += 1;
-                if spec.exit_at_end {
-                    let k = (m.topic().to_string(), m.partition());
-                    if ends.get(&k).is_some_and(|end| m.offset() + 1 >= *end) {
-                        ends.remove(&k);
-                    }
-                }
-            }
-            Some(Err(KafkaError::PartitionEOF(p))) => {
-                // Transaction markers can sit at the end, so the last offset read may never
-                // reach the start-time end: EOF at or past it counts too.
-                if let Ok(pos) = consumer.position() {
-                    for e in pos.elements() {
-                        if e.partition() != p {
-                            continue;
-                        }
-                        let k = (e.topic().to_string(), p);
-                        if let (Offset::Offset(at), Some(end)) = (e.offset(), ends.get(&k)) {
-                            if at >= *end {
-                                ends.remove(&k);
-                            }
+/// (topic, partition) -> end offset when the tail started.
+type Ends = HashMap<(String, i32), i64>;
+
+struct Tail<'a> {
+    spec: &'a TailSpec,
+    consumer: Reader,
+    ends: Ends,
+    buf: Vec<u8>,
+    written: u64,
+    /// The last problem reported, so a long outage is one line, not one per poll.
+    last_error: Option<String>,
+}
+
+impl Tail<'_> {
+    fn pump(&mut self, out: &mut dyn Write) -> anyhow::Result<u64> {
+        let mut last_flush = std::time::Instant::now();
+        let limit = self.spec.count.unwrap_or(u64::MAX);
+        while self.written < limit && !(self.spec.exit_at_end && self.ends.is_empty()) {
+            match self.consumer.poll(Duration::from_millis(200)) {
+                None => {}
+                Some(Ok(m)) => {
+                    write_record(&mut self.buf, &m);
+                    self.written += 1;
+                    self.last_error = None;
+                    if self.spec.exit_at_end {
+                        let k = (m.topic().to_string(), m.partition());
+                        if self.ends.get(&k).is_some_and(|end| m.offset() + 1 >= *end) {
+                            self.ends.remove(&k);
                         }
                     }
                 }
-            }
-            Some(Err(e)) => {
-                if !flush(out, &mut buf)? {
-                    return Ok(written);
+                Some(Err(KafkaError::PartitionEOF(p))) => self.reached_eof(p),
+                Some(Err(e)) => {
+                    if !flush(out, &mut self.buf)? {
+                        return Ok(self.written);
+                    }
+                    let words = describe_with(&e, self.consumer.context());
+                    if self.last_error.as_deref() != Some(words.as_str()) {
+                        // The tail keeps going: librdkafka reconnects by itself.
+                        eprintln!("kdeck tail: {words}; still trying");
+                        self.last_error = Some(words);
+                    }
                 }
-                eprintln!("kdeck tail: {}", super::consumer::friendly(&e));
+            }
+            // Flush on size, or when records trickle in, so an interactive tail is not held back.
+            if !self.buf.is_empty()
+                && (self.buf.len() >= 1 << 16 || last_flush.elapsed() >= Duration::from_millis(100))
+            {
+                last_flush = std::time::Instant::now();
+                if !flush(out, &mut self.buf)? {
+                    return Ok(self.written);
+                }
             }
         }
-        // Flush on size, or when records trickle in, so an interactive tail is not held back.
-        if !buf.is_empty()
-            && (buf.len() >= 1 << 16 || last_flush.elapsed() >= Duration::from_millis(100))
-        {
-            last_flush = std::time::Instant::now();
-            if !flush(out, &mut buf)? {
-                return Ok(written);
+        flush(out, &mut self.buf)?;
+        Ok(self.written)
+    }
+
+    /// Transaction markers can sit at the end, so the last offset read may never reach the
+    /// start-time end: EOF at or past it counts too.
+    fn reached_eof(&mut self, p: i32) {
+        let Ok(pos) = self.consumer.position() else {
+            return;
+        };
+        for e in pos.elements() {
+            if e.partition() != p {
+                continue;
+            }
+            let k = (e.topic().to_string(), p);
+            if let (Offset::Offset(at), Some(end)) = (e.offset(), self.ends.get(&k)) {
+                if at >= *end {
+                    self.ends.remove(&k);
+                }
             }
         }
     }
-    flush(out, &mut buf)?;
-    Ok(written)
+}
+
+fn write_record(buf: &mut Vec<u8>, m: &BorrowedMessage<'_>) {
+    let headers: Vec<(&str, Option<&[u8]>)> = m
+        .headers()
+        .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
+        .unwrap_or_default();
+    write_line(
+        buf,
+        &LineRecord {
+            topic: m.topic(),
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp_ms: m.timestamp().to_millis(),
+            key: m.key(),
+            headers: &headers,
+            value: m.payload(),
+        },
+    );
 }
 
 /// Ok(false) when the reader went away.

@@ -33,6 +33,8 @@ pub struct DetailState {
     rows: Vec<WrapRow>,
     wrap_width: (usize, usize),
     view_rows: usize,
+    /// "esc close · ↓ scroll" with the keys in force, set when the view opens.
+    pub keys: String,
 }
 
 /// One screen row: which line, which bytes of its text, and whether it starts the line.
@@ -46,85 +48,9 @@ struct WrapRow {
 impl DetailState {
     /// The record's detail, wrapped for a 120x40 terminal until `fit_to` says otherwise.
     pub fn from_record(r: &Record) -> DetailState {
-        let mut lines: Vec<(String, String)> = Vec::new();
-        let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
-        kv("topic", r.topic.clone());
-        kv("partition", r.partition.to_string());
-        kv("offset", r.offset.to_string());
-        kv(
-            "timestamp",
-            r.timestamp_ms
-                .and_then(chrono::DateTime::from_timestamp_millis)
-                .map(|t| {
-                    format!(
-                        "{} ({} ms)",
-                        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                        t.timestamp_millis()
-                    )
-                })
-                .unwrap_or_else(|| "(none)".into()),
-        );
-        kv(
-            "key",
-            match &r.key {
-                None => "(null)".into(),
-                Some(k) => format!("{} ({} B)", bytes_display(k, 200), k.len()),
-            },
-        );
-        let kind = match r.decoded.kind {
-            PayloadKind::Null => "tombstone",
-            PayloadKind::Empty => "empty",
-            PayloadKind::Json => "JSON",
-            PayloadKind::Text => "text (not JSON)",
-            PayloadKind::Binary => "binary (not UTF-8), shown as hex",
-        };
-        let mut size = format!("{} B · {kind}", r.value_size);
-        if r.truncated() {
-            size.push_str(&format!(
-                " · showing the first {} B (ui.max_value_bytes)",
-                r.value.as_ref().map_or(0, |v| v.len())
-            ));
-        }
-        kv("size", size);
-        if let Some(t) = &r.decoded.event_type {
-            kv("event type", t.clone());
-        }
-        if let Some(s) = &r.decoded.status {
-            kv("status", s.clone());
-        }
-        if let Some(j) = &r.decoded.job_id {
-            kv("job id", j.clone());
-        }
-        if let Some(o) = &r.decoded.dlq {
-            for (label, value) in crate::decode::dlq::describe(o) {
-                kv(label, value);
-            }
-        }
-        kv("headers", format!("{}", r.headers.len()));
-        for h in &r.headers {
-            let v = match &h.value {
-                None => "(null)".to_string(),
-                Some(v) => bytes_display(v, 300),
-            };
-            kv(&format!("  {}", h.key), v);
-        }
-        lines.push(("value".into(), String::new()));
-        let cut = r.truncated();
-        // A cut value may no longer parse as JSON: show it as the text it is.
-        let body = pretty_value(r.value.as_deref(), MAX_VALUE_LINES);
-        let full = body.len() >= MAX_VALUE_LINES;
-        for l in body {
-            lines.push((String::new(), l));
-        }
-        if full {
-            lines.push((
-                String::new(),
-                format!("… (the view shows the first {MAX_VALUE_LINES} lines)"),
-            ));
-        }
-        if cut {
-            lines.push((String::new(), "… (cut)".into()));
-        }
+        let mut lines = facts(r);
+        origin_and_headers(r, &mut lines);
+        value_lines(r, &mut lines);
         let lines = lines
             .into_iter()
             .map(|(l, t)| (clean(&l).into_owned(), clean(&t).into_owned()))
@@ -136,6 +62,7 @@ impl DetailState {
             rows: Vec::new(),
             wrap_width: (0, 0),
             view_rows: 1,
+            keys: "esc close · ↓ scroll".into(),
         };
         d.fit_to((120, 40));
         d
@@ -201,6 +128,99 @@ impl DetailState {
             .map(|(l, t)| l.len() + t.len())
             .sum::<usize>()
             + self.rows.len() * std::mem::size_of::<WrapRow>()
+    }
+}
+
+/// Where the record sits and what kdeck made of it.
+fn facts(r: &Record) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
+    kv("topic", r.topic.clone());
+    kv("partition", r.partition.to_string());
+    kv("offset", r.offset.to_string());
+    kv(
+        "timestamp",
+        r.timestamp_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| {
+                format!(
+                    "{} ({} ms)",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    t.timestamp_millis()
+                )
+            })
+            .unwrap_or_else(|| "(none)".into()),
+    );
+    kv(
+        "key",
+        match &r.key {
+            None => "(null)".into(),
+            Some(k) => format!("{} ({} B)", bytes_display(k, 200), k.len()),
+        },
+    );
+    let kind = match r.decoded.kind {
+        PayloadKind::Null => "tombstone",
+        PayloadKind::Empty => "empty",
+        PayloadKind::Json => "JSON",
+        PayloadKind::Text => "text (not JSON)",
+        PayloadKind::Binary => "binary (not UTF-8), shown as hex",
+    };
+    let mut size = format!("{} B · {kind}", r.value_size);
+    if r.truncated() {
+        size.push_str(&format!(
+            " · showing the first {} B (ui.max_value_bytes)",
+            r.value.as_ref().map_or(0, |v| v.len())
+        ));
+    }
+    kv("size", size);
+    if let Some(t) = &r.decoded.event_type {
+        kv("event type", t.clone());
+    }
+    if let Some(s) = &r.decoded.status {
+        kv("status", s.clone());
+    }
+    if let Some(j) = &r.decoded.job_id {
+        kv("job id", j.clone());
+    }
+    lines
+}
+
+/// A dead letter's origin, then every header.
+fn origin_and_headers(r: &Record, lines: &mut Vec<(String, String)>) {
+    let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
+    if let Some(o) = &r.decoded.dlq {
+        for (label, value) in crate::decode::dlq::describe(o) {
+            kv(label, value);
+        }
+    }
+    kv("headers", format!("{}", r.headers.len()));
+    for h in &r.headers {
+        let v = match &h.value {
+            None => "(null)".to_string(),
+            Some(v) => bytes_display(v, 300),
+        };
+        kv(&format!("  {}", h.key), v);
+    }
+}
+
+/// The value pretty-printed, and what of it is not shown.
+fn value_lines(r: &Record, lines: &mut Vec<(String, String)>) {
+    lines.push(("value".into(), String::new()));
+    let cut = r.truncated();
+    // A cut value may no longer parse as JSON: show it as the text it is.
+    let body = pretty_value(r.value.as_deref(), MAX_VALUE_LINES);
+    let full = body.len() >= MAX_VALUE_LINES;
+    for l in body {
+        lines.push((String::new(), l));
+    }
+    if full {
+        lines.push((
+            String::new(),
+            format!("… (the view shows the first {MAX_VALUE_LINES} lines)"),
+        ));
+    }
+    if cut {
+        lines.push((String::new(), "… (cut)".into()));
     }
 }
 
@@ -313,9 +333,10 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
         ))
         .title_bottom(Span::styled(
             format!(
-                " rows {}-{last} of {} ({pct}%) · esc close · ↑↓ pgup pgdn scroll ",
+                " rows {}-{last} of {} ({pct}%) · {} ",
                 (first + 1).min(last),
-                rows.len()
+                rows.len(),
+                d.keys
             ),
             Style::default().fg(theme.muted),
         ));

@@ -13,6 +13,8 @@ use ratatui::Frame;
 pub struct HelpState {
     pub lines: Vec<(String, String)>,
     pub scroll: usize,
+    /// The keys that close help and quit, as bound.
+    pub keys: String,
 }
 
 /// Notes shown under the keys.
@@ -58,7 +60,15 @@ impl HelpState {
         for (a, b) in crate::domain::lag::RULES {
             lines.push((a.to_string(), b.to_string()));
         }
-        HelpState { lines, scroll: 0 }
+        let keys = keymap.hint(
+            Context::Help,
+            &[(Action::Close, "close"), (Action::Quit, "quit")],
+        );
+        HelpState {
+            lines,
+            scroll: 0,
+            keys,
+        }
     }
 
     pub fn scroll_by(&mut self, delta: isize) {
@@ -107,7 +117,6 @@ pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(" kdeck keys · esc close · q quit ");
+        .title(format!(" kdeck keys · {} ", h.keys));
     f.render_widget(Paragraph::new(lines).block(block), rect);
-    let _ = Context::Global;
 }

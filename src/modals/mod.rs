@@ -1,5 +1,6 @@
 pub mod detail;
 pub mod help;
+pub mod publish;
 pub mod replay;
 
 use ratatui::layout::Rect;

@@ -229,15 +229,29 @@ impl ReplayDialog {
         self.replan()
     }
 
-    pub const HINTS: &'static [Hint] = &[
-        (Action::Confirm, "send"),
-        (Action::NextField, "options"),
-        (Action::ToggleStopOnError, "stop on error"),
-        (Action::ToggleKeepPartition, "keep partition"),
-        (Action::CancelJob, "cancel"),
-        (Action::Retry, "retry failed"),
-        (Action::Close, "close"),
-    ];
+    /// The keys that do something now: options before sending, cancel while sending, retry
+    /// after a run with failures.
+    pub fn hints(&self) -> &'static [Hint] {
+        match &self.stage {
+            Stage::Sending { .. } => &[(Action::CancelJob, "cancel")],
+            Stage::Done(sums) if sums.iter().any(|s| !s.ok()) => &[
+                (Action::Retry, "retry what did not arrive"),
+                (Action::Close, "close"),
+            ],
+            Stage::Done(_) | Stage::Error(_) => &[(Action::Close, "close")],
+            _ if self.focus.is_some() => &[
+                (Action::NextField, "next field"),
+                (Action::Close, "leave the field"),
+            ],
+            _ => &[
+                (Action::Confirm, "send"),
+                (Action::NextField, "options"),
+                (Action::ToggleStopOnError, "stop on error"),
+                (Action::ToggleKeepPartition, "keep partition"),
+                (Action::Close, "close"),
+            ],
+        }
+    }
 
     pub fn handle(&mut self, action: Action) -> Reply {
         match action {

@@ -41,7 +41,7 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Form {
     pub template: Template,
     values: Vec<String>,

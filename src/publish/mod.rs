@@ -30,6 +30,7 @@ pub mod jsonl_in;
 pub mod placeholder;
 pub mod send;
 pub mod template;
+pub mod worker;
 
 pub use form::{FieldError, Form, Place};
 pub use placeholder::Vars;

@@ -28,6 +28,14 @@ impl std::fmt::Debug for Vars {
     }
 }
 
+/// Equal when they render equal records for the same environment (the environment lookup
+/// itself cannot be compared).
+impl PartialEq for Vars {
+    fn eq(&self, o: &Vars) -> bool {
+        (self.now_ms, self.seq, self.seed) == (o.now_ms, o.seq, o.seed)
+    }
+}
+
 impl Vars {
     /// The real clock, a random seed and the process environment; `seq` 1.
     pub fn system() -> Vars {

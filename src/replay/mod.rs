@@ -43,6 +43,7 @@ pub mod audit;
 pub mod engine;
 pub mod guard;
 pub mod headers;
+pub mod resume;
 pub mod target;
 pub mod worker;
 
@@ -54,7 +55,7 @@ use crate::domain::replay::{
     Coord, PartitionRange, PlanItem, ReplayPlan, ReplayRequest, ResumeBase, Selection, REASONS_MAX,
 };
 use crate::kafka::replay::{self as kr, ReadRecord};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -119,14 +120,8 @@ pub fn resume_plan(
     let log = audit::read_run(&ctx.audit_dir, run_id)?;
     // Fails while the interrupted process is still alive and sending.
     drop(audit::AuditWriter::reopen(&ctx.audit_dir, run_id)?);
-    let (mut found, warnings) =
-        kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
-    found.retain(|src, _| !log.done.contains(src));
-    let base = ResumeBase {
-        target_starts: log.target_starts.clone(),
-        acked: log.done,
-        found,
-    };
+    let (found, warnings) = kr::find_replayed(&ctx.cluster, run_id, &log.target_starts, cancel)?;
+    let base = resume::resume_base(&log, found);
     let mut p = build_plan(ctx, log.request, log.run_id, log.ranges, Some(base), cancel)?;
     p.warnings.extend(warnings);
     Ok(p)
@@ -156,6 +151,13 @@ fn snapshot(cluster: &Cluster, req: &ReplayRequest) -> anyhow::Result<Vec<Partit
 pub struct ItemBuilder<'a> {
     cluster: &'a Cluster,
     pub known: BTreeMap<String, Option<i32>>,
+    /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
+    /// comes from headers, so sending without a reason filter skips the parse.
+    pub want_reason: bool,
+    /// Build the replayed headers (the dry run needs them only for its sample).
+    pub want_headers: bool,
+    /// The dashboard's marks as a set: `Selection::matches` scans the list.
+    marked: Option<HashSet<(i32, i64)>>,
 }
 
 /// The provenance that does not change per record.
@@ -173,6 +175,9 @@ impl<'a> ItemBuilder<'a> {
         ItemBuilder {
             cluster,
             known: BTreeMap::new(),
+            want_reason: true,
+            want_headers: true,
+            marked: None,
         }
     }
 
@@ -185,15 +190,22 @@ impl<'a> ItemBuilder<'a> {
         let json = rec
             .value
             .as_deref()
+            .filter(|_| self.want_reason)
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
             .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
         let origin = dlq::origin(&rec.headers, json.as_ref());
-        let selected = req.selection.matches(
-            rec.partition,
-            rec.offset,
-            rec.timestamp_ms,
-            dlq::reason_text(&origin).as_deref(),
-        );
+        let selected = match &req.selection {
+            Selection::Marked { coords } => self
+                .marked
+                .get_or_insert_with(|| coords.iter().copied().collect())
+                .contains(&(rec.partition, rec.offset)),
+            sel => sel.matches(
+                rec.partition,
+                rec.offset,
+                rec.timestamp_ms,
+                dlq::reason_text(&origin).as_deref(),
+            ),
+        };
         if !selected {
             return Ok(None);
         }
@@ -208,6 +220,17 @@ impl<'a> ItemBuilder<'a> {
             partition: rec.partition,
             offset: rec.offset,
         };
+        if !self.want_headers {
+            return Ok(Some(PlanItem {
+                target: target::resolve(req, &origin, &self.known),
+                reason: dlq::reason_text(&origin),
+                source,
+                timestamp_ms: rec.timestamp_ms,
+                key: None,
+                value: None,
+                headers: Vec::new(),
+            }));
+        }
         let headers = headers::replay_headers(
             &rec.headers,
             req.settings.keep_diagnostic_headers,
@@ -255,6 +278,7 @@ fn build_plan(
         already_done: 0,
         warnings: Vec::new(),
         resume,
+        target_partitions: BTreeMap::new(),
     };
     let mut reasons: HashMap<String, u64> = HashMap::new();
     let mut builder = ItemBuilder::new(&ctx.cluster);
@@ -272,25 +296,37 @@ fn build_plan(
         .collect();
     let req = &plan.request;
     let mut counts = PlanCounts::default();
-    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| match builder
-        .item(req, rec, &stamp)
-    {
-        Ok(Some(item)) => {
-            counts.add(item, &plan.resume, &before, &mut reasons);
-            true
-        }
-        Ok(None) => true,
-        Err(e) => {
-            err = Some(e);
-            false
+    let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| {
+        builder.want_headers = counts.first.is_none();
+        match builder.item(req, rec, &stamp) {
+            Ok(Some(item)) => {
+                counts.add(item, &plan.resume, &before, &mut reasons);
+                true
+            }
+            Ok(None) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
         }
     })?;
     if let Some(e) = err {
         return Err(e);
     }
     counts.finish(&mut plan, reasons);
+    plan.target_partitions = builder.known;
     plan.warnings.extend(warnings);
     Ok(plan)
+}
+
+/// Counts one more for `key` without allocating when it is already there (the common case).
+fn bump(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -323,15 +359,17 @@ impl PlanCounts {
         }
         *self.per_why.entry(item.target.why).or_default() += 1;
         match &item.target.topic {
-            Some(t) => *self.per_target.entry(t.clone()).or_default() += 1,
+            Some(t) => bump(&mut self.per_target, t),
             None => self.unsendable += 1,
         }
         let reason = item
             .reason
             .as_deref()
             .map_or("(no reason given)".to_string(), dlq::reason_key);
-        if reasons.len() < 10_000 || reasons.contains_key(&reason) {
-            *reasons.entry(reason).or_default() += 1;
+        if let Some(n) = reasons.get_mut(&reason) {
+            *n += 1;
+        } else if reasons.len() < 10_000 {
+            reasons.insert(reason, 1);
         } else {
             *reasons.entry("other".into()).or_default() += 1;
         }
@@ -356,5 +394,51 @@ impl PlanCounts {
         plan.first = self.first;
         plan.replayed_before = self.replayed_before;
         plan.already_done = self.already_done;
+    }
+}
+
+/// The dialog's check of an edited value before it is sent: when the original value was JSON,
+/// the edit must be JSON too. Says where it breaks, in words.
+pub fn check_edit(original: Option<&[u8]>, edited: &[u8]) -> Result<(), String> {
+    let was_json = original
+        .filter(|v| v.first().is_some_and(|b| *b == b'{' || *b == b'['))
+        .is_some_and(|v| serde_json::from_slice::<serde_json::Value>(v).is_ok());
+    if !was_json {
+        return Ok(());
+    }
+    serde_json::from_slice::<serde_json::Value>(edited)
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "the edited value is not valid JSON (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                e.to_string().split(" at line").next().unwrap_or("")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_of_json_must_stay_json() {
+        assert!(check_edit(Some(br#"{"a":1}"#), br#"{"a":2}"#).is_ok());
+        let e = check_edit(Some(br#"{"a":1}"#), br#"{"a":"#).unwrap_err();
+        assert!(
+            e.starts_with("the edited value is not valid JSON (line 1"),
+            "{e}"
+        );
+        assert!(check_edit(Some(b"plain"), b"{not json").is_ok());
+        assert!(check_edit(None, b"x").is_ok());
+    }
+
+    #[test]
+    fn run_ids_are_distinct_and_sortable() {
+        let a = new_run_id();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = new_run_id();
+        assert!(a < b && a.len() == 23, "{a} {b}");
     }
 }

@@ -121,6 +121,11 @@ fn execute_all(
             })
         }
     };
+    // A DLQ topic with nothing selected gets no run (and no audit file).
+    let plans: Vec<ReplayPlan> = plans
+        .into_iter()
+        .filter(|p| p.total > 0 || p.resume.is_some())
+        .collect();
     let mut summaries = Vec::new();
     for (index, plan) in plans.iter().enumerate() {
         let mut on_event = |ev| {

@@ -66,7 +66,15 @@ impl TextField {
         let shown: String = self
             .value()
             .chars()
-            .map(|c| if c.is_control() { '·' } else { c })
+            // Controls, bidi and format characters (a pasted or republished value may hold
+            // them) show as one visible cell, never raw.
+            .map(|c| {
+                if super::sanitize::is_unsafe(c) {
+                    '·'
+                } else {
+                    c
+                }
+            })
             .skip(scroll)
             .take(width)
             .collect();

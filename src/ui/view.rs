@@ -30,6 +30,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                     triage: &state.dlq,
                     focused,
                     now_ms: state.now_ms,
+                    follow: state.follow.as_ref(),
                 },
                 theme,
             ),
@@ -40,7 +41,10 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                 focused,
                 theme,
                 state.now_ms,
-                None,
+                &crate::panes::stream::view::Marks {
+                    triage: None,
+                    follow: state.follow.as_ref(),
+                },
             ),
             PaneId::Lag => crate::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
             PaneId::Metrics => crate::panes::metrics::view::draw(f, *rect, state, focused, theme),
@@ -51,6 +55,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Detail(d)) => crate::modals::detail::draw(f, area, d, theme),
         Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
         Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
+        Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
         None => {}
     }
 }
@@ -90,7 +95,8 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         }
         Connection::Down { error } => {
             spans.push(Span::styled(
-                format!("✗ {} unreachable: {} ", h.brokers, clean(error)),
+                // The worker's words say what happened and that it keeps trying.
+                format!("✗ {}: {} ", h.brokers, clean(error)),
                 Style::default().fg(theme.failed),
             ));
         }
@@ -99,6 +105,14 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         spans.push(Span::styled(
             format!("│ ⚠ no topic: {} ", clean(&h.missing_topics.join(", "))),
             Style::default().fg(theme.warn),
+        ));
+    }
+    if let Some(fl) = &s.follow {
+        spans.push(Span::styled(
+            format!("│ » following job {} ({} seen) ", clean(&fl.label), fl.seen),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
         ));
     }
     if let Some((w, _)) = &h.warning {
@@ -132,7 +146,10 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(style),
         ));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
@@ -148,7 +165,10 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
         spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
         spans.push(Span::raw(" "));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
@@ -182,5 +202,8 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
             ));
         }
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Line::from(crate::ui::fmt::fit_spans(spans, area.width as usize)),
+        area,
+    );
 }

@@ -1,6 +1,8 @@
 //! Shared by the tests that need the real broker the test command starts.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use kdeck::config::Cluster;
 use std::collections::BTreeMap;
 

@@ -49,10 +49,12 @@ fn muted<'a>(theme: &Theme, s: &str) -> Line<'a> {
     Line::styled(s.to_string(), Style::default().fg(theme.muted))
 }
 
+/// A labelled line; the value may come from record bytes (key, value, reasons), so it goes
+/// through the sanitiser.
 fn label<'a>(theme: &Theme, l: &str, v: String) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{l:<12}"), Style::default().fg(theme.header)),
-        Span::raw(v),
+        Span::raw(crate::ui::sanitize::clean(&v).into_owned()),
     ])
 }
 

@@ -16,6 +16,7 @@ pub struct DlqView<'a> {
     pub triage: &'a DlqTriage,
     pub focused: bool,
     pub now_ms: i64,
+    pub follow: Option<&'a crate::domain::follow::Follow>,
 }
 
 pub fn draw(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
@@ -29,7 +30,10 @@ pub fn draw(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
             v.focused,
             theme,
             v.now_ms,
-            Some(v.triage),
+            &crate::panes::stream::view::Marks {
+                triage: Some(v.triage),
+                follow: v.follow,
+            },
         );
     }
 }
@@ -72,9 +76,13 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
     let inner_h = area.height.saturating_sub(3) as usize;
     let start = v.triage.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    let widths = crate::ui::table::allot(w, &[(6, 6), (8, 8), (8, 8), (8, 22), (8, 8)], Some(4));
-    let count_style = Style::default().fg(theme.failed);
-    let muted = Style::default().fg(theme.muted);
+    let wo = if w >= 90 { 22 } else { 12 };
+    let widths = crate::ui::table::allot(w, &[(6, 6), (8, 8), (8, 8), (6, wo), (4, 4)], Some(4));
+    let cols: Vec<(&str, usize)> = ["count", "first", "last", "origin", "reason"]
+        .into_iter()
+        .zip(widths)
+        .collect();
+    let plain = Style::default();
     let rows = groups
         .iter()
         .enumerate()
@@ -83,21 +91,17 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
         .map(|(i, g)| {
             let origins: Vec<&str> = g.origins.iter().map(String::as_str).collect();
             let cells = vec![
-                (format!("{:>6}", g.count), count_style),
-                (g.first_ms.map(clock_time).unwrap_or_default(), muted),
+                (format!("{:>6}", g.count), Style::default().fg(theme.failed)),
                 (
-                    g.last_ms.map(clock_time).unwrap_or_default(),
-                    Style::default(),
+                    g.first_ms.map(clock_time).unwrap_or_default(),
+                    Style::default().fg(theme.muted),
                 ),
-                (origins.join(","), Style::default()),
-                (g.key.clone(), Style::default()),
+                (g.last_ms.map(clock_time).unwrap_or_default(), plain),
+                (origins.join(","), plain),
+                (g.key.clone(), plain),
             ];
             (cells, i == v.triage.selected && v.focused)
         })
-        .collect();
-    let cols: Vec<(&str, usize)> = ["count", "first", "last", "origin", "reason"]
-        .into_iter()
-        .zip(widths.iter().copied())
         .collect();
     let empty = groups.is_empty();
     f.render_widget(crate::ui::table::grid(&cols, rows, block, theme), area);

@@ -76,6 +76,7 @@ impl LagPane {
     pub const HINTS: &'static [Hint] = &[
         (Action::Down, "select"),
         (Action::Open, "partitions"),
+        (Action::Close, "back"),
         (Action::RefreshLag, "refresh"),
     ];
 

@@ -234,7 +234,7 @@ fn draw_partitions(
     let table = crate::ui::table::grid(
         &cols,
         rows,
-        block(title, focused, theme, " esc back ".into()),
+        block(title, focused, theme, String::new()),
         theme,
     );
     f.render_widget(table, area);

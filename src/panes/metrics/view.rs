@@ -114,5 +114,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
                 Style::default().fg(theme.muted),
             ),
         ]));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(crate::ui::fmt::fit_spans(l.spans, w)))
+        .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

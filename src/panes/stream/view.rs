@@ -8,6 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
+/// What a row shows beyond the record: DLQ marks and replay counts, the followed job.
+#[derive(Default)]
+pub struct Marks<'a> {
+    pub triage: Option<&'a crate::panes::dlq::DlqTriage>,
+    pub follow: Option<&'a crate::domain::follow::Follow>,
+}
+
 pub fn draw(
     f: &mut Frame,
     area: Rect,
@@ -15,8 +22,32 @@ pub fn draw(
     focused: bool,
     theme: &Theme,
     now_ms: i64,
-    triage: Option<&crate::panes::dlq::DlqTriage>,
+    marks: &Marks,
 ) {
+    let title = title(pane, theme, now_ms, marks.triage);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let (cols, rows) = grid_rows(pane, area, focused, theme, marks);
+    let empty = pane.is_empty();
+    let table = crate::ui::table::grid(&cols, rows, block, theme);
+    f.render_widget(table, area);
+    if empty && area.height > 4 {
+        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
+        f.render_widget(
+            msg,
+            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
+        );
+    }
+}
+
+fn title<'a>(
+    pane: &StreamPane,
+    theme: &Theme,
+    now_ms: i64,
+    triage: Option<&crate::panes::dlq::DlqTriage>,
+) -> Vec<Span<'a>> {
     let rate = pane.rate.rate(now_ms, 5);
     let mut title = vec![
         Span::styled(
@@ -58,15 +89,23 @@ pub fn draw(
             Style::default().fg(theme.accent),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(title));
+    title
+}
+
+type GridRow = (Vec<(String, Style)>, bool);
+
+/// Column widths shrink with the pane; the summary takes what is left. The event type column
+/// only appears when there is room, since the topic usually implies it.
+fn grid_rows(
+    pane: &StreamPane,
+    area: Rect,
+    focused: bool,
+    theme: &Theme,
+    marks: &Marks,
+) -> (Vec<(&'static str, usize)>, Vec<GridRow>) {
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
     let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
-    // Column widths shrink with the pane; the summary takes what is left. The event type
-    // column only appears when there is room, since the topic usually implies it.
     let (wl, wk, we) = if w >= 110 {
         (26, 18, 16)
     } else if w >= 60 {
@@ -85,6 +124,14 @@ pub fn draw(
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
         .map(|(i, r)| {
             let d = &r.decoded;
+            let followed = marks.follow.is_some_and(|f| f.matches(r));
+            let key_style = if followed {
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                plain
+            };
             let cells = vec![
                 (r.timestamp_ms.map(clock_time).unwrap_or_default(), muted),
                 (
@@ -95,22 +142,23 @@ pub fn draw(
                     ),
                     plain,
                 ),
-                (r.key_display(), plain),
+                (r.key_display(), key_style),
                 (d.event_type.clone().unwrap_or_default(), plain),
                 (
                     d.status.clone().unwrap_or_default(),
                     theme.status(d.status_class),
                 ),
                 (
-                    match triage {
-                        Some(t) => format!(
-                            "{}{}",
-                            crate::panes::dlq::view::mark_prefix(t, r),
-                            d.summary
-                        ),
-                        None => d.summary.clone(),
-                    },
-                    plain,
+                    format!(
+                        "{}{}{}",
+                        if followed { "» " } else { "" },
+                        marks
+                            .triage
+                            .map(|t| crate::panes::dlq::view::mark_prefix(t, r))
+                            .unwrap_or_default(),
+                        d.summary
+                    ),
+                    key_style,
                 ),
             ];
             (cells, i == pane.selected && focused)
@@ -127,14 +175,5 @@ pub fn draw(
     .into_iter()
     .zip(widths.iter().copied())
     .collect();
-    let empty = pane.is_empty();
-    let table = crate::ui::table::grid(&cols, rows, block, theme);
-    f.render_widget(table, area);
-    if empty && area.height > 4 {
-        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
-        f.render_widget(
-            msg,
-            Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
-        );
-    }
+    (cols, rows)
 }
