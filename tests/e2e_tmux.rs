@@ -237,12 +237,16 @@ fn unreachable_broker_shows_in_the_ui_and_q_still_quits() {
         cfg.display()
     );
     let t = Tmux::start(&cmd, 100, 30);
-    let s = t.wait_for("the unreachable state", |s| s.contains("unreachable"), 20);
+    let s = t.wait_for(
+        "the unreachable state",
+        |s| s.contains("cannot reach the brokers"),
+        20,
+    );
     assert!(
         s.lines()
             .next()
             .unwrap()
-            .contains("127.0.0.1:1 unreachable"),
+            .contains("✗ 127.0.0.1:1: cannot reach the brokers; retrying"),
         "{s}"
     );
     t.keys(&["q"]);

@@ -75,17 +75,16 @@ impl PublishDialog {
         }
     }
 
-    /// The form opened straight on `template` with these field values (republish with edits).
-    pub fn with_values(mut self, template: &str, values: &[(&str, String)]) -> PublishDialog {
-        if let Some(i) = self.templates.iter().position(|t| t.name == template) {
-            self.open_form(i);
-            for (name, v) in values {
-                if let Some(k) = self.field_index(name) {
-                    self.inputs[k].set(v);
-                }
-            }
-            self.revalidate();
-        }
+    /// The dialog opened straight on a filled form (republish with edits).
+    pub fn with_form(mut self, form: Form) -> PublishDialog {
+        self.inputs = (0..form.fields().len())
+            .map(|k| TextField::new(form.value(k)))
+            .collect();
+        self.save_as = TextField::new(&format!("{}-copy", form.template.name));
+        self.form = Some(form);
+        self.focus = 0;
+        self.stage = Stage::Form;
+        self.revalidate();
         self
     }
 
@@ -114,24 +113,12 @@ impl PublishDialog {
     }
 
     fn open_form(&mut self, i: usize) {
-        let t = &self.templates[i];
-        let form = Form::new(t, &self.prefix);
-        self.inputs = (0..form.fields().len())
-            .map(|k| TextField::new(form.value(k)))
-            .collect();
-        self.save_as = TextField::new(&format!("{}-copy", t.name));
-        self.form = Some(form);
-        self.focus = 0;
-        self.stage = Stage::Form;
-        self.revalidate();
-    }
-
-    fn field_index(&self, name: &str) -> Option<usize> {
-        self.form
-            .as_ref()?
-            .fields()
-            .iter()
-            .position(|f| f.name == name)
+        let form = Form::new(&self.templates[i], &self.prefix);
+        let me = std::mem::replace(
+            self,
+            PublishDialog::new(0, Vec::new(), "", self.vars.clone()),
+        );
+        *self = me.with_form(form);
     }
 
     pub fn field_kind(&self, i: usize) -> Option<FieldType> {

@@ -180,21 +180,11 @@ fn audit_end(ctx: &PublishContext, run: &str, s: &send::Summary) {
 }
 
 /// Writes the form as a template named `name` into the user's templates folder, its current
-/// values as the fields' defaults. Never overwrites a built-in's file silently: the file is
-/// `<name>.toml` and a user template of that name replaces the built-in by design.
+/// values as the fields' defaults; a user template of that name replaces the built-in by design.
 fn save(ctx: &PublishContext, form: &Form, name: &str) -> Result<String, String> {
     let dir = ctx
         .templates_dir
         .as_ref()
         .ok_or("no config folder for templates: set KDECK_CONFIG_DIR")?;
-    let mut t = form.template.clone();
-    t.name = name.to_string();
-    for (i, f) in t.fields.iter_mut().enumerate() {
-        f.default = form.value(i).to_string();
-    }
-    let text = toml::to_string_pretty(&t).map_err(|e| format!("writing the template: {e}"))?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path.display().to_string())
+    super::template::save(dir, &form.as_template(name)).map(|p| p.display().to_string())
 }

@@ -7,7 +7,7 @@ use crate::app::component::Reply;
 use crate::app::state::{Modal, State};
 use crate::domain::follow::Follow;
 use crate::panes::PaneId;
-use crate::publish::{PublishRecord, Vars};
+use crate::publish::{Form, PublishRecord, Vars};
 
 fn vars(state: &State) -> Vars {
     Vars {
@@ -43,8 +43,9 @@ pub fn new(state: &mut State) -> Reply {
     Reply::Open(Modal::Publish(Box::new(dialog(state))))
 }
 
-/// The selected record into the raw template. A value that is not whole UTF-8 text cannot go
-/// through a text field unchanged, so it is refused with the byte-exact way to copy it.
+/// The selected record into the raw template, taken literally (a `{{` in it stays text). A
+/// record that text fields cannot hold unchanged (binary bytes, a tombstone) is refused with the
+/// byte-exact way to copy it.
 pub fn republish(state: &mut State) -> Reply {
     if refused(state) {
         return Reply::Done;
@@ -52,46 +53,34 @@ pub fn republish(state: &mut State) -> Reply {
     let PaneId::Stream(role) = state.focus else {
         return Reply::Done;
     };
-    let Some(r) = state.stream(role).selected_record().cloned() else {
+    let Some(r) = state.stream(role).selected_record() else {
         return Reply::Done;
     };
-    let text = |b: &Option<Vec<u8>>| {
-        b.as_deref()
-            .map(|v| std::str::from_utf8(v).map(str::to_string))
+    let rec = PublishRecord {
+        topic: r.topic.clone(),
+        partition: None,
+        key: r.key.clone(),
+        headers: r
+            .headers
+            .iter()
+            .map(|h| (h.key.clone(), h.value.clone()))
+            .collect(),
+        value: r.value.clone(),
     };
-    let value = match text(&r.value) {
-        Some(Ok(v)) if !r.truncated() => v,
-        None => String::new(),
-        _ => {
-            let msg = "binary or cut value: copy it byte-exact with kdeck tail | kdeck publish --input jsonl";
+    let truncated = r.truncated();
+    let raw = state.templates.iter().find(|t| t.name == "raw").cloned();
+    let form = raw
+        .filter(|_| !truncated)
+        .and_then(|t| Form::from_record(&t, &rec));
+    match form {
+        Some(form) => Reply::Open(Modal::Publish(Box::new(dialog(state).with_form(form)))),
+        None => {
+            let msg = "this record is not plain text (binary, cut or a tombstone): copy it \
+                       byte-exact with kdeck tail | kdeck publish --input jsonl";
             state.health.warning = Some((msg.into(), state.now_ms));
-            return Reply::Done;
+            Reply::Done
         }
-    };
-    let key = match text(&r.key) {
-        Some(Ok(k)) => k,
-        None => String::new(),
-        Some(Err(_)) => {
-            let msg = "binary key: copy the record byte-exact with kdeck tail | kdeck publish --input jsonl";
-            state.health.warning = Some((msg.into(), state.now_ms));
-            return Reply::Done;
-        }
-    };
-    let mut headers = serde_json::Map::new();
-    for h in &r.headers {
-        let v = h.value_str().map(str::to_string).unwrap_or_default();
-        headers.insert(h.key.clone(), serde_json::Value::String(v));
     }
-    let d = dialog(state).with_values(
-        "raw",
-        &[
-            ("topic", r.topic.clone()),
-            ("key", key),
-            ("headers", serde_json::Value::Object(headers).to_string()),
-            ("value", value),
-        ],
-    );
-    Reply::Open(Modal::Publish(Box::new(d)))
 }
 
 /// The job a published record belongs to, by the same ids the dashboard follows.
