@@ -9,7 +9,9 @@
 //!
 //! Used by `kdeck job`, the dashboard's follow (`domain::follow`) and the stuck-jobs tracker.
 
-use super::{Header, Record};
+use super::stuck::Source;
+use super::{Header, Record, StatusClass};
+use serde::Serialize;
 use serde_json::Value;
 use std::sync::LazyLock;
 
@@ -302,6 +304,124 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
         return Err(format!("{text:?} is too long"));
     }
     Ok(ms as i64)
+}
+
+/// One record of a job's timeline.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub record: Record,
+    pub source: Source,
+    /// Progress in percent, read from the whole value before it was cut (`progress`).
+    pub progress: Option<f64>,
+    /// Time since the job's request (else its first record), once the timeline is built.
+    pub delta_ms: Option<i64>,
+}
+
+/// How a job ended, as far as its records tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Failed,
+    DeadLettered,
+    StillRunning,
+}
+
+impl Outcome {
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::DeadLettered => "dead-lettered (DLQ)",
+            Outcome::StillRunning => "still running",
+        }
+    }
+}
+
+/// Every record of one job in time order, its outcome and its end-to-end latency.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    pub steps: Vec<Step>,
+    pub outcome: Outcome,
+    /// The request's time (else the first record's).
+    pub start_ms: Option<i64>,
+    /// The time of the record that ended it (completion, failure, dead letter).
+    pub end_ms: Option<i64>,
+    /// `end - start`; None while it runs.
+    pub latency_ms: Option<i64>,
+    /// The last status word seen.
+    pub last_status: Option<String>,
+}
+
+impl Timeline {
+    /// Orders the steps (time, then request < status < completion < DLQ, then offset), and
+    /// reads the outcome off the last record that ends the job: a dead letter followed by a
+    /// completion (replayed, then done) is completed.
+    pub fn build(mut steps: Vec<Step>) -> Timeline {
+        let rank = |s: Source| match s {
+            Source::Request => 0,
+            Source::Status => 1,
+            Source::Completion => 2,
+            Source::Dlq => 3,
+        };
+        steps.sort_by(|a, b| {
+            let ka = (a.record.timestamp_ms.unwrap_or(i64::MAX), rank(a.source));
+            let kb = (b.record.timestamp_ms.unwrap_or(i64::MAX), rank(b.source));
+            ka.cmp(&kb)
+                .then_with(|| a.record.topic.cmp(&b.record.topic))
+                .then_with(|| a.record.partition.cmp(&b.record.partition))
+                .then_with(|| a.record.offset.cmp(&b.record.offset))
+        });
+        let start_ms = steps
+            .iter()
+            .find(|s| s.source == Source::Request && s.record.timestamp_ms.is_some())
+            .or_else(|| steps.iter().find(|s| s.record.timestamp_ms.is_some()))
+            .and_then(|s| s.record.timestamp_ms);
+        let mut outcome = Outcome::StillRunning;
+        let mut end_ms = None;
+        let mut last_status = None;
+        for s in &mut steps {
+            s.delta_ms = s.record.timestamp_ms.zip(start_ms).map(|(t, st)| t - st);
+            let d = &s.record.decoded;
+            if let Some(st) = &d.status {
+                last_status = Some(st.clone());
+            }
+            let ended = match (s.source, d.status_class) {
+                (Source::Dlq, _) => Some(Outcome::DeadLettered),
+                (Source::Completion | Source::Status, StatusClass::Failed) => Some(Outcome::Failed),
+                (Source::Completion, _) | (Source::Status, StatusClass::Ok) => {
+                    Some(Outcome::Completed)
+                }
+                _ => None,
+            };
+            if let Some(o) = ended {
+                outcome = o;
+                end_ms = s.record.timestamp_ms;
+            }
+        }
+        let latency_ms = match outcome {
+            Outcome::StillRunning => None,
+            _ => end_ms.zip(start_ms).map(|(e, s)| e - s),
+        };
+        Timeline {
+            steps,
+            outcome,
+            start_ms,
+            end_ms,
+            latency_ms,
+            last_status,
+        }
+    }
+
+    /// Time from the start to the last record (how long it has run, while it runs).
+    pub fn span_ms(&self) -> Option<i64> {
+        let last = self
+            .steps
+            .iter()
+            .filter_map(|s| s.record.timestamp_ms)
+            .max();
+        last.zip(self.start_ms).map(|(l, s)| l - s)
+    }
 }
 
 #[cfg(test)]

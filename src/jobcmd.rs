@@ -1,0 +1,346 @@
+//! `kdeck job ID`: one job's timeline, headless. Reads the configured request, status,
+//! completion and DLQ topics from `--since` on (the broker's time index finds where), keeps the
+//! records whose identity fields (`[jobs] id`, else the seeds') name ID, and prints them in time
+//! order with the delta from the request, progress and the decoded summary, then the outcome
+//! and the end-to-end latency.
+
+use crate::cli::JobArgs;
+use crate::config::Config;
+use crate::decode::{to_record, Incoming};
+use crate::domain::job::{parse_duration_ms, progress, Identity, Outcome, Step, Timeline, View};
+use crate::domain::stuck::Source;
+use crate::jsonl::{write_line, LineRecord};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+
+/// Exit code when no record carries the id (like grep's "no match").
+pub const NOT_FOUND: u8 = 1;
+
+pub const HELP: &str = "Exit codes:\n  0  records of the job were found (whatever its outcome)\n  \
+1  no record in the window carries ID\n  2  usage, configuration or cluster error\n\
+Topics read: the profile's topics.request, status, completion and dlq.\n\
+Examples:\n  kdeck job CHG-2024-001234\n  kdeck job export-123 --since 6h --output json";
+
+/// Records of one job kept at most: a job is not a topic.
+const MAX_STEPS: usize = 10_000;
+
+pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
+    let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+    let since_ms = parse_since(&args.since, now).map_err(|m| anyhow::anyhow!("--since: {m}"))?;
+    let id = args.id.trim();
+    if id.is_empty() {
+        anyhow::bail!("the job id is empty");
+    }
+    let found = find(cfg, id, since_ms)?;
+    for w in &found.warnings {
+        eprintln!("kdeck job: {w}");
+    }
+    if found.steps.is_empty() {
+        eprintln!(
+            "kdeck job: no record carries {id:?} on {} topic(s) since {} ({} records read)",
+            found.topics,
+            iso(since_ms),
+            found.scanned
+        );
+        return Ok(NOT_FOUND);
+    }
+    let tl = Timeline::build(found.steps);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let r = if args.output == "json" {
+        write_json(&mut out, id, &tl, found.scanned)
+    } else {
+        write_text(&mut out, id, &tl, found.scanned)
+    };
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        r => r.map(|_| 0).map_err(Into::into),
+    }
+}
+
+/// A duration back from `now` (`1h`), or a time (RFC 3339).
+pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
+    if let Some(t) = crate::decode::parse_time_ms(text.trim()) {
+        return Ok(t);
+    }
+    parse_duration_ms(text).map(|d| now_ms - d).map_err(|_| {
+        format!("expected a duration (30m, 1h, 2d) or a time (RFC 3339), got {text:?}")
+    })
+}
+
+pub struct Found {
+    pub steps: Vec<Step>,
+    pub scanned: u64,
+    /// Topics that exist and were read.
+    pub topics: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the job's topics from `since_ms` to their current end; keeps what names `id`.
+pub fn find(cfg: &Config, id: &str, since_ms: i64) -> anyhow::Result<Found> {
+    let kinds: HashMap<String, Source> = cfg.topics.lifecycle().into_iter().collect();
+    let names: Vec<String> = cfg.topics.lifecycle().into_iter().map(|(t, _)| t).collect();
+    if names.is_empty() {
+        anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
+    }
+    let (ranges, missing) = crate::kafka::window::ranges_since(&cfg.cluster, &names, since_ms)?;
+    let mut warnings: Vec<String> = missing
+        .iter()
+        .map(|t| {
+            format!(
+                "topic {t:?} does not exist on {}; skipped",
+                cfg.cluster.brokers
+            )
+        })
+        .collect();
+    if missing.len() == names.len() {
+        anyhow::bail!(
+            "none of the job topics exists on {} ({})",
+            cfg.cluster.brokers,
+            names.join(", ")
+        );
+    }
+    let identity = &cfg.jobs.identity;
+    let cap = cfg.ui.max_value_bytes;
+    let mut steps = Vec::new();
+    let mut scanned = 0u64;
+    let cancel = AtomicBool::new(false);
+    let more = crate::kafka::replay::read_ranges(&cfg.cluster, &ranges, &cancel, &mut |r| {
+        scanned += 1;
+        let Some(progress) = matching(identity, id, &r.key, &r.headers, r.value.as_deref()) else {
+            return true;
+        };
+        let source = kinds.get(&r.topic).copied().unwrap_or(Source::Status);
+        let record = to_record(
+            Incoming {
+                topic: &r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: r.headers,
+            },
+            cap,
+            source == Source::Dlq,
+        );
+        steps.push(Step {
+            record,
+            source,
+            progress,
+            delta_ms: None,
+        });
+        steps.len() < MAX_STEPS
+    })?;
+    warnings.extend(more);
+    if steps.len() >= MAX_STEPS {
+        warnings.push(format!(
+            "more than {MAX_STEPS} records carry {id:?}: showing the first {MAX_STEPS} read"
+        ));
+    }
+    Ok(Found {
+        steps,
+        scanned,
+        topics: names.len() - missing.len(),
+        warnings,
+    })
+}
+
+/// Some(progress) when the record names `id`. The value is parsed only when its bytes hold
+/// the id (or an escape that could spell it): most records of a busy topic are skipped unparsed.
+fn matching(
+    identity: &Identity,
+    id: &str,
+    key: &Option<Vec<u8>>,
+    headers: &[crate::domain::Header],
+    value: Option<&[u8]>,
+) -> Option<Option<f64>> {
+    let might = |v: &[u8]| v.contains(&b'\\') || contains(v, id.as_bytes());
+    let parsed = value
+        .filter(|v| identity.reads_value() && might(v))
+        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    let view = View {
+        key: key.as_deref(),
+        headers,
+        value: parsed.as_ref(),
+    };
+    identity
+        .matches(&view, id)
+        .then(|| parsed.as_ref().and_then(progress))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// `+0.120s`, `+12.3s`, `+3m05s`, `-0.200s` (a clock ahead of the request's).
+pub fn delta_text(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "+" };
+    let a = ms.unsigned_abs();
+    if a < 10_000 {
+        format!("{sign}{}.{:03}s", a / 1000, a % 1000)
+    } else if a < 60_000 {
+        format!("{sign}{:.1}s", a as f64 / 1000.0)
+    } else {
+        format!("{sign}{}", crate::ui::fmt::human_secs(a as f64 / 1000.0))
+    }
+}
+
+fn kind_word(s: Source) -> &'static str {
+    match s {
+        Source::Request => "request",
+        Source::Status => "status",
+        Source::Completion => "completion",
+        Source::Dlq => "dlq",
+    }
+}
+
+fn write_text(out: &mut dyn Write, id: &str, tl: &Timeline, scanned: u64) -> std::io::Result<()> {
+    let clean = |s: &str| crate::ui::sanitize::clean(s).into_owned();
+    writeln!(
+        out,
+        "job {}: {} record(s) of {scanned} read",
+        clean(id),
+        tl.steps.len()
+    )?;
+    for s in &tl.steps {
+        let r = &s.record;
+        let pos = format!("{}/{}@{}", clean(&r.topic), r.partition, r.offset);
+        let pct = s.progress.map_or(String::new(), |p| format!("{p:.0}%"));
+        writeln!(
+            out,
+            "{:>9}  {:<24}  {:<10}  {:<34}  {:>4}  {:<12}  {}",
+            s.delta_ms.map_or("?".into(), delta_text),
+            r.timestamp_ms.map_or("(no time)".into(), iso),
+            kind_word(s.source),
+            pos,
+            pct,
+            clean(r.decoded.status.as_deref().unwrap_or("-")),
+            clean(&r.decoded.summary)
+        )?;
+    }
+    writeln!(out, "{}", outcome_line(tl))
+}
+
+fn outcome_line(tl: &Timeline) -> String {
+    match (tl.outcome, tl.latency_ms) {
+        (Outcome::StillRunning, _) => format!(
+            "outcome: still running (last status {}, {} after the start)",
+            tl.last_status.as_deref().unwrap_or("unknown"),
+            tl.span_ms()
+                .map_or("?".into(), |d| delta_text(d)[1..].to_string())
+        ),
+        (o, Some(l)) => format!(
+            "outcome: {} · end-to-end {}",
+            o.words(),
+            &delta_text(l)[usize::from(l >= 0)..]
+        ),
+        (o, None) => format!(
+            "outcome: {} · end-to-end unknown (no timestamps)",
+            o.words()
+        ),
+    }
+}
+
+fn write_json(out: &mut dyn Write, id: &str, tl: &Timeline, scanned: u64) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    for s in &tl.steps {
+        let r = &s.record;
+        let headers: Vec<(&str, Option<&[u8]>)> = r
+            .headers
+            .iter()
+            .map(|h| (h.key.as_str(), h.value.as_deref()))
+            .collect();
+        write_line(
+            &mut buf,
+            &LineRecord {
+                topic: &r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.as_deref(),
+                headers: &headers,
+                value: r.value.as_deref(),
+            },
+        );
+        // The line of `kdeck tail`, with the timeline's facts added before its closing brace.
+        buf.truncate(buf.len() - 2);
+        let extra = json!({
+            "kind": kind_word(s.source),
+            "delta_ms": s.delta_ms,
+            "progress": s.progress,
+            "status": r.decoded.status,
+            "status_class": r.decoded.status_class,
+            "summary": r.decoded.summary,
+            "value_truncated": r.truncated(),
+        });
+        let extra = extra.to_string();
+        buf.push(b',');
+        buf.extend_from_slice(&extra.as_bytes()[1..]);
+        buf.push(b'\n');
+        out.write_all(&buf)?;
+        buf.clear();
+    }
+    let summary = json!({
+        "kind": "summary",
+        "job": id,
+        "records": tl.steps.len(),
+        "scanned": scanned,
+        "outcome": tl.outcome,
+        "last_status": tl.last_status,
+        "start": tl.start_ms,
+        "end": tl.end_ms,
+        "latency_ms": tl.latency_ms,
+    });
+    writeln!(out, "{summary}")?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_reads_durations_and_times() {
+        assert_eq!(parse_since("1h", 10_000_000), Ok(10_000_000 - 3_600_000));
+        assert_eq!(
+            parse_since("2024-01-15T10:30:00Z", 0),
+            Ok(1_705_314_600_000)
+        );
+        assert!(parse_since("yesterday", 0)
+            .unwrap_err()
+            .contains("RFC 3339"));
+    }
+
+    #[test]
+    fn deltas_read_at_a_glance() {
+        assert_eq!(delta_text(120), "+0.120s");
+        assert_eq!(delta_text(-200), "-0.200s");
+        assert_eq!(delta_text(12_340), "+12.3s");
+        assert_eq!(delta_text(185_000), "+3m05s");
+    }
+
+    #[test]
+    fn a_record_is_matched_only_by_its_identity_fields() {
+        let id = Identity::seeds();
+        let v = br#"{"change_number":"CHG-1","progress_percentage":40,"note":"CHG-2"}"#;
+        assert_eq!(matching(id, "CHG-1", &None, &[], Some(v)), Some(Some(40.0)));
+        // In the value, but not in an identity field.
+        assert_eq!(matching(id, "CHG-2", &None, &[], Some(v)), None);
+        let escaped = br#"{"job_id":"a\/b"}"#;
+        assert!(matching(id, "a/b", &None, &[], Some(escaped)).is_some());
+        let key = Some(b"k-1".to_vec());
+        assert_eq!(
+            matching(id, "k-1", &key, &[], Some(b"not json")),
+            Some(None)
+        );
+    }
+}
