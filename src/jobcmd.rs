@@ -52,7 +52,7 @@ pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
     let r = if args.output == "json" {
         write_json(&mut out, id, &tl, found.scanned)
     } else {
-        write_text(&mut out, id, &tl, found.scanned)
+        write_text(&mut out, id, &tl, found.scanned, since_ms)
     };
     match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
@@ -203,29 +203,45 @@ fn kind_word(s: Source) -> &'static str {
     }
 }
 
-fn write_text(out: &mut dyn Write, id: &str, tl: &Timeline, scanned: u64) -> std::io::Result<()> {
+fn write_text(
+    out: &mut dyn Write,
+    id: &str,
+    tl: &Timeline,
+    scanned: u64,
+    since_ms: i64,
+) -> std::io::Result<()> {
     let clean = |s: &str| crate::ui::sanitize::clean(s).into_owned();
     writeln!(
         out,
-        "job {}: {} record(s) of {scanned} read",
+        "job {}: {} record(s) among {scanned} read since {}",
         clean(id),
-        tl.steps.len()
+        tl.steps.len(),
+        iso(since_ms)
     )?;
-    for s in &tl.steps {
-        let r = &s.record;
-        let pos = format!("{}/{}@{}", clean(&r.topic), r.partition, r.offset);
-        let pct = s.progress.map_or(String::new(), |p| format!("{p:.0}%"));
-        writeln!(
-            out,
-            "{:>9}  {:<24}  {:<10}  {:<34}  {:>4}  {:<12}  {}",
-            s.delta_ms.map_or("?".into(), delta_text),
-            r.timestamp_ms.map_or("(no time)".into(), iso),
-            kind_word(s.source),
-            pos,
-            pct,
-            clean(r.decoded.status.as_deref().unwrap_or("-")),
-            clean(&r.decoded.summary)
-        )?;
+    let rows: Vec<[String; 7]> = tl
+        .steps
+        .iter()
+        .map(|s| {
+            let r = &s.record;
+            [
+                s.delta_ms.map_or("?".into(), delta_text),
+                r.timestamp_ms.map_or("(no time)".into(), iso),
+                kind_word(s.source).to_string(),
+                format!("{}/{}@{}", clean(&r.topic), r.partition, r.offset),
+                s.progress.map_or(String::new(), |p| format!("{p:.0}%")),
+                clean(r.decoded.status.as_deref().unwrap_or("-")),
+                clean(&r.decoded.summary),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w3, w4, w5) = (width(0), width(3), width(4), width(5));
+    for r in &rows {
+        let line = format!(
+            "{:>w0$}  {:<24}  {:<10}  {:<w3$}  {:>w4$}  {:<w5$}  {}",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6]
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(out, "{}", outcome_line(tl))
 }

@@ -70,3 +70,85 @@ pub fn resolve(
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load::load_with;
+    use crate::config::Overrides;
+    use crate::domain::stuck::Source;
+
+    fn load(toml: &str) -> crate::config::Config {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, toml).unwrap();
+        let o = Overrides {
+            config_path: Some(p),
+            ..Default::default()
+        };
+        load_with(&o, &|_| None, None).unwrap()
+    }
+
+    #[test]
+    fn request_topics_default_to_the_seeds_and_feed_the_lag_pane() {
+        let cfg = load("");
+        assert_eq!(
+            cfg.topics.request,
+            vec!["scheduler.jobs.ingest", "requests-web-crawl"],
+            "{{prefix}} topics need a prefix"
+        );
+        assert_eq!(cfg.lag_topics, cfg.topics.request);
+        assert_eq!(cfg.jobs.stuck_after_ms, 300_000);
+        assert_eq!(cfg.jobs.max_open, 10_000);
+        let cfg = load("[profiles.p]\ntopic_prefix = \"franc\"\n");
+        assert_eq!(
+            cfg.topics.request[2..],
+            [
+                "franc.device.connection",
+                "franc.datacenter.deployment",
+                "franc.pop.deployment"
+            ]
+        );
+        // The dashboard's panes are unchanged: request topics have none.
+        assert!(!cfg.topics.all().contains(&"requests-web-crawl".to_string()));
+    }
+
+    #[test]
+    fn a_profile_with_lag_topics_keeps_them_as_request_topics() {
+        let cfg = load("[profiles.p]\nlag_topics = [\"orders-in\"]\n");
+        assert_eq!(cfg.topics.request, vec!["orders-in"]);
+        assert_eq!(cfg.lag_topics, vec!["orders-in"]);
+        let cfg =
+            load("[profiles.p]\nlag_topics = [\"a\"]\n[profiles.p.topics]\nrequest = [\"b\"]\n");
+        assert_eq!(
+            (cfg.topics.request, cfg.lag_topics),
+            (vec!["b".into()], vec!["a".into()])
+        );
+    }
+
+    #[test]
+    fn jobs_keys_are_read_and_lifecycle_names_every_topic_once_with_its_kind() {
+        let cfg = load(
+            "[profiles.p.topics]\nrequest = [\"req\"]\nstatus = [\"st\"]\n\
+             completion = [\"done\", \"dead\"]\ndlq = [\"dead\"]\n\
+             [profiles.p.jobs]\nid = [\".value.x\"]\nstuck_after = \"2m\"\nmax_open = 50\n",
+        );
+        assert_eq!(cfg.jobs.stuck_after_ms, 120_000);
+        assert_eq!(cfg.jobs.max_open, 50);
+        let v = serde_json::json!({"x": "j-1", "job_id": "other"});
+        let view = crate::domain::job::View {
+            key: None,
+            headers: &[],
+            value: Some(&v),
+        };
+        assert_eq!(cfg.jobs.identity.ids(&view), vec!["j-1"]);
+        assert_eq!(
+            cfg.topics.lifecycle(),
+            vec![
+                ("req".to_string(), Source::Request),
+                ("st".into(), Source::Status),
+                ("done".into(), Source::Completion),
+                ("dead".into(), Source::Dlq),
+            ]
+        );
+    }
+}
