@@ -354,9 +354,16 @@ mod tests {
         let escaped = br#"{"job_id":"a\/b"}"#;
         assert!(matching(id, "a/b", &None, &[], Some(escaped)).is_some());
         let key = Some(b"k-1".to_vec());
+        let headers = [crate::domain::Header {
+            key: "correlation-id".into(),
+            value: Some(b"c-1".to_vec()),
+        }];
+        let text = Some(&b"not json"[..]);
+        assert_eq!(matching(id, "c-1", &key, &headers, text), Some(None));
         assert_eq!(
-            matching(id, "k-1", &key, &[], Some(b"not json")),
-            Some(None)
+            matching(id, "k-1", &key, &headers, text),
+            None,
+            "keys are not ids"
         );
     }
 }

@@ -263,3 +263,95 @@ fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
         "{err}"
     );
 }
+
+/// Reads `ranges` and feeds every record to the tracker, as the dashboard will.
+fn feed(
+    cfg: &kdeck::config::Config,
+    tracker: &mut kdeck::domain::stuck::StuckTracker,
+    ranges: &[(String, kdeck::domain::replay::PartitionRange)],
+) -> usize {
+    let kinds: std::collections::HashMap<_, _> = cfg.topics.lifecycle().into_iter().collect();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut n = 0;
+    kdeck::kafka::replay::read_ranges(&cfg.cluster, ranges, &cancel, &mut |r| {
+        let source = kinds[&r.topic];
+        let rec = kdeck::decode::to_record(
+            kdeck::decode::Incoming {
+                topic: &r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: r.headers,
+            },
+            1 << 20,
+            source == kdeck::domain::stuck::Source::Dlq,
+        );
+        tracker.observe_record(&cfg.jobs.identity, &rec, source, 0);
+        n += 1;
+        true
+    })
+    .unwrap();
+    n
+}
+
+#[test]
+fn a_job_without_completion_is_stuck_until_its_completion_arrives() {
+    use kdeck::domain::stuck::StuckTracker;
+    let (b, t, _dir, config, t0) = setup();
+    let o = kdeck::config::Overrides {
+        config_path: Some(config),
+        brokers: Some(b.clone()),
+        ..Default::default()
+    };
+    let cfg = kdeck::config::load::load_with(&o, &|_| None, None).unwrap();
+    // Seed 003's request, seed 004's status envelope, seed 000's completion.
+    let request = |job: &str| {
+        json!({"requestId": format!("r-{job}"), "appName": "sms",
+               "idempotencyKey": format!("sms-{job}"), "jobData": {"job_id": job}})
+    };
+    let status = |job: &str| json!({"headers": {"taskId": job}, "message": {"taskId": job, "status": "in_progress"}});
+    let done = |job: &str| json!({"export_id": format!("export-{job}"), "job_id": job, "status": "complete"});
+    let (s, d) = (unique("S"), unique("D"));
+    produce(
+        &b,
+        &[
+            rec(&t.request, "k", request(&s), t0, &[]),
+            rec(&t.status_a, "k", status(&s), t0 + 1000, &[]),
+            rec(&t.request, "k", request(&d), t0, &[]),
+            rec(&t.status_b, "k", status(&d), t0 + 1000, &[]),
+            rec(&t.done, "k", done(&d), t0 + 2000, &[]),
+        ],
+    );
+    let names: Vec<String> = cfg.topics.lifecycle().into_iter().map(|(t, _)| t).collect();
+    let (first, _) = kdeck::kafka::window::ranges_since(&cfg.cluster, &names, t0 - 1000).unwrap();
+    let mut tracker = StuckTracker::new(cfg.jobs.stuck_after_ms, cfg.jobs.max_open);
+    assert_eq!(feed(&cfg, &mut tracker, &first), 5);
+    let after = t0 + 1000 + cfg.jobs.stuck_after_ms;
+    assert!(tracker.stuck(after - 1).is_empty(), "not yet");
+    let stuck = tracker.stuck(after);
+    assert_eq!(stuck.len(), 1, "{stuck:?}");
+    assert_eq!(stuck[0].id, s);
+    assert_eq!(stuck[0].last_status, "in_progress");
+    assert_eq!(stuck[0].opened_ms, t0);
+
+    produce(&b, &[rec(&t.done, "k", done(&s), t0 + 3000, &[])]);
+    let (now, _) = kdeck::kafka::window::ranges_since(&cfg.cluster, &names, t0 - 1000).unwrap();
+    // Only what arrived since the first read.
+    let new: Vec<_> = now
+        .into_iter()
+        .map(|(topic, mut r)| {
+            if let Some((_, f)) = first
+                .iter()
+                .find(|(ft, f)| *ft == topic && f.partition == r.partition)
+            {
+                r.from = f.to;
+            }
+            (topic, r)
+        })
+        .collect();
+    assert_eq!(feed(&cfg, &mut tracker, &new), 1);
+    assert!(tracker.stuck(after + 60_000).is_empty());
+    assert_eq!(tracker.open_count(), 0);
+}

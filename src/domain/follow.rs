@@ -22,7 +22,10 @@ impl Follow {
     /// Follows the job of `r`; `None` when the record names no job at all.
     pub fn of(r: &Record) -> Option<Follow> {
         let mut ids: Vec<String> = r.decoded.job_id.iter().cloned().collect();
-        for id in Identity::seeds().ids_of_record(r) {
+        // A follow starts from one record the user picked: its key is a fair id here.
+        let key = r.key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
+        let key = key.filter(|k| !k.is_empty()).map(str::to_string);
+        for id in Identity::seeds().ids_of_record(r).into_iter().chain(key) {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -46,6 +49,13 @@ impl Follow {
             .job_id
             .as_ref()
             .is_some_and(|j| self.ids.contains(j))
+        {
+            return true;
+        }
+        if r.key
+            .as_deref()
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .is_some_and(|k| self.ids.contains(k))
         {
             return true;
         }

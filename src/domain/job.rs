@@ -19,6 +19,9 @@ use std::sync::LazyLock;
 /// request's `jobData`); seed 001: the correlation-id header; seed 002: change_number,
 /// original_request_id, request_id; seed 003: idempotencyKey, requestId; seed 004: taskId,
 /// requestId, traceId (in the `{headers, message}` envelope and as Kafka headers).
+/// Not the key: producers key by org or by entity as often as by job (seed 000 suggests
+/// partitioning by org_id), and a shared key would make many jobs one. A profile whose key
+/// is the job id adds `.key` to its `[jobs] id`.
 pub const SEED_PATHS: &[&str] = &[
     ".value.export_id",
     ".value.job_id",
@@ -43,7 +46,6 @@ pub const SEED_PATHS: &[&str] = &[
     ".value.headers.requestId",
     ".value.headers.traceId",
     ".headers.traceId",
-    ".key",
 ];
 
 /// Ids taken from one record at most: a record naming more is not one job's.
@@ -498,7 +500,7 @@ mod tests {
             ],
             json!({"action": "create_booking", "params": {}}),
         );
-        assert_eq!(got, vec!["corr-abc-123", "booking-12345"]);
+        assert_eq!(got, vec!["corr-abc-123"], "the key is not an id by default");
     }
 
     #[test]
@@ -557,7 +559,9 @@ mod tests {
             headers: &headers,
             value: None,
         };
-        assert_eq!(Identity::seeds().ids(&view), vec!["tr-1", "job-1"]);
+        assert_eq!(Identity::seeds().ids(&view), vec!["tr-1"]);
+        let with_key = Identity::parse([".key".to_string()]).unwrap();
+        assert_eq!(with_key.ids(&view), vec!["job-1"]);
         let binary_key = View {
             key: Some(&[0xff, 0xfe]),
             headers: &[],

@@ -11,8 +11,8 @@
 //! is dropped first, and counted), at most `MAX_IDS` ids each, and a bounded memory of ended
 //! jobs so a late status of a finished job does not reopen it.
 
-use super::job::MAX_IDS;
-use super::StatusClass;
+use super::job::{Identity, MAX_IDS};
+use super::{Record, StatusClass};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// Which kind of topic a record came from.
@@ -87,6 +87,26 @@ impl StuckTracker {
             next: 0,
             evicted: 0,
         }
+    }
+
+    /// Feeds a decoded record: its ids by `identity`, its status. `arrived_ms` stands in for
+    /// a record without a timestamp. (Not the decoder's job id: it falls back to the key,
+    /// which many jobs may share.)
+    pub fn observe_record(
+        &mut self,
+        identity: &Identity,
+        r: &Record,
+        source: Source,
+        arrived_ms: i64,
+    ) {
+        let ids = identity.ids_of_record(r);
+        self.observe(&Seen {
+            ids: &ids,
+            source,
+            status: r.decoded.status.as_deref(),
+            class: r.decoded.status_class,
+            at_ms: r.timestamp_ms.unwrap_or(arrived_ms),
+        });
     }
 
     pub fn observe(&mut self, s: &Seen<'_>) {
