@@ -99,6 +99,10 @@ pub struct JobArgs {
     /// How far back to look: a duration (30m, 1h, 2d) or a time (RFC 3339).
     #[arg(long, default_value = "1h", value_name = "WHEN")]
     pub since: String,
+    /// Also show records that name the job only by another of its ids (read twice: first for
+    /// ID, then for every id its records carry).
+    #[arg(long)]
+    pub related: bool,
     /// text or json (one JSON object per record, then a summary object).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,

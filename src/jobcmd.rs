@@ -23,6 +23,9 @@ pub const HELP: &str = "Exit codes:\n  0  records of the job were found (whateve
 Topics read: the profile's topics.request, status, completion and dlq.\n\
 Examples:\n  kdeck job CHG-2024-001234\n  kdeck job export-123 --since 6h --output json";
 
+/// Ids searched for at most with --related.
+const MAX_RELATED: usize = 32;
+
 /// Records of one job kept at most: a job is not a topic.
 const MAX_STEPS: usize = 10_000;
 
@@ -33,7 +36,7 @@ pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
     if id.is_empty() {
         anyhow::bail!("the job id is empty");
     }
-    let found = find(cfg, id, since_ms)?;
+    let (ids, found) = search(cfg, id, since_ms, args.related)?;
     for w in &found.warnings {
         eprintln!("kdeck job: {w}");
     }
@@ -50,9 +53,9 @@ pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let r = if args.output == "json" {
-        write_json(&mut out, id, &tl, found.scanned)
+        write_json(&mut out, &ids, &tl, found.scanned)
     } else {
-        write_text(&mut out, id, &tl, found.scanned, since_ms)
+        write_text(&mut out, &ids, &tl, found.scanned, since_ms)
     };
     match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
@@ -60,10 +63,41 @@ pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
     }
 }
 
-/// A duration back from `now` (`1h`), or a time (RFC 3339).
+/// The records naming `id`; with `related`, then those naming any id they carry. Returns the
+/// ids searched for, `id` first.
+fn search(
+    cfg: &Config,
+    id: &str,
+    since_ms: i64,
+    related: bool,
+) -> anyhow::Result<(Vec<String>, Found)> {
+    let mut ids = vec![id.to_string()];
+    let found = find(cfg, &ids, since_ms)?;
+    if !related || found.steps.is_empty() {
+        return Ok((ids, found));
+    }
+    // A status that names the job only by its task id, say.
+    for s in &found.steps {
+        for other in cfg.jobs.identity.ids_of_record(&s.record) {
+            if ids.len() < MAX_RELATED && !ids.contains(&other) {
+                ids.push(other);
+            }
+        }
+    }
+    if ids.len() == 1 {
+        return Ok((ids, found));
+    }
+    let again = find(cfg, &ids, since_ms)?;
+    Ok((ids, again))
+}
+
+/// A duration back from `now` (`1h`), `all` (from the beginning), or a time (RFC 3339).
 pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     if let Some(t) = crate::decode::parse_time_ms(text.trim()) {
         return Ok(t);
+    }
+    if matches!(text.trim(), "all" | "beginning") {
+        return Ok(0);
     }
     parse_duration_ms(text).map(|d| now_ms - d).map_err(|_| {
         format!("expected a duration (30m, 1h, 2d) or a time (RFC 3339), got {text:?}")
@@ -78,8 +112,8 @@ pub struct Found {
     pub warnings: Vec<String>,
 }
 
-/// Reads the job's topics from `since_ms` to their current end; keeps what names `id`.
-pub fn find(cfg: &Config, id: &str, since_ms: i64) -> anyhow::Result<Found> {
+/// Reads the job's topics from `since_ms` to their current end; keeps what names any of `ids`.
+pub fn find(cfg: &Config, ids: &[String], since_ms: i64) -> anyhow::Result<Found> {
     let kinds: HashMap<String, Source> = cfg.topics.lifecycle().into_iter().collect();
     let names: Vec<String> = cfg.topics.lifecycle().into_iter().map(|(t, _)| t).collect();
     if names.is_empty() {
@@ -109,7 +143,7 @@ pub fn find(cfg: &Config, id: &str, since_ms: i64) -> anyhow::Result<Found> {
     let cancel = AtomicBool::new(false);
     let more = crate::kafka::replay::read_ranges(&cfg.cluster, &ranges, &cancel, &mut |r| {
         scanned += 1;
-        let Some(progress) = matching(identity, id, &r.key, &r.headers, r.value.as_deref()) else {
+        let Some(progress) = matching(identity, ids, &r.key, &r.headers, r.value.as_deref()) else {
             return true;
         };
         let source = kinds.get(&r.topic).copied().unwrap_or(Source::Status);
@@ -137,7 +171,8 @@ pub fn find(cfg: &Config, id: &str, since_ms: i64) -> anyhow::Result<Found> {
     warnings.extend(more);
     if steps.len() >= MAX_STEPS {
         warnings.push(format!(
-            "more than {MAX_STEPS} records carry {id:?}: showing the first {MAX_STEPS} read"
+            "more than {MAX_STEPS} records carry {}: showing the first {MAX_STEPS} read",
+            ids.join(", ")
         ));
     }
     Ok(Found {
@@ -148,16 +183,16 @@ pub fn find(cfg: &Config, id: &str, since_ms: i64) -> anyhow::Result<Found> {
     })
 }
 
-/// Some(progress) when the record names `id`. The value is parsed only when its bytes hold
-/// the id (or an escape that could spell it): most records of a busy topic are skipped unparsed.
+/// Some(progress) when the record names one of `ids`. The value is parsed only when its bytes
+/// hold one (or an escape that could spell it): most records of a busy topic are skipped unparsed.
 fn matching(
     identity: &Identity,
-    id: &str,
+    ids: &[String],
     key: &Option<Vec<u8>>,
     headers: &[crate::domain::Header],
     value: Option<&[u8]>,
 ) -> Option<Option<f64>> {
-    let might = |v: &[u8]| v.contains(&b'\\') || contains(v, id.as_bytes());
+    let might = |v: &[u8]| v.contains(&b'\\') || ids.iter().any(|id| contains(v, id.as_bytes()));
     let parsed = value
         .filter(|v| identity.reads_value() && might(v))
         .and_then(|v| serde_json::from_slice::<Value>(v).ok());
@@ -167,7 +202,9 @@ fn matching(
         value: parsed.as_ref(),
     };
     identity
-        .matches(&view, id)
+        .ids(&view)
+        .iter()
+        .any(|x| ids.contains(x))
         .then(|| parsed.as_ref().and_then(progress))
 }
 
@@ -205,7 +242,7 @@ fn kind_word(s: Source) -> &'static str {
 
 fn write_text(
     out: &mut dyn Write,
-    id: &str,
+    ids: &[String],
     tl: &Timeline,
     scanned: u64,
     since_ms: i64,
@@ -214,10 +251,13 @@ fn write_text(
     writeln!(
         out,
         "job {}: {} record(s) among {scanned} read since {}",
-        clean(id),
+        clean(&ids[0]),
         tl.steps.len(),
         iso(since_ms)
     )?;
+    if ids.len() > 1 {
+        writeln!(out, "related ids: {}", clean(&ids[1..].join(", ")))?;
+    }
     let rows: Vec<[String; 7]> = tl
         .steps
         .iter()
@@ -266,7 +306,12 @@ fn outcome_line(tl: &Timeline) -> String {
     }
 }
 
-fn write_json(out: &mut dyn Write, id: &str, tl: &Timeline, scanned: u64) -> std::io::Result<()> {
+fn write_json(
+    out: &mut dyn Write,
+    ids: &[String],
+    tl: &Timeline,
+    scanned: u64,
+) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     for s in &tl.steps {
         let r = &s.record;
@@ -307,7 +352,8 @@ fn write_json(out: &mut dyn Write, id: &str, tl: &Timeline, scanned: u64) -> std
     }
     let summary = json!({
         "kind": "summary",
-        "job": id,
+        "job": ids[0],
+        "ids": ids,
         "records": tl.steps.len(),
         "scanned": scanned,
         "outcome": tl.outcome,
@@ -347,21 +393,25 @@ mod tests {
     #[test]
     fn a_record_is_matched_only_by_its_identity_fields() {
         let id = Identity::seeds();
+        let one = |s: &str| vec![s.to_string()];
         let v = br#"{"change_number":"CHG-1","progress_percentage":40,"note":"CHG-2"}"#;
-        assert_eq!(matching(id, "CHG-1", &None, &[], Some(v)), Some(Some(40.0)));
+        assert_eq!(
+            matching(id, &one("CHG-1"), &None, &[], Some(v)),
+            Some(Some(40.0))
+        );
         // In the value, but not in an identity field.
-        assert_eq!(matching(id, "CHG-2", &None, &[], Some(v)), None);
+        assert_eq!(matching(id, &one("CHG-2"), &None, &[], Some(v)), None);
         let escaped = br#"{"job_id":"a\/b"}"#;
-        assert!(matching(id, "a/b", &None, &[], Some(escaped)).is_some());
+        assert!(matching(id, &one("a/b"), &None, &[], Some(escaped)).is_some());
         let key = Some(b"k-1".to_vec());
         let headers = [crate::domain::Header {
             key: "correlation-id".into(),
             value: Some(b"c-1".to_vec()),
         }];
         let text = Some(&b"not json"[..]);
-        assert_eq!(matching(id, "c-1", &key, &headers, text), Some(None));
+        assert_eq!(matching(id, &one("c-1"), &key, &headers, text), Some(None));
         assert_eq!(
-            matching(id, "k-1", &key, &headers, text),
+            matching(id, &one("k-1"), &key, &headers, text),
             None,
             "keys are not ids"
         );

@@ -221,15 +221,16 @@ fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
     // Seed 004's envelope on the request and statuses; seed 001's correlation header on the
     // dead letter.
     let task = unique("task");
+    let trace = format!("tr-{task}");
     let env = |status: &str| {
-        json!({"headers": {"taskId": task, "traceId": "tr-1"},
+        json!({"headers": {"taskId": task, "traceId": trace},
                "message": {"taskId": task, "status": status}})
     };
     let recs = vec![
         rec(
             &t.request,
             "r",
-            json!({"headers": {"requestId": task, "traceId": "tr-1"},
+            json!({"headers": {"requestId": task, "traceId": trace},
                    "message": {"userQuery": "find"}}),
             t0,
             &[],
@@ -237,6 +238,14 @@ fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
         rec(&t.status_a, "s", env("new"), t0 + 500, &[]),
         rec(&t.status_b, "s", env("in_progress"), t0 + 900, &[]),
         rec(&t.status_a, "s", env("retrying"), t0 + 1200, &[]),
+        // Names the job by its trace id only: found with --related.
+        rec(
+            &t.status_b,
+            "s",
+            json!({"status": "in_progress", "step": "fetch"}),
+            t0 + 1500,
+            &[("traceId", &trace)],
+        ),
         rec(
             &t.dlq,
             "d",
@@ -253,6 +262,23 @@ fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
     assert_eq!(lines.len(), 7, "{text}");
     assert!(lines[5].contains(&format!("{}/", t.dlq)) && lines[5].contains(" dlq "));
     assert_eq!(lines[6], "outcome: dead-lettered (DLQ) · end-to-end 2.500s");
+
+    let related = kdeck(&b, &config, &["job", &task, "--related"]);
+    let text = String::from_utf8_lossy(&related.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        9,
+        "header, related ids, 6 records, outcome:\n{text}"
+    );
+    assert!(
+        lines[1].starts_with("related ids:") && lines[1].contains(&trace),
+        "{text}"
+    );
+    assert!(
+        lines[6].starts_with("+1.500s") && lines[6].contains("step=fetch"),
+        "{text}"
+    );
 
     let none = kdeck(&b, &config, &["job", "no-such-job-anywhere"]);
     assert_eq!(none.status.code(), Some(1));
