@@ -208,8 +208,12 @@ fn matching(
         .then(|| parsed.as_ref().and_then(progress))
 }
 
+/// std's substring search (two-way) on text; JSON is text, anything else is searched bytewise.
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    match (std::str::from_utf8(hay), std::str::from_utf8(needle)) {
+        (Ok(h), Ok(n)) => h.contains(n),
+        _ => needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle),
+    }
 }
 
 fn iso(ms: i64) -> String {
