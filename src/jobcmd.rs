@@ -42,9 +42,10 @@ pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
     }
     if found.steps.is_empty() {
         eprintln!(
-            "kdeck job: no record carries {id:?} on {} topic(s) since {} ({} records read)",
+            "kdeck job: no record carries {id:?} on {} topic(s) since {} ({} records read; \
+             a longer --since looks further back)",
             found.topics,
-            iso(since_ms),
+            since_text(since_ms),
             found.scanned
         );
         return Ok(NOT_FOUND);
@@ -222,6 +223,14 @@ fn iso(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+fn since_text(ms: i64) -> String {
+    if ms <= 0 {
+        "the beginning".into()
+    } else {
+        iso(ms)
+    }
+}
+
 /// `+0.120s`, `+12.3s`, `+3m05s`, `-0.200s` (a clock ahead of the request's).
 pub fn delta_text(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "+" };
@@ -257,7 +266,7 @@ fn write_text(
         "job {}: {} record(s) among {scanned} read since {}",
         clean(&ids[0]),
         tl.steps.len(),
-        iso(since_ms)
+        since_text(since_ms)
     )?;
     if ids.len() > 1 {
         writeln!(out, "related ids: {}", clean(&ids[1..].join(", ")))?;

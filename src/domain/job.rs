@@ -580,4 +580,105 @@ mod tests {
         assert!(parse_duration_ms("5 fortnights").is_err());
         assert!(parse_duration_ms("m").is_err());
     }
+    fn step(topic: &str, source: Source, value: &str, at: Option<i64>, offset: i64) -> Step {
+        let record = crate::decode::to_record(
+            crate::decode::Incoming {
+                topic,
+                partition: 0,
+                offset,
+                timestamp_ms: at,
+                key: None,
+                value: Some(value.as_bytes()),
+                headers: vec![],
+            },
+            1024,
+            source == Source::Dlq,
+        );
+        Step {
+            record,
+            source,
+            progress: None,
+            delta_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_timeline_is_in_time_order_with_deltas_from_the_request_and_the_last_end_wins() {
+        let steps = vec![
+            step(
+                "done",
+                Source::Completion,
+                r#"{"status":"completed"}"#,
+                Some(5000),
+                1,
+            ),
+            step("dlq", Source::Dlq, r#"{"x":1}"#, Some(3000), 0),
+            step(
+                "st",
+                Source::Status,
+                r#"{"status":"in_progress"}"#,
+                Some(1000),
+                0,
+            ),
+            step("req", Source::Request, r#"{"a":1}"#, Some(1000), 0),
+            step(
+                "st",
+                Source::Status,
+                r#"{"status":"running"}"#,
+                Some(900),
+                1,
+            ),
+        ];
+        let tl = Timeline::build(steps);
+        let order: Vec<(&str, Option<i64>)> = tl
+            .steps
+            .iter()
+            .map(|s| (s.record.topic.as_str(), s.delta_ms))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("st", Some(-100)),
+                ("req", Some(0)),
+                ("st", Some(0)),
+                ("dlq", Some(2000)),
+                ("done", Some(4000)),
+            ],
+            "same time: the request first; a clock behind the request's gives a negative delta"
+        );
+        // Dead-lettered, then replayed and completed.
+        assert_eq!(tl.outcome, Outcome::Completed);
+        assert_eq!(tl.latency_ms, Some(4000));
+        assert_eq!(tl.last_status.as_deref(), Some("completed"));
+    }
+
+    #[test]
+    fn a_timeline_without_an_end_is_still_running_and_a_failed_status_fails_it() {
+        let running = Timeline::build(vec![
+            step(
+                "st",
+                Source::Status,
+                r#"{"status":"in_progress"}"#,
+                Some(2000),
+                0,
+            ),
+            step(
+                "st",
+                Source::Status,
+                r#"{"status":"in_progress"}"#,
+                Some(7000),
+                1,
+            ),
+        ]);
+        assert_eq!(running.outcome, Outcome::StillRunning);
+        assert_eq!((running.latency_ms, running.span_ms()), (None, Some(5000)));
+        let failed = Timeline::build(vec![
+            step("req", Source::Request, "{}", Some(0), 0),
+            step("st", Source::Status, r#"{"status":"error"}"#, Some(250), 0),
+        ]);
+        assert_eq!(
+            (failed.outcome, failed.latency_ms),
+            (Outcome::Failed, Some(250))
+        );
+    }
 }
