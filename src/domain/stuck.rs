@@ -24,6 +24,17 @@ pub enum Source {
     Dlq,
 }
 
+/// A pane's records: request topics have no pane (see `config::Topics::lifecycle`).
+impl From<super::Role> for Source {
+    fn from(r: super::Role) -> Source {
+        match r {
+            super::Role::Completion => Source::Completion,
+            super::Role::Status => Source::Status,
+            super::Role::Dlq => Source::Dlq,
+        }
+    }
+}
+
 /// One record, as the tracker needs it.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen<'a> {
