@@ -84,6 +84,28 @@ kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20
     /// Produce test records: from a template (typed fields, placeholders, N at R/s), or like
     /// kcat from stdin (-t TOPIC < value-file), or the JSON lines `kdeck tail` prints.
     Publish(PublishArgs),
+    /// One job's timeline: every record on the request, status, completion and DLQ topics that
+    /// carries ID, in time order, with its outcome and end-to-end latency.
+    #[command(after_help = crate::jobcmd::HELP)]
+    Job(JobArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct JobArgs {
+    /// Any id the job's records carry: export_id, job_id, the correlation-id header,
+    /// change_number, request_id, idempotencyKey, requestId, taskId, traceId, the key
+    /// (the profile's [jobs] id paths say which).
+    pub id: String,
+    /// How far back to look: a duration (30m, 1h, 2d) or a time (RFC 3339).
+    #[arg(long, default_value = "1h", value_name = "WHEN")]
+    pub since: String,
+    /// Also show records that name the job only by another of its ids (read twice: first for
+    /// ID, then for every id its records carry).
+    #[arg(long)]
+    pub related: bool,
+    /// text or json (one JSON object per record, then a summary object).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -50,6 +50,7 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_checked(&o)?;
             Ok(ExitCode::from(kdeck::publishcmd::run(&cfg, &p)?))
         }
+        Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::jobcmd::run(&load_checked(&o)?, &j)?)),
         None => dashboard(o, &cli),
     }
 }

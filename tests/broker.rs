@@ -157,9 +157,8 @@ fn reader(
 
 fn status_only(topic: &str) -> Topics {
     Topics {
-        completion: vec![],
         status: vec![topic.to_string()],
-        dlq: vec![],
+        ..Default::default()
     }
 }
 
@@ -196,8 +195,8 @@ fn dashboard_reader_shows_every_record_byte_for_byte_in_its_pane() {
 
     let topics = Topics {
         completion: vec![done.clone()],
-        status: vec![],
         dlq: vec![dlq.clone()],
+        ..Default::default()
     };
     let (handle, mut rx) = reader(&c, topics, StartAt::Beginning);
     let (got, other) = collect(&mut rx, 40, Duration::from_secs(30));

@@ -53,7 +53,9 @@ fn tail_against_unreachable_broker_exits_with_a_clear_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("kdeck: reading topic \"x\" from 127.0.0.1:1: cannot reach the brokers"),
+        err.starts_with(
+            "kdeck: reading metadata of topic \"x\" from 127.0.0.1:1: cannot reach the brokers"
+        ),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -65,11 +65,13 @@ pub struct FileProfile {
     pub librdkafka: BTreeMap<String, String>,
     pub read_only: Option<bool>,
     pub replay: Option<super::replay::FileReplay>,
+    pub jobs: Option<super::jobs::FileJobs>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct FileTopics {
+    pub request: Option<Vec<String>>,
     pub completion: Option<Vec<String>>,
     pub status: Option<Vec<String>>,
     pub dlq: Option<Vec<String>>,

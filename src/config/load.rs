@@ -80,10 +80,12 @@ pub fn load_with(
     let replay =
         super::replay::resolve(profile.replay.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
     let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
+    let jobs = super::jobs::resolve(profile.jobs.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
     let cfg = Config {
+        jobs,
         read_only,
         replay,
-        lag_topics: lag_topics(&profile, &prefix),
+        lag_topics: lag_topics(&profile, &prefix, &topics.request),
         ui: ui_config(&file, &at)?,
         consumer: consumer_config(o, &file, &watch_groups, &at)?,
         lag: lag_config(&file, &at)?,
@@ -298,6 +300,14 @@ fn topics(o: &Overrides, env: Env<'_>, profile: &FileProfile, prefix: &str) -> T
         out
     };
     Topics {
+        // A profile that named its request topics as lag_topics (before topics.request
+        // existed) keeps them as request topics.
+        request: pick(
+            &Vec::new(),
+            &["WEB_CRAWL_REQUEST_TOPIC"],
+            ft.request.or(profile.lag_topics.clone()),
+            REQUEST_TOPICS,
+        ),
         completion: pick(
             &o.completion,
             &["KAFKA_TOPIC"],
@@ -319,23 +329,25 @@ fn topics(o: &Overrides, env: Env<'_>, profile: &FileProfile, prefix: &str) -> T
     }
 }
 
-fn lag_topics(profile: &FileProfile, prefix: &str) -> Vec<String> {
-    profile
-        .lag_topics
-        .clone()
-        .unwrap_or_else(|| {
-            [
-                "scheduler.jobs.ingest",
-                "requests-web-crawl",
-                "{prefix}.device.connection",
-            ]
+/// The seeds' request topics (seeds 003, 004 and 002).
+pub const REQUEST_TOPICS: &[&str] = &[
+    "scheduler.jobs.ingest",
+    "requests-web-crawl",
+    "{prefix}.device.connection",
+    "{prefix}.datacenter.deployment",
+    "{prefix}.pop.deployment",
+];
+
+/// The profile's `lag_topics`, else the request topics (the groups kdeck watches consume them).
+fn lag_topics(profile: &FileProfile, prefix: &str, request: &[String]) -> Vec<String> {
+    match &profile.lag_topics {
+        Some(v) => v
             .iter()
-            .map(|s| s.to_string())
-            .collect()
-        })
-        .into_iter()
-        .filter_map(|t| with_prefix(t, prefix))
-        .collect()
+            .cloned()
+            .filter_map(|t| with_prefix(t, prefix))
+            .collect(),
+        None => request.to_vec(),
+    }
 }
 
 fn ui_config(file: &FileConfig, at: &At) -> Result<UiConfig, ConfigError> {

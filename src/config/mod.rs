@@ -2,6 +2,7 @@
 //! `main` and passed down by reference. Every error names the file, the key and what was expected.
 
 mod file;
+pub mod jobs;
 pub mod load;
 pub mod replay;
 pub mod words;
@@ -64,6 +65,9 @@ impl std::fmt::Debug for Cluster {
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Topics {
+    /// Where jobs are requested. Not a pane of its own (panes follow `Role`): read by
+    /// `kdeck job` and the stuck-jobs tracker, and by the lag pane (the groups that consume them).
+    pub request: Vec<String>,
     pub completion: Vec<String>,
     pub status: Vec<String>,
     pub dlq: Vec<String>,
@@ -92,7 +96,31 @@ impl Topics {
         }
     }
 
-    /// Each configured topic once, in pane order.
+    /// Every topic of a job's life (request, status, completion, DLQ) once, with the kind of
+    /// each, request first: what `kdeck job` reads.
+    pub fn lifecycle(&self) -> Vec<(String, crate::domain::stuck::Source)> {
+        use crate::domain::stuck::Source;
+        let kinds = [
+            (&self.request, Source::Request),
+            (&self.status, Source::Status),
+            (&self.completion, Source::Completion),
+            (&self.dlq, Source::Dlq),
+        ];
+        let mut v: Vec<(String, Source)> = Vec::new();
+        for (topics, kind) in kinds {
+            for t in topics {
+                // A topic named twice keeps its later kind: DLQ beats completion, which
+                // beats status (a dead letter ends a job whatever else the topic carries).
+                match v.iter_mut().find(|(x, _)| x == t) {
+                    Some(e) => e.1 = kind,
+                    None => v.push((t.clone(), kind)),
+                }
+            }
+        }
+        v
+    }
+
+    /// Each configured topic once, in pane order (request topics have no pane).
     pub fn all(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         for t in Role::ALL.iter().flat_map(|r| self.for_role(*r)) {
@@ -150,6 +178,8 @@ pub struct Config {
     /// Why write actions are refused (profile `read_only = true` or `--read-only`); None: allowed.
     pub read_only: Option<String>,
     pub replay: crate::domain::replay::ReplaySettings,
+    /// `[profiles.x.jobs]`: job identity and the stuck-jobs tracker.
+    pub jobs: jobs::JobsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]

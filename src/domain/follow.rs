@@ -1,62 +1,10 @@
 //! Following one job across panes: the ids that tie its records together (the decoder's job
-//! id, the key, the correlation / request / trace id headers). Records carrying any of them are
-//! highlighted wherever they arrive.
+//! id and what `domain::job::Identity` finds: key, correlation / request / trace id headers,
+//! body ids). Records carrying any of them are highlighted wherever they arrive.
 
+use super::job::{Identity, View};
 use super::Record;
 use std::collections::BTreeSet;
-
-/// Header names whose value names the job a record belongs to, as the seeds set them.
-const ID_HEADERS: &[&str] = &[
-    "correlation-id",
-    "correlation_id",
-    "correlationId",
-    "requestId",
-    "request-id",
-    "traceId",
-    "idempotencyKey",
-];
-
-/// Body fields that name a job in the seeds' shapes, at the top level or one object down
-/// (`jobData`, `message`, `headers`).
-const ID_FIELDS: &[&str] = &[
-    "export_id",
-    "job_id",
-    "jobId",
-    "taskId",
-    "task_id",
-    "requestId",
-    "request_id",
-    "original_request_id",
-    "change_number",
-    "idempotencyKey",
-];
-
-/// Adds the job ids a JSON body carries. A scheduler idempotency key `<appName>-<id>` also
-/// gives `<id>`, which is what the scheduler names the job by.
-fn body_ids(value: Option<&[u8]>, ids: &mut BTreeSet<String>) {
-    let Some(v) = value.and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok()) else {
-        return;
-    };
-    let app = v.get("appName").and_then(|a| a.as_str()).unwrap_or("");
-    let mut take = |o: &serde_json::Value| {
-        for f in ID_FIELDS {
-            if let Some(id) = o.get(*f).and_then(|x| x.as_str()).filter(|x| !x.is_empty()) {
-                ids.insert(id.to_string());
-                if let Some(rest) = id.strip_prefix(app).and_then(|r| r.strip_prefix('-')) {
-                    if !app.is_empty() && !rest.is_empty() {
-                        ids.insert(rest.to_string());
-                    }
-                }
-            }
-        }
-    };
-    take(&v);
-    for inner in ["jobData", "message", "headers"] {
-        if let Some(o) = v.get(inner).filter(|o| o.is_object()) {
-            take(o);
-        }
-    }
-}
 
 /// Ids kept at most: a follow is about one job, not a filter.
 const MAX_IDS: usize = 16;
@@ -73,29 +21,17 @@ pub struct Follow {
 impl Follow {
     /// Follows the job of `r`; `None` when the record names no job at all.
     pub fn of(r: &Record) -> Option<Follow> {
-        let mut ids = BTreeSet::new();
-        if let Some(j) = &r.decoded.job_id {
-            ids.insert(j.clone());
-        }
-        if let Some(k) = r.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
-            if !k.is_empty() {
-                ids.insert(k.to_string());
+        let mut ids: Vec<String> = r.decoded.job_id.iter().cloned().collect();
+        // A follow starts from one record the user picked: its key is a fair id here.
+        let key = r.key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
+        let key = key.filter(|k| !k.is_empty()).map(str::to_string);
+        for id in Identity::seeds().ids_of_record(r).into_iter().chain(key) {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
-        for h in &r.headers {
-            if ID_HEADERS.iter().any(|n| h.key.eq_ignore_ascii_case(n)) {
-                if let Some(v) = h.value_str().filter(|v| !v.is_empty()) {
-                    ids.insert(v.to_string());
-                }
-            }
-        }
-        body_ids(r.value.as_deref(), &mut ids);
-        let label = r
-            .decoded
-            .job_id
-            .clone()
-            .or_else(|| ids.iter().next().cloned())?;
-        Some(Follow::of_ids(label, ids))
+        let label = ids.first().cloned()?;
+        Some(Follow::of_ids(label, ids.into_iter().collect()))
     }
 
     pub fn of_ids(label: String, ids: BTreeSet<String>) -> Follow {
@@ -106,6 +42,8 @@ impl Follow {
         }
     }
 
+    /// Runs for every arriving and every drawn record, so only the decoder's job id, the key
+    /// and the headers are looked at: the value is not parsed again.
     pub fn matches(&self, r: &Record) -> bool {
         if r.decoded
             .job_id
@@ -121,10 +59,15 @@ impl Follow {
         {
             return true;
         }
-        r.headers.iter().any(|h| {
-            ID_HEADERS.iter().any(|n| h.key.eq_ignore_ascii_case(n))
-                && h.value_str().is_some_and(|v| self.ids.contains(v))
-        })
+        let cheap = View {
+            key: r.key.as_deref(),
+            headers: &r.headers,
+            value: None,
+        };
+        Identity::seeds()
+            .ids(&cheap)
+            .iter()
+            .any(|id| self.ids.contains(id))
     }
 }
 

@@ -2,8 +2,10 @@
 
 pub mod event;
 pub mod follow;
+pub mod job;
 pub mod lag;
 pub mod replay;
+pub mod stuck;
 
 use serde::{Deserialize, Serialize};
 

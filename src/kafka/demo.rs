@@ -18,6 +18,7 @@ pub const PARTITIONS: i32 = 3;
 /// The demo's topics by role; the pipeline also writes the request topics.
 pub fn demo_topics() -> Topics {
     Topics {
+        request: REQUEST_TOPICS.iter().map(|t| t.to_string()).collect(),
         completion: vec!["export-completions".into(), "franc.task.completion".into()],
         status: vec!["task-status".into(), "franc.task.status".into()],
         dlq: vec!["dlq-domain-services".into(), "scheduler.jobs.dlq".into()],

@@ -11,6 +11,7 @@ pub mod producer;
 pub mod publish;
 pub mod replay;
 pub mod tail;
+pub mod window;
 
 use crate::config::{Cluster, StartAt};
 use crate::domain::Header;

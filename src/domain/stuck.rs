@@ -1,0 +1,441 @@
+//! Stuck jobs: a job that was requested, or said it was in progress, and then neither
+//! completed nor failed within `stuck_after`. Fed with decoded records (their job ids from
+//! `domain::job::Identity`, where they came from, their status); pure, no clock of its own:
+//! the caller passes `now`.
+//!
+//! The clock of a job restarts with each of its records that is not an end (a new progress
+//! update means it is moving), so "stuck" is "silent for `stuck_after` since its last request
+//! or status". Records of one job may name it differently (seed 002's request_id on the
+//! request, original_request_id and change_number on its statuses): records sharing any id
+//! are one job. Memory is bounded: at most `cap` open jobs (the least recently touched one
+//! is dropped first, and counted), at most `MAX_IDS` ids each, and a bounded memory of ended
+//! jobs so a late status of a finished job does not reopen it.
+
+use super::job::{Identity, MAX_IDS};
+use super::{Record, StatusClass};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+/// Which kind of topic a record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Request,
+    Status,
+    Completion,
+    Dlq,
+}
+
+/// A pane's records: request topics have no pane (see `config::Topics::lifecycle`).
+impl From<super::Role> for Source {
+    fn from(r: super::Role) -> Source {
+        match r {
+            super::Role::Completion => Source::Completion,
+            super::Role::Status => Source::Status,
+            super::Role::Dlq => Source::Dlq,
+        }
+    }
+}
+
+/// One record, as the tracker needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Seen<'a> {
+    pub ids: &'a [String],
+    pub source: Source,
+    pub status: Option<&'a str>,
+    pub class: StatusClass,
+    /// The record's time (its timestamp, else when it arrived), ms since the epoch.
+    pub at_ms: i64,
+}
+
+/// A stuck job as a view lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StuckJob {
+    /// The first id it was seen with (the request's, when the request came first).
+    pub id: String,
+    pub ids: Vec<String>,
+    pub opened_ms: i64,
+    /// Its last request or status record.
+    pub last_ms: i64,
+    pub last_status: String,
+    /// How long it has been silent at `now`.
+    pub silent_ms: i64,
+}
+
+#[derive(Clone, Debug)]
+struct Open {
+    ids: Vec<String>,
+    opened_ms: i64,
+    last_ms: i64,
+    last_status: String,
+    touch: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct StuckTracker {
+    after_ms: i64,
+    cap: usize,
+    jobs: HashMap<u64, Open>,
+    /// id -> job; holds exactly the ids of open jobs.
+    index: HashMap<String, u64>,
+    /// touch order -> job: the least recently touched first.
+    lru: BTreeMap<u64, u64>,
+    ended: HashSet<String>,
+    ended_order: VecDeque<String>,
+    next: u64,
+    evicted: u64,
+}
+
+impl StuckTracker {
+    /// `after_ms`: silence that makes a job stuck; `cap`: open jobs tracked at most.
+    pub fn new(after_ms: i64, cap: usize) -> StuckTracker {
+        StuckTracker {
+            after_ms: after_ms.max(1),
+            cap: cap.max(1),
+            jobs: HashMap::new(),
+            index: HashMap::new(),
+            lru: BTreeMap::new(),
+            ended: HashSet::new(),
+            ended_order: VecDeque::new(),
+            next: 0,
+            evicted: 0,
+        }
+    }
+
+    /// Feeds a decoded record: its ids by `identity`, its status. `arrived_ms` stands in for
+    /// a record without a timestamp. (Not the decoder's job id: it falls back to the key,
+    /// which many jobs may share.)
+    pub fn observe_record(
+        &mut self,
+        identity: &Identity,
+        r: &Record,
+        source: Source,
+        arrived_ms: i64,
+    ) {
+        let ids = identity.ids_of_record(r);
+        self.observe(&Seen {
+            ids: &ids,
+            source,
+            status: r.decoded.status.as_deref(),
+            class: r.decoded.status_class,
+            at_ms: r.timestamp_ms.unwrap_or(arrived_ms),
+        });
+    }
+
+    pub fn observe(&mut self, s: &Seen<'_>) {
+        if s.ids.is_empty() {
+            return;
+        }
+        let mut found: Vec<u64> = Vec::new();
+        for id in s.ids {
+            if let Some(j) = self.index.get(id) {
+                if !found.contains(j) {
+                    found.push(*j);
+                }
+            }
+        }
+        let ends = matches!(s.source, Source::Completion | Source::Dlq)
+            || matches!(s.class, StatusClass::Ok | StatusClass::Failed);
+        if ends {
+            for j in found {
+                self.close(j);
+            }
+            for id in s.ids {
+                self.remember_ended(id);
+            }
+            return;
+        }
+        if s.ids.iter().any(|id| self.ended.contains(id)) {
+            // A late request or status of a job that already ended.
+            return;
+        }
+        let opens = s.source == Source::Request
+            || matches!(s.class, StatusClass::Pending | StatusClass::Progress);
+        let job = match found.split_first() {
+            Some((first, rest)) => {
+                for other in rest {
+                    self.merge(*first, *other);
+                }
+                *first
+            }
+            None if opens => self.open(s.at_ms),
+            None => return,
+        };
+        self.update(job, s);
+        while self.jobs.len() > self.cap {
+            let Some((_, oldest)) = self.lru.pop_first() else {
+                break;
+            };
+            self.drop_job(oldest);
+            self.evicted += 1;
+        }
+    }
+
+    fn open(&mut self, at_ms: i64) -> u64 {
+        let j = self.next;
+        self.next += 1;
+        let open = Open {
+            ids: Vec::new(),
+            opened_ms: at_ms,
+            last_ms: at_ms,
+            last_status: String::new(),
+            touch: 0,
+        };
+        self.jobs.insert(j, open);
+        j
+    }
+
+    fn update(&mut self, j: u64, s: &Seen<'_>) {
+        let touch = self.next;
+        self.next += 1;
+        let Some(job) = self.jobs.get_mut(&j) else {
+            return;
+        };
+        for id in s.ids {
+            if job.ids.len() < MAX_IDS && !job.ids.contains(id) {
+                job.ids.push(id.clone());
+                self.index.insert(id.clone(), j);
+            }
+        }
+        job.opened_ms = job.opened_ms.min(s.at_ms);
+        if s.at_ms >= job.last_ms || job.last_status.is_empty() {
+            job.last_ms = job.last_ms.max(s.at_ms);
+            job.last_status = match (s.status, s.source) {
+                (Some(st), _) => st.to_string(),
+                (None, Source::Request) => "requested".into(),
+                (None, _) => "unknown".into(),
+            };
+        }
+        self.lru.remove(&job.touch);
+        job.touch = touch;
+        self.lru.insert(touch, j);
+    }
+
+    /// Moves `other`'s ids into `into`: two records showed they are one job.
+    fn merge(&mut self, into: u64, other: u64) {
+        let Some(o) = self.drop_job(other) else {
+            return;
+        };
+        let Some(job) = self.jobs.get_mut(&into) else {
+            return;
+        };
+        for id in o.ids {
+            if job.ids.len() < MAX_IDS && !job.ids.contains(&id) {
+                job.ids.push(id.clone());
+                self.index.insert(id, into);
+            }
+        }
+        job.opened_ms = job.opened_ms.min(o.opened_ms);
+        if o.last_ms > job.last_ms {
+            job.last_ms = o.last_ms;
+            job.last_status = o.last_status;
+        }
+    }
+
+    fn drop_job(&mut self, j: u64) -> Option<Open> {
+        let job = self.jobs.remove(&j)?;
+        self.lru.remove(&job.touch);
+        for id in &job.ids {
+            if self.index.get(id) == Some(&j) {
+                self.index.remove(id);
+            }
+        }
+        Some(job)
+    }
+
+    fn close(&mut self, j: u64) {
+        if let Some(job) = self.drop_job(j) {
+            for id in &job.ids {
+                self.remember_ended(id);
+            }
+        }
+    }
+
+    fn remember_ended(&mut self, id: &str) {
+        if self.ended.insert(id.to_string()) {
+            self.ended_order.push_back(id.to_string());
+        }
+        while self.ended_order.len() > self.cap.saturating_mul(4) {
+            if let Some(old) = self.ended_order.pop_front() {
+                self.ended.remove(&old);
+            }
+        }
+    }
+
+    /// The stuck jobs at `now_ms`, the longest silent first.
+    pub fn stuck(&self, now_ms: i64) -> Vec<StuckJob> {
+        let mut out: Vec<StuckJob> = self
+            .jobs
+            .values()
+            .filter(|j| now_ms - j.last_ms >= self.after_ms)
+            .map(|j| StuckJob {
+                id: j.ids.first().cloned().unwrap_or_default(),
+                ids: j.ids.clone(),
+                opened_ms: j.opened_ms,
+                last_ms: j.last_ms,
+                last_status: j.last_status.clone(),
+                silent_ms: now_ms - j.last_ms,
+            })
+            .collect();
+        out.sort_by(|a, b| (a.last_ms, a.opened_ms, &a.id).cmp(&(b.last_ms, b.opened_ms, &b.id)));
+        out
+    }
+
+    /// How many are stuck at `now_ms` (the health line's count).
+    pub fn stuck_count(&self, now_ms: i64) -> usize {
+        self.jobs
+            .values()
+            .filter(|j| now_ms - j.last_ms >= self.after_ms)
+            .count()
+    }
+
+    /// Jobs being tracked (requested or in progress, not ended).
+    pub fn open_count(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Open jobs dropped because more than `cap` were open: the list may miss that many.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FixedClock};
+
+    const MIN: i64 = 60_000;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn see(t: &mut StuckTracker, id: &[&str], source: Source, status: Option<&str>, at: i64) {
+        let ids = ids(id);
+        let class = status.map_or(StatusClass::Unknown, StatusClass::from_word);
+        t.observe(&Seen {
+            ids: &ids,
+            source,
+            status,
+            class,
+            at_ms: at,
+        });
+    }
+
+    #[test]
+    fn a_request_without_completion_is_stuck_after_the_configured_time_and_leaves_on_completion() {
+        let start = 1_700_000_000_000;
+        let mut t = StuckTracker::new(5 * MIN, 100);
+        see(&mut t, &["job-1"], Source::Request, None, start);
+        assert!(t.stuck(FixedClock(start + 5 * MIN - 1).now_ms()).is_empty());
+        let now = FixedClock(start + 5 * MIN).now_ms();
+        let s = t.stuck(now);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].id.as_str(), s[0].last_status.as_str()),
+            ("job-1", "requested")
+        );
+        assert_eq!(s[0].silent_ms, 5 * MIN);
+        see(
+            &mut t,
+            &["job-1"],
+            Source::Completion,
+            Some("completed"),
+            now + 1,
+        );
+        assert!(t.stuck(now + 10 * MIN).is_empty());
+        assert_eq!(t.open_count(), 0);
+    }
+
+    #[test]
+    fn progress_restarts_the_clock_and_stuck_jobs_come_oldest_first_with_their_last_status() {
+        let mut t = StuckTracker::new(5 * MIN, 100);
+        see(&mut t, &["a"], Source::Request, None, 0);
+        see(&mut t, &["b"], Source::Status, Some("in_progress"), MIN);
+        see(&mut t, &["a"], Source::Status, Some("in_progress"), 2 * MIN);
+        see(&mut t, &["c"], Source::Status, Some("in_progress"), 3 * MIN);
+        let s = t.stuck(FixedClock(7 * MIN).now_ms());
+        let order: Vec<(&str, &str)> = s
+            .iter()
+            .map(|j| (j.id.as_str(), j.last_status.as_str()))
+            .collect();
+        assert_eq!(order, vec![("b", "in_progress"), ("a", "in_progress")]);
+        assert_eq!(t.stuck_count(7 * MIN), 2);
+        assert_eq!(s[1].opened_ms, 0, "a was opened by its request");
+    }
+
+    #[test]
+    fn records_naming_a_job_differently_are_one_job_and_a_failure_ends_it() {
+        // Seed 002: the request has request_id, the statuses original_request_id and change_number.
+        let mut t = StuckTracker::new(MIN, 100);
+        see(
+            &mut t,
+            &["CHG-1", "device_conn_CHG-1"],
+            Source::Request,
+            None,
+            0,
+        );
+        see(
+            &mut t,
+            &["CHG-1", "status_update_CHG-1", "device_conn_CHG-1"],
+            Source::Status,
+            Some("in_progress"),
+            10,
+        );
+        assert_eq!(t.open_count(), 1);
+        see(
+            &mut t,
+            &["status_x", "device_conn_CHG-1"],
+            Source::Status,
+            Some("failed"),
+            20,
+        );
+        assert_eq!(t.open_count(), 0);
+        // A late status of the failed job does not bring it back.
+        see(&mut t, &["CHG-1"], Source::Status, Some("in_progress"), 15);
+        assert_eq!(t.open_count(), 0);
+        assert!(t.stuck(10 * MIN).is_empty());
+    }
+
+    #[test]
+    fn a_dead_letter_ends_a_job_and_unrelated_records_open_nothing() {
+        let mut t = StuckTracker::new(MIN, 100);
+        see(&mut t, &["j"], Source::Request, None, 0);
+        see(&mut t, &["other"], Source::Status, Some("weird"), 0);
+        see(
+            &mut t,
+            &["other2"],
+            Source::Completion,
+            Some("completed"),
+            0,
+        );
+        assert_eq!(t.open_count(), 1);
+        see(&mut t, &["j"], Source::Dlq, Some("dlq"), 5);
+        assert_eq!(t.open_count(), 0);
+        see(&mut t, &[], Source::Request, None, 0);
+        assert_eq!(t.open_count(), 0);
+    }
+
+    #[test]
+    fn tracking_is_bounded_and_drops_the_least_recently_touched_job() {
+        let mut t = StuckTracker::new(MIN, 3);
+        for (i, id) in ["a", "b", "c"].iter().enumerate() {
+            see(&mut t, &[id], Source::Request, None, i as i64);
+        }
+        see(&mut t, &["a"], Source::Status, Some("running"), 10);
+        see(&mut t, &["d"], Source::Request, None, 11);
+        assert_eq!(t.open_count(), 3);
+        assert_eq!(t.evicted(), 1);
+        let left: Vec<String> = t.stuck(10 * MIN).into_iter().map(|j| j.id).collect();
+        assert_eq!(
+            left,
+            vec!["c", "a", "d"],
+            "b was the least recently touched"
+        );
+        for i in 0..10_000 {
+            see(&mut t, &[&format!("x{i}")], Source::Request, None, i);
+            see(&mut t, &[&format!("y{i}")], Source::Completion, None, i);
+        }
+        assert_eq!(t.open_count(), 3);
+        assert!(t.index.len() <= 3 * MAX_IDS && t.ended.len() <= 12);
+    }
+}
