@@ -295,3 +295,32 @@ fn snapshot_of_the_form_with_its_preview() {
     }
     insta::assert_snapshot!("publish_form_120x50", screen(&s));
 }
+
+#[test]
+fn republish_keeps_a_binary_value_as_bytes_unless_edited() {
+    let mut s = state(false);
+    let bytes = vec![0u8, 0xff, 0x10, 0x80];
+    let r = to_record(
+        Incoming {
+            topic: "dlq-domain-services",
+            partition: 1,
+            offset: 4,
+            timestamp_ms: Some(NOW),
+            key: Some(b"job-1"),
+            value: Some(&bytes),
+            headers: vec![],
+        },
+        1024,
+        true,
+    );
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Dlq, vec![r])),
+        &keymap(),
+    );
+    s.focus = PaneId::Stream(Role::Dlq);
+    key(&mut s, KeyCode::Char('e'));
+    let p = dialog(&s).preview().unwrap().unwrap();
+    assert_eq!(p.value, Some(bytes.clone()), "bytes kept as they are");
+    assert!(screen(&s).contains("bytes of binary"));
+}

@@ -49,6 +49,9 @@ pub struct Form {
     pub prefix: String,
     /// Sends to this topic instead of the template's.
     pub topic_override: Option<String>,
+    /// A binary value a text field cannot hold ("republish with edits"): while the value
+    /// field still shows the marker text, these bytes are sent as they are.
+    pub kept_value: Option<(String, Vec<u8>)>,
 }
 
 impl Form {
@@ -59,6 +62,7 @@ impl Form {
             template: t.clone(),
             prefix: prefix.to_string(),
             topic_override: None,
+            kept_value: None,
         }
     }
 
@@ -128,7 +132,19 @@ impl Form {
         form.set("key", as_text(rec.key.as_deref())?).ok()?;
         form.set("headers", &Value::Object(headers).to_string())
             .ok()?;
-        form.set("value", as_text(rec.value.as_deref())?).ok()?;
+        match as_text(rec.value.as_deref()) {
+            Some(text) => form.set("value", text).ok()?,
+            None => {
+                // Binary: kept byte for byte unless the user types a value over the marker.
+                let bytes = rec.value.clone()?;
+                let marker = format!(
+                    "<{} bytes of binary, sent as they are: type over to replace>",
+                    bytes.len()
+                );
+                form.set("value", &marker).ok()?;
+                form.kept_value = Some((marker, bytes));
+            }
+        }
         Some(form)
     }
 
@@ -192,12 +208,18 @@ impl Form {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let mut value = value.unwrap_or_else(|| body(self.fields(), &typed));
+        if let Some((marker, bytes)) = &self.kept_value {
+            if value == marker.as_bytes() {
+                value = bytes.clone();
+            }
+        }
         Ok(PublishRecord {
             topic: topic.unwrap_or_default(),
             partition: None,
             key: key.flatten().map(String::into_bytes),
             headers,
-            value: Some(value.unwrap_or_else(|| body(self.fields(), &typed))),
+            value: Some(value),
         })
     }
 

@@ -261,7 +261,23 @@ fn a_record_fills_the_raw_form_literally_and_renders_back_the_same() {
         value: Some(vec![0xff, 0x00]),
         ..rec.clone()
     };
-    assert!(Form::from_record(&raw, &bin).is_none());
+    // A binary value is kept byte for byte unless typed over.
+    let mut fb = Form::from_record(&raw, &bin).expect("binary value kept");
+    assert_eq!(
+        fb.render(&vars()).unwrap(),
+        bin,
+        "binary bytes sent as they are"
+    );
+    fb.set("value", "{\"edited\":true}").unwrap();
+    assert_eq!(
+        fb.render(&vars()).unwrap().value.as_deref(),
+        Some(&b"{\"edited\":true}"[..])
+    );
+    let bin_key = PublishRecord {
+        key: Some(vec![0xfe]),
+        ..rec.clone()
+    };
+    assert!(Form::from_record(&raw, &bin_key).is_none());
     let twice = PublishRecord {
         headers: vec![("a".into(), None), ("a".into(), None)],
         ..rec

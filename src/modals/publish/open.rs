@@ -43,9 +43,10 @@ pub fn new(state: &mut State) -> Reply {
     Reply::Open(Modal::Publish(Box::new(dialog(state))))
 }
 
-/// The selected record into the raw template, taken literally (a `{{` in it stays text). A
-/// record that text fields cannot hold unchanged (binary bytes, a tombstone) is refused with the
-/// byte-exact way to copy it.
+/// The selected record into the raw template, taken literally (a `{{` in it stays text); a
+/// binary value is kept as bytes unless typed over. A record that text fields cannot hold
+/// unchanged (a binary key or header, a cut value, a tombstone) is refused with the byte-exact
+/// way to copy it.
 pub fn republish(state: &mut State) -> Reply {
     if refused(state) {
         return Reply::Done;
@@ -75,8 +76,8 @@ pub fn republish(state: &mut State) -> Reply {
     match form {
         Some(form) => Reply::Open(Modal::Publish(Box::new(dialog(state).with_form(form)))),
         None => {
-            let msg = "this record is not plain text (binary, cut or a tombstone): copy it \
-                       byte-exact with kdeck tail | kdeck publish --input jsonl";
+            let msg = "this record's key or a header is binary, or its value is cut or a \
+                       tombstone: copy it byte-exact with kdeck tail | kdeck publish --input jsonl";
             state.health.warning = Some((msg.into(), state.now_ms));
             Reply::Done
         }
