@@ -14,6 +14,7 @@ pub mod jsonl;
 pub mod kafka;
 pub mod keymap;
 pub mod lagcmd;
+pub mod log;
 pub mod modals;
 pub mod panes;
 pub mod publish;

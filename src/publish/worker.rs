@@ -126,6 +126,7 @@ fn send_form(
         };
     };
     let run = crate::replay::new_run_id();
+    crate::log::publish_start(&run, &form.template.name, Some(count), None);
     if let Some(path) = &ctx.audit {
         let topic = form.render(vars).ok().map(|r| r.topic);
         let start = Line::Start {
@@ -138,6 +139,7 @@ fn send_form(
         };
         // A write that cannot be audited is not made.
         if let Err(e) = super::audit::append(path, &start) {
+            crate::log::publish_end::<&anyhow::Error>(&run, Err(&e), &ctx.cluster.properties);
             return send(PublishUpdate::Finished {
                 job,
                 result: Err(format!("{e:#}")),
@@ -146,6 +148,7 @@ fn send_form(
     }
     let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
         .map_err(|e| format!("{e:#}"));
+    crate::log::publish_end(&run, result.as_ref(), &ctx.cluster.properties);
     if let (Some(path), Ok(s)) = (&ctx.audit, &result) {
         let end = Line::End {
             run: &run,
