@@ -42,11 +42,12 @@ trap cleanup EXIT
 
 # --- the broker ----------------------------------------------------------------------------
 brokers="${KDECK_BENCH_BROKERS:-}"
+broker_kind="broker from KDECK_BENCH_BROKERS"
 if [ -z "$brokers" ] && [ -f "$root/target/kafka/broker.env" ]; then
+  broker_kind="real broker (target/kafka/broker.env)"
   brokers="$(sed -n 's/^KDECK_TEST_BROKERS=//p' "$root/target/kafka/broker.env" | head -1)"
   kcat -b "$brokers" -L -m 3 >/dev/null 2>&1 || brokers=""
 fi
-broker_kind="real broker"
 if [ -z "$brokers" ]; then
   broker_kind="kdeck demo cluster (librdkafka mock, same process as the demo)"
   KDECK_LOG_DIR="$work/logs" "$bin" demo --rate 1 >"$work/demo.out" 2>&1 &
@@ -116,7 +117,7 @@ for _ in $(seq "$runs"); do
   kc+=("$(kcat_ms)")
 done
 
-echo "Time to first frame ($(nproc) cores, $broker_kind at $brokers, $runs runs each)"
+echo "Time to first frame ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg), $broker_kind at $brokers, $runs runs each)"
 summary "kdeck --demo (first frame)" "${demo[@]}"
 summary "kdeck -b BROKER (first frame)" "${broker[@]}"
 summary "kcat -b BROKER -L (exit)" "${kc[@]}"

@@ -95,7 +95,19 @@ fn dashboard_logs_the_connection_loss_to_the_file_only() {
         !s.contains("INFO") && !s.contains("WARN"),
         "log lines on screen:\n{s}"
     );
-    t.keys(&["q"]);
+    // The help names the log file (its last lines: scroll down).
+    t.keys(&["?"]);
+    let mut help = t.screen();
+    for _ in 0..40 {
+        if help.contains("Log file") {
+            break;
+        }
+        t.keys(&["jjj"]);
+        help = t.screen();
+    }
+    let shown = format!("{}/kdeck.YYYY-MM-DD.log", logs.path().display());
+    assert!(help.contains(&shown), "{shown} not in the help:\n{help}");
+    t.keys(&["Escape", "q"]);
     let deadline = Instant::now() + Duration::from_secs(5);
     while !t.pane_dead() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
