@@ -144,8 +144,8 @@ pub fn warning(shown: Option<&str>, new: &str) {
 pub fn replay_start(plan: &crate::domain::replay::ReplayPlan) {
     let targets: Vec<&str> = plan.per_target.keys().map(String::as_str).collect();
     tracing::info!(
-        run = %plan.run_id,
-        dlq = %plan.request.dlq,
+        run = plan.run_id.as_str(),
+        dlq = plan.request.dlq.as_str(),
         records = plan.total,
         resume = plan.resume.is_some(),
         "replay started, to {}",
