@@ -65,30 +65,32 @@ log "broker: $brokers ($broker_kind)"
 # --- measuring -----------------------------------------------------------------------------
 now_us() { local t="${EPOCHREALTIME/[.,]/}"; echo "$t"; }
 
-# A pane that idles until a run replaces it; remain-on-exit keeps it for the next respawn.
-tmux -L "$sock" new-session -d -s s -x 120 -y 40 "sleep 100000"
-tmux -L "$sock" set-option -t s remain-on-exit on >/dev/null
+# The tmux server stays up between runs (its start is not kdeck's); every run gets a fresh
+# session, so no frame of an earlier run can be mistaken for this one's.
+tmux -L "$sock" new-session -d -s keep -x 120 -y 40 "sleep 100000"
 printf '' >"$work/empty.toml"
+run_no=0
 
 # Milliseconds from launch to the health line (the first screen line starts " kdeck ").
 first_frame_ms() {
-  local cmd="$1" t0 t1 line
-  tmux -L "$sock" respawn-pane -k -t s "sleep 100000"
-  tmux -L "$sock" clear-history -t s
+  local cmd="$1" t0 t1 line s
+  run_no=$((run_no + 1)); s="run$run_no"
+  tmux -L "$sock" new-session -d -s "$s" -x 120 -y 40 "sleep 100000"
   sleep 0.3
   t0="$(now_us)"
-  tmux -L "$sock" respawn-pane -k -t s "$cmd"
+  tmux -L "$sock" respawn-pane -k -t "$s" "$cmd"
   while :; do
-    line="$(tmux -L "$sock" capture-pane -p -t s -S 0 -E 0)"
+    line="$(tmux -L "$sock" capture-pane -p -t "$s" -S 0 -E 0)"
     t1="$(now_us)"
     case "$line" in " kdeck "*) break ;; esac
     if [ $((t1 - t0)) -gt 10000000 ]; then
-      die "no first frame within 10 s for: $cmd; screen: $(tmux -L "$sock" capture-pane -p -t s | head -5)"
+      die "no first frame within 10 s for: $cmd; screen: $(tmux -L "$sock" capture-pane -p -t "$s" | head -5)"
     fi
     sleep 0.005
   done
-  tmux -L "$sock" send-keys -t s q
-  sleep 0.3
+  tmux -L "$sock" send-keys -t "$s" q
+  sleep 0.5
+  tmux -L "$sock" kill-session -t "$s"
   echo $(((t1 - t0) / 1000))
 }
 
