@@ -34,6 +34,15 @@ pub struct Cli {
     /// Where the streams start: beginning, end, or -N (last N per partition).
     #[arg(long = "from", value_name = "WHERE", allow_hyphen_values = true)]
     pub from: Option<String>,
+    /// Log file level: error, warn, info (default), debug, trace, or a filter like
+    /// info,kdeck::replay=debug. The log goes to a file only (see `?` in the dashboard).
+    #[arg(
+        long = "log-level",
+        global = true,
+        value_name = "LEVEL",
+        env = "KDECK_LOG"
+    )]
+    pub log_level: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -88,6 +97,24 @@ kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20
     /// carries ID, in time order, with its outcome and end-to-end latency.
     #[command(after_help = crate::jobcmd::HELP)]
     Job(JobArgs),
+    /// Print a shell completion script to stdout (see README: Shell completions).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: kdeck man > kdeck.1
+    Man,
+}
+
+/// Writes the completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "kdeck", out);
+}
+
+/// Writes the man page.
+pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
 }
 
 #[derive(Args, Debug, Clone)]

@@ -15,6 +15,7 @@ pub mod jsonl;
 pub mod kafka;
 pub mod keymap;
 pub mod lagcmd;
+pub mod log;
 pub mod modals;
 pub mod panes;
 pub mod publish;

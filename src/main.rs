@@ -3,6 +3,7 @@ use kdeck::cli::{Cli, Command, LagArgs, TailArgs};
 use kdeck::clock::SystemClock;
 use kdeck::config::{self, StartAt};
 use kdeck::kafka;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,13 +11,49 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if let Some(code) = generated(&cli) {
+        return code;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let _log = match kdeck::log::init(cli.log_level.as_deref(), &args) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("kdeck: --log-level / KDECK_LOG: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
+            tracing::error!("exit 2: {e:#}");
             eprintln!("kdeck: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// `kdeck completions SHELL` and `kdeck man`: generated text on stdout, before any log
+/// file or config is touched.
+fn generated(cli: &Cli) -> Option<ExitCode> {
+    // Into memory first: the generators panic on a write error (a closed pipe).
+    let mut text = Vec::new();
+    match &cli.command {
+        Some(Command::Completions { shell }) => kdeck::cli::completions(*shell, &mut text),
+        // Writing into a Vec cannot fail.
+        Some(Command::Man) => {
+            let _ = kdeck::cli::man(&mut text);
+        }
+        _ => return None,
+    }
+    let mut out = std::io::stdout().lock();
+    Some(match out.write_all(&text).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kdeck: writing to stdout: {e}");
+            ExitCode::from(2)
+        }
+    })
 }
 
 /// clap's message (or help), with any secret from the command line masked: clap echoes a
@@ -51,6 +88,8 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(kdeck::publishcmd::run(&cfg, &p)?))
         }
         Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::jobcmd::run(&load_checked(&o)?, &j)?)),
+        // Answered by `generated` before logging starts.
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         None => dashboard(o, &cli),
     }
 }
@@ -108,6 +147,7 @@ fn lag(o: &config::Overrides, l: &LagArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
     if let Some(m) = outcome.message() {
+        tracing::warn!("kdeck lag: {m}");
         eprintln!("kdeck lag: {m}");
     }
     Ok(ExitCode::from(outcome.exit_code()))

@@ -53,7 +53,8 @@ pub fn run(cfg: &Config, a: &PublishArgs) -> anyhow::Result<u8> {
     let mut opts = SendOptions::from_config(cfg);
     opts.rate = a.rate;
     opts.stop_on_error = a.stop_on_error;
-    let summary = audited(a, &label, count, |cancel| {
+    let props = &cfg.cluster.properties;
+    let summary = audited(a, &label, count, props, |cancel| {
         send_all(cfg, a, &opts, source, count, cancel)
     })?;
     Ok(if summary.ok() { 0 } else { 1 })
@@ -204,6 +205,7 @@ fn audited(
     a: &PublishArgs,
     label: &str,
     count: Option<u64>,
+    props: &std::collections::BTreeMap<String, String>,
     go: impl FnOnce(&AtomicBool) -> anyhow::Result<Summary>,
 ) -> anyhow::Result<Summary> {
     let path = audit::audit_file().ok_or_else(|| {
@@ -221,12 +223,15 @@ fn audited(
         topic,
     };
     audit::append(&path, &start)?;
+    crate::log::publish_start(&run, label, count, topic);
     let cancel = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, cancel.clone());
         let _ = signal_hook::flag::register(sig, cancel.clone());
     }
-    let summary = go(&cancel)?;
+    let summary = go(&cancel);
+    crate::log::publish_end(&run, summary.as_ref(), props);
+    let summary = summary?;
     let result = if summary.ok() {
         "ok"
     } else if summary.cancelled {

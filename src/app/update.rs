@@ -121,11 +121,15 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
             {
                 return;
             }
+            crate::log::connection(&state.health.connection, &c);
             state.health.connection = c;
         }
         KafkaEvent::MissingTopics(t) => state.health.missing_topics = t,
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
-        KafkaEvent::Warning(w) => state.health.warning = Some((w, now)),
+        KafkaEvent::Warning(w) => {
+            crate::log::warning(state.health.warning.as_ref().map(|p| p.0.as_str()), &w);
+            state.health.warning = Some((w, now));
+        }
         KafkaEvent::Replay(u) => on_replay(state, u),
         KafkaEvent::Publish(u) => on_publish(state, u),
     }

@@ -100,6 +100,11 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
                             let _ = tx.send(Err(anyhow::anyhow!("creating demo topic {t}: {e}")));
                             return;
                         }
+                        // The mock's thread answers a request, then drains its wake-up pipe
+                        // without serving the queue again: a request sent in between loses
+                        // its wake-up and waits for the 1 s poll timeout (librdkafka 2.12,
+                        // rd_kafka_mock_cluster_op_io). A pause lets the drain happen first.
+                        std::thread::sleep(Duration::from_millis(2));
                     }
                     let c = Cluster {
                         brokers: m.bootstrap_servers(),

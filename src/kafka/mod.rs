@@ -42,7 +42,9 @@ pub fn client_config(cluster: &Cluster) -> ClientConfig {
 }
 
 /// Builds (and drops) a client from the settings, which needs no broker: a bad property, an
-/// unknown SASL mechanism or an unreadable certificate is reported before any UI opens. The
+/// unknown SASL mechanism or an unreadable certificate is reported before any UI opens.
+/// Creating is quick, but destroying a client waits ~100 ms for librdkafka's threads, so the
+/// client is dropped on a thread of its own and the first frame does not wait for it. The
 /// message never carries a secret's value: librdkafka's own text quotes the value it refused,
 /// so it is rebuilt from the parts and then masked (see `crate::redact`).
 pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
@@ -50,7 +52,16 @@ pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
         .set("group.id", "kdeck-validate")
         .create::<rdkafka::consumer::BaseConsumer>()
     {
-        Ok(_) => return Ok(()),
+        Ok(client) => {
+            let spawned = std::thread::Builder::new()
+                .name("kdeck-validate-drop".into())
+                .spawn(move || drop(client));
+            // No thread to spare: pay the wait here rather than leak the client.
+            if let Err(e) = spawned {
+                tracing::debug!("dropping the settings check client inline: {e}");
+            }
+            return Ok(());
+        }
         Err(e) => e,
     };
     let what = match &err {

@@ -55,6 +55,7 @@ impl HelpState {
         for (a, b) in NOTES {
             lines.push((a.to_string(), b.to_string()));
         }
+        lines.push(("Log file".into(), crate::log::shown()));
         lines.push((String::new(), String::new()));
         lines.push(("[consumer lag statuses]".into(), String::new()));
         for (a, b) in crate::domain::lag::RULES {

@@ -90,8 +90,10 @@ fn send_form(
 ) -> bool {
     let b = Burst { form, vars, count };
     let run = crate::replay::new_run_id();
+    crate::log::publish_start(&run, &form.template.name, Some(count), None);
     // A write that cannot be audited is not made.
     if let Err(e) = audit_start(ctx, &b, &run) {
+        crate::log::publish_end::<&anyhow::Error>(&run, Err(&e), &ctx.cluster.properties);
         return send(PublishUpdate::Finished {
             job,
             result: Err(format!("{e:#}")),
@@ -120,6 +122,7 @@ fn send_form(
     };
     let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
         .map_err(|e| format!("{e:#}"));
+    crate::log::publish_end(&run, result.as_ref(), &ctx.cluster.properties);
     if let Ok(s) = &result {
         audit_end(ctx, &run, s);
     }

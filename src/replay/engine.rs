@@ -25,6 +25,18 @@ pub fn execute(
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(ReplayEvent),
 ) -> anyhow::Result<ReplaySummary> {
+    crate::log::replay_start(plan);
+    let result = execute_run(ctx, plan, cancel, on_event);
+    crate::log::replay_end(&plan.run_id, &result, &ctx.cluster.properties);
+    result
+}
+
+fn execute_run(
+    ctx: &ReplayContext,
+    plan: &ReplayPlan,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(ReplayEvent),
+) -> anyhow::Result<ReplaySummary> {
     guard::ensure_writable(ctx.read_only.as_deref(), "replay")?;
     let (audit, starts) = open_audit(ctx, plan)?;
     let producer = ReplayProducer::new(&ctx.cluster, &plan.request.settings)?;
