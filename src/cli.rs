@@ -228,6 +228,11 @@ pub struct TailArgs {
     /// Stop at the end of every partition (as it was when the tail started).
     #[arg(short = 'e', long = "exit-at-end")]
     pub exit_at_end: bool,
+    /// Only records this jq expression keeps, e.g. '.value.status == "failed"',
+    /// '.headers.org_id == "org-customer-001"', '(.key | test("^export-"))'.
+    /// Input: {topic, partition, offset, timestamp, key, headers, value}.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 impl ConnArgs {

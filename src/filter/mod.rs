@@ -9,6 +9,7 @@
 //! fails (e.g. `test` on a number) does not match.
 
 use crate::domain::Record;
+use crate::jsonl::LineRecord;
 use jaq_core::data::JustLut;
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{unwrap_valr, Compiler, Ctx, Vars};
@@ -81,6 +82,12 @@ impl Expr {
     /// Like `matches`, with the program's own error when it fails on this record.
     pub fn eval(&self, r: &Record) -> Result<bool, String> {
         self.eval_val(record_val(r))
+    }
+
+    /// For `kdeck tail`: a record straight off the wire, whole.
+    pub fn matches_line(&self, r: &LineRecord<'_>) -> bool {
+        let input = line_val(r, r.headers.iter().copied(), true);
+        self.eval_val(input).unwrap_or(false)
     }
 
     fn eval_val(&self, input: Val) -> Result<bool, String> {
@@ -194,25 +201,42 @@ fn key(k: &str) -> Val {
 
 /// The record as the expression sees it.
 fn record_val(r: &Record) -> Val {
-    let mut headers = jaq_json::Map::default();
-    for h in &r.headers {
-        let v = h.value.as_deref().map_or(Val::Null, text_val);
-        headers.insert(key(&h.key), v);
+    let headers = r
+        .headers
+        .iter()
+        .map(|h| (h.key.as_str(), h.value.as_deref()));
+    let line = LineRecord {
+        topic: &r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        timestamp_ms: r.timestamp_ms,
+        key: r.key.as_deref(),
+        headers: &[],
+        value: r.value.as_deref(),
+    };
+    // A value cut at the cap is no longer valid JSON: it is text then.
+    line_val(&line, headers, !r.truncated())
+}
+
+fn line_val<'a>(
+    r: &LineRecord<'_>,
+    headers: impl Iterator<Item = (&'a str, Option<&'a [u8]>)>,
+    value_whole: bool,
+) -> Val {
+    let mut hs = jaq_json::Map::default();
+    for (k, v) in headers {
+        hs.insert(key(k), v.map_or(Val::Null, text_val));
     }
     let mut m = jaq_json::Map::default();
-    m.insert(key("topic"), key(&r.topic));
+    m.insert(key("topic"), key(r.topic));
     m.insert(key("partition"), Val::from(r.partition as isize));
     m.insert(key("offset"), Val::from(r.offset as isize));
     let ts = r.timestamp_ms.map_or(Val::Null, |t| Val::from(t as isize));
     m.insert(key("timestamp"), ts);
-    let k = r.key.as_deref().map_or(Val::Null, |k| bytes_val(k, true));
+    let k = r.key.map_or(Val::Null, |k| bytes_val(k, true));
     m.insert(key("key"), k);
-    m.insert(key("headers"), Val::obj(headers));
-    // A value cut at the cap is no longer valid JSON: it is text then.
-    let v = r
-        .value
-        .as_deref()
-        .map_or(Val::Null, |v| bytes_val(v, !r.truncated()));
+    m.insert(key("headers"), Val::obj(hs));
+    let v = r.value.map_or(Val::Null, |v| bytes_val(v, value_whole));
     m.insert(key("value"), v);
     Val::obj(m)
 }

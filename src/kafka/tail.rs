@@ -21,6 +21,8 @@ pub struct TailSpec {
     pub start: StartAt,
     pub count: Option<u64>,
     pub exit_at_end: bool,
+    /// Only records this jq expression keeps are written (and counted for `count`).
+    pub filter: Option<crate::filter::Expr>,
 }
 
 /// Returns how many records were written. A closed stdout (`| head`) ends the tail quietly.
@@ -119,8 +121,9 @@ impl Tail<'_> {
             match self.consumer.poll(Duration::from_millis(200)) {
                 None => {}
                 Some(Ok(m)) => {
-                    write_record(&mut self.buf, &m);
-                    self.written += 1;
+                    if write_record(&mut self.buf, &m, self.spec.filter.as_ref()) {
+                        self.written += 1;
+                    }
                     self.last_error = None;
                     if self.spec.exit_at_end {
                         let k = (m.topic().to_string(), m.partition());
@@ -176,23 +179,30 @@ impl Tail<'_> {
     }
 }
 
-fn write_record(buf: &mut Vec<u8>, m: &BorrowedMessage<'_>) {
+/// Writes the record unless the filter drops it; true when written.
+fn write_record(
+    buf: &mut Vec<u8>,
+    m: &BorrowedMessage<'_>,
+    filter: Option<&crate::filter::Expr>,
+) -> bool {
     let headers: Vec<(&str, Option<&[u8]>)> = m
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
         .unwrap_or_default();
-    write_line(
-        buf,
-        &LineRecord {
-            topic: m.topic(),
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp_ms: m.timestamp().to_millis(),
-            key: m.key(),
-            headers: &headers,
-            value: m.payload(),
-        },
-    );
+    let line = LineRecord {
+        topic: m.topic(),
+        partition: m.partition(),
+        offset: m.offset(),
+        timestamp_ms: m.timestamp().to_millis(),
+        key: m.key(),
+        headers: &headers,
+        value: m.payload(),
+    };
+    if filter.is_some_and(|f| !f.matches_line(&line)) {
+        return false;
+    }
+    write_line(buf, &line);
+    true
 }
 
 /// Ok(false) when the reader went away.
