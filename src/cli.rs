@@ -163,6 +163,11 @@ pub struct ReplayArgs {
     /// Every record of the DLQ.
     #[arg(long)]
     pub all: bool,
+    /// Of the selected records (every record when nothing else selects), only those this jq
+    /// expression keeps, e.g. '.headers.org_id == "org-customer-001"'. Kept with the run, so
+    /// --resume selects the same.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Target for records with no origin header and no mapping in the profile.
     #[arg(long, value_name = "TOPIC")]
     pub to: Option<String>,
@@ -185,7 +190,7 @@ pub struct ReplayArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
     /// Continue an interrupted run: sends only what did not reach the target.
-    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["dlq", "partition", "to", "force_to", "keep_partition"])]
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["dlq", "partition", "to", "force_to", "keep_partition", "filter"])]
     pub resume: Option<String>,
     /// text or json (a JSON summary on stdout).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]

@@ -90,6 +90,16 @@ impl Expr {
         self.eval_val(input).unwrap_or(false)
     }
 
+    /// Like `matches_line`, with the headers as the domain keeps them (`r.headers` unused).
+    pub fn matches_with_headers(
+        &self,
+        r: &LineRecord<'_>,
+        headers: &[crate::domain::Header],
+    ) -> bool {
+        let hs = headers.iter().map(|h| (h.key.as_str(), h.value.as_deref()));
+        self.eval_val(line_val(r, hs, true)).unwrap_or(false)
+    }
+
     fn eval_val(&self, input: Val) -> Result<bool, String> {
         let ctx = Ctx::<JustLut<Val>>::new(&self.program.lut, Vars::new([]));
         for out in self.program.id.run((ctx, input)).map(unwrap_valr) {

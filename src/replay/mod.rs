@@ -154,6 +154,8 @@ pub struct ItemBuilder<'a> {
     /// Parse JSON values for the failure reason (the dry run's groups, `--reason`); the origin
     /// comes from headers, so sending without a reason filter skips the parse.
     pub want_reason: bool,
+    /// The request's filter, compiled on first use.
+    filter: Option<crate::filter::Expr>,
 }
 
 /// The provenance that does not change per record.
@@ -166,12 +168,42 @@ pub struct RunStamp<'a> {
 /// Values larger than this are not parsed for a failure reason.
 const JSON_PARSE_MAX: usize = 1 << 20;
 
+impl ItemBuilder<'_> {
+    fn filter_keeps(&mut self, req: &ReplayRequest, rec: &ReadRecord) -> anyhow::Result<bool> {
+        let Some(source) = req.filter.as_deref() else {
+            return Ok(true);
+        };
+        if self
+            .filter
+            .as_ref()
+            .is_none_or(|e| e.source() != source.trim())
+        {
+            let e = crate::filter::Expr::compile(source).map_err(|m| anyhow::anyhow!("{m}"))?;
+            self.filter = Some(e);
+        }
+        let line = crate::jsonl::LineRecord {
+            topic: &rec.topic,
+            partition: rec.partition,
+            offset: rec.offset,
+            timestamp_ms: rec.timestamp_ms,
+            key: rec.key.as_deref(),
+            headers: &[],
+            value: rec.value.as_deref(),
+        };
+        Ok(self
+            .filter
+            .as_ref()
+            .is_some_and(|e| e.matches_with_headers(&line, &rec.headers)))
+    }
+}
+
 impl<'a> ItemBuilder<'a> {
     pub fn new(cluster: &'a Cluster) -> Self {
         ItemBuilder {
             cluster,
             known: BTreeMap::new(),
             want_reason: true,
+            filter: None,
         }
     }
 
@@ -194,7 +226,7 @@ impl<'a> ItemBuilder<'a> {
             rec.timestamp_ms,
             dlq::reason_text(&origin).as_deref(),
         );
-        if !selected {
+        if !selected || !self.filter_keeps(req, &rec)? {
             return Ok(None);
         }
         if let Some(t) = target::resolve(req, &origin, &self.known).topic {
