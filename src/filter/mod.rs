@@ -254,6 +254,7 @@ fn line_val<'a>(
 /// The plain filter: case-insensitive text over the key, the headers and the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Quick {
+    text: String,
     /// Lowercased once.
     needle: String,
 }
@@ -261,12 +262,14 @@ pub struct Quick {
 impl Quick {
     pub fn new(text: &str) -> Quick {
         Quick {
+            text: text.to_string(),
             needle: text.to_lowercase(),
         }
     }
 
+    /// As the user typed it.
     pub fn text(&self) -> &str {
-        &self.needle
+        &self.text
     }
 
     pub fn matches(&self, r: &Record) -> bool {
