@@ -116,6 +116,40 @@ fn tail_filter_writes_only_matching_records() {
     assert_eq!(n, 1);
     assert!(lines[0]["value"].as_str().unwrap().starts_with("not json"));
 
+    // The binary: same count, and the first record the filter fails on (7, not JSON) is named
+    // once on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "tail",
+            "-b",
+            &brokers(),
+            "-t",
+            &topic,
+            "--from",
+            "beginning",
+            "-e",
+        ])
+        .args(["--filter", r#".value.status == "failed""#])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        expected
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("the filter failed").count(), 1, "{err}");
+    assert!(err.contains(&format!("{topic}/1@3")), "{err}");
+
     // --count counts written records, not records read.
     let (n, lines) = tail_lines(&topic, r#".value.status == "complete""#, Some(5));
     assert_eq!((n, lines.len()), (5, 5));

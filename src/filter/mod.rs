@@ -86,8 +86,12 @@ impl Expr {
 
     /// For `kdeck tail`: a record straight off the wire, whole.
     pub fn matches_line(&self, r: &LineRecord<'_>) -> bool {
-        let input = line_val(r, r.headers.iter().copied(), true);
-        self.eval_val(input).unwrap_or(false)
+        self.eval_line(r).unwrap_or(false)
+    }
+
+    /// Like `matches_line`, with the program's error when it fails on this record.
+    pub fn eval_line(&self, r: &LineRecord<'_>) -> Result<bool, String> {
+        self.eval_val(line_val(r, r.headers.iter().copied(), true))
     }
 
     /// Like `matches_line`, with the headers as the domain keeps them (`r.headers` unused).
@@ -106,10 +110,18 @@ impl Expr {
             match out {
                 Ok(v) if truthy(&v) => return Ok(true),
                 Ok(_) => {}
-                Err(e) => return Err(format!("the filter failed: {e}")),
+                // The error may quote the whole value (megabytes): keep the start.
+                Err(e) => return Err(format!("the filter failed: {}", cut(&e.to_string(), 160))),
             }
         }
         Ok(false)
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 

@@ -171,3 +171,15 @@ fn compiled_expr_is_shareable_across_threads() {
     let e = Expr::compile(".value").unwrap();
     send_sync(&e);
 }
+
+#[test]
+fn runtime_errors_are_short_and_in_words() {
+    let big = format!(r#""{}""#, "x".repeat(100_000));
+    let r = rec(None, Some(big.as_bytes()), vec![]);
+    let err = Expr::compile(".value.status")
+        .unwrap()
+        .eval(&r)
+        .unwrap_err();
+    assert!(err.starts_with("the filter failed: "), "{err}");
+    assert!(err.chars().count() < 200, "{err}");
+}
