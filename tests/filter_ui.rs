@@ -283,3 +283,23 @@ fn filters_are_for_record_panes_only() {
         .unwrap_or_default();
     assert!(w.contains("filters apply to"), "{w}");
 }
+
+#[test]
+fn esc_in_the_dlq_pane_keeps_a_text_filter() {
+    let mut s = state();
+    let batch = (0..6).map(status_record).collect();
+    update(
+        &mut s,
+        Msg::Kafka(KafkaEvent::Records(Role::Dlq, batch)),
+        &keymap(),
+    );
+    s.focus = PaneId::Stream(Role::Dlq);
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "export-3");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.stream(Role::Dlq).len(), 1);
+    // Esc is "back to the groups" only for a by-reason filter; a typed filter stays.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.stream(Role::Dlq).len(), 1);
+    assert!(!s.dlq.by_reason);
+}
