@@ -83,6 +83,8 @@ fn main() {
         recs.len()
     );
     let exprs = [
+        // The input alone: building {topic, ..., value} with the value parsed.
+        "true",
         r#".value.status == "failed""#,
         r#".headers.org_id == "org-customer-001""#,
         ".value.progress_percentage > 50",

@@ -249,17 +249,17 @@ fn line_val<'a>(
     for (k, v) in headers {
         hs.insert(key(k), v.map_or(Val::Null, text_val));
     }
-    let mut m = jaq_json::Map::default();
-    m.insert(key("topic"), key(r.topic));
-    m.insert(key("partition"), Val::from(r.partition as isize));
-    m.insert(key("offset"), Val::from(r.offset as isize));
+    let mut m = jaq_json::Map::with_capacity_and_hasher(7, Default::default());
+    m.insert(Val::utf8_str("topic"), key(r.topic));
+    m.insert(Val::utf8_str("partition"), Val::from(r.partition as isize));
+    m.insert(Val::utf8_str("offset"), Val::from(r.offset as isize));
     let ts = r.timestamp_ms.map_or(Val::Null, |t| Val::from(t as isize));
-    m.insert(key("timestamp"), ts);
+    m.insert(Val::utf8_str("timestamp"), ts);
     let k = r.key.map_or(Val::Null, |k| bytes_val(k, true));
-    m.insert(key("key"), k);
-    m.insert(key("headers"), Val::obj(hs));
+    m.insert(Val::utf8_str("key"), k);
+    m.insert(Val::utf8_str("headers"), Val::obj(hs));
     let v = r.value.map_or(Val::Null, |v| bytes_val(v, value_whole));
-    m.insert(key("value"), v);
+    m.insert(Val::utf8_str("value"), v);
     Val::obj(m)
 }
 
