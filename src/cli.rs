@@ -212,6 +212,11 @@ pub struct ReplayArgs {
     /// Every record of the DLQ.
     #[arg(long)]
     pub all: bool,
+    /// Of the selected records (every record when nothing else selects), only those this jq
+    /// expression keeps, e.g. '.headers.org_id == "org-customer-001"'. Kept with the run, so
+    /// --resume selects the same.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Target for records with no origin header and no mapping in the profile.
     #[arg(long, value_name = "TOPIC")]
     pub to: Option<String>,
@@ -234,7 +239,7 @@ pub struct ReplayArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
     /// Continue an interrupted run: sends only what did not reach the target.
-    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["dlq", "partition", "to", "force_to", "keep_partition"])]
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["dlq", "partition", "to", "force_to", "keep_partition", "filter"])]
     pub resume: Option<String>,
     /// text or json (a JSON summary on stdout).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
@@ -277,6 +282,11 @@ pub struct TailArgs {
     /// Stop at the end of every partition (as it was when the tail started).
     #[arg(short = 'e', long = "exit-at-end")]
     pub exit_at_end: bool,
+    /// Only records this jq expression keeps, e.g. '.value.status == "failed"',
+    /// '.headers.org_id == "org-customer-001"', '(.key | test("^export-"))'.
+    /// Input: {topic, partition, offset, timestamp, key, headers, value}.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 impl ConnArgs {

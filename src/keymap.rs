@@ -15,6 +15,7 @@ pub enum Context {
     Help,
     Replay,
     Publish,
+    Filter,
 }
 
 impl Context {
@@ -27,6 +28,7 @@ impl Context {
             "help" => Some(Context::Help),
             "replay" => Some(Context::Replay),
             "publish" => Some(Context::Publish),
+            "filter" => Some(Context::Filter),
             _ => None,
         }
     }
@@ -54,6 +56,7 @@ impl Context {
             Context::Help => "help",
             Context::Replay => "replay",
             Context::Publish => "publish",
+            Context::Filter => "filter",
         }
     }
 }
@@ -123,6 +126,8 @@ pub const DEFAULT_KEYS: &str = r#"
 "n" = "publish"
 "e" = "republish"
 "esc" = "close"
+"/" = "quick_filter"
+"f" = "expr_filter"
 
 [dlq]
 "space" = "mark"
@@ -167,6 +172,12 @@ pub const DEFAULT_KEYS: &str = r#"
 "ctrl-s" = "save_template"
 "c" = "cancel_job"
 
+[filter]
+"enter" = "confirm"
+"esc" = "close"
+"up" = "up"
+"down" = "down"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -193,7 +204,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay or publish)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish or filter)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 pub mod demo_data;
 pub mod domain;
+pub mod filter;
 pub mod jobcmd;
 pub mod jsonl;
 pub mod kafka;

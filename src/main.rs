@@ -162,6 +162,10 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         t.topics.clone()
     };
     let start = StartAt::parse(&t.from).map_err(|m| anyhow::anyhow!("--from: {m}"))?;
+    let filter = t.filter.as_deref().map(kdeck::filter::Expr::compile);
+    let filter = filter
+        .transpose()
+        .map_err(|m| anyhow::anyhow!("--filter: {m}"))?;
     let spec = kafka::tail::TailSpec {
         cluster: cfg.cluster.clone(),
         group_id: cfg.consumer.group_id.clone(),
@@ -169,6 +173,7 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         start,
         count: t.count,
         exit_at_end: t.exit_at_end,
+        filter,
     };
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();

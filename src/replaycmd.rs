@@ -89,7 +89,7 @@ fn request(cfg: &Config, a: &ReplayArgs) -> anyhow::Result<ReplayRequest> {
         }
     } else if let Some(r) = &a.reason {
         Selection::Reason { text: r.clone() }
-    } else if a.all {
+    } else if a.all || a.filter.is_some() {
         Selection::All
     } else {
         anyhow::bail!("say which records: --partition P --offset O, --from-offset A --to-offset B, --since/--until TIME, --reason TEXT, or --all");
@@ -97,7 +97,11 @@ fn request(cfg: &Config, a: &ReplayArgs) -> anyhow::Result<ReplayRequest> {
     if let Some(r) = a.rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
         anyhow::bail!("--rate {r}: expected records per second above 0");
     }
+    if let Some(Err(m)) = a.filter.as_deref().map(crate::filter::Expr::compile) {
+        anyhow::bail!("--filter: {m}");
+    }
     let mut req = ReplayRequest::new(&dlq, selection, cfg.replay.clone());
+    req.filter = a.filter.clone();
     req.to = a.to.clone();
     req.force_to = a.force_to.clone();
     req.keep_partition = a.keep_partition;

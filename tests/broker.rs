@@ -74,6 +74,7 @@ fn tail_prints_exactly_what_was_produced() {
             start: StartAt::Beginning,
             count: None,
             exit_at_end: true,
+            filter: None,
         },
         &mut out,
     )

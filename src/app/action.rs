@@ -42,6 +42,8 @@ pub enum Action {
     FocusDlq,
     FocusLag,
     FocusMetrics,
+    QuickFilter,
+    ExprFilter,
 }
 
 impl Action {
@@ -85,6 +87,8 @@ impl Action {
             Action::FocusDlq => "focus the DLQ",
             Action::FocusLag => "focus consumer lag",
             Action::FocusMetrics => "focus metrics",
+            Action::QuickFilter => "filter the focused pane by text (any case)",
+            Action::ExprFilter => "filter the focused pane by a jq expression",
         }
     }
 }

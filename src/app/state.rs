@@ -19,6 +19,7 @@ pub enum Modal {
     Help(HelpState),
     Replay(Box<ReplayDialog>),
     Publish(Box<PublishDialog>),
+    Filter(Box<crate::modals::filter::FilterDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -29,6 +30,7 @@ impl Modal {
             Modal::Help(_) => Context::Help,
             Modal::Replay(_) => Context::Replay,
             Modal::Publish(_) => Context::Publish,
+            Modal::Filter(_) => Context::Filter,
         }
     }
 
@@ -38,6 +40,7 @@ impl Modal {
             Modal::Help(h) => h.handle(action, page),
             Modal::Replay(r) => r.handle(action),
             Modal::Publish(p) => p.handle(action),
+            Modal::Filter(d) => d.handle(action),
         }
     }
 
@@ -47,6 +50,7 @@ impl Modal {
             Modal::Help(_) => HelpState::HINTS,
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
+            Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
         }
     }
 
@@ -61,6 +65,7 @@ impl Modal {
         match self {
             Modal::Replay(r) => r.focused_field(),
             Modal::Publish(p) => p.focused_field(),
+            Modal::Filter(d) => d.focused_field(),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -103,6 +108,8 @@ pub struct State {
     /// Publish templates (built-ins and the user's), loaded before the loop starts.
     pub templates: Vec<crate::publish::Template>,
     pub topic_prefix: String,
+    /// The last pane filters used (Up/Down in the filter input).
+    pub filter_history: crate::modals::filter::History,
 }
 
 impl State {
@@ -139,6 +146,7 @@ impl State {
             follow: None,
             templates: crate::publish::Catalog::builtin().templates,
             topic_prefix: cfg.topic_prefix.clone(),
+            filter_history: Default::default(),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::domain::Connection;
 use crate::domain::Role;
 use crate::keymap::{Context, Keymap};
 use crate::modals::detail::DetailState as DetailStateHints;
+use crate::modals::filter;
 use crate::modals::help::HelpState;
 use crate::modals::replay::ReplayDialog;
 use crate::panes::dlq::DlqTriage;
@@ -175,6 +176,7 @@ fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
         Some(m) => m.handle(action, pg),
         None => dashboard(state, action, pg),
     };
+    crate::modals::filter::settle(state);
     settle(state, reply, keymap)
 }
 
@@ -195,6 +197,8 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Follow => follow(state),
         Action::Publish => return crate::modals::publish::open::new(state),
         Action::Republish => return crate::modals::publish::open::republish(state),
+        Action::QuickFilter => return filter::open(state, filter::FilterKind::Quick),
+        Action::ExprFilter => return filter::open(state, filter::FilterKind::Expr),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {

@@ -176,6 +176,10 @@ pub struct ReplayRequest {
     /// A new value for a single-record replay (the dialog's editor).
     pub value_edit: Option<Vec<u8>>,
     pub settings: ReplaySettings,
+    /// A jq expression (see `crate::filter`): of the selected records, only those it keeps.
+    /// Part of the stored request, so a resume selects exactly the same records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 impl ReplayRequest {
@@ -190,6 +194,7 @@ impl ReplayRequest {
             stop_on_error: false,
             value_edit: None,
             settings,
+            filter: None,
         }
     }
 }

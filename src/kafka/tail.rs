@@ -21,6 +21,8 @@ pub struct TailSpec {
     pub start: StartAt,
     pub count: Option<u64>,
     pub exit_at_end: bool,
+    /// Only records this jq expression keeps are written (and counted for `count`).
+    pub filter: Option<crate::filter::Expr>,
 }
 
 /// Returns how many records were written. A closed stdout (`| head`) ends the tail quietly.
@@ -49,6 +51,7 @@ pub fn run(spec: &TailSpec, out: &mut dyn Write) -> anyhow::Result<u64> {
         buf: Vec::with_capacity(1 << 16),
         written: 0,
         last_error: None,
+        filter_failed: false,
     };
     t.pump(out)
 }
@@ -109,6 +112,8 @@ struct Tail<'a> {
     written: u64,
     /// The last problem reported, so a long outage is one line, not one per poll.
     last_error: Option<String>,
+    /// The filter failed on a record (said once: such records are skipped).
+    filter_failed: bool,
 }
 
 impl Tail<'_> {
@@ -119,8 +124,10 @@ impl Tail<'_> {
             match self.consumer.poll(Duration::from_millis(200)) {
                 None => {}
                 Some(Ok(m)) => {
-                    write_record(&mut self.buf, &m);
-                    self.written += 1;
+                    let filter = self.spec.filter.as_ref();
+                    if write_filtered(&mut self.buf, &mut self.filter_failed, filter, &m) {
+                        self.written += 1;
+                    }
                     self.last_error = None;
                     if self.spec.exit_at_end {
                         let k = (m.topic().to_string(), m.partition());
@@ -176,23 +183,53 @@ impl Tail<'_> {
     }
 }
 
-fn write_record(buf: &mut Vec<u8>, m: &BorrowedMessage<'_>) {
+/// Writes the record unless the filter drops it; true when written. The first record the
+/// filter fails on is named on stderr, so an expression that never matches says why.
+fn write_filtered(
+    buf: &mut Vec<u8>,
+    failed_before: &mut bool,
+    filter: Option<&crate::filter::Expr>,
+    m: &BorrowedMessage<'_>,
+) -> bool {
+    let (keep, failed) = write_record(buf, m, filter);
+    if let Some(e) = failed.filter(|_| !*failed_before) {
+        *failed_before = true;
+        eprintln!(
+            "kdeck tail: {e} on {}/{}@{}; records it fails on are skipped",
+            m.topic(),
+            m.partition(),
+            m.offset()
+        );
+    }
+    keep
+}
+
+/// Writes the record unless the filter drops it: (written, the filter's error).
+fn write_record(
+    buf: &mut Vec<u8>,
+    m: &BorrowedMessage<'_>,
+    filter: Option<&crate::filter::Expr>,
+) -> (bool, Option<String>) {
     let headers: Vec<(&str, Option<&[u8]>)> = m
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
         .unwrap_or_default();
-    write_line(
-        buf,
-        &LineRecord {
-            topic: m.topic(),
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp_ms: m.timestamp().to_millis(),
-            key: m.key(),
-            headers: &headers,
-            value: m.payload(),
-        },
-    );
+    let line = LineRecord {
+        topic: m.topic(),
+        partition: m.partition(),
+        offset: m.offset(),
+        timestamp_ms: m.timestamp().to_millis(),
+        key: m.key(),
+        headers: &headers,
+        value: m.payload(),
+    };
+    match filter.map(|f| f.eval_line(&line)) {
+        Some(Ok(false)) => return (false, None),
+        Some(Err(e)) => return (false, Some(e)),
+        _ => {}
+    }
+    write_line(buf, &line);
+    (true, None)
 }
 
 /// Ok(false) when the reader went away.

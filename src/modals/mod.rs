@@ -1,4 +1,5 @@
 pub mod detail;
+pub mod filter;
 pub mod help;
 pub mod publish;
 pub mod replay;

@@ -158,6 +158,8 @@ pub struct ItemBuilder<'a> {
     pub want_headers: bool,
     /// The dashboard's marks as a set: `Selection::matches` scans the list.
     marked: Option<HashSet<(i32, i64)>>,
+    /// The request's filter, compiled on first use.
+    filter: Option<crate::filter::Expr>,
 }
 
 /// The provenance that does not change per record.
@@ -170,6 +172,35 @@ pub struct RunStamp<'a> {
 /// Values larger than this are not parsed for a failure reason.
 const JSON_PARSE_MAX: usize = 1 << 20;
 
+impl ItemBuilder<'_> {
+    fn filter_keeps(&mut self, req: &ReplayRequest, rec: &ReadRecord) -> anyhow::Result<bool> {
+        let Some(source) = req.filter.as_deref() else {
+            return Ok(true);
+        };
+        if self
+            .filter
+            .as_ref()
+            .is_none_or(|e| e.source() != source.trim())
+        {
+            let e = crate::filter::Expr::compile(source).map_err(|m| anyhow::anyhow!("{m}"))?;
+            self.filter = Some(e);
+        }
+        let line = crate::jsonl::LineRecord {
+            topic: &rec.topic,
+            partition: rec.partition,
+            offset: rec.offset,
+            timestamp_ms: rec.timestamp_ms,
+            key: rec.key.as_deref(),
+            headers: &[],
+            value: rec.value.as_deref(),
+        };
+        Ok(self
+            .filter
+            .as_ref()
+            .is_some_and(|e| e.matches_with_headers(&line, &rec.headers)))
+    }
+}
+
 impl<'a> ItemBuilder<'a> {
     pub fn new(cluster: &'a Cluster) -> Self {
         ItemBuilder {
@@ -178,6 +209,7 @@ impl<'a> ItemBuilder<'a> {
             want_reason: true,
             want_headers: true,
             marked: None,
+            filter: None,
         }
     }
 
@@ -206,7 +238,7 @@ impl<'a> ItemBuilder<'a> {
                 dlq::reason_text(&origin).as_deref(),
             ),
         };
-        if !selected {
+        if !selected || !self.filter_keeps(req, &rec)? {
             return Ok(None);
         }
         if let Some(t) = target::resolve(req, &origin, &self.known).topic {

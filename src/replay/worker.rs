@@ -94,6 +94,7 @@ fn same_set(plans: &[ReplayPlan], requests: &[ReplayRequest]) -> bool {
                 && a.force_to == r.force_to
                 && a.keep_partition == r.keep_partition
                 && a.value_edit == r.value_edit
+                && a.filter == r.filter
         })
 }
 

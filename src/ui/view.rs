@@ -56,6 +56,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Help(h)) => crate::modals::help::draw(f, area, h, theme),
         Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
         Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
+        Some(Modal::Filter(d)) => crate::modals::filter::draw(f, area, d, theme),
         None => {}
     }
 }

@@ -169,7 +169,12 @@ impl DlqTriage {
                 self.by_reason = true;
                 Reply::Done
             }
-            Action::Close if pane.filter.is_some() => {
+            Action::Close
+                if matches!(
+                    pane.filter.as_ref().map(|f| &f.filter),
+                    Some(PaneFilter::Reason(_))
+                ) =>
+            {
                 // Back from a group's messages to the groups.
                 pane.set_filter(None);
                 self.by_reason = true;

@@ -32,6 +32,10 @@ pub struct StreamPane {
 pub enum PaneFilter {
     /// DLQ records whose failure reason (masked) is this.
     Reason(String),
+    /// Plain text, any case, in the key, a header or the value (`/`).
+    Quick(crate::filter::Quick),
+    /// A jq expression over the record (`f`).
+    Expr(crate::filter::Expr),
 }
 
 impl PaneFilter {
@@ -41,12 +45,18 @@ impl PaneFilter {
             PaneFilter::Reason(k) => {
                 format!("reason \"{}\"", crate::ui::fmt::fit(k, 40).trim_end())
             }
+            PaneFilter::Quick(q) => {
+                format!("\"{}\"", crate::ui::fmt::fit(q.text(), 40).trim_end())
+            }
+            PaneFilter::Expr(e) => crate::ui::fmt::fit(e.source(), 60).trim_end().to_string(),
         }
     }
 
     pub fn keeps(&self, r: &Record) -> bool {
         match self {
             PaneFilter::Reason(key) => crate::decode::dlq::record_reason(r).as_deref() == Some(key),
+            PaneFilter::Quick(q) => q.matches(r),
+            PaneFilter::Expr(e) => e.matches(r),
         }
     }
 }

@@ -1,0 +1,217 @@
+//! The filter input of a record pane: `/` a quick filter (plain text, any case, over key,
+//! headers and value), `f` a jq expression. Enter applies (an empty filter clears), Esc
+//! cancels, Up/Down walk the last filters used. An invalid expression shows jaq's error under
+//! the field and changes nothing.
+
+use crate::app::action::Action;
+use crate::app::component::{Hint, Reply};
+use crate::app::state::{Modal, State};
+use crate::domain::Role;
+use crate::filter::{Expr, Quick};
+use crate::panes::stream::PaneFilter;
+use crate::panes::PaneId;
+use crate::theme::Theme;
+use crate::ui::input::TextField;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use std::collections::VecDeque;
+
+/// Filters kept for Up/Down, newest first.
+pub const HISTORY_MAX: usize = 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterKind {
+    Quick,
+    Expr,
+}
+
+/// The filters used, newest first, both kinds (each entry remembers its kind).
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    entries: VecDeque<(FilterKind, String)>,
+}
+
+impl History {
+    pub fn push(&mut self, kind: FilterKind, text: &str) {
+        self.entries.retain(|(k, t)| !(*k == kind && t == text));
+        self.entries.push_front((kind, text.to_string()));
+        self.entries.truncate(HISTORY_MAX);
+    }
+
+    /// The entries of one kind, newest first.
+    pub fn of(&self, kind: FilterKind) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+}
+
+pub struct FilterDialog {
+    pub kind: FilterKind,
+    pub role: Role,
+    pub field: TextField,
+    history: Vec<String>,
+    /// Position in `history` shown in the field; None: what the user typed.
+    at: Option<usize>,
+    typed: String,
+    /// Set by Enter on a valid filter: what the pane gets (None clears it).
+    chosen: Option<Option<PaneFilter>>,
+}
+
+/// Opens the filter input for the focused record pane, filled with its filter of this kind.
+pub fn open(state: &mut State, kind: FilterKind) -> Reply {
+    let PaneId::Stream(role) = state.focus else {
+        state.health.warning = Some((
+            "filters apply to the completion, status and DLQ panes".into(),
+            state.now_ms,
+        ));
+        return Reply::Done;
+    };
+    let current = match state.stream(role).filter.as_ref().map(|f| &f.filter) {
+        Some(PaneFilter::Quick(q)) if kind == FilterKind::Quick => q.text().to_string(),
+        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e.source().to_string(),
+        _ => String::new(),
+    };
+    Reply::Open(Modal::Filter(Box::new(FilterDialog {
+        kind,
+        role,
+        field: TextField::new(&current),
+        history: state.filter_history.of(kind),
+        at: None,
+        typed: current,
+        chosen: None,
+    })))
+}
+
+/// After the dialog handled a key: a filter chosen with Enter goes to its pane and history.
+pub fn settle(state: &mut State) {
+    let Some(Modal::Filter(d)) = &mut state.modal else {
+        return;
+    };
+    let Some(choice) = d.chosen.take() else {
+        return;
+    };
+    let (kind, role, text) = (d.kind, d.role, d.field.value().trim().to_string());
+    state.modal = None;
+    if !text.is_empty() {
+        state.filter_history.push(kind, &text);
+    }
+    state.stream_mut(role).set_filter(choice);
+}
+
+impl FilterDialog {
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Confirm, "apply"),
+        (Action::Close, "cancel"),
+        (Action::Up, "history"),
+    ];
+
+    pub fn focused_field(&mut self) -> Option<&mut TextField> {
+        Some(&mut self.field)
+    }
+
+    pub fn handle(&mut self, action: Action) -> Reply {
+        match action {
+            Action::Close => return Reply::Close,
+            Action::Confirm => self.confirm(),
+            Action::Up => self.walk(1),
+            Action::Down => self.walk(-1),
+            _ => {}
+        }
+        Reply::Done
+    }
+
+    /// Validates the text; a valid one (or an empty one: clear) is handed to `settle`.
+    fn confirm(&mut self) {
+        let text = self.field.value().trim();
+        if text.is_empty() {
+            self.chosen = Some(None);
+            return;
+        }
+        match self.kind {
+            FilterKind::Quick => self.chosen = Some(Some(PaneFilter::Quick(Quick::new(text)))),
+            FilterKind::Expr => match Expr::compile(text) {
+                Ok(e) => self.chosen = Some(Some(PaneFilter::Expr(e))),
+                Err(m) => self.field.error = Some(m),
+            },
+        }
+    }
+
+    /// Up (older) and Down (newer) through the history; past the newest is what was typed.
+    fn walk(&mut self, older: isize) {
+        if self.history.is_empty() {
+            return;
+        }
+        if self.at.is_none() {
+            self.typed = self.field.value().to_string();
+        }
+        let next = match self.at {
+            None if older > 0 => Some(0),
+            None => None,
+            Some(i) if older > 0 => Some((i + 1).min(self.history.len() - 1)),
+            Some(0) => None,
+            Some(i) => Some(i - 1),
+        };
+        self.at = next;
+        let text = next.map_or(self.typed.clone(), |i| self.history[i].clone());
+        self.field.set(&text);
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(100);
+    let h = 6.min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + area.height.saturating_sub(h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, rect);
+    let (title, label) = match d.kind {
+        FilterKind::Quick => (
+            " quick filter: text in key, headers or value (any case) ",
+            "/",
+        ),
+        FilterKind::Expr => (
+            " filter: jq expression, e.g. .value.status == \"failed\" ",
+            "jq",
+        ),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(format!("{title}· {} pane ", d.role.title()));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    if inner.height == 0 {
+        return;
+    }
+    let field = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), 1);
+    d.field
+        .draw(f, field, label, true, Style::default().fg(theme.accent));
+    let below = Rect::new(
+        inner.x + 1,
+        inner.y + 1,
+        inner.width.saturating_sub(2),
+        inner.height.saturating_sub(1),
+    );
+    let line = match &d.field.error {
+        Some(e) => Line::styled(
+            crate::ui::sanitize::clean(e),
+            Style::default().fg(theme.failed),
+        ),
+        None => Line::styled(
+            "enter apply · esc cancel · ↑↓ history · empty clears",
+            Style::default()
+                .fg(theme.muted)
+                .add_modifier(Modifier::ITALIC),
+        ),
+    };
+    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), below);
+}
