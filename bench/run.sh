@@ -250,7 +250,7 @@ pid="$(tmux -L "$sock" display -p -t dash '#{pane_pid}')"
   || { tmux -L "$sock" capture-pane -p -t dash >&2 || true; die "the dashboard is not running"; }
 tick="$(getconf CLK_TCK)"
 broker_pid=""
-[ -z "$own_broker" ] || broker_pid="$(cat "$root/target/kafka/broker.pid")"
+[ -z "$own_broker" ] || broker_pid="$("$root/scripts/kafka.sh" pid)"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
