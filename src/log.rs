@@ -98,7 +98,13 @@ pub fn init(level: Option<&str>, args: &[String]) -> Result<Guard, String> {
         }
     };
     // Lossy: when the writer falls behind, lines are dropped rather than the UI waiting.
-    let (writer, worker) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines, allocated (and touched) up front: megabytes of
+    // resident memory for a log that writes a few lines a minute. Lines past a small queue are
+    // dropped rather than blocking the UI.
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(appender);
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
