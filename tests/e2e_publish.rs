@@ -4,18 +4,7 @@
 
 mod common;
 
-use common::tmux::Tmux;
-
-/// The count in the health line's "following job X (N seen)".
-fn seen(screen: &str) -> u64 {
-    screen
-        .lines()
-        .next()
-        .and_then(|l| l.split(" seen)").next())
-        .and_then(|l| l.rsplit('(').next())
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
+use common::tmux::{seen, Tmux};
 
 #[test]
 fn a_published_job_runs_through_the_demo_pipeline_and_is_followed() {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{seen, Tmux};
 
 fn audit_records(dir: &std::path::Path) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
@@ -28,17 +28,6 @@ fn marked(screen: &str) -> u64 {
         .next()
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-/// The count in the health line's "following job X (N seen)".
-fn seen(screen: &str) -> u64 {
-    screen
-        .lines()
-        .next()
-        .and_then(|l| l.split(" seen)").next())
-        .and_then(|l| l.rsplit('(').next())
-        .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
 }
 

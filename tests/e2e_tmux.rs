@@ -3,107 +3,12 @@
 
 mod common;
 
+use common::tmux::Tmux;
 use common::{brokers, cluster, unique};
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    session: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
-        let t = Tmux {
-            socket: unique("kdeck-e2e-sock"),
-            session: "kdeck".into(),
-        };
-        let ok = Command::new("tmux")
-            .args(["-L", &t.socket, "new-session", "-d", "-s", &t.session])
-            .args(["-x", &w.to_string(), "-y", &h.to_string(), cmd])
-            .status()
-            .expect("tmux is installed (scripts/deps.sh)");
-        assert!(ok.success());
-        Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "set-option",
-                "-t",
-                &t.session,
-                "remain-on-exit",
-                "on",
-            ])
-            .status()
-            .unwrap();
-        t
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-t",
-                &self.session,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", &self.session, k])
-                .status()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn pane_dead(&self) -> bool {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "display-message",
-                "-p",
-                "-t",
-                &self.session,
-                "#{pane_dead}",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 fn rec(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) -> OutRecord {
     OutRecord {

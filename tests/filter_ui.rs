@@ -2,6 +2,8 @@
 //! pane, typing into the input, jaq's error on an invalid expression, the narrowed pane and
 //! its scanned/matched counts in the title, history, cancel and clear.
 
+mod common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::msg::Msg;
 use kdeck::app::state::{Modal, State};
@@ -15,9 +17,6 @@ use kdeck::keymap::Keymap;
 use kdeck::modals::filter::FilterDialog;
 use kdeck::panes::stream::PaneFilter;
 use kdeck::panes::PaneId;
-use kdeck::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
 
 const NOW: i64 = 1_763_200_000_000;
@@ -97,19 +96,7 @@ fn dialog(s: &State) -> &FilterDialog {
 }
 
 fn screen(s: &State) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let theme = Theme::load("default").unwrap();
-    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &keymap()))
-        .unwrap();
-    let b = t.backend().buffer().clone();
-    (0..b.area.height)
-        .map(|y| {
-            (0..b.area.width)
-                .map(|x| b[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::screen::render(s, 120, 40)
 }
 
 fn shown_statuses(s: &State) -> Vec<String> {

@@ -3,6 +3,8 @@
 //! nothing, a valid form sends with its count and rate, republish fills the raw template from a
 //! record, and read-only profiles refuse. Screens render into a TestBackend.
 
+mod common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
 use kdeck::app::msg::Msg;
@@ -16,9 +18,6 @@ use kdeck::domain::{Header, Role};
 use kdeck::keymap::Keymap;
 use kdeck::modals::publish::{PublishDialog, Stage};
 use kdeck::panes::PaneId;
-use kdeck::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
 
 const NOW: i64 = 1_763_200_000_000;
@@ -76,19 +75,7 @@ fn to_field(s: &mut State, name: &str) {
 }
 
 fn screen(s: &State) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 50)).unwrap();
-    let theme = Theme::load("default").unwrap();
-    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &keymap()))
-        .unwrap();
-    let b = t.backend().buffer().clone();
-    (0..b.area.height)
-        .map(|y| {
-            (0..b.area.width)
-                .map(|x| b[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::screen::render(s, 120, 50)
 }
 
 fn open(s: &mut State, filter: &str) {

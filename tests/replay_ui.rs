@@ -2,6 +2,8 @@
 //! dry run, typing into fields (keys are text there, not bindings), validation, sending,
 //! progress, stale news and read-only refusal. Screens are rendered into a TestBackend.
 
+mod common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
 use kdeck::app::msg::Msg;
@@ -18,9 +20,6 @@ use kdeck::domain::{Header, Record, Role};
 use kdeck::keymap::Keymap;
 use kdeck::modals::replay::Stage;
 use kdeck::panes::PaneId;
-use kdeck::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::{BTreeMap, HashMap};
 
 const NOW: i64 = 1_763_200_000_000;
@@ -144,19 +143,7 @@ fn news(s: &mut State, u: ReplayUpdate) {
 }
 
 fn screen(s: &State) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let theme = Theme::load("default").unwrap();
-    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &keymap()))
-        .unwrap();
-    let b = t.backend().buffer().clone();
-    (0..b.area.height)
-        .map(|y| {
-            (0..b.area.width)
-                .map(|x| b[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::screen::render(s, 120, 40)
 }
 
 #[test]

@@ -5,8 +5,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub struct Tmux {
-    socket: String,
-    session: String,
+    pub socket: String,
+    pub session: String,
 }
 
 impl Tmux {
@@ -98,4 +98,15 @@ impl Drop for Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .status();
     }
+}
+
+/// The count in the health line's "following job X (N seen)".
+pub fn seen(screen: &str) -> u64 {
+    screen
+        .lines()
+        .next()
+        .and_then(|l| l.split(" seen)").next())
+        .and_then(|l| l.rsplit('(').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
