@@ -48,6 +48,10 @@ impl At {
         ConfigError(format!("{}: key `{key}`: {msg}", self.0))
     }
 
+    fn is_defaults(&self) -> bool {
+        self.0 == "built-in defaults"
+    }
+
     fn msg(&self, msg: impl std::fmt::Display) -> ConfigError {
         ConfigError(format!("{}: {msg}", self.0))
     }
@@ -142,17 +146,22 @@ fn choose_profile(
     let named = o
         .profile
         .clone()
-        .or_else(|| env("KDECK_PROFILE"))
-        .or_else(|| file.default_profile.clone());
+        .map(|p| (p, "--profile"))
+        .or_else(|| env("KDECK_PROFILE").map(|p| (p, "KDECK_PROFILE")))
+        .or_else(|| file.default_profile.clone().map(|p| (p, "default_profile")));
     match named {
-        Some(name) => match file.profiles.get(&name) {
+        Some((name, from)) => match file.profiles.get(&name) {
             Some(p) => Ok((name, p.clone())),
             // Naming the built-in profile when the file defines none is fine.
             None if name == "default" && file.profiles.is_empty() => {
                 Ok((name, FileProfile::default()))
             }
+            None if at.is_defaults() => Err(ConfigError(format!(
+                "profile `{name}` (from {from}) is not defined: no config file was found \
+                 (pass --config PATH or set KDECK_CONFIG)"
+            ))),
             None => Err(at.msg(format!(
-                "profile `{name}` is not defined (defined: {})",
+                "profile `{name}` (from {from}) is not defined (defined: {})",
                 defined()
             ))),
         },
