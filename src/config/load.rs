@@ -3,7 +3,7 @@ use super::*;
 use std::path::Path;
 
 /// What the command line says; each set field beats file and environment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Overrides {
     pub config_path: Option<PathBuf>,
     pub profile: Option<String>,
@@ -15,6 +15,28 @@ pub struct Overrides {
     pub dlq: Vec<String>,
     pub start: Option<String>,
     pub watch_groups: Vec<String>,
+}
+
+/// By hand, so that a debug print never shows a `-X` password.
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let props: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::redact::value(k, v)))
+            .collect();
+        f.debug_struct("Overrides")
+            .field("config_path", &self.config_path)
+            .field("profile", &self.profile)
+            .field("brokers", &self.brokers)
+            .field("properties", &props)
+            .field("completion", &self.completion)
+            .field("status", &self.status)
+            .field("dlq", &self.dlq)
+            .field("start", &self.start)
+            .field("watch_groups", &self.watch_groups)
+            .finish()
+    }
 }
 
 pub const DEFAULT_BROKERS: &str = "localhost:9092";
