@@ -280,7 +280,42 @@ fn several_profiles_need_a_choice_and_any_choice_is_honoured() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains("profile `staging` is not defined (defined: dev, prod)"),
+        e.contains("profile `staging` (from KDECK_PROFILE) is not defined (defined: dev, prod)"),
         "{e}"
     );
+    // Without any file, a named profile cannot exist: said so, not silently the defaults.
+    let e = load_with(
+        &Overrides {
+            profile: Some("prod".into()),
+            ..Default::default()
+        },
+        &no_env,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "profile `prod` (from --profile) is not defined: no config file was found \
+         (pass --config PATH or set KDECK_CONFIG)"
+    );
+}
+
+#[test]
+fn debug_prints_of_the_config_never_show_a_secret() {
+    let o = Overrides {
+        properties: vec![
+            ("sasl.pasword".into(), "S3cr3t".into()),
+            ("client.rack".into(), "r1".into()),
+        ],
+        ..Default::default()
+    };
+    let cfg = load_with(&o, &no_env, None).unwrap();
+    for text in [format!("{o:?}"), format!("{cfg:?}"), format!("{cfg:#?}")] {
+        assert!(!text.contains("S3cr3t"), "{text}");
+        assert!(
+            text.contains("sasl.pasword") && text.contains("r1"),
+            "{text}"
+        );
+    }
 }

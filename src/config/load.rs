@@ -3,7 +3,7 @@ use super::*;
 use std::path::Path;
 
 /// What the command line says; each set field beats file and environment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Overrides {
     pub config_path: Option<PathBuf>,
     pub profile: Option<String>,
@@ -17,6 +17,28 @@ pub struct Overrides {
     pub watch_groups: Vec<String>,
     /// `--read-only`: refuse every write action.
     pub read_only: bool,
+}
+
+/// By hand, so that a debug print never shows a `-X` password.
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let props: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::redact::value(k, v)))
+            .collect();
+        f.debug_struct("Overrides")
+            .field("config_path", &self.config_path)
+            .field("profile", &self.profile)
+            .field("brokers", &self.brokers)
+            .field("properties", &props)
+            .field("completion", &self.completion)
+            .field("status", &self.status)
+            .field("dlq", &self.dlq)
+            .field("start", &self.start)
+            .field("watch_groups", &self.watch_groups)
+            .finish()
+    }
 }
 
 pub const DEFAULT_BROKERS: &str = "localhost:9092";
@@ -48,6 +70,10 @@ impl At {
 
     fn err(&self, key: &str, msg: impl std::fmt::Display) -> ConfigError {
         ConfigError(format!("{}: key `{key}`: {msg}", self.0))
+    }
+
+    fn is_defaults(&self) -> bool {
+        self.0 == "built-in defaults"
     }
 
     fn msg(&self, msg: impl std::fmt::Display) -> ConfigError {
@@ -152,17 +178,22 @@ fn choose_profile(
     let named = o
         .profile
         .clone()
-        .or_else(|| env("KDECK_PROFILE"))
-        .or_else(|| file.default_profile.clone());
+        .map(|p| (p, "--profile"))
+        .or_else(|| env("KDECK_PROFILE").map(|p| (p, "KDECK_PROFILE")))
+        .or_else(|| file.default_profile.clone().map(|p| (p, "default_profile")));
     match named {
-        Some(name) => match file.profiles.get(&name) {
+        Some((name, from)) => match file.profiles.get(&name) {
             Some(p) => Ok((name, p.clone())),
             // Naming the built-in profile when the file defines none is fine.
             None if name == "default" && file.profiles.is_empty() => {
                 Ok((name, FileProfile::default()))
             }
+            None if at.is_defaults() => Err(ConfigError(format!(
+                "profile `{name}` (from {from}) is not defined: no config file was found \
+                 (pass --config PATH or set KDECK_CONFIG)"
+            ))),
             None => Err(at.msg(format!(
-                "profile `{name}` is not defined (defined: {})",
+                "profile `{name}` (from {from}) is not defined (defined: {})",
                 defined()
             ))),
         },
