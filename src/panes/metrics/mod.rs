@@ -36,10 +36,11 @@ impl MetricsPane {
             let d = &r.decoded;
             if role == Role::Dlq {
                 self.dlq_total += 1;
+                // The same reason text as the DLQ pane's by-reason view, so the counts agree.
                 let err = d
                     .dlq
                     .as_ref()
-                    .and_then(|o| o.error.clone())
+                    .and_then(crate::decode::dlq::reason_text)
                     .unwrap_or_else(|| "(no error given)".into());
                 let key = reason_key(&err);
                 if let Some(e) = self.reasons.get_mut(&key) {
