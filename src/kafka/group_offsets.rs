@@ -27,9 +27,10 @@ pub type GroupOffsets = HashMap<String, Result<BTreeMap<Tp, i64>, String>>;
 
 /// librdkafka's upper bound for an admin request timeout.
 const REQUEST_TIMEOUT_MS: i32 = 3_600_000;
-/// Requests open this long mean the cluster is gone for good: start over with a new client
-/// well before librdkafka's own timeout could fire.
-const RECYCLE_AFTER: Duration = Duration::from_secs(600);
+/// A request open this long waits on a coordinator lookup that will not finish by itself (it
+/// keeps asking the broker that led the group before it died): start over with a new client,
+/// whose lookup finds the new coordinator. Far below librdkafka's own timeout.
+const RECYCLE_AFTER: Duration = Duration::from_secs(20);
 
 /// The queue the answers arrive on and the options the requests are sent with, for one client.
 struct Handles {
@@ -50,6 +51,9 @@ pub struct GroupOffsetsReader {
     /// Requests librdkafka has not answered yet, by the id sent as their opaque: group, since.
     open: HashMap<usize, (String, Instant)>,
     next_id: usize,
+    /// The last replaced client's close, which can take as long as the cluster is away: one at
+    /// a time, so a long outage does not pile up closing clients.
+    closing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl GroupOffsetsReader {
@@ -63,6 +67,7 @@ impl GroupOffsetsReader {
             cluster: cluster.clone(),
             open: HashMap::new(),
             next_id: 1,
+            closing: None,
         })
     }
 
@@ -75,7 +80,8 @@ impl GroupOffsetsReader {
     /// with no answer yet are missing from the result (late answers come with a later call).
     pub fn list(&mut self, groups: &[String], wait: Duration) -> GroupOffsets {
         let mut out: GroupOffsets = HashMap::new();
-        if self.open.values().any(|(_, t)| t.elapsed() > RECYCLE_AFTER) {
+        let still_closing = self.closing.as_ref().is_some_and(|h| !h.is_finished());
+        if !still_closing && self.open.values().any(|(_, t)| t.elapsed() > RECYCLE_AFTER) {
             self.recycle();
         }
         // Late answers first: they free their group for a new request.
@@ -136,9 +142,10 @@ impl GroupOffsetsReader {
         let old_client = std::mem::replace(&mut self.client, client);
         drop(old_handles);
         // Closing a client can wait on an unreachable coordinator: not on the caller's time.
-        let _ = std::thread::Builder::new()
+        self.closing = std::thread::Builder::new()
             .name("kdeck-lag-close".into())
-            .spawn(move || drop(old_client));
+            .spawn(move || drop(old_client))
+            .ok();
         self.open.clear();
     }
 }

@@ -47,6 +47,9 @@ pub struct LagProbe {
     offsets: GroupOffsetsReader,
     /// Per-group fallback clients, for watched groups only.
     groups: HashMap<String, BaseConsumer>,
+    /// Topics each watched group last had commits on: the fallback asks for these when the
+    /// one-client lookup goes unanswered (its coordinator moved to another broker).
+    known_topics: HashMap<String, BTreeSet<String>>,
     partitions: BTreeMap<String, Vec<i32>>,
     last_meta: Option<Instant>,
     listing: Listing,
@@ -84,6 +87,7 @@ impl LagProbe {
             offsets: GroupOffsetsReader::new(&spec.cluster)?,
             spec,
             groups: HashMap::new(),
+            known_topics: HashMap::new(),
             partitions: BTreeMap::new(),
             last_meta: None,
             listing: Listing::Unknown,
@@ -285,8 +289,11 @@ impl LagProbe {
                 // demo's mock, answer "all topics" with nothing): ask with its topics named.
                 _ if watched => {
                     let mut topics: BTreeSet<String> = self.spec.topics.iter().cloned().collect();
-                    if let Some(ts) = listed.assigned_topics.get(&name) {
-                        topics.extend(ts.iter().cloned());
+                    for known in [
+                        listed.assigned_topics.get(&name),
+                        self.known_topics.get(&name),
+                    ] {
+                        topics.extend(known.into_iter().flatten().cloned());
                     }
                     self.committed_via_client(&name, &topics)
                         .unwrap_or_else(|e| {
@@ -297,13 +304,7 @@ impl LagProbe {
                 _ => BTreeMap::new(),
             };
             if watched {
-                if committed.is_empty()
-                    && gs.error.is_none()
-                    && !is_listed
-                    && self.listing == Listing::Works
-                {
-                    self.unknown.push(name.clone());
-                }
+                self.note_watched(&name, &committed, is_listed, &mut gs);
                 gs.committed = committed;
             } else {
                 // A discovered group shows with the partitions of our topics only, and only
@@ -322,6 +323,34 @@ impl LagProbe {
         // Fallback clients stay for the probe's life (one per watched group at most): dropping
         // a consumer waits until librdkafka has closed it, which with the group's coordinator
         // down can take long enough to stall the refresh.
+    }
+
+    /// Remembers where a watched group commits, and says so when a group that had commits comes
+    /// back with none and no reason: its last figures would otherwise be shown as current.
+    fn note_watched(
+        &mut self,
+        name: &str,
+        committed: &BTreeMap<Tp, i64>,
+        is_listed: bool,
+        gs: &mut GroupSnapshot,
+    ) {
+        if !committed.is_empty() {
+            let topics = committed.keys().map(|tp| tp.0.clone()).collect();
+            self.known_topics.insert(name.to_string(), topics);
+            return;
+        }
+        if gs.error.is_some() {
+            return;
+        }
+        if self.known_topics.contains_key(name) {
+            gs.error = Some(
+                "its committed offsets did not come back this time (its coordinator may be \
+                 moving to another broker)"
+                    .into(),
+            );
+        } else if !is_listed && self.listing == Listing::Works {
+            self.unknown.push(name.to_string());
+        }
     }
 
     /// End offsets of every partition a group has committed on or is assigned.

@@ -92,6 +92,7 @@ pub fn kdeck() -> Command {
 
 /// A running kdeck whose output goes to files (stdout is then not a terminal).
 pub struct Running {
+    pub name: String,
     pub child: Child,
     pub out: PathBuf,
     pub err: PathBuf,
@@ -111,7 +112,12 @@ impl Running {
             .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .expect("starting kdeck");
-        Running { child, out, err }
+        Running {
+            name: name.to_string(),
+            child,
+            out,
+            err,
+        }
     }
 
     pub fn stdout(&self) -> String {
@@ -144,7 +150,11 @@ impl Running {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("kdeck did not end within 15 s of SIGINT");
+                panic!(
+                    "kdeck {} did not end within 15 s of SIGINT\nstderr: {}",
+                    self.name,
+                    tail(&self.stderr(), 800)
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
