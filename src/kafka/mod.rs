@@ -8,8 +8,8 @@ pub mod demo_groups;
 pub mod group_offsets;
 pub mod lag;
 pub mod producer;
-pub mod publish;
 pub mod replay;
+pub mod safe_producer;
 pub mod tail;
 pub mod window;
 

@@ -1,21 +1,20 @@
 //! Replay's Kafka side: reading fixed offset ranges (the DLQ selection, the target partitions
-//! on resume), end offsets, the idempotent producer, and the optional DLQ group commit.
+//! on resume), end offsets, and the optional DLQ group commit (the producer is
+//! `safe_producer`, shared with publish).
 //! Plain types in and out; the engine in `crate::replay` decides everything.
 
 use super::{client_config, headers_of, timestamp_ms, META_TIMEOUT};
 use crate::config::Cluster;
-use crate::domain::replay::{Coord, PartitionRange, PlanItem, ReplaySettings};
+use crate::domain::replay::{Coord, PartitionRange};
 use crate::domain::Header;
 use anyhow::Context;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Header as RdHeader, Message, OwnedHeaders};
-use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::message::Message;
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One record read back, owned.
@@ -46,7 +45,7 @@ pub fn words(code: RDKafkaErrorCode) -> String {
     }
 }
 
-fn kafka_words(e: &KafkaError) -> String {
+pub(super) fn kafka_words(e: &KafkaError) -> String {
     match e.rdkafka_error_code() {
         Some(c) => words(c),
         None => e.to_string(),
@@ -286,111 +285,6 @@ pub fn find_replayed(
         true
     })?;
     Ok((found, warnings))
-}
-
-/// A delivery: the id the record was sent with, and where it landed or why not.
-pub type Delivery = (u64, Result<(i32, i64), String>);
-
-#[derive(Clone, Default)]
-struct Ctx {
-    reports: Arc<Mutex<Vec<Delivery>>>,
-}
-
-impl ClientContext for Ctx {}
-
-impl ProducerContext for Ctx {
-    type DeliveryOpaque = Box<u64>;
-    fn delivery(&self, r: &DeliveryResult<'_>, id: Self::DeliveryOpaque) {
-        let res = match r {
-            Ok(m) => Ok((m.partition(), m.offset())),
-            Err((e, _)) => Err(kafka_words(e)),
-        };
-        if let Ok(mut v) = self.reports.lock() {
-            v.push((*id, res));
-        }
-    }
-}
-
-/// The idempotent producer replays write with: `acks=all`, so an acknowledgement means every
-/// in-sync replica has the record; idempotence, so librdkafka's own retries never duplicate.
-pub struct ReplayProducer {
-    producer: BaseProducer<Ctx>,
-    reports: Arc<Mutex<Vec<Delivery>>>,
-}
-
-impl ReplayProducer {
-    pub fn new(cluster: &Cluster, s: &ReplaySettings) -> anyhow::Result<ReplayProducer> {
-        let ctx = Ctx::default();
-        let reports = ctx.reports.clone();
-        let mut cfg = client_config(cluster);
-        // Throughput: large batches, a short wait to fill them, a bounded local queue.
-        cfg.set("compression.type", "none")
-            .set("linger.ms", "5")
-            .set("batch.size", "1000000")
-            .set("batch.num.messages", "10000")
-            .set("queue.buffering.max.messages", "100000")
-            .set("queue.buffering.max.kbytes", "65536");
-        // The user's own settings (profile `[librdkafka]`, -X) beat the tuning above...
-        for (k, v) in &cluster.properties {
-            cfg.set(k, v);
-        }
-        // ...but not what the replay guarantee rests on.
-        cfg.set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("partitioner", &s.partitioner)
-            .set("message.timeout.ms", s.delivery_timeout_ms.to_string());
-        let producer = cfg
-            .create_with_context(ctx)
-            .map_err(|e| anyhow::anyhow!("creating the replay producer: {}", kafka_words(&e)))?;
-        Ok(ReplayProducer { producer, reports })
-    }
-
-    /// Queues one record. Ok(false): the local queue is full, poll and try again.
-    pub fn send(&self, item: &PlanItem, topic: &str, id: u64) -> Result<bool, String> {
-        let mut headers = OwnedHeaders::new_with_capacity(item.headers.len());
-        for (k, v) in &item.headers {
-            headers = headers.insert(RdHeader {
-                key: k,
-                value: v.as_deref(),
-            });
-        }
-        let mut br: BaseRecord<'_, [u8], [u8], Box<u64>> =
-            BaseRecord::with_opaque_to(topic, Box::new(id)).headers(headers);
-        if let Some(k) = &item.key {
-            br = br.key(k.as_slice());
-        }
-        if let Some(v) = &item.value {
-            br = br.payload(v.as_slice());
-        }
-        if let Some(p) = item.target.partition {
-            br = br.partition(p);
-        }
-        match self.producer.send(br) {
-            Ok(()) => Ok(true),
-            Err((e, _)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => Ok(false),
-            Err((e, _)) => Err(kafka_words(&e)),
-        }
-    }
-
-    /// Serves delivery callbacks for up to `wait`; appends the deliveries seen to `out`.
-    pub fn poll(&self, wait: Duration, out: &mut Vec<Delivery>) {
-        self.producer.poll(wait);
-        if let Ok(mut v) = self.reports.lock() {
-            out.append(&mut v);
-        }
-    }
-
-    pub fn in_flight(&self) -> i32 {
-        self.producer.in_flight_count()
-    }
-
-    /// A fatal producer error (the idempotence guarantee cannot be kept): nothing more is sent.
-    pub fn fatal(&self) -> Option<String> {
-        self.producer
-            .client()
-            .fatal_error()
-            .map(|(c, reason)| format!("{} ({reason})", words(c)))
-    }
 }
 
 /// The group's committed offsets on `topic`'s partitions (None: nothing committed).

@@ -4,7 +4,7 @@
 //!
 //! Plain and synchronous: the dashboard's form calls [`Form`] on the UI task (no I/O) and runs
 //! [`send::run`] on a worker thread; `kdeck publish` does the same from the command line.
-//! Only `crate::kafka::publish` touches rdkafka.
+//! Only `crate::kafka::safe_producer` touches rdkafka.
 //!
 //! The dashboard's form, step by step:
 //! - once: `Catalog::load(template::user_dir().as_deref())` (show `warnings`), then

@@ -4,7 +4,7 @@
 
 use super::PublishRecord;
 use crate::config::Cluster;
-use crate::kafka::publish::{Delivery, Publisher};
+use crate::kafka::safe_producer::{Delivery, Outgoing, SafeProducer};
 use crate::replay::engine::Pace;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -97,7 +97,12 @@ pub fn run(
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(Event),
 ) -> anyhow::Result<Summary> {
-    let producer = Publisher::new(cluster, &opts.partitioner, opts.delivery_timeout_ms)?;
+    let producer = SafeProducer::new(
+        cluster,
+        &opts.partitioner,
+        opts.delivery_timeout_ms,
+        "the producer",
+    )?;
     let mut s = Sender {
         producer,
         pending: HashMap::new(),
@@ -140,7 +145,7 @@ pub fn run(
 }
 
 struct Sender<'a> {
-    producer: Publisher,
+    producer: SafeProducer,
     /// seq -> (topic, key) of records sent and not yet answered.
     pending: HashMap<u64, (String, Option<Vec<u8>>)>,
     deliveries: Vec<Delivery>,
@@ -163,7 +168,14 @@ impl Sender<'_> {
 
     fn send(&mut self, seq: u64, rec: PublishRecord, cancel: &AtomicBool) {
         loop {
-            match self.producer.send(&rec, seq) {
+            let out = Outgoing {
+                topic: &rec.topic,
+                partition: rec.partition,
+                key: rec.key.as_deref(),
+                value: rec.value.as_deref(),
+                headers: &rec.headers,
+            };
+            match self.producer.send(&out, seq) {
                 Ok(true) => {
                     self.summary.sent += 1;
                     self.summary.topics.insert(rec.topic.clone());

@@ -8,7 +8,8 @@ use crate::domain::replay::{
     Coord, Failure, PartitionRange, PlanItem, ReplayEvent, ReplayPlan, ReplayProgress,
     ReplaySummary, Selection, FAILURES_MAX,
 };
-use crate::kafka::replay::{self as kr, Delivery, ReadRecord, ReplayProducer};
+use crate::kafka::replay::{self as kr, ReadRecord};
+use crate::kafka::safe_producer::{Delivery, Outgoing, SafeProducer};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -39,7 +40,13 @@ fn execute_run(
 ) -> anyhow::Result<ReplaySummary> {
     guard::ensure_writable(ctx.read_only.as_deref(), "replay")?;
     let (audit, starts) = open_audit(ctx, plan)?;
-    let producer = ReplayProducer::new(&ctx.cluster, &plan.request.settings)?;
+    let s = &plan.request.settings;
+    let producer = SafeProducer::new(
+        &ctx.cluster,
+        &s.partitioner,
+        s.delivery_timeout_ms,
+        "the replay producer",
+    )?;
     let mut run = Run::new(ctx, plan, producer, audit, starts, on_event);
     let read: Vec<(String, PartitionRange)> = plan
         .ranges
@@ -161,7 +168,7 @@ enum Sent {
 struct Run<'a> {
     ctx: &'a ReplayContext,
     plan: &'a ReplayPlan,
-    producer: ReplayProducer,
+    producer: SafeProducer,
     audit: AuditWriter,
     starts: TargetStarts,
     builder: ItemBuilder<'a>,
@@ -185,7 +192,7 @@ impl<'a> Run<'a> {
     fn new(
         ctx: &'a ReplayContext,
         plan: &'a ReplayPlan,
-        producer: ReplayProducer,
+        producer: SafeProducer,
         audit: AuditWriter,
         starts: TargetStarts,
         on_event: &'a mut dyn FnMut(ReplayEvent),
@@ -325,8 +332,15 @@ impl<'a> Run<'a> {
                 return Sent::Cancelled;
             }
         }
+        let out = Outgoing {
+            topic,
+            partition: item.target.partition,
+            key: item.key.as_deref(),
+            value: item.value.as_deref(),
+            headers: &item.headers,
+        };
         loop {
-            match self.producer.send(item, topic, self.next_id) {
+            match self.producer.send(&out, self.next_id) {
                 Ok(true) => break,
                 Ok(false) => {
                     self.serve(Duration::from_millis(10));
