@@ -386,9 +386,53 @@ impl LagTracker {
     }
 
     fn group_view(&self, name: &str, g: &GroupTrack) -> GroupView {
+        let (mut parts, rates) = self.committed_parts(g);
+        parts.extend(self.owned_uncommitted(g));
+        parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        let lag: i64 = parts.iter().map(|p| p.lag).sum();
+        let worst = parts
+            .iter()
+            .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+            .map(|p| (p.seconds, p.seconds_exact))
+            .unwrap_or((0.0, true));
+        let (consume_rate, produce_rate) = rates.per_second();
+        let status = parts
+            .iter()
+            .map(|p| p.status)
+            .max()
+            .unwrap_or(LagStatus::Unknown);
+        // How long the backlog takes at the rate the group commits; unknown while the group
+        // commits nothing or its lag keeps growing.
+        let time_to_zero = if lag == 0 {
+            Some(0.0)
+        } else if consume_rate > 0.0 && status < LagStatus::Warn {
+            Some(lag as f64 / consume_rate)
+        } else {
+            None
+        };
+        GroupView {
+            group: name.to_string(),
+            state: g.state.clone(),
+            members: g.members,
+            status,
+            lag,
+            seconds: worst.0,
+            seconds_exact: worst.1,
+            consume_rate,
+            produce_rate,
+            time_to_zero,
+            trend: g.history.iter().copied().collect(),
+            error: g.error.clone(),
+            partitions: parts,
+        }
+    }
+
+    /// The partitions the group has committed on, and what it consumed and what was produced
+    /// over the samples kept.
+    fn committed_parts(&self, g: &GroupTrack) -> (Vec<PartView>, Rates) {
         let empty = EndTable::default();
         let mut parts = Vec::new();
-        let (mut consumed, mut produced, mut span_ms) = (0i64, 0i64, 0i64);
+        let mut rates = Rates::default();
         for (tp, p) in &g.parts {
             let samples: Vec<Sample> = p.samples.iter().copied().collect();
             let Some(last) = samples.last().copied() else {
@@ -410,9 +454,9 @@ impl LagTracker {
                 self.record_times.get(&(tp.clone(), committed)).copied(),
             );
             if let (Some(first), true) = (samples.first(), samples.len() >= 2) {
-                consumed += (committed - first.committed.unwrap_or(committed)).max(0);
-                produced += (last.end - first.end).max(0);
-                span_ms = span_ms.max(last.at_ms - first.at_ms);
+                rates.consumed += (committed - first.committed.unwrap_or(committed)).max(0);
+                rates.produced += (last.end - first.end).max(0);
+                rates.span_ms = rates.span_ms.max(last.at_ms - first.at_ms);
             }
             parts.push(PartView {
                 topic: tp.0.clone(),
@@ -426,71 +470,48 @@ impl LagTracker {
                 owner: g.owners.get(tp).cloned(),
             });
         }
-        // Partitions a member owns but the group never committed: shown, with no lag known.
-        for (tp, owner) in &g.owners {
-            if !g.parts.contains_key(tp) {
-                parts.push(PartView {
-                    topic: tp.0.clone(),
-                    partition: tp.1,
-                    committed: None,
-                    end: self
-                        .ends
-                        .get(tp)
-                        .and_then(|t| t.points.back().map(|p| p.0))
-                        .unwrap_or(0),
-                    lag: 0,
-                    seconds: 0.0,
-                    seconds_exact: false,
-                    status: LagStatus::Unknown,
-                    owner: Some(owner.clone()),
-                });
-            }
-        }
-        parts.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        let lag: i64 = parts.iter().map(|p| p.lag).sum();
-        let worst = parts
+        (parts, rates)
+    }
+
+    /// Partitions a member owns but the group never committed: shown, with no lag known.
+    fn owned_uncommitted<'a>(&'a self, g: &'a GroupTrack) -> impl Iterator<Item = PartView> + 'a {
+        g.owners
             .iter()
-            .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
-            .map(|p| (p.seconds, p.seconds_exact))
-            .unwrap_or((0.0, true));
-        let secs = span_ms as f64 / 1000.0;
-        let (consume_rate, produce_rate) = if secs > 0.0 {
-            (consumed as f64 / secs, produced as f64 / secs)
+            .filter(|(tp, _)| !g.parts.contains_key(*tp))
+            .map(|(tp, owner)| PartView {
+                topic: tp.0.clone(),
+                partition: tp.1,
+                committed: None,
+                end: self
+                    .ends
+                    .get(tp)
+                    .and_then(|t| t.points.back().map(|p| p.0))
+                    .unwrap_or(0),
+                lag: 0,
+                seconds: 0.0,
+                seconds_exact: false,
+                status: LagStatus::Unknown,
+                owner: Some(owner.clone()),
+            })
+    }
+}
+
+/// Records consumed and produced over `span_ms`, summed over a group's partitions.
+#[derive(Default)]
+struct Rates {
+    consumed: i64,
+    produced: i64,
+    span_ms: i64,
+}
+
+impl Rates {
+    /// (consumed, produced) per second; zero before two samples.
+    fn per_second(&self) -> (f64, f64) {
+        let secs = self.span_ms as f64 / 1000.0;
+        if secs > 0.0 {
+            (self.consumed as f64 / secs, self.produced as f64 / secs)
         } else {
             (0.0, 0.0)
-        };
-        let status = parts
-            .iter()
-            .map(|p| p.status)
-            .max()
-            .unwrap_or(LagStatus::Unknown);
-        // How long the backlog takes at the rate the group commits; unknown while the group
-        // commits nothing or its lag keeps growing.
-        let time_to_zero = if lag == 0 {
-            Some(0.0)
-        } else if consume_rate > 0.0 && status < LagStatus::Warn {
-            Some(lag as f64 / consume_rate)
-        } else {
-            None
-        };
-        GroupView {
-            group: name.to_string(),
-            state: g.state.clone(),
-            members: g.members,
-            status: parts
-                .iter()
-                .map(|p| p.status)
-                .max()
-                .unwrap_or(LagStatus::Unknown),
-            lag,
-            seconds: worst.0,
-            seconds_exact: worst.1,
-            consume_rate,
-            produce_rate,
-            time_to_zero,
-            trend: g.history.iter().copied().collect(),
-            error: g.error.clone(),
-            partitions: parts,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::Header;
 use anyhow::Context;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::Message;
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -160,74 +160,36 @@ pub fn read_ranges(
 ) -> anyhow::Result<Vec<String>> {
     let c = reader(cluster)?;
     let mut tpl = TopicPartitionList::new();
-    let mut left: HashMap<(String, i32), i64> = HashMap::new();
-    for (t, r) in ranges.iter().filter(|(_, r)| r.from < r.to) {
-        tpl.add_partition_offset(t, r.partition, Offset::Offset(r.from))?;
-        left.insert((t.clone(), r.partition), r.to);
+    let mut r = Ranges::default();
+    for (t, range) in ranges.iter().filter(|(_, r)| r.from < r.to) {
+        tpl.add_partition_offset(t, range.partition, Offset::Offset(range.from))?;
+        r.left.insert((t.clone(), range.partition), range.to);
     }
-    if left.is_empty() {
+    if r.left.is_empty() {
         return Ok(Vec::new());
     }
     c.assign(&tpl)
         .context("assigning partitions to the replay reader")?;
-    let mut warnings = Vec::new();
     let mut last_news = Instant::now();
-    let mut eof: HashSet<(String, i32)> = HashSet::new();
     let mut last_error: Option<String> = None;
-    while !left.is_empty() && !cancel.load(Ordering::Relaxed) {
+    while !r.left.is_empty() && !cancel.load(Ordering::Relaxed) {
         match c.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
                 last_news = Instant::now();
-                let k = (m.topic().to_string(), m.partition());
-                eof.remove(&k);
-                let Some(&to) = left.get(&k) else { continue };
-                if m.offset() >= to {
-                    left.remove(&k);
-                    continue;
-                }
-                if m.offset() + 1 >= to {
-                    left.remove(&k);
-                }
-                let rec = ReadRecord {
-                    topic: k.0,
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    timestamp_ms: timestamp_ms(&m),
-                    key: m.key().map(<[u8]>::to_vec),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    headers: headers_of(&m),
-                };
-                if !f(rec) {
-                    return Ok(warnings);
+                if let Some(rec) = r.take(&m) {
+                    if !f(rec) {
+                        return Ok(r.warnings);
+                    }
                 }
             }
             Some(Err(KafkaError::PartitionEOF(p))) => {
                 last_news = Instant::now();
-                let pos = c.position().unwrap_or_default();
-                for e in pos.elements().iter().filter(|e| e.partition() == p) {
-                    let k = (e.topic().to_string(), p);
-                    if let (Offset::Offset(at), Some(to)) = (e.offset(), left.get(&k)) {
-                        if at >= *to {
-                            left.remove(&k);
-                        } else {
-                            eof.insert(k);
-                        }
-                    }
-                }
+                r.at_end(&c, p);
             }
             Some(Err(e)) => last_error = Some(kafka_words(&e)),
             None => {}
         }
-        // Every partition left is at its readable end but short of `to`: an open transaction
-        // or records removed meanwhile. Waiting longer would not change that.
-        if !left.is_empty()
-            && left.keys().all(|k| eof.contains(k))
-            && last_news.elapsed() > Duration::from_secs(2)
-        {
-            for ((t, p), to) in left.drain() {
-                warnings.push(format!("{t}/{p}: the readable end stopped short of offset {to} (an open transaction, or records deleted)"));
-            }
-        }
+        r.give_up_short_ends(last_news);
         if last_news.elapsed() > Duration::from_secs(30) {
             anyhow::bail!(
                 "reading from {}: nothing for 30 s{}",
@@ -236,7 +198,72 @@ pub fn read_ranges(
             );
         }
     }
-    Ok(warnings)
+    Ok(r.warnings)
+}
+
+/// Where `read_ranges` stands: partitions still to read (up to which offset), those at their
+/// readable end, and what stopped short.
+#[derive(Default)]
+struct Ranges {
+    left: HashMap<(String, i32), i64>,
+    eof: HashSet<(String, i32)>,
+    warnings: Vec<String>,
+}
+
+impl Ranges {
+    /// The record, owned, when it lies in a range still being read.
+    fn take(&mut self, m: &BorrowedMessage<'_>) -> Option<ReadRecord> {
+        let k = (m.topic().to_string(), m.partition());
+        self.eof.remove(&k);
+        let to = *self.left.get(&k)?;
+        if m.offset() + 1 >= to {
+            self.left.remove(&k);
+        }
+        if m.offset() >= to {
+            return None;
+        }
+        Some(ReadRecord {
+            topic: k.0,
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp_ms: timestamp_ms(m),
+            key: m.key().map(<[u8]>::to_vec),
+            value: m.payload().map(<[u8]>::to_vec),
+            headers: headers_of(m),
+        })
+    }
+
+    /// Partition `p` is at its readable end: done when that end reaches its range's end.
+    fn at_end(&mut self, c: &BaseConsumer, p: i32) {
+        let pos = c.position().unwrap_or_default();
+        for e in pos.elements().iter().filter(|e| e.partition() == p) {
+            let k = (e.topic().to_string(), p);
+            if let (Offset::Offset(at), Some(to)) = (e.offset(), self.left.get(&k)) {
+                if at >= *to {
+                    self.left.remove(&k);
+                } else {
+                    self.eof.insert(k);
+                }
+            }
+        }
+    }
+
+    /// Every partition left is at its readable end but short of `to`: an open transaction or
+    /// records removed meanwhile. Waiting longer would not change that.
+    fn give_up_short_ends(&mut self, last_news: Instant) {
+        if self.left.is_empty()
+            || !self.left.keys().all(|k| self.eof.contains(k))
+            || last_news.elapsed() <= Duration::from_secs(2)
+        {
+            return;
+        }
+        for ((t, p), to) in self.left.drain() {
+            self.warnings.push(format!(
+                "{t}/{p}: the readable end stopped short of offset {to} (an open transaction, or \
+                 records deleted)"
+            ));
+        }
+    }
 }
 
 /// Records of `run_id` already on the targets, read from the end offsets the run recorded at
