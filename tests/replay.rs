@@ -2,11 +2,13 @@
 //! independent reader of what was replayed.
 
 mod common;
+mod own_broker;
 
 use common::{brokers, cluster, unique};
 use kdeck::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
+use own_broker::OwnBroker;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -585,137 +587,11 @@ fn without_a_terminal_it_refuses_to_send_unless_yes() {
     assert!(kcat_read(&b, &target).is_empty());
 }
 
-// ---- a broker of this test's own, to stop and restart ----
-
-struct OwnBroker {
-    dir: tempfile::TempDir,
-    port: u16,
-    child: Option<std::process::Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl OwnBroker {
-    fn libs() -> Option<PathBuf> {
-        let l = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/kafka/libs");
-        l.join(".complete").exists().then_some(l)
-    }
-
-    fn java(&self) -> Command {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut c = Command::new("java");
-        c.arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            root.join("tests/kafka/log4j2.xml").display()
-        ))
-        .arg("-cp")
-        .arg(format!("{}/*", Self::libs().unwrap().display()));
-        c
-    }
-
-    fn start() -> OwnBroker {
-        let dir = tempfile::tempdir().unwrap();
-        let (port, cport) = (free_port(), free_port());
-        let props = format!(
-            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:{cport}\n\
-             listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}\n\
-             advertised.listeners=PLAINTEXT://127.0.0.1:{port}\ncontroller.listener.names=CONTROLLER\n\
-             inter.broker.listener.name=PLAINTEXT\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n\
-             log.dirs={}/data\noffsets.topic.replication.factor=1\noffsets.topic.num.partitions=1\n\
-             transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\n\
-             share.coordinator.state.topic.replication.factor=1\nshare.coordinator.state.topic.min.isr=1\n\
-             group.initial.rebalance.delay.ms=0\nnum.partitions=3\n",
-            dir.path().display()
-        );
-        std::fs::write(dir.path().join("server.properties"), props).unwrap();
-        let mut b = OwnBroker {
-            dir,
-            port,
-            child: None,
-        };
-        let id = b
-            .java()
-            .args(["kafka.tools.StorageTool", "random-uuid"])
-            .output()
-            .unwrap();
-        let id = String::from_utf8_lossy(&id.stdout)
-            .lines()
-            .last()
-            .unwrap()
-            .trim()
-            .to_string();
-        let props = b.dir.path().join("server.properties");
-        let f = b
-            .java()
-            .args(["kafka.tools.StorageTool", "format", "-t", &id, "-c"])
-            .arg(&props)
-            .output()
-            .unwrap();
-        assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
-        b.up();
-        b
-    }
-
-    fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the JVM on the same properties and data (a restart, not a new node).
-    fn up(&mut self) {
-        let log = std::fs::File::create(self.dir.path().join("broker.log")).unwrap();
-        let child = self
-            .java()
-            .args(["-Xms128m", "-Xmx512m", "kafka.Kafka"])
-            .arg(self.dir.path().join("server.properties"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            let ok = Command::new("kcat")
-                .args(["-b", &self.addr(), "-L", "-m", "2"])
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if ok {
-                return;
-            }
-            assert!(Instant::now() < deadline, "own broker did not start");
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-
-    /// Stops it hard, as a crash or a pulled cable would.
-    fn down(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for OwnBroker {
-    fn drop(&mut self) {
-        self.down();
-    }
-}
-
 #[test]
 fn broker_stopped_during_replay_then_resume_completes_without_duplicates() {
-    // Needs the shared broker only to know a broker setup exists; it runs its own.
-    let _ = brokers();
-    let Some(_) = OwnBroker::libs() else {
-        panic!("no broker jars in target/kafka/libs: run scripts/kafka.sh fetch");
-    };
-    let mut broker = OwnBroker::start();
-    let b = broker.addr();
+    // A broker of its own, to stop hard and restart on the same port and data.
+    let broker = OwnBroker::start("replay-down", &[]);
+    let b = broker.brokers();
     let c = cluster(&b);
     const N: usize = 5000;
     let (dlq, target) = ("rp-down-dlq", "rp-down-target");
@@ -747,7 +623,7 @@ fn broker_stopped_during_replay_then_resume_completes_without_duplicates() {
         assert!(Instant::now() < deadline, "no acknowledgements logged");
         std::thread::sleep(Duration::from_millis(20));
     }
-    broker.down();
+    broker.kill(1);
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -765,7 +641,7 @@ fn broker_stopped_during_replay_then_resume_completes_without_duplicates() {
     let audit = s.audit_dir().join(format!("{run}.jsonl"));
     assert_eq!(count_lines(&audit, ACKED) as u64, acked);
 
-    broker.up();
+    broker.restart(1);
     // Nothing marked done that is not on the target.
     let before = copies(&kcat_read(&b, target));
     let text = std::fs::read_to_string(&audit).unwrap();
