@@ -29,29 +29,8 @@ fn leader_killed() {
     admin::commit_offsets(&c, group, &[(topic, 0, 0)]).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut lag = Running::spawn(
-        &dir,
-        "lag",
-        &[
-            "lag",
-            "-b",
-            &b,
-            "-g",
-            group,
-            "--watch",
-            "--interval",
-            "1",
-            "--samples",
-            "1",
-            "--output",
-            "json",
-        ],
-    );
-    let mut tail_run = Running::spawn(
-        &dir,
-        "tail",
-        &["tail", "-b", &b, "-t", topic, "--from", "beginning"],
-    );
+    let mut lag = Running::lag_watch(&dir, &b, group);
+    let mut tail_run = Running::tail_from_beginning(&dir, &b, topic);
     let stop = Arc::new(AtomicBool::new(false));
     let producer = produce_until(c.clone(), topic.to_string(), stop.clone());
 

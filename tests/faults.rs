@@ -27,29 +27,8 @@ fn lag_watch_and_tail_survive_a_broker_restart_and_show_every_record_once() {
     admin::commit_offsets(&c, group, &[(topic, 0, 0), (topic, 1, 0), (topic, 2, 0)]).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut lag = Running::spawn(
-        &dir,
-        "lag",
-        &[
-            "lag",
-            "-b",
-            &b,
-            "-g",
-            group,
-            "--watch",
-            "--interval",
-            "1",
-            "--samples",
-            "1",
-            "--output",
-            "json",
-        ],
-    );
-    let mut tail_run = Running::spawn(
-        &dir,
-        "tail",
-        &["tail", "-b", &b, "-t", topic, "--from", "beginning"],
-    );
+    let mut lag = Running::lag_watch(&dir, &b, group);
+    let mut tail_run = Running::tail_from_beginning(&dir, &b, topic);
     // The dashboard too, with the stream shown in two panes (a topic may feed both).
     let empty = dir.path().join("empty.toml");
     std::fs::write(&empty, "").unwrap();

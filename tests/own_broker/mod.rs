@@ -120,6 +120,31 @@ impl Running {
         }
     }
 
+    /// `kdeck lag -g GROUP --watch` refreshing every second, one JSON document per refresh.
+    pub fn lag_watch(dir: &tempfile::TempDir, brokers: &str, group: &str) -> Running {
+        let args = [
+            "lag",
+            "-b",
+            brokers,
+            "-g",
+            group,
+            "--watch",
+            "--interval",
+            "1",
+            "--samples",
+            "1",
+            "--output",
+            "json",
+        ];
+        Running::spawn(dir, "lag", &args)
+    }
+
+    /// `kdeck tail -t TOPIC --from beginning`, never ending by itself.
+    pub fn tail_from_beginning(dir: &tempfile::TempDir, brokers: &str, topic: &str) -> Running {
+        let args = ["tail", "-b", brokers, "-t", topic, "--from", "beginning"];
+        Running::spawn(dir, "tail", &args)
+    }
+
     pub fn stdout(&self) -> String {
         std::fs::read_to_string(&self.out).unwrap_or_default()
     }
