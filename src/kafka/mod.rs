@@ -10,6 +10,7 @@ pub mod lag;
 pub mod producer;
 pub mod publish;
 pub mod replay;
+pub mod search;
 pub mod tail;
 pub mod window;
 
