@@ -172,7 +172,9 @@ impl RoundReader<'_> {
                 self.found = keep_newest(std::mem::take(&mut self.found), self.left);
             }
         }
-        if self.progress.scanned % 1024 == 0 && self.last_report.elapsed() >= PROGRESS_EVERY {
+        if self.progress.scanned.is_multiple_of(1024)
+            && self.last_report.elapsed() >= PROGRESS_EVERY
+        {
             self.last_report = Instant::now();
             self.progress.per_sec = per_sec(self.progress.scanned, self.start);
             self.alive = (self.on)(News::Progress(*self.progress));

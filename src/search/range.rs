@@ -65,8 +65,8 @@ impl TimeRange {
         } else if lower.starts_with("since ") || lower.starts_with("until ") {
             let (since, until) = split_words(t);
             TimeRange {
-                since_ms: since.map(|s| point(s)).transpose()?.flatten(),
-                until_ms: until.map(|s| point(s)).transpose()?.flatten(),
+                since_ms: since.map(&point).transpose()?.flatten(),
+                until_ms: until.map(&point).transpose()?.flatten(),
             }
         } else {
             TimeRange {
