@@ -36,10 +36,17 @@ fn main() -> anyhow::Result<()> {
     admin::create_topics(&c, &[&topic], PARTITIONS)?;
     let t0 = Instant::now();
     load(&c, &topic, n)?;
-    eprintln!("search: loaded {n} records in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "search: loaded {n} records in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 
     let tail_plain = time_tail(&c, &topic, None)?;
-    let tail_jq = time_tail(&c, &topic, Some(&format!(r#".value.export_id == "{NEEDLE}""#)))?;
+    let tail_jq = time_tail(
+        &c,
+        &topic,
+        Some(&format!(r#".value.export_id == "{NEEDLE}""#)),
+    )?;
     let quick = time_search(&c, &topic, NEEDLE)?;
     let jq = time_search(&c, &topic, &format!(r#".value.export_id == "{NEEDLE}""#))?;
     println!("search back over {n} seed-shaped JSON records, {PARTITIONS} partitions:");
@@ -97,7 +104,10 @@ fn time_tail(c: &Cluster, topic: &str, filter: Option<&str>) -> anyhow::Result<f
         start: StartAt::Beginning,
         count: None,
         exit_at_end: true,
-        filter: filter.map(Expr::compile).transpose().map_err(anyhow::Error::msg)?,
+        filter: filter
+            .map(Expr::compile)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
     };
     let t = Instant::now();
     tail::run(&spec, &mut std::io::sink())?;

@@ -19,6 +19,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// Matches a round may hold beyond those wanted before the oldest are dropped: a bound on
+/// memory that still sorts rarely.
+const TRIM_SLACK: usize = 1024;
+
 /// How often progress is reported at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -142,7 +146,8 @@ pub fn scan(
 struct RoundReader<'a> {
     req: &'a SearchRequest,
     dlqs: &'a HashSet<&'a str>,
-    /// Matches still wanted; a round keeps at most twice that before trimming to the newest.
+    /// Matches still wanted; a round keeps at most `TRIM_SLACK` more before trimming to the
+    /// newest.
     left: usize,
     found: Vec<Record>,
     progress: &'a mut Progress,
@@ -168,7 +173,7 @@ impl RoundReader<'_> {
             self.progress.matched += 1;
             let is_dlq = self.dlqs.contains(r.topic.as_str());
             self.found.push(decode(r, self.req.value_cap, is_dlq));
-            if self.found.len() >= self.left.max(1) * 2 {
+            if self.found.len() >= self.left + TRIM_SLACK {
                 self.found = keep_newest(std::mem::take(&mut self.found), self.left);
             }
         }

@@ -184,6 +184,8 @@ impl SearchDialog {
                     self.detail = None;
                     Reply::Done
                 }
+                // Help would replace the dialog and drop its results.
+                Reply::Help => Reply::Done,
                 other => other,
             };
         }
@@ -201,7 +203,6 @@ impl SearchDialog {
                 Reply::Done
             }
             Action::Confirm => self.start(),
-            Action::Help => Reply::Help,
             Action::Quit => Reply::Quit,
             _ => Reply::Done,
         }
@@ -230,7 +231,7 @@ impl SearchDialog {
                 return Reply::Effects(vec![Effect::CancelSearch]);
             }
             Action::Close => self.phase = Phase::Form,
-            Action::Help => return Reply::Help,
+            // Help would replace the dialog and drop its results (and a running scan's news).
             Action::Quit => return Reply::Quit,
             _ => {}
         }
@@ -354,7 +355,7 @@ pub fn draw(f: &mut Frame, area: Rect, d: &SearchDialog, theme: &Theme) {
         results_title(d, theme),
         &Default::default(),
         if form {
-            "jq if it starts with . or ( (e.g. .value.status == \"failed\"), else text in key, headers or value · range: last 1h, since 2h until 1h, 2026-11-25T10:00:00Z..11:00, empty: all, newest first"
+            "find: jq if it starts with . or (, else text (any case) · range: last 1h, since 2h until 1h, A..B, empty: all"
         } else {
             "no match yet"
         },
