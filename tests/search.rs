@@ -425,3 +425,43 @@ fn dialog_validates_stops_and_drops_late_news() {
     press(&mut s, KeyCode::Esc);
     assert!(s.modal.is_none());
 }
+
+/// The real binary in tmux: `s`, a text query, the range, Enter; the matches older than the
+/// pane's records are listed and open in the detail view; Esc steps back and closes.
+#[test]
+fn search_in_the_real_dashboard() {
+    let needle = unique("needle");
+    let topic = fixture(&needle);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("empty.toml");
+    std::fs::write(&cfg, "").unwrap();
+    // The pane holds the newest 10 records per partition: the needles are far older.
+    let cmd = format!(
+        "{} --config {} -b {} --completion {topic} --from -10",
+        env!("CARGO_BIN_EXE_kdeck"),
+        cfg.display(),
+        brokers()
+    );
+    let t = common::tmux::Tmux::start(&cmd, 120, 40);
+    t.wait_for("the dashboard", |s| s.contains("(1 broker)"), 20);
+    t.keys(&["s"]);
+    t.wait_for("the search dialog", |s| s.contains("search back"), 10);
+    t.keys(&["C-u", &needle, "Tab", "C-u", "last 1h", "Enter"]);
+    let s = t.wait_for("the search to end", |s| s.contains("done in"), 30);
+    assert!(s.contains("2 matched"), "{s}");
+    assert!(
+        s.contains("@2 ") && s.contains("@1 "),
+        "both needles listed: {s}"
+    );
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the detail view", |s| s.contains("5m"), 10);
+    assert!(s.contains(&needle[..20]), "{s}");
+    t.keys(&["Escape", "Escape"]);
+    t.wait_for("the form again", |s| s.contains("enter search"), 10);
+    t.keys(&["Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !t.pane_dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(t.pane_dead(), "kdeck did not quit: {}", t.screen());
+}
