@@ -399,6 +399,10 @@ fn dialog_validates_stops_and_drops_late_news() {
     assert_eq!(offsets, vec![9, 8, 3], "newest first, later batches below");
     let screen = common::screen::render(&s, 120, 40);
     assert!(screen.contains("1234 of 5000 records scanned"), "{screen}");
+    assert!(
+        screen.contains("[█████░░░░░░░░░░░░░░░]  25%"),
+        "a progress bar: {screen}"
+    );
 
     // Esc stops the scan; what was found stays.
     assert_eq!(press(&mut s, KeyCode::Esc), vec![Effect::CancelSearch]);

@@ -387,7 +387,7 @@ fn status_line<'a>(d: &SearchDialog, theme: &Theme) -> Line<'a> {
             "enter search · tab switch field · esc close",
             muted.add_modifier(Modifier::ITALIC),
         ),
-        (None, Phase::Running) => Line::styled(format!("scanning… {counts}"), muted),
+        (None, Phase::Running) => Line::styled(format!("{} {counts}", bar(p, 20)), muted),
         (None, _) => Line::styled(format!("stopping… {counts}"), muted),
         (Some(Err(e)), _) => Line::styled(
             format!("search failed: {}", crate::ui::sanitize::clean(e)),
@@ -415,6 +415,22 @@ fn status_line<'a>(d: &SearchDialog, theme: &Theme) -> Line<'a> {
             )
         }
     }
+}
+
+/// "[██████░░░░] 61%" of the records in the range scanned.
+fn bar(p: &Progress, width: usize) -> String {
+    let frac = if p.total > 0 {
+        (p.scanned as f64 / p.total as f64).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let full = (frac * width as f64).round() as usize;
+    format!(
+        "[{}{}] {:>3.0}%",
+        "█".repeat(full),
+        "░".repeat(width - full),
+        frac * 100.0
+    )
 }
 
 fn results_title<'a>(d: &SearchDialog, theme: &Theme) -> Vec<Span<'a>> {
