@@ -422,6 +422,22 @@ fn dialog_validates_stops_and_drops_late_news() {
     assert_eq!(dialog(&s).phase, Phase::Done);
     assert_eq!(dialog(&s).results.len(), 3);
     assert!(common::screen::render(&s, 120, 40).contains("stopped"));
+    // A capped search says so in the results title.
+    let capped = Summary {
+        capped: true,
+        progress,
+        ..Default::default()
+    };
+    update(
+        &mut s,
+        ev(SearchUpdate::Finished {
+            job,
+            result: Ok(capped),
+        }),
+        &keymap(),
+    );
+    let screen = common::screen::render(&s, 120, 40);
+    assert!(screen.contains("capped at 10.0k (newest kept)"), "{screen}");
     // Esc again: back to the form with the last query; once more: closed.
     press(&mut s, KeyCode::Esc);
     assert_eq!(dialog(&s).phase, Phase::Form);
@@ -468,4 +484,50 @@ fn search_in_the_real_dashboard() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(t.pane_dead(), "kdeck did not quit: {}", t.screen());
+}
+
+/// The worker keeps the newest `max_matches` and says it stopped there.
+#[test]
+fn scan_keeps_the_newest_matches_up_to_the_cap() {
+    let needle = unique("needle");
+    let topic = fixture(&needle);
+    let req = kdeck::search::SearchRequest {
+        topics: vec![(topic.clone(), false)],
+        query: kdeck::search::Query::parse("complete").unwrap(),
+        range: Default::default(),
+        max_matches: 100,
+        value_cap: 16,
+    };
+    let mut found = Vec::new();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let sum = kdeck::kafka::search::scan(&cluster(&brokers()), &req, &cancel, &mut |n| {
+        if let kdeck::kafka::search::News::Matches(rs) = n {
+            found.extend(rs);
+        }
+        true
+    })
+    .unwrap();
+    assert!(sum.capped, "{sum:?}");
+    assert_eq!(found.len(), 100);
+    // The first round reads the newest 2,000 of each partition: no more was needed.
+    assert!(sum.progress.scanned <= 4_000, "{sum:?}");
+    // The newest by time: the last fillers written (n close to 4,999; batches of the two
+    // partitions interleave by a few), never the older ones the round also read.
+    for r in &found {
+        assert!(r.value.as_ref().unwrap().len() <= 16, "values are capped");
+        let n: usize = r.decoded.summary["n=".len()..]
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{r:?}"));
+        assert!(
+            n >= FILLER - 400,
+            "an old match kept over newer ones: n={n}"
+        );
+    }
+    let times: Vec<i64> = found.iter().map(|r| r.timestamp_ms.unwrap()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
 }
