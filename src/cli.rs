@@ -287,6 +287,14 @@ pub struct TailArgs {
     /// Input: {topic, partition, offset, timestamp, key, headers, value}.
     #[arg(long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Start at records written since then: a duration back (30m, 1h, 2d) or a time (RFC 3339).
+    /// The broker's time index finds where; replaces --from.
+    #[arg(long, value_name = "WHEN", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// Stop each partition at its first record written at or after then (same forms as
+    /// --since). A time already past also stops at the end, like -e.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
 }
 
 impl ConnArgs {

@@ -16,6 +16,7 @@ pub enum Context {
     Replay,
     Publish,
     Filter,
+    Search,
 }
 
 impl Context {
@@ -29,6 +30,7 @@ impl Context {
             "replay" => Some(Context::Replay),
             "publish" => Some(Context::Publish),
             "filter" => Some(Context::Filter),
+            "search" => Some(Context::Search),
             _ => None,
         }
     }
@@ -57,6 +59,7 @@ impl Context {
             Context::Replay => "replay",
             Context::Publish => "publish",
             Context::Filter => "filter",
+            Context::Search => "search",
         }
     }
 }
@@ -128,6 +131,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "esc" = "close"
 "/" = "quick_filter"
 "f" = "expr_filter"
+"s" = "search"
 
 [dlq]
 "space" = "mark"
@@ -178,6 +182,20 @@ pub const DEFAULT_KEYS: &str = r#"
 "up" = "up"
 "down" = "down"
 
+[search]
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -204,7 +222,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish or filter)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter or search)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

@@ -25,6 +25,7 @@ pub mod rate;
 pub mod redact;
 pub mod replay;
 pub mod replaycmd;
+pub mod search;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

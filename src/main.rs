@@ -175,9 +175,13 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         exit_at_end: t.exit_at_end,
         filter,
     };
+    let now = kdeck::clock::Clock::now_ms(&kdeck::clock::SystemClock);
+    let range =
+        kdeck::search::range::TimeRange::from_flags(t.since.as_deref(), t.until.as_deref(), now)
+            .map_err(|m| anyhow::anyhow!("{m}"))?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    kafka::tail::run(&spec, &mut lock)?;
+    kafka::tail::run_range(&spec, range, &mut lock)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -44,6 +44,7 @@ pub enum Action {
     FocusMetrics,
     QuickFilter,
     ExprFilter,
+    Search,
 }
 
 impl Action {
@@ -89,6 +90,7 @@ impl Action {
             Action::FocusMetrics => "focus metrics",
             Action::QuickFilter => "filter the focused pane by text (any case)",
             Action::ExprFilter => "filter the focused pane by a jq expression",
+            Action::Search => "search the topics back in time (jq or text, over a time range)",
         }
     }
 }

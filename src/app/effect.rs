@@ -36,6 +36,13 @@ pub enum Effect {
         rate: Option<f64>,
     },
     CancelPublish,
+    /// Search the topics back in time (one search at a time: a new one stops the old).
+    Search {
+        job: u64,
+        request: Box<crate::search::SearchRequest>,
+    },
+    /// Stop the running search; what it found so far stays.
+    CancelSearch,
     /// Write the form (its values as defaults) to the user's templates folder.
     SaveTemplate {
         form: Box<crate::publish::Form>,

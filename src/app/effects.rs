@@ -33,6 +33,8 @@ pub struct Workers {
     cancel: Arc<AtomicBool>,
     publish: PublishHandle,
     publish_cancel: Arc<AtomicBool>,
+    search: crate::kafka::search::SearchHandle,
+    search_cancel: Arc<AtomicBool>,
 }
 
 impl Workers {
@@ -73,6 +75,7 @@ impl Workers {
             },
             events.clone(),
         );
+        let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
         let mut w = Workers {
             stream,
             lag,
@@ -80,6 +83,8 @@ impl Workers {
             cancel: Arc::new(AtomicBool::new(false)),
             publish,
             publish_cancel: Arc::new(AtomicBool::new(false)),
+            search,
+            search_cancel: Arc::new(AtomicBool::new(false)),
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -138,6 +143,20 @@ impl Workers {
                 PublishCmd::Save { form, name },
                 "publish",
             ),
+            Effect::Search { job, request } => {
+                self.search_cancel.store(true, Ordering::Relaxed);
+                self.search_cancel = Arc::new(AtomicBool::new(false));
+                let cmd = crate::search::SearchCmd::Start {
+                    job,
+                    request: *request,
+                    cancel: self.search_cancel.clone(),
+                };
+                send(&self.search.commands, cmd, "search")
+            }
+            Effect::CancelSearch => {
+                self.search_cancel.store(true, Ordering::Relaxed);
+                None
+            }
             Effect::ReplayCounts(dlqs) => match &self.replay {
                 Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
                 Err(_) => None,

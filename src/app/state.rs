@@ -20,6 +20,7 @@ pub enum Modal {
     Replay(Box<ReplayDialog>),
     Publish(Box<PublishDialog>),
     Filter(Box<crate::modals::filter::FilterDialog>),
+    Search(Box<crate::modals::search::SearchDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -31,6 +32,7 @@ impl Modal {
             Modal::Replay(_) => Context::Replay,
             Modal::Publish(_) => Context::Publish,
             Modal::Filter(_) => Context::Filter,
+            Modal::Search(s) => s.context(),
         }
     }
 
@@ -41,6 +43,7 @@ impl Modal {
             Modal::Replay(r) => r.handle(action),
             Modal::Publish(p) => p.handle(action),
             Modal::Filter(d) => d.handle(action),
+            Modal::Search(s) => s.handle(action, page),
         }
     }
 
@@ -51,6 +54,7 @@ impl Modal {
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
             Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
+            Modal::Search(s) => s.hints(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Modal {
             Modal::Replay(r) => r.focused_field(),
             Modal::Publish(p) => p.focused_field(),
             Modal::Filter(d) => d.focused_field(),
+            Modal::Search(s) => s.focused_field(),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -110,6 +115,8 @@ pub struct State {
     pub topic_prefix: String,
     /// The last pane filters used (Up/Down in the filter input).
     pub filter_history: crate::modals::filter::History,
+    /// What `s` searches, and the last query and range typed.
+    pub search: crate::modals::search::Scope,
 }
 
 impl State {
@@ -147,6 +154,7 @@ impl State {
             templates: crate::publish::Catalog::builtin().templates,
             topic_prefix: cfg.topic_prefix.clone(),
             filter_history: Default::default(),
+            search: crate::modals::search::Scope::from_config(cfg),
         }
     }
 

@@ -34,6 +34,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             state.now_ms = now;
+            crate::modals::search::on_clock(state);
             state.metrics.recompute();
             if let Some((_, at)) = &state.health.warning {
                 if now - at > WARNING_MS {
@@ -47,6 +48,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             if let Some(Modal::Detail(d)) = &mut state.modal {
                 d.fit_to((w, h));
             }
+            crate::modals::search::on_clock(state);
             vec![]
         }
         Msg::Kafka(ev) => {
@@ -133,6 +135,7 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         }
         KafkaEvent::Replay(u) => on_replay(state, u),
         KafkaEvent::Publish(u) => on_publish(state, u),
+        KafkaEvent::Search(u) => crate::modals::search::on_update(state, u),
     }
 }
 
@@ -177,6 +180,7 @@ fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
         None => dashboard(state, action, pg),
     };
     crate::modals::filter::settle(state);
+    crate::modals::search::settle(state);
     settle(state, reply, keymap)
 }
 
@@ -199,6 +203,7 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Republish => return crate::modals::publish::open::republish(state),
         Action::QuickFilter => return filter::open(state, filter::FilterKind::Quick),
         Action::ExprFilter => return filter::open(state, filter::FilterKind::Expr),
+        Action::Search => return crate::modals::search::open(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -245,6 +250,9 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
             if let Modal::Detail(d) = &mut m {
                 d.fit_to(state.size);
                 d.keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
+            }
+            if let Modal::Search(s) = &mut m {
+                s.detail_keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
             }
             state.modal = Some(m);
             vec![]

@@ -25,6 +25,8 @@ pub enum KafkaEvent {
     Replay(ReplayUpdate),
     /// What the publish worker reports.
     Publish(PublishUpdate),
+    /// What the search worker reports.
+    Search(crate::search::SearchUpdate),
 }
 
 /// A publish job's news, named by the dialog's job id.

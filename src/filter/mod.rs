@@ -285,13 +285,23 @@ impl Quick {
     }
 
     pub fn matches(&self, r: &Record) -> bool {
+        self.matches_parts(r.key.as_deref(), &r.headers, r.value.as_deref())
+    }
+
+    /// Like `matches`, on a record's parts as read (a search tests before decoding).
+    pub fn matches_parts(
+        &self,
+        key: Option<&[u8]>,
+        headers: &[crate::domain::Header],
+        value: Option<&[u8]>,
+    ) -> bool {
         if self.needle.is_empty() {
             return true;
         }
         let found = |b: &[u8]| contains_ci(b, &self.needle);
-        r.key.as_deref().is_some_and(found)
-            || r.value.as_deref().is_some_and(found)
-            || r.headers.iter().any(|h| {
+        key.is_some_and(found)
+            || value.is_some_and(found)
+            || headers.iter().any(|h| {
                 contains_ci(h.key.as_bytes(), &self.needle) || h.value.as_deref().is_some_and(found)
             })
     }

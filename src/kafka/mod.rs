@@ -10,6 +10,7 @@ pub mod lag;
 pub mod producer;
 pub mod replay;
 pub mod safe_producer;
+pub mod search;
 pub mod tail;
 pub mod window;
 

@@ -5,12 +5,13 @@ use super::{
 };
 use crate::config::{Cluster, StartAt};
 use crate::jsonl::{write_line, LineRecord};
+use crate::search::range::TimeRange;
 use anyhow::bail;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::time::Duration;
 
@@ -27,6 +28,13 @@ pub struct TailSpec {
 
 /// Returns how many records were written. A closed stdout (`| head`) ends the tail quietly.
 pub fn run(spec: &TailSpec, out: &mut dyn Write) -> anyhow::Result<u64> {
+    run_range(spec, TimeRange::default(), out)
+}
+
+/// Like `run`, over a time range: each partition starts at the broker's first offset at or
+/// after `since` (its time index) and stops at its first record at or after `until`. An
+/// `until` already past also stops at the end offsets of the start, like `-e`.
+pub fn run_range(spec: &TailSpec, range: TimeRange, out: &mut dyn Write) -> anyhow::Result<u64> {
     let mut cfg = read_only_config(&spec.cluster, &spec.group_id);
     cfg.set(
         "enable.partition.eof",
@@ -40,7 +48,9 @@ pub fn run(spec: &TailSpec, out: &mut dyn Write) -> anyhow::Result<u64> {
     .set("fetch.queue.backoff.ms", "10");
     let consumer = create_reader(&cfg)
         .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
-    let (tpl, ends) = plan(spec, &consumer)?;
+    let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+    let bounded = spec.exit_at_end || range.until_ms.is_some_and(|u| u <= now);
+    let (tpl, ends) = plan(spec, &consumer, range, bounded)?;
     consumer
         .assign(&tpl)
         .map_err(|e| anyhow::anyhow!("cannot read the partitions: {}", describe(&e)))?;
@@ -52,13 +62,22 @@ pub fn run(spec: &TailSpec, out: &mut dyn Write) -> anyhow::Result<u64> {
         written: 0,
         last_error: None,
         filter_failed: false,
+        until: range.until_ms,
+        stop_when_done: bounded || range.until_ms.is_some(),
+        closed: Default::default(),
     };
     t.pump(out)
 }
 
-/// The partitions to read from where, and (for --exit-at-end) the end offset of each
-/// partition when the tail started.
-fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionList, Ends)> {
+/// The partitions to read from where, and the partitions the tail waits for: with `bounded`
+/// (--exit-at-end, an --until already past) up to their end offset when the tail started;
+/// with an --until still ahead, until a record reaches it (end `i64::MAX`).
+fn plan(
+    spec: &TailSpec,
+    consumer: &Reader,
+    range: TimeRange,
+    bounded: bool,
+) -> anyhow::Result<(TopicPartitionList, Ends)> {
     let mut tpl = TopicPartitionList::new();
     let mut ends: Ends = HashMap::new();
     for t in &spec.topics {
@@ -78,9 +97,17 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
         if mt.error().is_some() || mt.partitions().is_empty() {
             bail!("topic {t:?} does not exist on {}", spec.cluster.brokers);
         }
+        let since = range
+            .since_ms
+            .map(|ms| since_offsets(consumer, t, mt.partitions(), ms))
+            .transpose()?;
         for p in mt.partitions() {
-            tpl.add_partition_offset(t, p.id(), rd_offset(spec.start))?;
-            if !spec.exit_at_end {
+            let at = since.as_ref().and_then(|s| s.get(&p.id()).copied());
+            tpl.add_partition_offset(t, p.id(), at.unwrap_or(rd_offset(spec.start)))?;
+            if !bounded {
+                if range.until_ms.is_some() {
+                    ends.insert((t.clone(), p.id()), i64::MAX);
+                }
                 continue;
             }
             let (low, high) = consumer
@@ -88,10 +115,12 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
                 .map_err(|e| {
                     anyhow::anyhow!("reading end offsets of {t}/{}: {}", p.id(), describe(&e))
                 })?;
-            let from = match spec.start {
-                StartAt::Beginning => low,
-                StartAt::End => high,
-                StartAt::Tail(n) => (high - n).max(low),
+            let from = match (at, spec.start) {
+                (Some(Offset::Offset(o)), _) => o,
+                (Some(_), _) => high,
+                (None, StartAt::Beginning) => low,
+                (None, StartAt::End) => high,
+                (None, StartAt::Tail(n)) => (high - n).max(low),
             };
             if from < high {
                 ends.insert((t.clone(), p.id()), high);
@@ -104,6 +133,36 @@ fn plan(spec: &TailSpec, consumer: &Reader) -> anyhow::Result<(TopicPartitionLis
 /// (topic, partition) -> end offset when the tail started.
 type Ends = HashMap<(String, i32), i64>;
 
+/// Each partition's first offset at or after `since_ms` (the broker's time index);
+/// `Offset::End` where no record is that new.
+fn since_offsets(
+    consumer: &Reader,
+    topic: &str,
+    partitions: &[rdkafka::metadata::MetadataPartition],
+    since_ms: i64,
+) -> anyhow::Result<HashMap<i32, Offset>> {
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition_offset(topic, p.id(), Offset::Offset(since_ms))?;
+    }
+    let found = consumer
+        .offsets_for_times(tpl, META_TIMEOUT * 2)
+        .map_err(|e| {
+            anyhow::anyhow!("finding where {topic:?} is at that time: {}", describe(&e))
+        })?;
+    Ok(found
+        .elements()
+        .iter()
+        .map(|e| {
+            let o = match e.offset() {
+                Offset::Offset(o) => Offset::Offset(o),
+                _ => Offset::End,
+            };
+            (e.partition(), o)
+        })
+        .collect())
+}
+
 struct Tail<'a> {
     spec: &'a TailSpec,
     consumer: Reader,
@@ -114,22 +173,29 @@ struct Tail<'a> {
     last_error: Option<String>,
     /// The filter failed on a record (said once: such records are skipped).
     filter_failed: bool,
+    /// --until: a partition ends at its first record this new.
+    until: Option<i64>,
+    /// The tail ends when `ends` is empty (-e, --until).
+    stop_when_done: bool,
+    /// Partitions that reached --until: what they still deliver is not written.
+    closed: HashSet<(String, i32)>,
 }
 
 impl Tail<'_> {
     fn pump(&mut self, out: &mut dyn Write) -> anyhow::Result<u64> {
         let mut last_flush = std::time::Instant::now();
         let limit = self.spec.count.unwrap_or(u64::MAX);
-        while self.written < limit && !(self.spec.exit_at_end && self.ends.is_empty()) {
+        while self.written < limit && !(self.stop_when_done && self.ends.is_empty()) {
             match self.consumer.poll(Duration::from_millis(200)) {
                 None => {}
+                Some(Ok(m)) if past_until(self.until, &mut self.closed, &mut self.ends, &m) => {}
                 Some(Ok(m)) => {
                     let filter = self.spec.filter.as_ref();
                     if write_filtered(&mut self.buf, &mut self.filter_failed, filter, &m) {
                         self.written += 1;
                     }
                     self.last_error = None;
-                    if self.spec.exit_at_end {
+                    if self.stop_when_done {
                         let k = (m.topic().to_string(), m.partition());
                         if self.ends.get(&k).is_some_and(|end| m.offset() + 1 >= *end) {
                             self.ends.remove(&k);
@@ -181,6 +247,27 @@ impl Tail<'_> {
             }
         }
     }
+}
+
+/// --until: true for a record at or past it, or of a partition that got there (the
+/// partition is done and nothing more of it is written).
+fn past_until(
+    until: Option<i64>,
+    closed: &mut HashSet<(String, i32)>,
+    ends: &mut Ends,
+    m: &BorrowedMessage<'_>,
+) -> bool {
+    let Some(until) = until else {
+        return false;
+    };
+    let is_closed = !closed.is_empty() && closed.contains(&(m.topic().to_string(), m.partition()));
+    if is_closed || m.timestamp().to_millis().is_none_or(|t| t < until) {
+        return is_closed;
+    }
+    let k = (m.topic().to_string(), m.partition());
+    ends.remove(&k);
+    closed.insert(k);
+    true
 }
 
 /// Writes the record unless the filter drops it; true when written. The first record the

@@ -3,6 +3,7 @@ pub mod filter;
 pub mod help;
 pub mod publish;
 pub mod replay;
+pub mod search;
 
 use ratatui::layout::Rect;
 

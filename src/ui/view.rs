@@ -57,6 +57,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
         Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
         Some(Modal::Filter(d)) => crate::modals::filter::draw(f, area, d, theme),
+        Some(Modal::Search(s)) => crate::modals::search::draw(f, area, s, theme),
         None => {}
     }
 }

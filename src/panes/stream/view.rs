@@ -25,6 +25,30 @@ pub fn draw(
     marks: &Marks,
 ) {
     let title = title(pane, theme, now_ms, marks.triage);
+    draw_titled(
+        f,
+        area,
+        pane,
+        focused,
+        theme,
+        title,
+        marks,
+        "waiting for records…",
+    );
+}
+
+/// The table with another title and empty text (a search's results).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_titled(
+    f: &mut Frame,
+    area: Rect,
+    pane: &StreamPane,
+    focused: bool,
+    theme: &Theme,
+    title: Vec<Span<'_>>,
+    marks: &Marks,
+    empty_text: &str,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
@@ -34,7 +58,7 @@ pub fn draw(
     let table = crate::ui::table::grid(&cols, rows, block, theme);
     f.render_widget(table, area);
     if empty && area.height > 4 {
-        let msg = Line::styled("  waiting for records…", Style::default().fg(theme.muted));
+        let msg = Line::styled(format!("  {empty_text}"), Style::default().fg(theme.muted));
         f.render_widget(
             msg,
             Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), 1),
