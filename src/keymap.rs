@@ -16,6 +16,8 @@ pub enum Context {
     Replay,
     Publish,
     Filter,
+    Timeline,
+    Stuck,
 }
 
 impl Context {
@@ -29,6 +31,8 @@ impl Context {
             "replay" => Some(Context::Replay),
             "publish" => Some(Context::Publish),
             "filter" => Some(Context::Filter),
+            "timeline" => Some(Context::Timeline),
+            "stuck" => Some(Context::Stuck),
             _ => None,
         }
     }
@@ -57,6 +61,8 @@ impl Context {
             Context::Replay => "replay",
             Context::Publish => "publish",
             Context::Filter => "filter",
+            Context::Timeline => "timeline",
+            Context::Stuck => "stuck",
         }
     }
 }
@@ -128,6 +134,8 @@ pub const DEFAULT_KEYS: &str = r#"
 "esc" = "close"
 "/" = "quick_filter"
 "f" = "expr_filter"
+"t" = "timeline"
+"J" = "stuck_jobs"
 
 [dlq]
 "space" = "mark"
@@ -147,6 +155,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "pagedown" = "page_down"
 "home" = "top"
 "end" = "bottom"
+"t" = "timeline"
 
 [replay]
 "enter" = "confirm"
@@ -178,6 +187,35 @@ pub const DEFAULT_KEYS: &str = r#"
 "up" = "up"
 "down" = "down"
 
+[timeline]
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"r" = "replay"
+"e" = "republish"
+
+[stuck]
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"t" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -204,7 +242,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish or filter)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter, timeline or stuck)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

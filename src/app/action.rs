@@ -44,6 +44,8 @@ pub enum Action {
     FocusMetrics,
     QuickFilter,
     ExprFilter,
+    Timeline,
+    StuckJobs,
 }
 
 impl Action {
@@ -89,6 +91,8 @@ impl Action {
             Action::FocusMetrics => "focus metrics",
             Action::QuickFilter => "filter the focused pane by text (any case)",
             Action::ExprFilter => "filter the focused pane by a jq expression",
+            Action::Timeline => "the selected record's job: every record of it, in time order",
+            Action::StuckJobs => "jobs requested or in progress that went silent (stuck)",
         }
     }
 }

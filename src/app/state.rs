@@ -20,6 +20,8 @@ pub enum Modal {
     Replay(Box<ReplayDialog>),
     Publish(Box<PublishDialog>),
     Filter(Box<crate::modals::filter::FilterDialog>),
+    Timeline(Box<crate::modals::timeline::TimelineView>),
+    Stuck(crate::modals::stuck::StuckView),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -31,6 +33,8 @@ impl Modal {
             Modal::Replay(_) => Context::Replay,
             Modal::Publish(_) => Context::Publish,
             Modal::Filter(_) => Context::Filter,
+            Modal::Timeline(_) => Context::Timeline,
+            Modal::Stuck(_) => Context::Stuck,
         }
     }
 
@@ -41,6 +45,12 @@ impl Modal {
             Modal::Replay(r) => r.handle(action),
             Modal::Publish(p) => p.handle(action),
             Modal::Filter(d) => d.handle(action),
+            // Handled with the whole state at hand (`modals::timeline::intercept`).
+            Modal::Timeline(_) | Modal::Stuck(_) => match action {
+                Action::Help => Reply::Help,
+                Action::Quit => Reply::Quit,
+                _ => Reply::Done,
+            },
         }
     }
 
@@ -51,6 +61,8 @@ impl Modal {
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
             Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
+            Modal::Timeline(_) => crate::modals::timeline::TimelineView::HINTS,
+            Modal::Stuck(_) => crate::modals::stuck::StuckView::HINTS,
         }
     }
 
@@ -66,7 +78,7 @@ impl Modal {
             Modal::Replay(r) => r.focused_field(),
             Modal::Publish(p) => p.focused_field(),
             Modal::Filter(d) => d.focused_field(),
-            Modal::Detail(_) | Modal::Help(_) => None,
+            Modal::Detail(_) | Modal::Help(_) | Modal::Timeline(_) | Modal::Stuck(_) => None,
         }
     }
 }
@@ -110,6 +122,11 @@ pub struct State {
     pub topic_prefix: String,
     /// The last pane filters used (Up/Down in the filter input).
     pub filter_history: crate::modals::filter::History,
+    /// Job identity, the stuck-jobs watcher's last report, the timeline's searches.
+    pub jobs: crate::modals::stuck::Jobs,
+    /// Modals under the open one (a timeline under the record it opened): closing the open
+    /// one shows the last of them again.
+    pub parked: Vec<Modal>,
 }
 
 impl State {
@@ -147,6 +164,8 @@ impl State {
             templates: crate::publish::Catalog::builtin().templates,
             topic_prefix: cfg.topic_prefix.clone(),
             filter_history: Default::default(),
+            jobs: crate::modals::stuck::Jobs::new(cfg),
+            parked: Vec::new(),
         }
     }
 

@@ -298,6 +298,36 @@ impl StuckTracker {
     }
 }
 
+/// What the watcher tells the app about open and stuck jobs, about once a second.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StuckReport {
+    /// The stuck jobs, the longest silent first, at most `MAX_LISTED`.
+    pub jobs: Vec<StuckJob>,
+    /// All stuck jobs (the list may be shorter).
+    pub stuck: usize,
+    pub open: usize,
+    pub evicted: u64,
+    pub after_ms: i64,
+}
+
+/// Stuck jobs a report lists at most: the view scrolls, it is no store.
+pub const MAX_LISTED: usize = 500;
+
+impl StuckTracker {
+    pub fn report(&self, now_ms: i64) -> StuckReport {
+        let mut jobs = self.stuck(now_ms);
+        let stuck = jobs.len();
+        jobs.truncate(MAX_LISTED);
+        StuckReport {
+            jobs,
+            stuck,
+            open: self.open_count(),
+            evicted: self.evicted,
+            after_ms: self.after_ms,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

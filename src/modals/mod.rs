@@ -3,6 +3,8 @@ pub mod filter;
 pub mod help;
 pub mod publish;
 pub mod replay;
+pub mod stuck;
+pub mod timeline;
 
 use ratatui::layout::Rect;
 
