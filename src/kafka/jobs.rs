@@ -3,11 +3,13 @@
 //! (`spawn_watch`). Both workers run on their own threads and report on the app's one event
 //! channel; the UI task never parses a value for them.
 
+use super::window::Window;
 use super::{describe, headers_of, rd_offset, timestamp_ms, KafkaEvent, META_TIMEOUT};
 use crate::config::{Cluster, StartAt};
 use crate::decode::{to_record, Incoming};
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
 use crate::domain::job::{matching, Identity, Step, View};
+use crate::domain::replay::PartitionRange;
 use crate::domain::stuck::{Seen, Source, StuckTracker};
 use crate::domain::StatusClass;
 use rdkafka::consumer::Consumer;
@@ -61,7 +63,11 @@ pub fn find(
     if names.is_empty() {
         anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
     }
-    let (ranges, missing) = super::window::ranges_since(&spec.cluster, &names, since_ms)?;
+    let (ranges, missing) = if since_ms <= 0 {
+        whole_topics(&spec.cluster, &names)?
+    } else {
+        super::window::ranges_since(&spec.cluster, &names, since_ms)?
+    };
     let brokers = &spec.cluster.brokers;
     let mut warnings: Vec<String> = missing
         .iter()
@@ -125,6 +131,39 @@ pub fn find(
         warnings,
         stopped: capped || cancel.load(Ordering::Relaxed),
     })
+}
+
+/// Every record the topics hold now, without asking the time index (`since_ms` 0: "all").
+/// The demo's mock cluster has no time index, so its timelines search this way.
+fn whole_topics(cluster: &Cluster, topics: &[String]) -> anyhow::Result<Window> {
+    let c = super::create_reader(&super::read_only_config(cluster, "kdeck-window"))
+        .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
+    let (mut ranges, mut missing) = (Vec::new(), Vec::new());
+    for t in topics {
+        let md = c
+            .fetch_metadata(Some(t), META_TIMEOUT)
+            .map_err(|e| anyhow::anyhow!("reading metadata of topic {t:?}: {}", describe(&e)))?;
+        let Some(mt) = md
+            .topics()
+            .first()
+            .filter(|m| m.error().is_none() && !m.partitions().is_empty())
+        else {
+            missing.push(t.clone());
+            continue;
+        };
+        for p in mt.partitions() {
+            let (low, high) = c.fetch_watermarks(t, p.id(), META_TIMEOUT).map_err(|e| {
+                anyhow::anyhow!("reading offsets of {t}/{}: {}", p.id(), describe(&e))
+            })?;
+            let range = PartitionRange {
+                partition: p.id(),
+                from: low,
+                to: high,
+            };
+            ranges.push((t.clone(), range));
+        }
+    }
+    Ok((ranges, missing))
 }
 
 /// Records of one job the dashboard's search keeps at most.

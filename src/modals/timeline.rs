@@ -203,7 +203,12 @@ pub fn open_of_ids(
         .chain([state.now_ms])
         .min()
         .unwrap_or(state.now_ms);
-    let since_ms = earliest.saturating_sub(SEARCH_BACK_MS).max(0);
+    // The demo's mock cluster has no time index: its topics are read whole (they are small).
+    let since_ms = if state.health.demo {
+        0
+    } else {
+        earliest.saturating_sub(SEARCH_BACK_MS).max(1)
+    };
     state.next_job += 1;
     let gen = state.next_job;
     let view = TimelineView::new(gen, label, ids.clone(), steps, since_ms);

@@ -74,53 +74,64 @@ pub fn draw(f: &mut Frame, area: Rect, v: &TimelineView, theme: &Theme) {
 }
 
 fn search_line(s: &Search, theme: &Theme, w: usize) -> Line<'static> {
-    let (text, style) =
-        match s {
-            Search::Running {
-                since_ms,
-                scanned,
-                found,
-                stopping,
-            } => (
-                format!(
-                "searching the job's topics since {} UTC: {} records read, {found} of the job · {}",
-                clock_time(*since_ms),
+    let (text, style) = match s {
+        Search::Running {
+            since_ms,
+            scanned,
+            found,
+            stopping,
+        } => (
+            format!(
+                "searching the job's topics {}: {} records read, {found} of the job · {}",
+                since_text(*since_ms),
                 human_count(*scanned as i64),
-                if *stopping { "stopping…" } else { "esc stops" }
+                if *stopping {
+                    "stopping…"
+                } else {
+                    "esc stops"
+                }
             ),
-                Style::default().fg(theme.warn),
+            Style::default().fg(theme.warn),
+        ),
+        Search::Done {
+            since_ms,
+            scanned,
+            added,
+            stopped,
+            warning,
+        } => (
+            format!(
+                "{} the job's topics {}: {} records read, {added} more found{}",
+                if *stopped {
+                    "stopped searching"
+                } else {
+                    "searched"
+                },
+                since_text(*since_ms),
+                human_count(*scanned as i64),
+                warning
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" · ⚠ {w}"))
             ),
-            Search::Done {
-                since_ms,
-                scanned,
-                added,
-                stopped,
-                warning,
-            } => (
-                format!(
-                    "{} the job's topics since {} UTC: {} records read, {added} more found{}",
-                    if *stopped {
-                        "stopped searching"
-                    } else {
-                        "searched"
-                    },
-                    clock_time(*since_ms),
-                    human_count(*scanned as i64),
-                    warning
-                        .as_ref()
-                        .map_or(String::new(), |w| format!(" · ⚠ {w}"))
-                ),
-                Style::default().fg(theme.muted),
-            ),
-            Search::Failed(e) => (
-                format!("the search on the topics failed: {e} (shown: records in memory)"),
-                Style::default().fg(theme.failed),
-            ),
-        };
+            Style::default().fg(theme.muted),
+        ),
+        Search::Failed(e) => (
+            format!("the search on the topics failed: {e} (shown: records in memory)"),
+            Style::default().fg(theme.failed),
+        ),
+    };
     Line::from(vec![
         Span::styled("search   ", Style::default().fg(theme.header)),
         Span::styled(cell(&text, w.saturating_sub(9)), style),
     ])
+}
+
+fn since_text(ms: i64) -> String {
+    if ms <= 0 {
+        "from the beginning".into()
+    } else {
+        format!("since {} UTC", clock_time(ms))
+    }
 }
 
 const COLS: [usize; 6] = [9, 12, 10, 30, 5, 14];
