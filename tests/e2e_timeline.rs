@@ -86,7 +86,13 @@ fn demo_failed_task_timeline_and_stuck_jobs() {
     t.keys(&["Escape"]);
     t.wait_for("the dashboard", |s| !s.contains("Timeline of job"), 5);
 
-    // One demo job in 40 hangs; with the demo's 20 s stuck_after it shows within a minute.
+    stuck_jobs_show_and_open(&t);
+    t.keys(&["Escape", "Escape", "Escape", "q"]);
+    t.wait_for("kdeck to exit", |_| t.pane_dead(), 10);
+}
+
+/// One demo job in 40 hangs; with the demo's 20 s stuck_after it shows within a minute.
+fn stuck_jobs_show_and_open(t: &Tmux) {
     let s = t.wait_for(
         "a stuck job on the health line",
         |s| s.lines().next().is_some_and(|l| l.contains("stuck job")),
@@ -106,6 +112,4 @@ fn demo_failed_task_timeline_and_stuck_jobs() {
         |s| s.contains("Timeline of job"),
         5,
     );
-    t.keys(&["Escape", "Escape", "Escape", "q"]);
-    t.wait_for("kdeck to exit", |_| t.pane_dead(), 10);
 }

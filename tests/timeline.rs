@@ -169,6 +169,41 @@ fn seed_002_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
     ]
 }
 
+/// The dashboard's reader fills the panes with both jobs' statuses and completions (requests
+/// have no pane); the status pane's row of `key`'s newest status is selected.
+fn panes_with(
+    cfg: &Config,
+    tx: mpsc::Sender<KafkaEvent>,
+    rx: &mut mpsc::Receiver<KafkaEvent>,
+    key_of_job: &str,
+) -> (consumer::StreamHandle, State) {
+    let stream = consumer::spawn(
+        consumer::StreamSpec {
+            cluster: cfg.cluster.clone(),
+            group_id: "kdeck-test-timeline".into(),
+            topics: cfg.topics.clone(),
+            start: cfg.consumer.start,
+            value_cap: cfg.ui.max_value_bytes,
+        },
+        tx,
+    );
+    let mut s = State::new(cfg, false, now_ms());
+    let filled = pump(&mut s, rx, Duration::from_secs(30), |s| {
+        s.stream(Role::Status).records.len() == 6 && s.stream(Role::Completion).records.len() == 2
+    });
+    assert!(filled, "the panes did not fill");
+    key(&mut s, '2');
+    let pane = s.stream(Role::Status);
+    let at = (0..6)
+        .find(|i| {
+            let r = pane.records.get(pane.records.len() - 1 - i).unwrap();
+            r.key.as_deref() == Some(key_of_job.as_bytes())
+        })
+        .unwrap();
+    s.stream_mut(Role::Status).selected = at;
+    (stream, s)
+}
+
 #[test]
 fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
     let (t, cfg, _dir) = setup();
@@ -178,33 +213,8 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
     produce(&cfg, &recs);
 
     let (tx, mut rx) = mpsc::channel(64);
-    let stream = consumer::spawn(
-        consumer::StreamSpec {
-            cluster: cfg.cluster.clone(),
-            group_id: "kdeck-test-timeline".into(),
-            topics: cfg.topics.clone(),
-            start: cfg.consumer.start,
-            value_cap: cfg.ui.max_value_bytes,
-        },
-        tx.clone(),
-    );
-    let search = kdeck::kafka::jobs::spawn_search(scan(&cfg), tx);
-    let mut s = State::new(&cfg, false, now_ms());
-    // Both jobs' statuses and completions in the panes (requests have no pane).
-    let filled = pump(&mut s, &mut rx, Duration::from_secs(30), |s| {
-        s.stream(Role::Status).records.len() == 6 && s.stream(Role::Completion).records.len() == 2
-    });
-    assert!(filled, "the panes did not fill");
-    // Select CHG-DT's newest status in the status pane.
-    key(&mut s, '2');
-    let pane = s.stream(Role::Status);
-    let at = (0..6)
-        .find(|i| {
-            let r = pane.records.get(pane.records.len() - 1 - i).unwrap();
-            r.key.as_deref() == Some(b"CHG-DT".as_slice())
-        })
-        .unwrap();
-    s.stream_mut(Role::Status).selected = at;
+    let search = kdeck::kafka::jobs::spawn_search(scan(&cfg), tx.clone());
+    let (stream, mut s) = panes_with(&cfg, tx, &mut rx, "CHG-DT");
     let effects = key(&mut s, 't');
     let [Effect::SearchJob { gen, ids, since_ms }] = effects.as_slice() else {
         panic!("expected a search, got {effects:?}");

@@ -59,26 +59,11 @@ pub fn find(
         .iter()
         .map(|(t, k)| (t.as_str(), *k))
         .collect();
-    let names: Vec<String> = spec.lifecycle.iter().map(|(t, _)| t.clone()).collect();
-    if names.is_empty() {
-        anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
-    }
-    let (ranges, missing) = if since_ms <= 0 {
-        whole_topics(&spec.cluster, &names)?
-    } else {
-        super::window::ranges_since(&spec.cluster, &names, since_ms)?
-    };
-    let brokers = &spec.cluster.brokers;
-    let mut warnings: Vec<String> = missing
-        .iter()
-        .map(|t| format!("topic {t:?} does not exist on {brokers}; skipped"))
-        .collect();
-    if missing.len() == names.len() {
-        anyhow::bail!(
-            "none of the job topics exists on {brokers} ({})",
-            names.join(", ")
-        );
-    }
+    let Plan {
+        ranges,
+        mut warnings,
+        topics,
+    } = window(spec, since_ms)?;
     let mut steps = Vec::new();
     let mut scanned = 0u64;
     let more = super::replay::read_ranges(&spec.cluster, &ranges, cancel, &mut |r| {
@@ -127,9 +112,45 @@ pub fn find(
     Ok(Found {
         steps,
         scanned,
-        topics: names.len() - missing.len(),
+        topics,
         warnings,
         stopped: capped || cancel.load(Ordering::Relaxed),
+    })
+}
+
+/// What a scan reads: the ranges, warnings for topics that do not exist, how many exist.
+struct Plan {
+    ranges: Vec<(String, PartitionRange)>,
+    warnings: Vec<String>,
+    topics: usize,
+}
+
+/// The ranges to read, warnings for topics that do not exist, and how many do.
+fn window(spec: &ScanSpec, since_ms: i64) -> anyhow::Result<Plan> {
+    let names: Vec<String> = spec.lifecycle.iter().map(|(t, _)| t.clone()).collect();
+    if names.is_empty() {
+        anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
+    }
+    let (ranges, missing) = if since_ms <= 0 {
+        whole_topics(&spec.cluster, &names)?
+    } else {
+        super::window::ranges_since(&spec.cluster, &names, since_ms)?
+    };
+    let brokers = &spec.cluster.brokers;
+    if missing.len() == names.len() {
+        anyhow::bail!(
+            "none of the job topics exists on {brokers} ({})",
+            names.join(", ")
+        );
+    }
+    let warnings = missing
+        .iter()
+        .map(|t| format!("topic {t:?} does not exist on {brokers}; skipped"))
+        .collect();
+    Ok(Plan {
+        ranges,
+        warnings,
+        topics: names.len() - missing.len(),
     })
 }
 
