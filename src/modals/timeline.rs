@@ -423,3 +423,98 @@ pub fn outcome_text(tl: &Timeline) -> String {
         (o, None) => format!("{} · end-to-end unknown (no timestamps)", o.words()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{to_record, Incoming};
+
+    fn step(topic: &str, source: Source, at: i64, offset: i64, value: &str) -> Step {
+        let record = to_record(
+            Incoming {
+                topic,
+                partition: 0,
+                offset,
+                timestamp_ms: Some(at),
+                key: None,
+                value: Some(value.as_bytes()),
+                headers: vec![],
+            },
+            1024,
+            source == Source::Dlq,
+        );
+        Step {
+            record,
+            source,
+            progress: None,
+            delta_ms: None,
+        }
+    }
+
+    fn view(steps: Vec<Step>) -> TimelineView {
+        TimelineView::new(1, "j".into(), vec!["j".into()], steps, 0)
+    }
+
+    #[test]
+    fn merging_adds_only_new_records_in_time_order_and_keeps_the_selection() {
+        let st = |at, off| step("st", Source::Status, at, off, r#"{"status":"in_progress"}"#);
+        let mut v = view(vec![st(2000, 1), st(3000, 2)]);
+        v.selected = 1;
+        let added = v.merge(vec![
+            st(3000, 2),
+            step("req", Source::Request, 1000, 0, "{}"),
+            step("done", Source::Completion, 4000, 0, r#"{"status":"done"}"#),
+        ]);
+        assert_eq!(added, 2);
+        let order: Vec<(&str, Option<i64>)> = v
+            .timeline
+            .steps
+            .iter()
+            .map(|s| (s.record.topic.as_str(), s.delta_ms))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("req", Some(0)),
+                ("st", Some(1000)),
+                ("st", Some(2000)),
+                ("done", Some(3000))
+            ]
+        );
+        assert_eq!(v.selected, 2, "still on st@2");
+        assert_eq!(v.selected_step().unwrap().record.offset, 2);
+        assert_eq!(outcome_text(&v.timeline), "completed · end-to-end 3.000s");
+    }
+
+    #[test]
+    fn replay_takes_the_selected_dlq_record_else_the_last_and_republish_the_first_request() {
+        let mut v = view(vec![
+            step("req", Source::Request, 0, 0, "{}"),
+            step("req", Source::Request, 10, 1, "{}"),
+            step("dlq", Source::Dlq, 20, 0, "{}"),
+            step("dlq", Source::Dlq, 30, 1, "{}"),
+        ]);
+        assert_eq!(v.dlq_record().map(|r| r.offset), Some(1));
+        assert_eq!(v.request_record().map(|r| r.offset), Some(0));
+        v.selected = 2;
+        assert_eq!(v.dlq_record().map(|r| r.offset), Some(0));
+        v.selected = 1;
+        assert_eq!(v.request_record().map(|r| r.offset), Some(1));
+        assert_eq!(
+            outcome_text(&v.timeline),
+            "dead-lettered (DLQ) · end-to-end 0.030s"
+        );
+        let open = view(vec![step(
+            "st",
+            Source::Status,
+            0,
+            0,
+            r#"{"status":"running"}"#,
+        )]);
+        assert!(open.dlq_record().is_none() && open.request_record().is_none());
+        assert_eq!(
+            outcome_text(&open.timeline),
+            "still open (last status running, 0.000s after the start)"
+        );
+    }
+}
