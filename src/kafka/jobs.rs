@@ -293,6 +293,14 @@ fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
     let mut assigned: HashSet<(String, i32)> = HashSet::new();
     let mut last_scan: Option<Instant> = None;
     let mut last_report = Instant::now();
+    // The last N records of each topic do not cover the same time on every topic: a request
+    // in the request topic's tail may have its completion before the completion topic's. So
+    // with a tail start, jobs are opened only by records from the watcher's start on (all of
+    // whose sequel it sees); from the beginning, by anything the topics hold.
+    let horizon = match spec.start {
+        StartAt::Tail(_) => now_ms(),
+        StartAt::Beginning | StartAt::End => i64::MIN,
+    };
     loop {
         if last_scan.is_none_or(|t| t.elapsed() >= WATCH_RESCAN) {
             let first = last_scan.is_none();
@@ -303,14 +311,12 @@ fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
             std::thread::sleep(Duration::from_millis(200));
         } else if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
             let source = kinds.get(m.topic()).copied().unwrap_or(Source::Status);
-            let headers = headers_of(&m);
-            observe(
-                &mut tracker,
-                &spec.scan.identity,
-                (m.key(), &headers, m.payload()),
-                source,
-                timestamp_ms(&m).unwrap_or_else(now_ms),
-            );
+            let at = timestamp_ms(&m).unwrap_or_else(now_ms);
+            if at >= horizon || matches!(source, Source::Completion | Source::Dlq) {
+                let headers = headers_of(&m);
+                let parts = (m.key(), &headers[..], m.payload());
+                observe(&mut tracker, &spec.scan.identity, parts, source, at);
+            }
         }
         if last_report.elapsed() >= WATCH_REPORT {
             last_report = Instant::now();
