@@ -283,6 +283,11 @@ fn enter_opens_a_record_and_esc_comes_back_to_the_timeline() {
         2,
         "the selection stayed on its record"
     );
+    // Help over the timeline, and back.
+    key(&mut s, KeyCode::Char('?'));
+    assert!(matches!(s.modal, Some(Modal::Help(_))));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(timeline(&s).timeline.steps.len(), 5);
     // The detail view's `t` opens the timeline of the record shown.
     key(&mut s, KeyCode::Enter);
     let effects = key(&mut s, KeyCode::Char('t'));

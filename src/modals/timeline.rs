@@ -23,6 +23,9 @@ pub use view::draw;
 /// How far before the job's earliest known record the search starts reading.
 pub const SEARCH_BACK_MS: i64 = 3_600_000;
 
+/// Largest value looked into on the UI task when the timeline opens.
+const MEMORY_VALUE_MAX: usize = 64 * 1024;
+
 pub struct TimelineView {
     /// Names this timeline's search: news of another search is dropped.
     pub gen: u64,
@@ -140,6 +143,13 @@ pub fn intercept(state: &mut State, action: Action, page: isize) -> Option<Vec<E
         state.parked.clear();
     }
     match (&state.modal, action) {
+        (Some(Modal::Timeline(_) | Modal::Stuck(_)), Action::Help) => {
+            // Help opens over it and closing help shows it again.
+            if let Some(m) = state.modal.take() {
+                state.parked.push(m);
+            }
+            None
+        }
         (_, Action::Help | Action::Quit) => None,
         (None, Action::Timeline) => Some(from_pane(state)),
         (None, Action::StuckJobs) => {
@@ -230,7 +240,9 @@ pub fn in_memory(state: &State, mut ids: Vec<String>) -> (Vec<Step>, Vec<String>
                 if seen.contains(&coord) {
                     continue;
                 }
-                let value = r.value.as_deref();
+                // On the UI task: a huge value is left to the search worker (ids in the key
+                // and headers still match here).
+                let value = r.value.as_deref().filter(|v| v.len() <= MEMORY_VALUE_MAX);
                 let Some(progress) = matching(&jobs.identity, &ids, &r.key, &r.headers, value)
                 else {
                     continue;
