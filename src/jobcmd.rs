@@ -112,6 +112,7 @@ pub fn find(cfg: &Config, ids: &[String], since_ms: i64) -> anyhow::Result<Found
         lifecycle: cfg.topics.lifecycle(),
         identity: cfg.jobs.identity.clone(),
         value_cap: cfg.ui.max_value_bytes,
+        max_scanned: u64::MAX,
     };
     let cancel = AtomicBool::new(false);
     crate::kafka::jobs::find(&spec, ids, since_ms, MAX_STEPS, &cancel, &mut |_, _| {})

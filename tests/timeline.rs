@@ -109,6 +109,7 @@ fn scan(cfg: &Config) -> ScanSpec {
         lifecycle: cfg.topics.lifecycle(),
         identity: cfg.jobs.identity.clone(),
         value_cap: cfg.ui.max_value_bytes,
+        max_scanned: u64::MAX,
     }
 }
 
@@ -286,6 +287,36 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
     assert!(screen.contains("completed · end-to-end 4.000s"), "{screen}");
     let _ = &t.dlq;
     stream.stop();
+}
+
+#[test]
+fn the_search_reads_whole_topics_from_0_and_stops_at_its_cap() {
+    let (t, cfg, _dir) = setup();
+    let t0 = now_ms() - 60_000;
+    let mut recs = seed_002_job(&t, "CHG-W", t0);
+    recs.extend(seed_002_job(&t, "CHG-X", t0 + 100));
+    produce(&cfg, &recs);
+    let ids = ["CHG-W".to_string()];
+    let no = AtomicBool::new(false);
+    let spec = scan(&cfg);
+    let all = kdeck::kafka::jobs::find(&spec, &ids, 0, 100, &no, &mut |_, _| {}).unwrap();
+    assert_eq!((all.scanned, all.steps.len(), all.stopped), (10, 5, false));
+    assert_eq!(all.topics, 5);
+    let capped = ScanSpec {
+        max_scanned: 3,
+        ..scan(&cfg)
+    };
+    let part = kdeck::kafka::jobs::find(&capped, &ids, 1, 100, &no, &mut |_, _| {}).unwrap();
+    assert_eq!(part.scanned, 3);
+    assert!(part.stopped && part.steps.len() <= 3);
+    assert!(
+        part.warnings.iter().any(|w| w.contains("cap")),
+        "{:?}",
+        part.warnings
+    );
+    let few = kdeck::kafka::jobs::find(&spec, &ids, 1, 2, &no, &mut |_, _| {}).unwrap();
+    assert_eq!(few.steps.len(), 2);
+    assert!(few.stopped, "at most max_steps records of the job");
 }
 
 fn names(c: &str) -> impl Fn(&Vec<String>) -> bool + '_ {

@@ -413,3 +413,27 @@ fn stuck_jobs_show_on_the_health_line_and_in_their_view_and_enter_opens_a_timeli
     key(&mut s, KeyCode::Esc);
     assert!(s.modal.is_none());
 }
+
+#[test]
+fn both_views_fit_small_terminals() {
+    let mut s = state();
+    open_chg7(&mut s);
+    let screen = common::screen::render(&s, 80, 24);
+    assert!(screen.contains("Timeline of job CHG-7"), "{screen}");
+    assert!(screen.contains("completed · end-to-end 3.000s"), "{screen}");
+    for (w, h) in [(30, 8), (10, 4), (1, 1)] {
+        common::screen::render(&s, w, h);
+    }
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    feed(&mut s, KafkaEvent::Stuck(Box::new(report())));
+    key(&mut s, KeyCode::Char('J'));
+    let screen = common::screen::render(&s, 80, 24);
+    assert!(
+        screen.contains("Stuck jobs (2)") && screen.contains("job-42"),
+        "{screen}"
+    );
+    for (w, h) in [(30, 8), (10, 4), (1, 1)] {
+        common::screen::render(&s, w, h);
+    }
+}

@@ -192,6 +192,7 @@ fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> crate::kafka::
         lifecycle: cfg.topics.lifecycle(),
         identity: cfg.jobs.identity.clone(),
         value_cap: cfg.ui.max_value_bytes,
+        max_scanned: crate::kafka::jobs::SEARCH_MAX_SCANNED,
     };
     crate::kafka::jobs::spawn_watch(
         crate::kafka::jobs::WatchSpec {

@@ -30,6 +30,8 @@ pub struct ScanSpec {
     pub lifecycle: Vec<(String, Source)>,
     pub identity: Identity,
     pub value_cap: usize,
+    /// Records read at most (`u64::MAX`: the whole window).
+    pub max_scanned: u64,
 }
 
 /// What one scan found.
@@ -66,7 +68,12 @@ pub fn find(
     } = window(spec, since_ms)?;
     let mut steps = Vec::new();
     let mut scanned = 0u64;
+    let mut read_cap = false;
     let more = super::replay::read_ranges(&spec.cluster, &ranges, cancel, &mut |r| {
+        if scanned >= spec.max_scanned {
+            read_cap = true;
+            return false;
+        }
         scanned += 1;
         if scanned.is_multiple_of(4096) {
             progress(scanned, steps.len());
@@ -108,13 +115,18 @@ pub fn find(
             ids.join(", ")
         ));
     }
+    if read_cap {
+        warnings.push(format!(
+            "stopped after {scanned} records (the search's cap); kdeck job reads further"
+        ));
+    }
     progress(scanned, steps.len());
     Ok(Found {
         steps,
         scanned,
         topics,
         warnings,
-        stopped: capped || cancel.load(Ordering::Relaxed),
+        stopped: capped || read_cap || cancel.load(Ordering::Relaxed),
     })
 }
 
@@ -189,6 +201,8 @@ fn whole_topics(cluster: &Cluster, topics: &[String]) -> anyhow::Result<Window> 
 
 /// Records of one job the dashboard's search keeps at most.
 pub const SEARCH_MAX_STEPS: usize = 2_000;
+/// Records the dashboard's search reads at most (`esc` stops it sooner).
+pub const SEARCH_MAX_SCANNED: u64 = 10_000_000;
 
 pub struct SearchHandle {
     pub commands: std_mpsc::SyncSender<JobSearchCmd>,
