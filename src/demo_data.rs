@@ -77,14 +77,15 @@ pub struct Pipeline {
     seq: u64,
     jobs: HashMap<u64, Job>,
     queue: BinaryHeap<Reverse<(i64, u64, u64, Step)>>,
-    /// Jobs the simulator started itself: every `STUCK_EVERY`th goes silent (see `schedule_steps`).
-    started: u64,
+    /// When the last job the simulator started hung (see `STUCK_PERIOD_MS`).
+    last_hang_ms: i64,
 }
 
-/// One job in this many the simulator starts hangs after its first progress update and only
-/// completes `STUCK_FOR_MS` later: with the demo's 20 s `stuck_after`, the stuck-jobs view
-/// always has a few, and shows them leave when their completion arrives.
-pub const STUCK_EVERY: u64 = 40;
+/// One job the simulator starts in this period (whatever the pace) hangs after its first
+/// progress update and only completes `STUCK_FOR_MS` later: with the demo's 20 s
+/// `stuck_after`, the stuck-jobs view always has two or three, and shows them leave when their
+/// completion arrives.
+pub const STUCK_PERIOD_MS: i64 = 12_000;
 pub const STUCK_FOR_MS: i64 = 50_000;
 /// The demo's `jobs.stuck_after`: short, so a user sees jobs get stuck.
 pub const DEMO_STUCK_AFTER_MS: i64 = 20_000;
@@ -114,7 +115,8 @@ impl Pipeline {
             seq: 0,
             jobs: HashMap::new(),
             queue: BinaryHeap::new(),
-            started: 0,
+            // The first hangs about a second in.
+            last_hang_ms: 1000 - STUCK_PERIOD_MS,
         }
     }
 
@@ -216,8 +218,10 @@ impl Pipeline {
             headers,
             ..Default::default()
         };
-        self.started += 1;
-        let stuck = self.started % STUCK_EVERY == 4 && flavor != Flavor::Poison;
+        let stuck = at - self.last_hang_ms >= STUCK_PERIOD_MS && flavor != Flavor::Poison;
+        if stuck {
+            self.last_hang_ms = at;
+        }
         // A stuck job completes in the end: it has no error, so nothing waits for a dead letter.
         let error = error.filter(|_| !stuck);
         if stuck {
@@ -1187,13 +1191,19 @@ mod stuck_tests {
 
     #[test]
     fn a_few_demo_jobs_get_stuck_and_leave_the_list_when_they_complete() {
-        let mut p = Pipeline::new(0x5eed_c0de, 3.0);
+        for rate in [3.0, 200.0] {
+            a_few_get_stuck_at(rate);
+        }
+    }
+
+    fn a_few_get_stuck_at(rate: f64) {
+        let mut p = Pipeline::new(0x5eed_c0de, rate);
         let mut t = StuckTracker::new(DEMO_STUCK_AFTER_MS, 10_000);
         feed(&mut p, &mut t, 0, 40_000);
         let stuck = t.stuck(T0 + 40_000);
         let first: Vec<String> = stuck.iter().map(|j| j.id.clone()).collect();
-        // 120 jobs started, one in 40 hangs: those of the first 20 s are stuck by now.
-        assert!((1..=3).contains(&stuck.len()), "{stuck:?}");
+        // One job in 12 s hangs: those of the first 20 s (at about 1 s and 13 s) are stuck.
+        assert_eq!(stuck.len(), 2, "at {rate} jobs/s: {stuck:?}");
         assert!(
             stuck.iter().all(|j| j.last_status == "in_progress"),
             "{stuck:?}"

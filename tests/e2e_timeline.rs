@@ -91,7 +91,7 @@ fn demo_failed_task_timeline_and_stuck_jobs() {
     t.wait_for("kdeck to exit", |_| t.pane_dead(), 10);
 }
 
-/// One demo job in 40 hangs; with the demo's 20 s stuck_after it shows within a minute.
+/// A demo job every 12 s hangs; with the demo's 20 s stuck_after it shows within a minute.
 fn stuck_jobs_show_and_open(t: &Tmux) {
     let s = t.wait_for(
         "a stuck job on the health line",
