@@ -437,3 +437,22 @@ fn both_views_fit_small_terminals() {
         common::screen::render(&s, w, h);
     }
 }
+
+#[test]
+fn going_from_record_to_timeline_again_and_again_keeps_a_bounded_stack() {
+    let mut s = state();
+    open_chg7(&mut s);
+    for _ in 0..50 {
+        key(&mut s, KeyCode::Enter);
+        assert!(matches!(s.modal, Some(Modal::Detail(_))));
+        key(&mut s, KeyCode::Char('t'));
+        assert!(matches!(s.modal, Some(Modal::Timeline(_))));
+    }
+    assert!(s.parked.len() <= 8, "{} parked", s.parked.len());
+    // Closing walks back through what is kept, then to the dashboard.
+    for _ in 0..20 {
+        key(&mut s, KeyCode::Esc);
+        key(&mut s, KeyCode::Esc);
+    }
+    assert!(s.modal.is_none() && s.parked.is_empty());
+}

@@ -146,7 +146,7 @@ pub fn intercept(state: &mut State, action: Action, page: isize) -> Option<Vec<E
         (Some(Modal::Timeline(_) | Modal::Stuck(_)), Action::Help) => {
             // Help opens over it and closing help shows it again.
             if let Some(m) = state.modal.take() {
-                state.parked.push(m);
+                park(state, m);
             }
             None
         }
@@ -314,9 +314,20 @@ fn timeline_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
 /// Opens `m` over the current modal, which shows again when `m` closes.
 fn over(state: &mut State, m: Modal) {
     if let Some(cur) = state.modal.take() {
-        state.parked.push(cur);
+        park(state, cur);
     }
     state.modal = Some(m);
+}
+
+/// Modals kept under the open one at most: going from a timeline to a record and on to its
+/// job's timeline again and again does not pile them up.
+const MAX_PARKED: usize = 8;
+
+fn park(state: &mut State, m: Modal) {
+    if state.parked.len() >= MAX_PARKED {
+        state.parked.remove(0);
+    }
+    state.parked.push(m);
 }
 
 /// The replay dialog for one DLQ record, over the timeline (refused on a read-only profile).
@@ -362,7 +373,7 @@ fn stuck_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
                 return vec![];
             };
             if let Some(cur) = state.modal.take() {
-                state.parked.push(cur);
+                park(state, cur);
             }
             open_of_ids(state, j.id.clone(), j.ids.clone(), Some(j.opened_ms))
         }
