@@ -96,7 +96,11 @@ impl DetailState {
             .clamp(0, self.max_scroll() as isize) as usize;
     }
 
-    pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Close, "close"),
+        (Action::Down, "scroll"),
+        (Action::Timeline, "job timeline"),
+    ];
 
     pub fn handle(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page * 2) {
