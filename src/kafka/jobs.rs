@@ -306,6 +306,7 @@ fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
     let mut tracker = StuckTracker::new(spec.stuck_after_ms, spec.max_open);
     let mut assigned: HashSet<(String, i32)> = HashSet::new();
     let mut last_scan: Option<Instant> = None;
+    let mut looked = false;
     let mut last_report = Instant::now();
     // The last N records of each topic do not cover the same time on every topic: a request
     // in the request topic's tail may have its completion before the completion topic's. So
@@ -317,9 +318,10 @@ fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
     };
     loop {
         if last_scan.is_none_or(|t| t.elapsed() >= WATCH_RESCAN) {
-            let first = last_scan.is_none();
             last_scan = Some(Instant::now());
-            assign_new(&reader, &kinds, &mut assigned, first, spec.start);
+            // Until the cluster first answers, every partition is one of the first look.
+            let first = !looked;
+            looked |= assign_new(&reader, &kinds, &mut assigned, first, spec.start);
         }
         if assigned.is_empty() {
             std::thread::sleep(Duration::from_millis(200));
@@ -354,17 +356,20 @@ fn assign_new(
     assigned: &mut HashSet<(String, i32)>,
     first: bool,
     start: StartAt,
-) {
+) -> bool {
     let Ok(md) = reader.fetch_metadata(None, META_TIMEOUT) else {
-        return;
+        return false;
     };
     let mut tpl = TopicPartitionList::new();
+    let mut new = Vec::new();
     for mt in md.topics().iter().filter(|t| kinds.contains_key(t.name())) {
         if mt.error().is_some() {
             continue;
         }
         for p in mt.partitions() {
-            if assigned.insert((mt.name().to_string(), p.id())) {
+            let k = (mt.name().to_string(), p.id());
+            if assigned.insert(k.clone()) {
+                new.push(k);
                 let at = if first {
                     rd_offset(start)
                 } else {
@@ -376,9 +381,15 @@ fn assign_new(
     }
     if tpl.count() > 0 {
         if let Err(e) = reader.incremental_assign(&tpl) {
+            // Tried again at the next look.
             tracing::warn!("stuck jobs: cannot read new partitions: {}", describe(&e));
+            for k in &new {
+                assigned.remove(k);
+            }
+            return false;
         }
     }
+    true
 }
 
 /// One record into the tracker: its ids, its status word (one parse of the value).
