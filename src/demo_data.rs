@@ -77,7 +77,18 @@ pub struct Pipeline {
     seq: u64,
     jobs: HashMap<u64, Job>,
     queue: BinaryHeap<Reverse<(i64, u64, u64, Step)>>,
+    /// When the last job the simulator started hung (see `STUCK_PERIOD_MS`).
+    last_hang_ms: i64,
 }
+
+/// One job the simulator starts in this period (whatever the pace) hangs after its first
+/// progress update and only completes `STUCK_FOR_MS` later: with the demo's 20 s
+/// `stuck_after`, the stuck-jobs view always has two or three, and shows them leave when their
+/// completion arrives.
+pub const STUCK_PERIOD_MS: i64 = 12_000;
+pub const STUCK_FOR_MS: i64 = 50_000;
+/// The demo's `jobs.stuck_after`: short, so a user sees jobs get stuck.
+pub const DEMO_STUCK_AFTER_MS: i64 = 20_000;
 
 const ERRORS: &[&str] = &[
     "connection refused: export-service:8443",
@@ -104,6 +115,8 @@ impl Pipeline {
             seq: 0,
             jobs: HashMap::new(),
             queue: BinaryHeap::new(),
+            // The first hangs about a second in.
+            last_hang_ms: 1000 - STUCK_PERIOD_MS,
         }
     }
 
@@ -205,7 +218,17 @@ impl Pipeline {
             headers,
             ..Default::default()
         };
-        self.schedule_steps(at, id, flavor, error.is_some());
+        let stuck = at - self.last_hang_ms >= STUCK_PERIOD_MS && flavor != Flavor::Poison;
+        if stuck {
+            self.last_hang_ms = at;
+        }
+        // A stuck job completes in the end: it has no error, so nothing waits for a dead letter.
+        let error = error.filter(|_| !stuck);
+        if stuck {
+            self.schedule_stuck(at, id);
+        } else {
+            self.schedule_steps(at, id, flavor, error.is_some());
+        }
         self.jobs.insert(
             id,
             Job {
@@ -266,6 +289,12 @@ impl Pipeline {
         if failed && flavor != Flavor::Portal {
             self.schedule(at + lifetime + 700, id, Step::Dlq);
         }
+    }
+
+    /// A job that reports 20 % and then nothing for `STUCK_FOR_MS`, then completes.
+    fn schedule_stuck(&mut self, at: i64, id: u64) {
+        self.schedule(at + 600, id, Step::Progress(20));
+        self.schedule(at + STUCK_FOR_MS, id, Step::Finish);
     }
 
     /// Seed 003: a scheduler job-ingest request (an export, or a poison one for another app).
@@ -1121,5 +1150,72 @@ mod pickup_tests {
             assert_eq!(o, "500");
         }
         assert_eq!(dead.value.as_deref(), Some(&poison[..]));
+    }
+}
+
+#[cfg(test)]
+mod stuck_tests {
+    use super::*;
+    use crate::domain::stuck::{Source, StuckTracker};
+    use crate::domain::Header;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn source(topic: &str) -> Source {
+        let t = crate::kafka::demo::demo_topics();
+        t.lifecycle()
+            .into_iter()
+            .find(|(x, _)| x == topic)
+            .map_or(Source::Status, |(_, k)| k)
+    }
+
+    /// Runs the simulator in 100 ms steps over `[from, to)`, feeding the tracker.
+    fn feed(p: &mut Pipeline, t: &mut StuckTracker, from: i64, to: i64) {
+        let id = crate::domain::job::Identity::seeds();
+        for ms in (from..to).step_by(100) {
+            for ev in p.step(ms, T0 + ms) {
+                let r = ev.record;
+                let headers: Vec<Header> = r
+                    .headers
+                    .iter()
+                    .map(|(k, v)| Header {
+                        key: k.clone(),
+                        value: Some(v.clone()),
+                    })
+                    .collect();
+                let parts = (r.key.as_deref(), &headers[..], r.value.as_deref());
+                crate::kafka::jobs::observe(t, id, parts, source(&r.topic), T0 + ms);
+            }
+        }
+    }
+
+    #[test]
+    fn a_few_demo_jobs_get_stuck_and_leave_the_list_when_they_complete() {
+        for rate in [3.0, 200.0] {
+            a_few_get_stuck_at(rate);
+        }
+    }
+
+    fn a_few_get_stuck_at(rate: f64) {
+        let mut p = Pipeline::new(0x5eed_c0de, rate);
+        let mut t = StuckTracker::new(DEMO_STUCK_AFTER_MS, 10_000);
+        feed(&mut p, &mut t, 0, 40_000);
+        let stuck = t.stuck(T0 + 40_000);
+        let first: Vec<String> = stuck.iter().map(|j| j.id.clone()).collect();
+        // One job in 12 s hangs: those of the first 20 s (at about 1 s and 13 s) are stuck.
+        assert_eq!(stuck.len(), 2, "at {rate} jobs/s: {stuck:?}");
+        assert!(
+            stuck.iter().all(|j| j.last_status == "in_progress"),
+            "{stuck:?}"
+        );
+        // Their completion comes STUCK_FOR_MS after their request: they leave the list.
+        feed(&mut p, &mut t, 40_000, 60_000);
+        let later: Vec<String> = t.stuck(T0 + 60_000).into_iter().map(|j| j.id).collect();
+        assert!(
+            !later.contains(&first[0]),
+            "{} still stuck: {later:?}",
+            first[0]
+        );
+        assert!(!later.is_empty(), "later jobs hang in turn");
     }
 }

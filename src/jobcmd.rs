@@ -6,12 +6,10 @@
 
 use crate::cli::JobArgs;
 use crate::config::Config;
-use crate::decode::{to_record, Incoming};
-use crate::domain::job::{parse_duration_ms, progress, Identity, Outcome, Step, Timeline, View};
+use crate::domain::job::{parse_duration_ms, Outcome, Timeline};
 use crate::domain::stuck::Source;
 use crate::jsonl::{write_line, LineRecord};
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use serde_json::json;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
@@ -105,116 +103,19 @@ pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     })
 }
 
-pub struct Found {
-    pub steps: Vec<Step>,
-    pub scanned: u64,
-    /// Topics that exist and were read.
-    pub topics: usize,
-    pub warnings: Vec<String>,
-}
+pub use crate::kafka::jobs::Found;
 
 /// Reads the job's topics from `since_ms` to their current end; keeps what names any of `ids`.
 pub fn find(cfg: &Config, ids: &[String], since_ms: i64) -> anyhow::Result<Found> {
-    let kinds: HashMap<String, Source> = cfg.topics.lifecycle().into_iter().collect();
-    let names: Vec<String> = cfg.topics.lifecycle().into_iter().map(|(t, _)| t).collect();
-    if names.is_empty() {
-        anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
-    }
-    let (ranges, missing) = crate::kafka::window::ranges_since(&cfg.cluster, &names, since_ms)?;
-    let mut warnings: Vec<String> = missing
-        .iter()
-        .map(|t| {
-            format!(
-                "topic {t:?} does not exist on {}; skipped",
-                cfg.cluster.brokers
-            )
-        })
-        .collect();
-    if missing.len() == names.len() {
-        anyhow::bail!(
-            "none of the job topics exists on {} ({})",
-            cfg.cluster.brokers,
-            names.join(", ")
-        );
-    }
-    let identity = &cfg.jobs.identity;
-    let cap = cfg.ui.max_value_bytes;
-    let mut steps = Vec::new();
-    let mut scanned = 0u64;
-    let cancel = AtomicBool::new(false);
-    let more = crate::kafka::replay::read_ranges(&cfg.cluster, &ranges, &cancel, &mut |r| {
-        scanned += 1;
-        let Some(progress) = matching(identity, ids, &r.key, &r.headers, r.value.as_deref()) else {
-            return true;
-        };
-        let source = kinds.get(&r.topic).copied().unwrap_or(Source::Status);
-        let record = to_record(
-            Incoming {
-                topic: &r.topic,
-                partition: r.partition,
-                offset: r.offset,
-                timestamp_ms: r.timestamp_ms,
-                key: r.key.as_deref(),
-                value: r.value.as_deref(),
-                headers: r.headers,
-            },
-            cap,
-            source == Source::Dlq,
-        );
-        steps.push(Step {
-            record,
-            source,
-            progress,
-            delta_ms: None,
-        });
-        steps.len() < MAX_STEPS
-    })?;
-    warnings.extend(more);
-    if steps.len() >= MAX_STEPS {
-        warnings.push(format!(
-            "more than {MAX_STEPS} records carry {}: showing the first {MAX_STEPS} read",
-            ids.join(", ")
-        ));
-    }
-    Ok(Found {
-        steps,
-        scanned,
-        topics: names.len() - missing.len(),
-        warnings,
-    })
-}
-
-/// Some(progress) when the record names one of `ids`. The value is parsed only when its bytes
-/// hold one (or an escape that could spell it): most records of a busy topic are skipped unparsed.
-fn matching(
-    identity: &Identity,
-    ids: &[String],
-    key: &Option<Vec<u8>>,
-    headers: &[crate::domain::Header],
-    value: Option<&[u8]>,
-) -> Option<Option<f64>> {
-    let might = |v: &[u8]| v.contains(&b'\\') || ids.iter().any(|id| contains(v, id.as_bytes()));
-    let parsed = value
-        .filter(|v| identity.reads_value() && might(v))
-        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
-    let view = View {
-        key: key.as_deref(),
-        headers,
-        value: parsed.as_ref(),
+    let spec = crate::kafka::jobs::ScanSpec {
+        cluster: cfg.cluster.clone(),
+        lifecycle: cfg.topics.lifecycle(),
+        identity: cfg.jobs.identity.clone(),
+        value_cap: cfg.ui.max_value_bytes,
+        max_scanned: u64::MAX,
     };
-    identity
-        .ids(&view)
-        .iter()
-        .any(|x| ids.contains(x))
-        .then(|| parsed.as_ref().and_then(progress))
-}
-
-/// std's substring search (two-way) on text; JSON is text, anything else is searched bytewise.
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    match (std::str::from_utf8(hay), std::str::from_utf8(needle)) {
-        (Ok(h), Ok(n)) => h.contains(n),
-        _ => needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle),
-    }
+    let cancel = AtomicBool::new(false);
+    crate::kafka::jobs::find(&spec, ids, since_ms, MAX_STEPS, &cancel, &mut |_, _| {})
 }
 
 fn iso(ms: i64) -> String {
@@ -382,6 +283,7 @@ fn write_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::job::{matching, Identity};
 
     #[test]
     fn since_reads_durations_and_times() {

@@ -17,6 +17,8 @@ pub enum Context {
     Publish,
     Filter,
     Search,
+    Timeline,
+    Stuck,
 }
 
 impl Context {
@@ -31,6 +33,8 @@ impl Context {
             "publish" => Some(Context::Publish),
             "filter" => Some(Context::Filter),
             "search" => Some(Context::Search),
+            "timeline" => Some(Context::Timeline),
+            "stuck" => Some(Context::Stuck),
             _ => None,
         }
     }
@@ -60,6 +64,8 @@ impl Context {
             Context::Publish => "publish",
             Context::Filter => "filter",
             Context::Search => "search",
+            Context::Timeline => "timeline",
+            Context::Stuck => "stuck",
         }
     }
 }
@@ -132,6 +138,8 @@ pub const DEFAULT_KEYS: &str = r#"
 "/" = "quick_filter"
 "f" = "expr_filter"
 "s" = "search"
+"t" = "timeline"
+"J" = "stuck_jobs"
 
 [dlq]
 "space" = "mark"
@@ -151,6 +159,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "pagedown" = "page_down"
 "home" = "top"
 "end" = "bottom"
+"t" = "timeline"
 
 [replay]
 "enter" = "confirm"
@@ -196,6 +205,35 @@ pub const DEFAULT_KEYS: &str = r#"
 "home" = "top"
 "end" = "bottom"
 
+[timeline]
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"r" = "replay"
+"e" = "republish"
+
+[stuck]
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"t" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+
 [help]
 "esc" = "close"
 "q" = "quit"
@@ -222,7 +260,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter or search)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter, search, timeline or stuck)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

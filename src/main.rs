@@ -221,6 +221,7 @@ fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
     cfg.cluster = d.cluster();
     cfg.topics = kafka::demo::demo_topics();
     cfg.profile = "demo".into();
+    cfg.jobs.stuck_after_ms = kdeck::demo_data::DEMO_STUCK_AFTER_MS;
     cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
         .iter()
         .map(|(g, _, _)| g.to_string())

@@ -45,6 +45,8 @@ pub enum Action {
     QuickFilter,
     ExprFilter,
     Search,
+    Timeline,
+    StuckJobs,
 }
 
 impl Action {
@@ -91,6 +93,8 @@ impl Action {
             Action::QuickFilter => "filter the focused pane by text (any case)",
             Action::ExprFilter => "filter the focused pane by a jq expression",
             Action::Search => "search the topics back in time (jq or text, over a time range)",
+            Action::Timeline => "the selected record's job: every record of it, in time order",
+            Action::StuckJobs => "jobs requested or in progress that went silent (stuck)",
         }
     }
 }

@@ -48,4 +48,12 @@ pub enum Effect {
         form: Box<crate::publish::Form>,
         name: String,
     },
+    /// Search the job's topics for records naming any of `ids`, written at or after `since_ms`.
+    SearchJob {
+        gen: u64,
+        ids: Vec<String>,
+        since_ms: i64,
+    },
+    /// Stop the timeline's search (what it found so far is still reported).
+    CancelJobSearch,
 }

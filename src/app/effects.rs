@@ -35,6 +35,8 @@ pub struct Workers {
     publish_cancel: Arc<AtomicBool>,
     search: crate::kafka::search::SearchHandle,
     search_cancel: Arc<AtomicBool>,
+    job_search: crate::kafka::jobs::SearchHandle,
+    job_cancel: Arc<AtomicBool>,
 }
 
 impl Workers {
@@ -76,6 +78,7 @@ impl Workers {
             events.clone(),
         );
         let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
+        let job_search = start_jobs(cfg, &events);
         let mut w = Workers {
             stream,
             lag,
@@ -85,6 +88,8 @@ impl Workers {
             publish_cancel: Arc::new(AtomicBool::new(false)),
             search,
             search_cancel: Arc::new(AtomicBool::new(false)),
+            job_search,
+            job_cancel: Arc::new(AtomicBool::new(false)),
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -157,6 +162,21 @@ impl Workers {
                 self.search_cancel.store(true, Ordering::Relaxed);
                 None
             }
+            Effect::SearchJob { gen, ids, since_ms } => {
+                self.job_cancel.store(true, Ordering::Relaxed);
+                self.job_cancel = Arc::new(AtomicBool::new(false));
+                let cmd = crate::domain::event::JobSearchCmd {
+                    gen,
+                    ids,
+                    since_ms,
+                    cancel: self.job_cancel.clone(),
+                };
+                send(&self.job_search.commands, cmd, "job search")
+            }
+            Effect::CancelJobSearch => {
+                self.job_cancel.store(true, Ordering::Relaxed);
+                None
+            }
             Effect::ReplayCounts(dlqs) => match &self.replay {
                 Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
                 Err(_) => None,
@@ -182,6 +202,28 @@ impl Workers {
     pub fn detach(self) {
         self.stream.detach();
     }
+}
+
+/// The timeline's search worker and the stuck-jobs watcher (it reads the request topics too).
+fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> crate::kafka::jobs::SearchHandle {
+    let scan = crate::kafka::jobs::ScanSpec {
+        cluster: cfg.cluster.clone(),
+        lifecycle: cfg.topics.lifecycle(),
+        identity: cfg.jobs.identity.clone(),
+        value_cap: cfg.ui.max_value_bytes,
+        max_scanned: crate::kafka::jobs::SEARCH_MAX_SCANNED,
+    };
+    crate::kafka::jobs::spawn_watch(
+        crate::kafka::jobs::WatchSpec {
+            scan: scan.clone(),
+            group_id: format!("{}-jobs", cfg.consumer.group_id),
+            start: cfg.consumer.start,
+            stuck_after_ms: cfg.jobs.stuck_after_ms,
+            max_open: cfg.jobs.max_open,
+        },
+        events.clone(),
+    );
+    crate::kafka::jobs::spawn_search(scan, events.clone())
 }
 
 fn send<T>(to: &SyncSender<T>, cmd: T, worker: &str) -> Option<String> {

@@ -21,6 +21,8 @@ pub enum Modal {
     Publish(Box<PublishDialog>),
     Filter(Box<crate::modals::filter::FilterDialog>),
     Search(Box<crate::modals::search::SearchDialog>),
+    Timeline(Box<crate::modals::timeline::TimelineView>),
+    Stuck(crate::modals::stuck::StuckView),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -33,6 +35,8 @@ impl Modal {
             Modal::Publish(_) => Context::Publish,
             Modal::Filter(_) => Context::Filter,
             Modal::Search(s) => s.context(),
+            Modal::Timeline(_) => Context::Timeline,
+            Modal::Stuck(_) => Context::Stuck,
         }
     }
 
@@ -44,6 +48,12 @@ impl Modal {
             Modal::Publish(p) => p.handle(action),
             Modal::Filter(d) => d.handle(action),
             Modal::Search(s) => s.handle(action, page),
+            // Handled with the whole state at hand (`modals::timeline::intercept`).
+            Modal::Timeline(_) | Modal::Stuck(_) => match action {
+                Action::Help => Reply::Help,
+                Action::Quit => Reply::Quit,
+                _ => Reply::Done,
+            },
         }
     }
 
@@ -55,6 +65,8 @@ impl Modal {
             Modal::Publish(p) => p.hints(),
             Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
             Modal::Search(s) => s.hints(),
+            Modal::Timeline(_) => crate::modals::timeline::TimelineView::HINTS,
+            Modal::Stuck(_) => crate::modals::stuck::StuckView::HINTS,
         }
     }
 
@@ -71,7 +83,7 @@ impl Modal {
             Modal::Publish(p) => p.focused_field(),
             Modal::Filter(d) => d.focused_field(),
             Modal::Search(s) => s.focused_field(),
-            Modal::Detail(_) | Modal::Help(_) => None,
+            Modal::Detail(_) | Modal::Help(_) | Modal::Timeline(_) | Modal::Stuck(_) => None,
         }
     }
 }
@@ -117,6 +129,11 @@ pub struct State {
     pub filter_history: crate::modals::filter::History,
     /// What `s` searches, and the last query and range typed.
     pub search: crate::modals::search::Scope,
+    /// Job identity, the stuck-jobs watcher's last report, the timeline's searches.
+    pub jobs: crate::modals::stuck::Jobs,
+    /// Modals under the open one (a timeline under the record it opened): closing the open
+    /// one shows the last of them again.
+    pub parked: Vec<Modal>,
 }
 
 impl State {
@@ -155,6 +172,8 @@ impl State {
             topic_prefix: cfg.topic_prefix.clone(),
             filter_history: Default::default(),
             search: crate::modals::search::Scope::from_config(cfg),
+            jobs: crate::modals::stuck::Jobs::new(cfg),
+            parked: Vec::new(),
         }
     }
 

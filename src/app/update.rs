@@ -136,6 +136,8 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::Replay(u) => on_replay(state, u),
         KafkaEvent::Publish(u) => on_publish(state, u),
         KafkaEvent::Search(u) => crate::modals::search::on_update(state, u),
+        KafkaEvent::Stuck(r) => state.jobs.report = Some(*r),
+        KafkaEvent::JobSearch(u) => crate::modals::timeline::on_search(state, u),
     }
 }
 
@@ -175,6 +177,9 @@ fn page(state: &State) -> isize {
 /// Routes an action to the open modal, else to the dashboard and its focused pane.
 fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
     let pg = page(state);
+    if let Some(effects) = crate::modals::timeline::intercept(state, action, pg) {
+        return effects;
+    }
     let reply = match &mut state.modal {
         Some(m) => m.handle(action, pg),
         None => dashboard(state, action, pg),
@@ -239,7 +244,7 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
     match reply {
         Reply::Done => vec![],
         Reply::Close => {
-            state.modal = None;
+            state.modal = state.parked.pop();
             vec![]
         }
         Reply::Help => {

@@ -27,6 +27,44 @@ pub enum KafkaEvent {
     Publish(PublishUpdate),
     /// What the search worker reports.
     Search(crate::search::SearchUpdate),
+    /// The stuck-jobs watcher's view of open and stuck jobs.
+    Stuck(Box<super::stuck::StuckReport>),
+    /// News of a timeline's search on the topics.
+    JobSearch(JobSearchUpdate),
+}
+
+/// A timeline's search for one job's records on its topics, named by the timeline's
+/// generation: news of a search the user stopped or replaced is dropped.
+#[derive(Debug)]
+pub enum JobSearchUpdate {
+    Progress {
+        gen: u64,
+        scanned: u64,
+        found: usize,
+    },
+    Done {
+        gen: u64,
+        result: Result<JobFound, String>,
+    },
+}
+
+/// What a search found: the job's records, and how much it read.
+#[derive(Debug, Default)]
+pub struct JobFound {
+    pub steps: Vec<super::job::Step>,
+    pub scanned: u64,
+    pub warnings: Vec<String>,
+    /// Stopped by the user or a cap before the end of the topics.
+    pub stopped: bool,
+}
+
+/// Commands to the job search worker.
+#[derive(Debug)]
+pub struct JobSearchCmd {
+    pub gen: u64,
+    pub ids: Vec<String>,
+    pub since_ms: i64,
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// A publish job's news, named by the dialog's job id.

@@ -426,6 +426,39 @@ impl Timeline {
     }
 }
 
+/// Some(progress) when the record names one of `ids`. The value is parsed only when its bytes
+/// hold one (or an escape that could spell it): most records of a busy topic are skipped unparsed.
+pub fn matching(
+    identity: &Identity,
+    ids: &[String],
+    key: &Option<Vec<u8>>,
+    headers: &[Header],
+    value: Option<&[u8]>,
+) -> Option<Option<f64>> {
+    let might = |v: &[u8]| v.contains(&b'\\') || ids.iter().any(|id| contains(v, id.as_bytes()));
+    let parsed = value
+        .filter(|v| identity.reads_value() && might(v))
+        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    let view = View {
+        key: key.as_deref(),
+        headers,
+        value: parsed.as_ref(),
+    };
+    identity
+        .ids(&view)
+        .iter()
+        .any(|x| ids.contains(x))
+        .then(|| parsed.as_ref().and_then(progress))
+}
+
+/// std's substring search (two-way) on text; JSON is text, anything else is searched bytewise.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    match (std::str::from_utf8(hay), std::str::from_utf8(needle)) {
+        (Ok(h), Ok(n)) => h.contains(n),
+        _ => needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

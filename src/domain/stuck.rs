@@ -196,7 +196,11 @@ impl StuckTracker {
             }
         }
         job.opened_ms = job.opened_ms.min(s.at_ms);
-        if s.at_ms >= job.last_ms || job.last_status.is_empty() {
+        // Read out of order (topics are read side by side), a request stamped in the same
+        // millisecond as its first status does not hide that status.
+        let newer =
+            s.at_ms > job.last_ms || (s.at_ms == job.last_ms && s.source != Source::Request);
+        if newer || job.last_status.is_empty() {
             job.last_ms = job.last_ms.max(s.at_ms);
             job.last_status = match (s.status, s.source) {
                 (Some(st), _) => st.to_string(),
@@ -298,6 +302,36 @@ impl StuckTracker {
     }
 }
 
+/// What the watcher tells the app about open and stuck jobs, about once a second.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StuckReport {
+    /// The stuck jobs, the longest silent first, at most `MAX_LISTED`.
+    pub jobs: Vec<StuckJob>,
+    /// All stuck jobs (the list may be shorter).
+    pub stuck: usize,
+    pub open: usize,
+    pub evicted: u64,
+    pub after_ms: i64,
+}
+
+/// Stuck jobs a report lists at most: the view scrolls, it is no store.
+pub const MAX_LISTED: usize = 500;
+
+impl StuckTracker {
+    pub fn report(&self, now_ms: i64) -> StuckReport {
+        let mut jobs = self.stuck(now_ms);
+        let stuck = jobs.len();
+        jobs.truncate(MAX_LISTED);
+        StuckReport {
+            jobs,
+            stuck,
+            open: self.open_count(),
+            evicted: self.evicted,
+            after_ms: self.after_ms,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +428,17 @@ mod tests {
         see(&mut t, &["CHG-1"], Source::Status, Some("in_progress"), 15);
         assert_eq!(t.open_count(), 0);
         assert!(t.stuck(10 * MIN).is_empty());
+    }
+
+    #[test]
+    fn a_request_read_after_its_status_of_the_same_millisecond_keeps_the_status() {
+        let mut t = StuckTracker::new(MIN, 100);
+        see(&mut t, &["j"], Source::Status, Some("in_progress"), 5);
+        see(&mut t, &["j"], Source::Request, None, 5);
+        assert_eq!(t.stuck(2 * MIN)[0].last_status, "in_progress");
+        see(&mut t, &["k"], Source::Request, None, 5);
+        see(&mut t, &["k"], Source::Status, Some("queued"), 5);
+        assert_eq!(t.stuck(2 * MIN)[1].last_status, "queued");
     }
 
     #[test]

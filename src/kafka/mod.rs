@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod demo;
 pub mod demo_groups;
 pub mod group_offsets;
+pub mod jobs;
 pub mod lag;
 pub mod producer;
 pub mod replay;

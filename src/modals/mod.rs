@@ -4,6 +4,8 @@ pub mod help;
 pub mod publish;
 pub mod replay;
 pub mod search;
+pub mod stuck;
+pub mod timeline;
 
 use ratatui::layout::Rect;
 

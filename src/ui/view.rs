@@ -58,6 +58,8 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
         Some(Modal::Filter(d)) => crate::modals::filter::draw(f, area, d, theme),
         Some(Modal::Search(s)) => crate::modals::search::draw(f, area, s, theme),
+        Some(Modal::Timeline(v)) => crate::modals::timeline::draw(f, area, v, theme),
+        Some(Modal::Stuck(v)) => crate::modals::stuck::draw(f, area, v, state, theme),
         None => {}
     }
 }
@@ -91,6 +93,16 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default()
                 .fg(theme.accent)
                 .add_modifier(Modifier::BOLD),
+        ));
+    }
+    let stuck = s.jobs.stuck_count();
+    if stuck > 0 {
+        spans.push(Span::styled(
+            format!(
+                "│ ⧗ {stuck} stuck job{} ",
+                if stuck == 1 { "" } else { "s" }
+            ),
+            Style::default().fg(theme.warn).add_modifier(Modifier::BOLD),
         ));
     }
     if let Some((w, _)) = &h.warning {

@@ -54,9 +54,17 @@ pub fn republish(state: &mut State) -> Reply {
     let PaneId::Stream(role) = state.focus else {
         return Reply::Done;
     };
-    let Some(r) = state.stream(role).selected_record() else {
+    let Some(r) = state.stream(role).selected_record().cloned() else {
         return Reply::Done;
     };
+    republish_record(state, &r)
+}
+
+/// `r` into the raw template (see `republish`); the timeline republishes a job's request so.
+pub fn republish_record(state: &mut State, r: &crate::domain::Record) -> Reply {
+    if refused(state) {
+        return Reply::Done;
+    }
     let rec = PublishRecord {
         topic: r.topic.clone(),
         partition: None,

@@ -25,7 +25,11 @@ pub fn of(triage: &DlqTriage, pane: &StreamPane, dlq_topics: &[String]) -> Optio
             single_value: None,
         });
     }
-    let r = pane.selected_record()?;
+    pane.selected_record().map(one)
+}
+
+/// One DLQ record (the timeline's "replay its DLQ record").
+pub fn one(r: &Record) -> ReplayScope {
     let mut selections = BTreeMap::new();
     selections.insert(
         r.topic.clone(),
@@ -34,11 +38,11 @@ pub fn of(triage: &DlqTriage, pane: &StreamPane, dlq_topics: &[String]) -> Optio
             offset: r.offset,
         },
     );
-    Some(ReplayScope {
+    ReplayScope {
         selections,
         what: format!("{}/{}@{}", r.topic, r.partition, r.offset),
         single_value: editable_value(r),
-    })
+    }
 }
 
 fn marked(triage: &DlqTriage, pane: &StreamPane) -> ReplayScope {

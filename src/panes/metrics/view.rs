@@ -34,6 +34,20 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
         Span::styled("e2e    ", Style::default().fg(theme.header)),
         Span::raw(fit(&lat, w.saturating_sub(7))),
     ]));
+    if let Some(r) = &state.jobs.report {
+        lines.push(Line::from(vec![
+            Span::styled("jobs   ", Style::default().fg(theme.header)),
+            Span::styled(
+                format!("{} stuck", human_count(r.stuck as i64)),
+                Style::default().fg(if r.stuck > 0 { theme.warn } else { theme.ok }),
+            ),
+            Span::raw(format!(
+                " (silent {} or more) · {} open",
+                human_secs(r.after_ms as f64 / 1000.0),
+                human_count(r.open as i64)
+            )),
+        ]));
+    }
     lines.push(Line::from(vec![
         Span::styled("DLQ    ", Style::default().fg(theme.header)),
         Span::raw(format!(

@@ -1,0 +1,483 @@
+//! One job's records on the topics: the scan `kdeck job` and the dashboard's timeline share
+//! (`find`), the timeline's search worker (`spawn_search`) and the stuck-jobs watcher
+//! (`spawn_watch`). Both workers run on their own threads and report on the app's one event
+//! channel; the UI task never parses a value for them.
+
+use super::window::Window;
+use super::{describe, headers_of, rd_offset, timestamp_ms, KafkaEvent, META_TIMEOUT};
+use crate::config::{Cluster, StartAt};
+use crate::decode::{to_record, Incoming};
+use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
+use crate::domain::job::{matching, Identity, Step, View};
+use crate::domain::replay::PartitionRange;
+use crate::domain::stuck::{Seen, Source, StuckTracker};
+use crate::domain::StatusClass;
+use rdkafka::consumer::Consumer;
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Where a job's records are looked for, and how they are read.
+#[derive(Clone, Debug)]
+pub struct ScanSpec {
+    pub cluster: Cluster,
+    /// Every topic of a job's life once, with its kind (`Topics::lifecycle`).
+    pub lifecycle: Vec<(String, Source)>,
+    pub identity: Identity,
+    pub value_cap: usize,
+    /// Records read at most (`u64::MAX`: the whole window).
+    pub max_scanned: u64,
+}
+
+/// What one scan found.
+pub struct Found {
+    pub steps: Vec<Step>,
+    pub scanned: u64,
+    /// Topics that exist and were read.
+    pub topics: usize,
+    pub warnings: Vec<String>,
+    /// Ended before the end of the window (stopped, or `max_steps` records found).
+    pub stopped: bool,
+}
+
+/// Reads the job's topics from `since_ms` to their current end and keeps the records that
+/// name any of `ids`, at most `max_steps`. `progress(scanned, found)` is called about every
+/// 4,096 records; raising `cancel` stops the scan with what it found so far.
+pub fn find(
+    spec: &ScanSpec,
+    ids: &[String],
+    since_ms: i64,
+    max_steps: usize,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(u64, usize),
+) -> anyhow::Result<Found> {
+    let kinds: HashMap<&str, Source> = spec
+        .lifecycle
+        .iter()
+        .map(|(t, k)| (t.as_str(), *k))
+        .collect();
+    let Plan {
+        ranges,
+        mut warnings,
+        topics,
+    } = window(spec, since_ms)?;
+    let mut steps = Vec::new();
+    let mut scanned = 0u64;
+    let mut read_cap = false;
+    let more = super::replay::read_ranges(&spec.cluster, &ranges, cancel, &mut |r| {
+        if scanned >= spec.max_scanned {
+            read_cap = true;
+            return false;
+        }
+        scanned += 1;
+        if scanned.is_multiple_of(4096) {
+            progress(scanned, steps.len());
+        }
+        let Some(pct) = matching(&spec.identity, ids, &r.key, &r.headers, r.value.as_deref())
+        else {
+            return true;
+        };
+        let source = kinds
+            .get(r.topic.as_str())
+            .copied()
+            .unwrap_or(Source::Status);
+        let record = to_record(
+            Incoming {
+                topic: &r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: r.headers,
+            },
+            spec.value_cap,
+            source == Source::Dlq,
+        );
+        steps.push(Step {
+            record,
+            source,
+            progress: pct,
+            delta_ms: None,
+        });
+        steps.len() < max_steps
+    })?;
+    warnings.extend(more);
+    let capped = steps.len() >= max_steps;
+    if capped {
+        warnings.push(format!(
+            "more than {max_steps} records carry {}: showing the first {max_steps} read",
+            ids.join(", ")
+        ));
+    }
+    if read_cap {
+        warnings.push(format!(
+            "stopped after {scanned} records (the search's cap); kdeck job reads further"
+        ));
+    }
+    progress(scanned, steps.len());
+    Ok(Found {
+        steps,
+        scanned,
+        topics,
+        warnings,
+        stopped: capped || read_cap || cancel.load(Ordering::Relaxed),
+    })
+}
+
+/// What a scan reads: the ranges, warnings for topics that do not exist, how many exist.
+struct Plan {
+    ranges: Vec<(String, PartitionRange)>,
+    warnings: Vec<String>,
+    topics: usize,
+}
+
+/// The ranges to read, warnings for topics that do not exist, and how many do.
+fn window(spec: &ScanSpec, since_ms: i64) -> anyhow::Result<Plan> {
+    let names: Vec<String> = spec.lifecycle.iter().map(|(t, _)| t.clone()).collect();
+    if names.is_empty() {
+        anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
+    }
+    let (ranges, missing) = if since_ms <= 0 {
+        whole_topics(&spec.cluster, &names)?
+    } else {
+        super::window::ranges_since(&spec.cluster, &names, since_ms)?
+    };
+    let brokers = &spec.cluster.brokers;
+    if missing.len() == names.len() {
+        anyhow::bail!(
+            "none of the job topics exists on {brokers} ({})",
+            names.join(", ")
+        );
+    }
+    let warnings = missing
+        .iter()
+        .map(|t| format!("topic {t:?} does not exist on {brokers}; skipped"))
+        .collect();
+    Ok(Plan {
+        ranges,
+        warnings,
+        topics: names.len() - missing.len(),
+    })
+}
+
+/// Every record the topics hold now, without asking the time index (`since_ms` 0: "all").
+/// The demo's mock cluster has no time index, so its timelines search this way.
+fn whole_topics(cluster: &Cluster, topics: &[String]) -> anyhow::Result<Window> {
+    let c = super::create_reader(&super::read_only_config(cluster, "kdeck-window"))
+        .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
+    let (mut ranges, mut missing) = (Vec::new(), Vec::new());
+    for t in topics {
+        let md = c
+            .fetch_metadata(Some(t), META_TIMEOUT)
+            .map_err(|e| anyhow::anyhow!("reading metadata of topic {t:?}: {}", describe(&e)))?;
+        let Some(mt) = md
+            .topics()
+            .first()
+            .filter(|m| m.error().is_none() && !m.partitions().is_empty())
+        else {
+            missing.push(t.clone());
+            continue;
+        };
+        for p in mt.partitions() {
+            let (low, high) = c.fetch_watermarks(t, p.id(), META_TIMEOUT).map_err(|e| {
+                anyhow::anyhow!("reading offsets of {t}/{}: {}", p.id(), describe(&e))
+            })?;
+            let range = PartitionRange {
+                partition: p.id(),
+                from: low,
+                to: high,
+            };
+            ranges.push((t.clone(), range));
+        }
+    }
+    Ok((ranges, missing))
+}
+
+/// Records of one job the dashboard's search keeps at most.
+pub const SEARCH_MAX_STEPS: usize = 2_000;
+/// Records the dashboard's search reads at most (`esc` stops it sooner).
+pub const SEARCH_MAX_SCANNED: u64 = 10_000_000;
+
+pub struct SearchHandle {
+    pub commands: std_mpsc::SyncSender<JobSearchCmd>,
+}
+
+/// The timeline's search worker: one search at a time, progress about 4 times a second.
+pub fn spawn_search(spec: ScanSpec, events: mpsc::Sender<KafkaEvent>) -> SearchHandle {
+    // Bounded: a new search raises the old one's stop flag first, so the queue stays short.
+    let (tx, rx) = std_mpsc::sync_channel::<JobSearchCmd>(4);
+    let spawned = std::thread::Builder::new()
+        .name("kdeck-job-search".into())
+        .spawn(move || {
+            while let Ok(cmd) = rx.recv() {
+                if !search_once(&spec, cmd, &events) {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the job search thread: {e}");
+    }
+    SearchHandle { commands: tx }
+}
+
+/// Runs one search; false when the app is gone.
+fn search_once(spec: &ScanSpec, cmd: JobSearchCmd, events: &mpsc::Sender<KafkaEvent>) -> bool {
+    if cmd.cancel.load(Ordering::Relaxed) {
+        return true;
+    }
+    let gen = cmd.gen;
+    let mut last = Instant::now();
+    let mut progress = |scanned: u64, found: usize| {
+        if last.elapsed() >= Duration::from_millis(250) {
+            last = Instant::now();
+            // Progress is news, not a duty: a full channel skips it.
+            let _ = events.try_send(KafkaEvent::JobSearch(JobSearchUpdate::Progress {
+                gen,
+                scanned,
+                found,
+            }));
+        }
+    };
+    let result = find(
+        spec,
+        &cmd.ids,
+        cmd.since_ms,
+        SEARCH_MAX_STEPS,
+        &cmd.cancel,
+        &mut progress,
+    )
+    .map(|f| JobFound {
+        steps: f.steps,
+        scanned: f.scanned,
+        warnings: f.warnings,
+        stopped: f.stopped,
+    })
+    .map_err(|e| format!("{e:#}"));
+    events
+        .blocking_send(KafkaEvent::JobSearch(JobSearchUpdate::Done { gen, result }))
+        .is_ok()
+}
+
+/// What the stuck-jobs watcher reads and how it judges.
+#[derive(Clone, Debug)]
+pub struct WatchSpec {
+    pub scan: ScanSpec,
+    pub group_id: String,
+    pub start: StartAt,
+    pub stuck_after_ms: i64,
+    pub max_open: usize,
+}
+
+const WATCH_RESCAN: Duration = Duration::from_secs(5);
+const WATCH_REPORT: Duration = Duration::from_millis(1000);
+
+/// The stuck-jobs watcher: reads every lifecycle topic (request topics have no pane, so the
+/// dashboard's reader does not see them) with its own reader from where the dashboard starts,
+/// takes each record's job ids here, off the UI task, and reports the tracker about once a
+/// second. Ends when the app is gone.
+pub fn spawn_watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
+    let spawned = std::thread::Builder::new()
+        .name("kdeck-jobs".into())
+        .spawn(move || watch(spec, events));
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the stuck-jobs thread: {e}");
+    }
+}
+
+fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
+    let reader = match super::consumer::viewer_consumer(&spec.scan.cluster, &spec.group_id) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = events.blocking_send(KafkaEvent::Warning(format!(
+                "stuck jobs are not tracked: cannot create the consumer: {}",
+                describe(&e)
+            )));
+            return;
+        }
+    };
+    let kinds: HashMap<String, Source> = spec.scan.lifecycle.iter().cloned().collect();
+    let mut tracker = StuckTracker::new(spec.stuck_after_ms, spec.max_open);
+    let mut assigned: HashSet<(String, i32)> = HashSet::new();
+    let mut last_scan: Option<Instant> = None;
+    let mut looked = false;
+    let mut last_report = Instant::now();
+    // The last N records of each topic do not cover the same time on every topic: a request
+    // in the request topic's tail may have its completion before the completion topic's. So
+    // with a tail start, jobs are opened only by records from the watcher's start on (all of
+    // whose sequel it sees); from the beginning, by anything the topics hold.
+    let horizon = match spec.start {
+        StartAt::Tail(_) => now_ms(),
+        StartAt::Beginning | StartAt::End => i64::MIN,
+    };
+    loop {
+        if last_scan.is_none_or(|t| t.elapsed() >= WATCH_RESCAN) {
+            last_scan = Some(Instant::now());
+            // Until the cluster first answers, every partition is one of the first look.
+            let first = !looked;
+            looked |= assign_new(&reader, &kinds, &mut assigned, first, spec.start);
+        }
+        if assigned.is_empty() {
+            std::thread::sleep(Duration::from_millis(200));
+        } else if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
+            let source = kinds.get(m.topic()).copied().unwrap_or(Source::Status);
+            let at = timestamp_ms(&m).unwrap_or_else(now_ms);
+            if at >= horizon || matches!(source, Source::Completion | Source::Dlq) {
+                let headers = headers_of(&m);
+                let parts = (m.key(), &headers[..], m.payload());
+                observe(&mut tracker, &spec.scan.identity, parts, source, at);
+            }
+        }
+        if last_report.elapsed() >= WATCH_REPORT {
+            last_report = Instant::now();
+            let report = Box::new(tracker.report(now_ms()));
+            if events.blocking_send(KafkaEvent::Stuck(report)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    crate::clock::Clock::now_ms(&crate::clock::SystemClock)
+}
+
+/// Assigns the partitions of the lifecycle topics not read yet: from the dashboard's start at
+/// first, from the beginning for partitions that appear later (all of them are new).
+fn assign_new(
+    reader: &super::Reader,
+    kinds: &HashMap<String, Source>,
+    assigned: &mut HashSet<(String, i32)>,
+    first: bool,
+    start: StartAt,
+) -> bool {
+    let Ok(md) = reader.fetch_metadata(None, META_TIMEOUT) else {
+        return false;
+    };
+    let mut tpl = TopicPartitionList::new();
+    let mut new = Vec::new();
+    for mt in md.topics().iter().filter(|t| kinds.contains_key(t.name())) {
+        if mt.error().is_some() {
+            continue;
+        }
+        for p in mt.partitions() {
+            let k = (mt.name().to_string(), p.id());
+            if assigned.insert(k.clone()) {
+                new.push(k);
+                let at = if first {
+                    rd_offset(start)
+                } else {
+                    Offset::Beginning
+                };
+                let _ = tpl.add_partition_offset(mt.name(), p.id(), at);
+            }
+        }
+    }
+    if tpl.count() > 0 {
+        if let Err(e) = reader.incremental_assign(&tpl) {
+            // Tried again at the next look.
+            tracing::warn!("stuck jobs: cannot read new partitions: {}", describe(&e));
+            for k in &new {
+                assigned.remove(k);
+            }
+            return false;
+        }
+    }
+    true
+}
+
+/// One record into the tracker: its ids, its status word (one parse of the value).
+pub fn observe(
+    tracker: &mut StuckTracker,
+    identity: &Identity,
+    (key, headers, value): (Option<&[u8]>, &[crate::domain::Header], Option<&[u8]>),
+    source: Source,
+    at_ms: i64,
+) {
+    let parsed = value
+        .filter(|v| v.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
+        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    let ids = identity.ids(&View {
+        key,
+        headers,
+        value: if identity.reads_value() {
+            parsed.as_ref()
+        } else {
+            None
+        },
+    });
+    if ids.is_empty() {
+        return;
+    }
+    let status = parsed.as_ref().and_then(status_word);
+    let class = status
+        .as_deref()
+        .map_or(StatusClass::Unknown, StatusClass::from_word);
+    tracker.observe(&Seen {
+        ids: &ids,
+        source,
+        status: status.as_deref(),
+        class,
+        at_ms,
+    });
+}
+
+/// The status word the decoder reads, from the body (or seed 004's `message`).
+fn status_word(v: &Value) -> Option<String> {
+    let obj = v.as_object()?;
+    let body = match (obj.get("headers"), obj.get("message")) {
+        (Some(Value::Object(_)), Some(Value::Object(m))) => m,
+        _ => obj,
+    };
+    ["status", "completion_status", "state", "completionStatus"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_feed_the_tracker_by_their_ids_and_status_words() {
+        let mut t = StuckTracker::new(1000, 100);
+        let id = Identity::seeds();
+        let req = br#"{"request_id":"device_conn_CHG-9","change_number":"CHG-9"}"#;
+        observe(&mut t, id, (None, &[], Some(req)), Source::Request, 0);
+        let st = br#"{"change_number":"CHG-9","status":"in_progress","progress_percentage":5}"#;
+        observe(&mut t, id, (None, &[], Some(st)), Source::Status, 500);
+        assert_eq!(t.open_count(), 1);
+        let s = t.stuck(1500);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].last_status, "in_progress");
+        // Seed 004's envelope: the status is inside `message`.
+        let env = br#"{"headers":{"taskId":"t-1"},"message":{"taskId":"t-1","status":"queued"}}"#;
+        observe(&mut t, id, (None, &[], Some(env)), Source::Status, 600);
+        assert_eq!(t.stuck(1600)[1].last_status, "queued");
+        let done = br#"{"change_number":"CHG-9","completion_status":"completed"}"#;
+        observe(
+            &mut t,
+            id,
+            (None, &[], Some(done)),
+            Source::Completion,
+            2000,
+        );
+        assert_eq!(t.open_count(), 1, "only t-1 is left");
+        // Not JSON, no id in key or headers: nothing is tracked.
+        observe(
+            &mut t,
+            id,
+            (Some(b"k"), &[], Some(b"plain")),
+            Source::Request,
+            0,
+        );
+        assert_eq!(t.open_count(), 1);
+    }
+}
