@@ -459,6 +459,36 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     }
 }
 
+/// A step built from a JSON text, for tests here and in the timeline view.
+#[cfg(test)]
+pub(crate) fn test_step(
+    topic: &str,
+    source: Source,
+    value: &str,
+    at: Option<i64>,
+    offset: i64,
+) -> Step {
+    let record = crate::decode::to_record(
+        crate::decode::Incoming {
+            topic,
+            partition: 0,
+            offset,
+            timestamp_ms: at,
+            key: None,
+            value: Some(value.as_bytes()),
+            headers: vec![],
+        },
+        1024,
+        source == Source::Dlq,
+    );
+    Step {
+        record,
+        source,
+        progress: None,
+        delta_ms: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,25 +644,7 @@ mod tests {
         assert!(parse_duration_ms("m").is_err());
     }
     fn step(topic: &str, source: Source, value: &str, at: Option<i64>, offset: i64) -> Step {
-        let record = crate::decode::to_record(
-            crate::decode::Incoming {
-                topic,
-                partition: 0,
-                offset,
-                timestamp_ms: at,
-                key: None,
-                value: Some(value.as_bytes()),
-                headers: vec![],
-            },
-            1024,
-            source == Source::Dlq,
-        );
-        Step {
-            record,
-            source,
-            progress: None,
-            delta_ms: None,
-        }
+        test_step(topic, source, value, at, offset)
     }
 
     #[test]

@@ -6,7 +6,6 @@
 use super::window::Window;
 use super::{describe, headers_of, rd_offset, timestamp_ms, KafkaEvent, META_TIMEOUT};
 use crate::config::{Cluster, StartAt};
-use crate::decode::{to_record, Incoming};
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
 use crate::domain::job::{matching, Identity, Step, View};
 use crate::domain::replay::PartitionRange;
@@ -86,19 +85,7 @@ pub fn find(
             .get(r.topic.as_str())
             .copied()
             .unwrap_or(Source::Status);
-        let record = to_record(
-            Incoming {
-                topic: &r.topic,
-                partition: r.partition,
-                offset: r.offset,
-                timestamp_ms: r.timestamp_ms,
-                key: r.key.as_deref(),
-                value: r.value.as_deref(),
-                headers: r.headers,
-            },
-            spec.value_cap,
-            source == Source::Dlq,
-        );
+        let record = r.decode(spec.value_cap, source == Source::Dlq);
         steps.push(Step {
             record,
             source,

@@ -29,6 +29,25 @@ pub struct ReadRecord {
     pub headers: Vec<Header>,
 }
 
+impl ReadRecord {
+    /// Decoded for showing, its value cut at `cap` bytes.
+    pub fn decode(self, cap: usize, is_dlq: bool) -> crate::domain::Record {
+        crate::decode::to_record(
+            crate::decode::Incoming {
+                topic: &self.topic,
+                partition: self.partition,
+                offset: self.offset,
+                timestamp_ms: self.timestamp_ms,
+                key: self.key.as_deref(),
+                value: self.value.as_deref(),
+                headers: self.headers,
+            },
+            cap,
+            is_dlq,
+        )
+    }
+}
+
 /// An error code in words, without librdkafka's enum name.
 pub fn words(code: RDKafkaErrorCode) -> String {
     let text = code.to_string();

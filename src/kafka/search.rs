@@ -5,7 +5,6 @@
 use super::replay::{read_ranges, ReadRecord};
 use super::window::ranges_since;
 use crate::config::Cluster;
-use crate::decode::{to_record, Incoming};
 use crate::domain::event::KafkaEvent;
 use crate::domain::Record;
 use crate::search::range::TimeRange;
@@ -172,7 +171,7 @@ impl RoundReader<'_> {
         if self.req.range.contains(r.timestamp_ms) && self.req.query.matches(&raw) {
             self.progress.matched += 1;
             let is_dlq = self.dlqs.contains(r.topic.as_str());
-            self.found.push(decode(r, self.req.value_cap, is_dlq));
+            self.found.push(r.decode(self.req.value_cap, is_dlq));
             if self.found.len() >= self.left + TRIM_SLACK {
                 self.found = keep_newest(std::mem::take(&mut self.found), self.left);
             }
@@ -186,22 +185,6 @@ impl RoundReader<'_> {
         }
         self.alive
     }
-}
-
-fn decode(r: ReadRecord, cap: usize, is_dlq: bool) -> Record {
-    to_record(
-        Incoming {
-            topic: &r.topic,
-            partition: r.partition,
-            offset: r.offset,
-            timestamp_ms: r.timestamp_ms,
-            key: r.key.as_deref(),
-            value: r.value.as_deref(),
-            headers: r.headers,
-        },
-        cap,
-        is_dlq,
-    )
 }
 
 fn per_sec(n: u64, since: Instant) -> f64 {

@@ -450,28 +450,9 @@ pub fn outcome_text(tl: &Timeline) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{to_record, Incoming};
 
     fn step(topic: &str, source: Source, at: i64, offset: i64, value: &str) -> Step {
-        let record = to_record(
-            Incoming {
-                topic,
-                partition: 0,
-                offset,
-                timestamp_ms: Some(at),
-                key: None,
-                value: Some(value.as_bytes()),
-                headers: vec![],
-            },
-            1024,
-            source == Source::Dlq,
-        );
-        Step {
-            record,
-            source,
-            progress: None,
-            delta_ms: None,
-        }
+        crate::domain::job::test_step(topic, source, value, Some(at), offset)
     }
 
     fn view(steps: Vec<Step>) -> TimelineView {
