@@ -16,6 +16,7 @@ pub enum Context {
     Replay,
     Publish,
     Filter,
+    Export,
 }
 
 impl Context {
@@ -29,6 +30,7 @@ impl Context {
             "replay" => Some(Context::Replay),
             "publish" => Some(Context::Publish),
             "filter" => Some(Context::Filter),
+            "export" => Some(Context::Export),
             _ => None,
         }
     }
@@ -57,6 +59,7 @@ impl Context {
             Context::Replay => "replay",
             Context::Publish => "publish",
             Context::Filter => "filter",
+            Context::Export => "export",
         }
     }
 }
@@ -128,6 +131,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "esc" = "close"
 "/" = "quick_filter"
 "f" = "expr_filter"
+"E" = "export"
 
 [dlq]
 "space" = "mark"
@@ -147,6 +151,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "pagedown" = "page_down"
 "home" = "top"
 "end" = "bottom"
+"y" = "copy"
 
 [replay]
 "enter" = "confirm"
@@ -177,6 +182,13 @@ pub const DEFAULT_KEYS: &str = r#"
 "esc" = "close"
 "up" = "up"
 "down" = "down"
+"tab" = "next_choice"
+"backtab" = "prev_choice"
+"ctrl-t" = "toggle_all_panes"
+
+[export]
+"enter" = "confirm"
+"esc" = "close"
 
 [help]
 "esc" = "close"
@@ -204,7 +216,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish or filter)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter or export)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

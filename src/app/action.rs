@@ -44,6 +44,9 @@ pub enum Action {
     FocusMetrics,
     QuickFilter,
     ExprFilter,
+    ToggleAllPanes,
+    Export,
+    Copy,
 }
 
 impl Action {
@@ -89,6 +92,11 @@ impl Action {
             Action::FocusMetrics => "focus metrics",
             Action::QuickFilter => "filter the focused pane by text (any case)",
             Action::ExprFilter => "filter the focused pane by a jq expression",
+            Action::ToggleAllPanes => "apply the filter to this pane or to every record pane",
+            Action::Export => {
+                "export the focused pane's records (after its filter) to a JSONL file"
+            }
+            Action::Copy => "copy the record's value to the clipboard (OSC 52)",
         }
     }
 }

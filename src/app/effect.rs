@@ -41,4 +41,12 @@ pub enum Effect {
         form: Box<crate::publish::Form>,
         name: String,
     },
+    /// Write these records to a new JSONL file (off the UI task); the outcome comes back as
+    /// `KafkaEvent::Exported`.
+    Export {
+        path: std::path::PathBuf,
+        records: crate::export::Batch,
+    },
+    /// Write this escape sequence (OSC 52) to the terminal.
+    Osc52(Vec<u8>),
 }

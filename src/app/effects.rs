@@ -33,6 +33,9 @@ pub struct Workers {
     cancel: Arc<AtomicBool>,
     publish: PublishHandle,
     publish_cancel: Arc<AtomicBool>,
+    /// For the export thread's answer. Weak: when every worker is gone the channel still
+    /// closes, which the run loop watches for.
+    events: mpsc::WeakSender<KafkaEvent>,
 }
 
 impl Workers {
@@ -80,6 +83,7 @@ impl Workers {
             cancel: Arc::new(AtomicBool::new(false)),
             publish,
             publish_cancel: Arc::new(AtomicBool::new(false)),
+            events: events.downgrade(),
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -138,6 +142,15 @@ impl Workers {
                 PublishCmd::Save { form, name },
                 "publish",
             ),
+            Effect::Export { path, records } => self.export(path, records.0),
+            Effect::Osc52(seq) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                out.write_all(&seq)
+                    .and_then(|()| out.flush())
+                    .err()
+                    .map(|e| format!("copy: writing to the terminal failed: {e}"))
+            }
             Effect::ReplayCounts(dlqs) => match &self.replay {
                 Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
                 Err(_) => None,
@@ -156,6 +169,31 @@ impl Workers {
         self.cancel.store(true, Ordering::Relaxed);
         self.cancel = Arc::new(AtomicBool::new(false));
         send(&handle.commands, cmd(self.cancel.clone()), "replay")
+    }
+
+    /// Writes the file on a thread of its own (a large pane takes a while); the outcome comes
+    /// back as an event.
+    fn export(
+        &self,
+        path: std::path::PathBuf,
+        records: Vec<crate::domain::Record>,
+    ) -> Option<String> {
+        let Some(events) = self.events.upgrade() else {
+            // Every worker is gone, so nobody would carry the answer: write here.
+            return Some(match crate::export::write_jsonl(&path, &records) {
+                Ok(s) => s.describe(),
+                Err(e) => format!("export failed: {e}"),
+            });
+        };
+        let spawned = std::thread::Builder::new()
+            .name("kdeck-export".into())
+            .spawn(move || {
+                let outcome = crate::export::write_jsonl(&path, &records);
+                let _ = events.blocking_send(KafkaEvent::Exported(outcome));
+            });
+        spawned
+            .err()
+            .map(|e| format!("export: cannot start a thread: {e}"))
     }
 
     /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout

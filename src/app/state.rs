@@ -20,6 +20,7 @@ pub enum Modal {
     Replay(Box<ReplayDialog>),
     Publish(Box<PublishDialog>),
     Filter(Box<crate::modals::filter::FilterDialog>),
+    Export(Box<crate::modals::export::ExportDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -31,6 +32,7 @@ impl Modal {
             Modal::Replay(_) => Context::Replay,
             Modal::Publish(_) => Context::Publish,
             Modal::Filter(_) => Context::Filter,
+            Modal::Export(_) => Context::Export,
         }
     }
 
@@ -41,6 +43,7 @@ impl Modal {
             Modal::Replay(r) => r.handle(action),
             Modal::Publish(p) => p.handle(action),
             Modal::Filter(d) => d.handle(action),
+            Modal::Export(d) => d.handle(action),
         }
     }
 
@@ -51,6 +54,7 @@ impl Modal {
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
             Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
+            Modal::Export(_) => crate::modals::export::ExportDialog::HINTS,
         }
     }
 
@@ -66,6 +70,7 @@ impl Modal {
             Modal::Replay(r) => r.focused_field(),
             Modal::Publish(p) => p.focused_field(),
             Modal::Filter(d) => d.focused_field(),
+            Modal::Export(d) => Some(&mut d.field),
             Modal::Detail(_) | Modal::Help(_) => None,
         }
     }
@@ -82,6 +87,9 @@ pub struct Health {
     pub self_lag: i64,
     /// The latest warning and when it came, shown for a while.
     pub warning: Option<(String, i64)>,
+    /// The latest news that is not a problem (an export written, a value copied), shown for a
+    /// while.
+    pub notice: Option<(String, i64)>,
 }
 
 /// The one owner of everything the UI shows.
@@ -110,6 +118,14 @@ pub struct State {
     pub topic_prefix: String,
     /// The last pane filters used (Up/Down in the filter input).
     pub filter_history: crate::modals::filter::History,
+    /// `[filters]` from the config: `@name` in the filter input.
+    pub saved_filters: Vec<crate::config::filters::SavedFilter>,
+    /// Copy with OSC 52 (`[ui] clipboard = "osc52"`); off by default.
+    pub clipboard_osc52: bool,
+    /// Where an export goes unless the user types another path.
+    pub export_dir: Option<std::path::PathBuf>,
+    /// The last click, for telling a double-click.
+    pub last_click: Option<crate::app::mouse::Click>,
 }
 
 impl State {
@@ -135,6 +151,7 @@ impl State {
                 missing_topics: Vec::new(),
                 self_lag: 0,
                 warning: None,
+                notice: None,
             },
             now_ms,
             size: (120, 40),
@@ -147,6 +164,10 @@ impl State {
             templates: crate::publish::Catalog::builtin().templates,
             topic_prefix: cfg.topic_prefix.clone(),
             filter_history: Default::default(),
+            saved_filters: cfg.filters.clone(),
+            clipboard_osc52: cfg.ui.clipboard_osc52,
+            export_dir: crate::export::default_dir(),
+            last_click: None,
         }
     }
 

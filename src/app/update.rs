@@ -40,6 +40,27 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                     state.health.warning = None;
                 }
             }
+            if state
+                .health
+                .notice
+                .as_ref()
+                .is_some_and(|n| now - n.1 > WARNING_MS)
+            {
+                state.health.notice = None;
+            }
+            vec![]
+        }
+        Msg::Mouse(m) => {
+            let mut effects = Vec::new();
+            for a in crate::app::mouse::to_actions(state, m) {
+                effects.extend(apply(state, a, keymap));
+            }
+            effects
+        }
+        Msg::FilterStep => {
+            for p in state.streams.iter_mut() {
+                p.filter_step(crate::panes::stream::STEP_RECORDS);
+            }
             vec![]
         }
         Msg::Resize(w, h) => {
@@ -133,6 +154,13 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         }
         KafkaEvent::Replay(u) => on_replay(state, u),
         KafkaEvent::Publish(u) => on_publish(state, u),
+        KafkaEvent::Exported(Ok(summary)) => {
+            state.health.notice = Some((summary.describe(), now));
+        }
+        KafkaEvent::Exported(Err(e)) => {
+            state.health.notice = None;
+            state.health.warning = Some((format!("export failed: {e}"), now));
+        }
     }
 }
 
@@ -199,6 +227,7 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Republish => return crate::modals::publish::open::republish(state),
         Action::QuickFilter => return filter::open(state, filter::FilterKind::Quick),
         Action::ExprFilter => return filter::open(state, filter::FilterKind::Expr),
+        Action::Export => return crate::modals::export::open(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -255,7 +284,24 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         }
         Reply::Effects(e) => e,
         Reply::Replay => open_replay(state),
+        Reply::Copy(c) => copy(state, c),
+        Reply::Export(path) => crate::modals::export::start(state, path),
     }
+}
+
+/// The detail view's copy: OSC 52 when the config allows it, else how to allow it.
+fn copy(state: &mut State, c: Option<crate::clipboard::Copied>) -> Vec<Effect> {
+    let now = state.now_ms;
+    if !state.clipboard_osc52 {
+        state.health.warning = Some((crate::clipboard::OFF.into(), now));
+        return vec![];
+    }
+    let Some(c) = c else {
+        state.health.warning = Some(("nothing to copy: the record has no value".into(), now));
+        return vec![];
+    };
+    state.health.notice = Some((c.describe(), now));
+    vec![Effect::Osc52(crate::clipboard::osc52(&c.bytes))]
 }
 
 /// Opens the replay dialog for the DLQ's marks, else the selected group (by-reason view) or

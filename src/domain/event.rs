@@ -25,6 +25,8 @@ pub enum KafkaEvent {
     Replay(ReplayUpdate),
     /// What the publish worker reports.
     Publish(PublishUpdate),
+    /// An export's outcome: what was written, or why not.
+    Exported(Result<crate::export::Summary, String>),
 }
 
 /// A publish job's news, named by the dialog's job id.

@@ -26,6 +26,8 @@ type Program = jaq_core::Filter<JustLut<Val>>;
 #[derive(Clone)]
 pub struct Expr {
     source: String,
+    /// The saved filter's name (`[filters]` in the config), when it came from one.
+    name: Option<String>,
     program: Arc<Program>,
 }
 
@@ -66,12 +68,23 @@ impl Expr {
             .map_err(|errs| compile_error(code, errs))?;
         Ok(Expr {
             source: code.to_string(),
+            name: None,
             program: Arc::new(program),
         })
     }
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The same program known by a saved filter's name.
+    pub fn with_name(mut self, name: &str) -> Expr {
+        self.name = Some(name.to_string());
+        self
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// True when the program yields a truthy value for this record; failures do not match.

@@ -35,6 +35,8 @@ pub struct DetailState {
     view_rows: usize,
     /// "esc close · ↓ scroll" with the keys in force, set when the view opens.
     pub keys: String,
+    /// The value as held (cut at `ui.max_value_bytes`), for copying; None: a tombstone.
+    pub value: Option<Vec<u8>>,
 }
 
 /// One screen row: which line, which bytes of its text, and whether it starts the line.
@@ -63,6 +65,7 @@ impl DetailState {
             wrap_width: (0, 0),
             view_rows: 1,
             keys: "esc close · ↓ scroll".into(),
+            value: r.value.clone(),
         };
         d.fit_to((120, 40));
         d
@@ -93,7 +96,11 @@ impl DetailState {
             .clamp(0, self.max_scroll() as isize) as usize;
     }
 
-    pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Close, "close"),
+        (Action::Down, "scroll"),
+        (Action::Copy, "copy value"),
+    ];
 
     pub fn handle(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page * 2) {
@@ -112,6 +119,11 @@ impl DetailState {
             }
             Action::Help => Reply::Help,
             Action::Quit => Reply::Quit,
+            Action::Copy => Reply::Copy(
+                self.value
+                    .as_deref()
+                    .map(crate::clipboard::Copied::of_value),
+            ),
             _ => Reply::Done,
         }
     }

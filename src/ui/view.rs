@@ -57,6 +57,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Replay(r)) => crate::modals::replay::view::draw(f, area, r, theme),
         Some(Modal::Publish(p)) => crate::modals::publish::view::draw(f, area, p, theme),
         Some(Modal::Filter(d)) => crate::modals::filter::draw(f, area, d, theme),
+        Some(Modal::Export(d)) => crate::modals::export::draw(f, area, d, theme),
         None => {}
     }
 }
@@ -90,6 +91,12 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default()
                 .fg(theme.accent)
                 .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some((n, _)) = &h.notice {
+        spans.push(Span::styled(
+            format!("│ ✓ {} ", clean(n)),
+            Style::default().fg(theme.ok),
         ));
     }
     if let Some((w, _)) = &h.warning {

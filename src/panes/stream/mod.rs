@@ -48,7 +48,10 @@ impl PaneFilter {
             PaneFilter::Quick(q) => {
                 format!("\"{}\"", crate::ui::fmt::fit(q.text(), 40).trim_end())
             }
-            PaneFilter::Expr(e) => crate::ui::fmt::fit(e.source(), 60).trim_end().to_string(),
+            PaneFilter::Expr(e) => match e.name() {
+                Some(n) => format!("@{}", crate::ui::fmt::fit(n, 40).trim_end()),
+                None => crate::ui::fmt::fit(e.source(), 60).trim_end().to_string(),
+            },
         }
     }
 
@@ -71,7 +74,15 @@ pub struct Filtered {
     /// Records the filter has looked at, and how many it kept.
     pub scanned: u64,
     pub matched: u64,
+    /// Held records below this sequence number and not evicted are not scanned yet (the
+    /// filter was set while they were held); `filter_step` works down from here.
+    backlog: u64,
 }
+
+/// Held records one filter step scans at most, and the time it may take: a chunk between two
+/// frames (about 7 ms at 3.4 µs a record).
+pub const STEP_RECORDS: usize = 2048;
+pub const STEP_TIME: std::time::Duration = std::time::Duration::from_millis(8);
 
 impl StreamPane {
     pub fn new(role: Role, cap: usize) -> StreamPane {
@@ -118,24 +129,52 @@ impl StreamPane {
         }
     }
 
-    /// Shows only what `filter` keeps (`None`: everything), starting from the newest.
+    /// Shows only what `filter` keeps (`None`: everything). What the pane holds is re-scanned
+    /// newest first, a bounded chunk now and the rest in `filter_step`s between frames, so a
+    /// large ring never stalls the UI; records arriving meanwhile are filtered as they come.
     pub fn set_filter(&mut self, filter: Option<PaneFilter>) {
         self.selected = 0;
-        self.filter = filter.map(|filter| {
-            let kept: VecDeque<u64> = self
-                .records
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| filter.keeps(r))
-                .map(|(i, _)| self.evicted + i as u64)
-                .collect();
-            Filtered {
-                scanned: self.records.len() as u64,
-                matched: kept.len() as u64,
-                filter,
-                kept,
-            }
+        let backlog = self.evicted + self.records.len() as u64;
+        self.filter = filter.map(|filter| Filtered {
+            filter,
+            kept: VecDeque::new(),
+            scanned: 0,
+            matched: 0,
+            backlog,
         });
+        self.filter_step(STEP_RECORDS);
+    }
+
+    /// True while records held before the filter was set are still to be scanned.
+    pub fn filter_scanning(&self) -> bool {
+        self.filter
+            .as_ref()
+            .is_some_and(|f| f.backlog > self.evicted)
+    }
+
+    /// Scans up to `budget` held records not yet scanned (newest first), stopping early when
+    /// `STEP_TIME` has passed (an expression can be slow on large values); returns how many.
+    pub fn filter_step(&mut self, budget: usize) -> usize {
+        let Some(f) = &mut self.filter else {
+            return 0;
+        };
+        let started = std::time::Instant::now();
+        let mut n = 0;
+        while n < budget && f.backlog > self.evicted {
+            if n % 64 == 63 && started.elapsed() > STEP_TIME {
+                break;
+            }
+            f.backlog -= 1;
+            let r = &self.records[(f.backlog - self.evicted) as usize];
+            f.scanned += 1;
+            if f.filter.keeps(r) {
+                f.matched += 1;
+                // Older than everything kept so far: the order stays ascending.
+                f.kept.push_front(f.backlog);
+            }
+            n += 1;
+        }
+        n
     }
 
     /// Records shown (after the filter).
