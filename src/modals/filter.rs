@@ -310,11 +310,8 @@ fn saved_lines<'a>(d: &FilterDialog, theme: &Theme, width: usize) -> Vec<Line<'a
         .take(SAVED_SHOWN)
         .enumerate()
         .map(|(i, s)| {
-            let text = format!(
-                "{} {}",
-                crate::ui::fmt::fit(&format!("@{}", s.name), name_w),
-                s.expr.source()
-            );
+            let name = crate::ui::fmt::fit(&format!("@{}", s.name), name_w);
+            let text = format!("{name:<name_w$} {}", s.expr.source());
             let text = crate::ui::fmt::fit(&crate::ui::sanitize::clean(&text), width);
             let style = if named == Some(i) {
                 theme.selected()
