@@ -26,6 +26,9 @@ fn mouse(t: &Tmux, button: u8, col: u16, row: u16) {
     }
 }
 
+/// One demo at a time: each runs a mock cluster, and the machine is small.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn demo(dir: &std::path::Path) -> Tmux {
     let cfg = dir.join("empty.toml");
     std::fs::write(&cfg, "").unwrap();
@@ -41,55 +44,62 @@ fn demo(dir: &std::path::Path) -> Tmux {
 /// Screen rows of the status pane's records: (row, the record's `@offset` text).
 fn status_rows(screen: &str) -> Vec<(u16, String)> {
     let lines: Vec<&str> = screen.lines().collect();
-    let top = lines
-        .iter()
-        .position(|l| l.contains("┌ Status"))
-        .expect("the status pane");
+    let Some(top) = lines.iter().position(|l| l.contains("┌ Status")) else {
+        return Vec::new();
+    };
     lines
         .iter()
         .enumerate()
         .skip(top + 2)
         .take_while(|(_, l)| !l.starts_with('└'))
         .filter_map(|(i, l)| {
+            // `/partition@offset`: what the detail view's title ends with.
             let at = l.find('@')?;
-            let offset: String = l[at..].chars().take_while(|c| !c.is_whitespace()).collect();
-            Some((i as u16, offset))
+            let slash = l[..at].rfind('/')?;
+            let end = l[at..].find(' ').map_or(l.len(), |e| at + e);
+            Some((i as u16, l[slash..end].to_string()))
         })
         .collect()
 }
 
 #[test]
 fn click_selects_the_row_and_double_click_opens_it() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let t = demo(dir.path());
-    t.wait_for("four status rows", |s| status_rows(s).len() >= 4, 45);
-    // Pause the status pane so the rows hold still, then click the third row.
+    t.wait_for("eight status rows", |s| status_rows(s).len() >= 8, 45);
+    // Pause the status pane so the rows hold still.
     t.keys(&["2", "p"]);
     std::thread::sleep(Duration::from_millis(1200));
     let s = t.wait_for("the pause", |s| s.contains("⏸ PAUSED"), 5);
     let rows = status_rows(&s);
-    let (row, offset) = rows[2].clone();
-    t.keys(&["1"]); // focus elsewhere: the click must bring it back
-    mouse(&t, 0, 20, row);
-    let s = t.wait_for("row 3 selected", |s| s.contains("↑ row 3"), 5);
-    assert!(s.contains("┌ Status"), "{s}");
-    mouse(&t, 0, 20, row);
-    mouse(&t, 0, 20, row);
-    let s = t.wait_for("the detail view", |s| s.contains("timestamp"), 5);
-    let title = s
-        .lines()
-        .find(|l| l.contains("partition") || l.contains(&offset))
-        .unwrap_or_default();
-    assert!(s.contains(&offset), "detail of {offset} expected:\n{s}\n{title}");
-    t.keys(&["Escape"]);
-    // The wheel scrolls the pane under the pointer.
-    mouse(&t, 65, 20, row);
-    t.wait_for("the wheel scrolled 3 rows", |s| s.contains("↑ row 6"), 5);
+    let opened = |what: &str, at: &str| {
+        let s = t.wait_for(what, |s| s.contains("timestamp"), 5);
+        assert!(s.contains(at), "{what}: the detail of {at} expected:\n{s}");
+        t.keys(&["Escape"]);
+        t.wait_for("the detail view to close", |s| !s.contains("timestamp"), 5);
+    };
+    // A click on the third row, with another pane focused: Enter opens that record.
+    t.keys(&["1"]);
+    mouse(&t, 0, 20, rows[2].0);
+    t.keys(&["Enter"]);
+    opened("the clicked row's detail", &rows[2].1);
+    // A double-click on the fifth row opens it.
+    t.keys(&["1"]);
+    mouse(&t, 0, 20, rows[4].0);
+    mouse(&t, 0, 20, rows[4].0);
+    opened("the double-clicked row's detail", &rows[4].1);
+    // The wheel scrolls the pane under the pointer: three rows down from the fifth.
+    t.keys(&["1"]);
+    mouse(&t, 65, 20, rows[0].0);
+    t.keys(&["Enter"]);
+    opened("the row the wheel reached", &rows[7].1);
     t.keys(&["q"]);
 }
 
 #[test]
 fn export_writes_the_filtered_pane_to_the_data_folder() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let t = demo(dir.path());
     t.wait_for("six status rows", |s| status_rows(s).len() >= 6, 45);
@@ -97,7 +107,15 @@ fn export_writes_the_filtered_pane_to_the_data_folder() {
     std::thread::sleep(Duration::from_millis(1200));
     t.keys(&["/"]);
     Command::new("tmux")
-        .args(["-L", &t.socket, "send-keys", "-t", &t.session, "-l", "progress"])
+        .args([
+            "-L",
+            &t.socket,
+            "send-keys",
+            "-t",
+            &t.session,
+            "-l",
+            "progress",
+        ])
         .status()
         .unwrap();
     t.keys(&["Enter"]);
@@ -126,14 +144,20 @@ fn export_writes_the_filtered_pane_to_the_data_folder() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("kdeck-status-pane-") && name.ends_with(".jsonl"), "{name}");
+    assert!(
+        name.starts_with("kdeck-status-pane-") && name.ends_with(".jsonl"),
+        "{name}"
+    );
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert_eq!(text.lines().count(), matched, "{text}");
     let mut last = std::collections::HashMap::new();
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         assert!(line.to_lowercase().contains("progress"), "{line}");
-        let at = (v["topic"].as_str().unwrap().to_string(), v["partition"].as_i64().unwrap());
+        let at = (
+            v["topic"].as_str().unwrap().to_string(),
+            v["partition"].as_i64().unwrap(),
+        );
         let offset = v["offset"].as_i64().unwrap();
         // Oldest first, like kdeck tail: offsets grow within each partition.
         if let Some(prev) = last.insert(at, offset) {
