@@ -48,8 +48,12 @@ impl Summary {
     }
 }
 
-/// The platform's data folder for exports, e.g. `~/.local/share/kdeck/exports`.
+/// `KDECK_DATA_DIR/exports`, else the platform data folder's, e.g.
+/// `~/.local/share/kdeck/exports` (where the replay and publish audits live too).
 pub fn default_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("KDECK_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("exports"));
+    }
     directories::ProjectDirs::from("", "", "kdeck").map(|d| d.data_dir().join("exports"))
 }
 
