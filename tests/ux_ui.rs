@@ -438,3 +438,30 @@ fn copy_sends_the_value_with_osc52_when_enabled() {
     let n = s.health.notice.clone().unwrap().0;
     assert!(n.starts_with("copied the value (47 bytes)"), "{n}");
 }
+
+#[test]
+fn on_a_small_screen_a_click_on_a_tab_focuses_its_pane() {
+    let mut s = state_with(None);
+    s.size = (80, 24);
+    let screen = common::screen::render(&s, 80, 24);
+    let tabs_row = screen
+        .lines()
+        .position(|l| l.contains(" 4 Consumer lag "))
+        .unwrap();
+    let col = screen
+        .lines()
+        .nth(tabs_row)
+        .unwrap()
+        .find(" 4 Consumer lag ")
+        .unwrap();
+    // Columns are cells; the line is ASCII up to the tab.
+    mouse(
+        &mut s,
+        MouseInput::Click {
+            col: col as u16 + 3,
+            row: tabs_row as u16,
+            at_ms: NOW,
+        },
+    );
+    assert_eq!(s.focus, PaneId::Lag);
+}

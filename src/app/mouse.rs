@@ -71,6 +71,10 @@ fn click(state: &mut State, col: u16, row: u16, at_ms: i64) -> Vec<Action> {
     if state.modal.is_some() {
         return vec![];
     }
+    if let Some(pane) = tab_at(state, col, row) {
+        state.focus = pane;
+        return vec![];
+    }
     let Some((pane, rect)) = pane_at(state, col, row) else {
         return vec![];
     };
@@ -95,6 +99,26 @@ pub fn pane_at(state: &State, col: u16, row: u16) -> Option<(PaneId, Rect)> {
         .panes
         .into_iter()
         .find(|(_, r)| r.contains(ratatui::layout::Position { x: col, y: row }))
+}
+
+/// The tab under the pointer on a small (or zoomed) screen's tab strip, drawn as
+/// ` N Title ` and a space per pane (`ui::view::draw_tabs`).
+fn tab_at(state: &State, col: u16, row: u16) -> Option<PaneId> {
+    let screen = Rect::new(0, 0, state.size.0, state.size.1);
+    let tabs = crate::ui::layout::compute(screen, state.focus, state.zoom).tabs?;
+    if row != tabs.y || col < tabs.x {
+        return None;
+    }
+    let mut x = tabs.x as usize;
+    for (i, p) in PaneId::ORDER.iter().enumerate() {
+        let w =
+            unicode_width::UnicodeWidthStr::width(format!(" {} {} ", i + 1, p.title()).as_str());
+        if (x..x + w).contains(&(col as usize)) {
+            return Some(*p);
+        }
+        x += w + 1;
+    }
+    None
 }
 
 /// Selects the record (or DLQ reason group) drawn on screen row `row` of the pane.
