@@ -1,6 +1,8 @@
 //! Saved filters (`[filters]` in the config): compiled at load for every subcommand, used as
 //! `@name` by the dashboard's filter input and by `kdeck tail --filter @name`.
 
+mod common;
+
 use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
 use std::path::PathBuf;
@@ -93,4 +95,49 @@ fn tail_names_an_unknown_saved_filter_before_connecting() {
         ),
         "{err}"
     );
+}
+
+fn tail(cfg: &std::path::Path, topic: &str, filter: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .arg("--config")
+        .arg(cfg)
+        .args(["tail", "-b", &common::brokers(), "-t", topic])
+        .args(["--from", "beginning", "-e", "--filter", filter])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Real broker: `--filter @failed` writes exactly what the saved expression does.
+#[test]
+fn tail_with_a_saved_filter_writes_what_its_expression_keeps() {
+    use kdeck::domain::OutRecord;
+    let c = common::cluster(&common::brokers());
+    let topic = common::unique("kdeck-saved-filter");
+    kdeck::kafka::admin::create_topics(&c, &[&topic], 1).unwrap();
+    let recs: Vec<OutRecord> = (0..12)
+        .map(|i| OutRecord {
+            topic: topic.clone(),
+            key: Some(format!("export-{i}").into_bytes()),
+            value: Some(
+                format!(
+                    r#"{{"status":"{}"}}"#,
+                    if i % 4 == 0 { "failed" } else { "complete" }
+                )
+                .into_bytes(),
+            ),
+            ..Default::default()
+        })
+        .collect();
+    kdeck::kafka::producer::produce_all(&c, &recs, std::time::Duration::from_secs(30)).unwrap();
+    let cfg = fixture("valid/filters.toml");
+    let by_name = tail(&cfg, &topic, "@failed");
+    let by_expr = tail(&cfg, &topic, r#".value.status == "failed""#);
+    assert_eq!(by_name.lines().count(), 3, "{by_name}");
+    assert_eq!(by_name, by_expr);
 }
