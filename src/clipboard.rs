@@ -70,6 +70,24 @@ pub fn osc52(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The detail view's copy: OSC 52 when the config allows it, else how to allow it.
+pub fn request(
+    state: &mut crate::app::state::State,
+    c: Option<Copied>,
+) -> Vec<crate::app::effect::Effect> {
+    let now = state.now_ms;
+    if !state.clipboard_osc52 {
+        state.health.warning = Some((OFF.into(), now));
+        return vec![];
+    }
+    let Some(c) = c else {
+        state.health.warning = Some(("nothing to copy: the record has no value".into(), now));
+        return vec![];
+    };
+    state.health.notice = Some((c.describe(), now));
+    vec![crate::app::effect::Effect::Osc52(osc52(&c.bytes))]
+}
+
 /// The status line's words when copying is off.
 pub const OFF: &str =
     "copy is off: add clipboard = \"osc52\" under [ui] in the config to copy with OSC 52";

@@ -40,14 +40,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                     state.health.warning = None;
                 }
             }
-            if state
-                .health
-                .notice
-                .as_ref()
-                .is_some_and(|n| now - n.1 > WARNING_MS)
-            {
-                state.health.notice = None;
-            }
+            state.health.notice.take_if(|n| now - n.1 > WARNING_MS);
             vec![]
         }
         Msg::Mouse(m) => {
@@ -284,24 +277,9 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         }
         Reply::Effects(e) => e,
         Reply::Replay => open_replay(state),
-        Reply::Copy(c) => copy(state, c),
+        Reply::Copy(c) => crate::clipboard::request(state, c),
         Reply::Export(path) => crate::modals::export::start(state, path),
     }
-}
-
-/// The detail view's copy: OSC 52 when the config allows it, else how to allow it.
-fn copy(state: &mut State, c: Option<crate::clipboard::Copied>) -> Vec<Effect> {
-    let now = state.now_ms;
-    if !state.clipboard_osc52 {
-        state.health.warning = Some((crate::clipboard::OFF.into(), now));
-        return vec![];
-    }
-    let Some(c) = c else {
-        state.health.warning = Some(("nothing to copy: the record has no value".into(), now));
-        return vec![];
-    };
-    state.health.notice = Some((c.describe(), now));
-    vec![Effect::Osc52(crate::clipboard::osc52(&c.bytes))]
 }
 
 /// Opens the replay dialog for the DLQ's marks, else the selected group (by-reason view) or
