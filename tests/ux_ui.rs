@@ -390,6 +390,11 @@ fn export_writes_the_focused_pane_as_shown_oldest_first() {
         screen.contains("✓ exported 5 records to /tmp/x.jsonl"),
         "{screen}"
     );
+    // The news stays a while, then goes.
+    update(&mut s, Msg::Tick(NOW + 5_000), &keymap());
+    assert!(s.health.notice.is_some());
+    update(&mut s, Msg::Tick(NOW + 16_000), &keymap());
+    assert!(s.health.notice.is_none());
     update(
         &mut s,
         Msg::Kafka(KafkaEvent::Exported(Err(
