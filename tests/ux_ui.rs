@@ -470,3 +470,33 @@ fn on_a_small_screen_a_click_on_a_tab_focuses_its_pane() {
     );
     assert_eq!(s.focus, PaneId::Lag);
 }
+
+#[test]
+fn a_burst_of_arrivals_is_filtered_in_bounded_steps_and_the_selection_holds() {
+    let mut cfg = config(None);
+    cfg.ui.buffer_size = 50_000;
+    let mut s = State::new(&cfg, false, NOW);
+    s.focus = PaneId::Stream(Role::Status);
+    push(&mut s, Role::Status, 0..10);
+    key(&mut s, KeyCode::Char('f'));
+    typed(&mut s, r#".value.status == "failed""#);
+    key(&mut s, KeyCode::Enter);
+    // Scrolled back onto offset 6 (kept: 8, 6, 3, 1).
+    key(&mut s, KeyCode::Down);
+    let on = |s: &State| s.stream(Role::Status).selected_record().unwrap().offset;
+    assert_eq!(on(&s), 6);
+    push(&mut s, Role::Status, 10..10_010);
+    let p = s.stream(Role::Status);
+    assert!(p.filter_scanning(), "one push filters one bounded step");
+    assert!(p.filter.as_ref().unwrap().scanned <= 10 + kdeck::panes::stream::STEP_RECORDS as u64);
+    assert_eq!(on(&s), 6, "the selection stays on its record");
+    while s.stream(Role::Status).filter_scanning() {
+        update(&mut s, Msg::FilterStep, &keymap());
+    }
+    let p = s.stream(Role::Status);
+    let f = p.filter.as_ref().unwrap();
+    assert_eq!(f.scanned, 10_010);
+    assert_eq!(f.matched, 4_004);
+    assert_eq!(p.nth_newest(0).unwrap().offset, 10_008);
+    assert_eq!(on(&s), 6, "the selection stays on its record");
+}

@@ -68,7 +68,7 @@ fn title<'a>(
                 clean(&f.filter.describe()),
                 f.matched,
                 f.scanned,
-                if pane.filter_scanning() {
+                if pane.filter_rescanning() {
                     " scanning…"
                 } else {
                     ""
