@@ -81,17 +81,13 @@ pub fn open(state: &mut State, kind: FilterKind) -> Reply {
         ));
         return Reply::Done;
     };
+    // A saved filter shows as its name, as it was typed or picked.
     let current = match state.stream(role).filter.as_ref().map(|f| &f.filter) {
         Some(PaneFilter::Quick(q)) if kind == FilterKind::Quick => q.text().to_string(),
-        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e.source().to_string(),
+        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e
+            .name()
+            .map_or_else(|| e.source().to_string(), |n| format!("@{n}")),
         _ => String::new(),
-    };
-    let current = match state.stream(role).filter.as_ref().map(|f| &f.filter) {
-        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => match e.name() {
-            Some(n) => format!("@{n}"),
-            None => current,
-        },
-        _ => current,
     };
     let saved = match kind {
         FilterKind::Expr => state.saved_filters.clone(),
