@@ -53,7 +53,7 @@ impl Modal {
             Modal::Help(_) => HelpState::HINTS,
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
-            Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
+            Modal::Filter(d) => d.hints(),
             Modal::Export(_) => crate::modals::export::ExportDialog::HINTS,
         }
     }

@@ -139,6 +139,20 @@ impl FilterDialog {
         (Action::NextChoice, "saved filter"),
         (Action::ToggleAllPanes, "this pane / all panes"),
     ];
+    const QUICK_HINTS: &'static [Hint] = &[
+        (Action::Confirm, "apply"),
+        (Action::Close, "cancel"),
+        (Action::Up, "history"),
+        (Action::ToggleAllPanes, "this pane / all panes"),
+    ];
+
+    /// The footer's keys: saved filters are expressions, so the quick input has no Tab.
+    pub fn hints(&self) -> &'static [Hint] {
+        match self.kind {
+            FilterKind::Expr if !self.saved.is_empty() => Self::HINTS,
+            _ => Self::QUICK_HINTS,
+        }
+    }
 
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         Some(&mut self.field)
