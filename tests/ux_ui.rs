@@ -500,3 +500,44 @@ fn a_burst_of_arrivals_is_filtered_in_bounded_steps_and_the_selection_holds() {
     assert_eq!(p.nth_newest(0).unwrap().offset, 10_008);
     assert_eq!(on(&s), 6, "the selection stays on its record");
 }
+
+#[test]
+fn a_large_pane_is_copied_for_export_in_steps_and_records_that_left_are_counted() {
+    use kdeck::modals::export::GATHER_STEP;
+    let mut cfg = config(None);
+    cfg.ui.buffer_size = 50_000;
+    let mut s = State::new(&cfg, false, NOW);
+    s.focus = PaneId::Stream(Role::Status);
+    push(&mut s, Role::Status, 0..50_000);
+    key(&mut s, KeyCode::Char('E'));
+    press(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    typed(&mut s, "/tmp/big.jsonl");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(effects.is_empty(), "50,000 records are not copied at once");
+    assert!(s.export_gather.is_some());
+    // The ring moves on meanwhile: Enter copied the first chunk (offsets 0..20,000); this
+    // evicts 0..20,010, so 10 records of the second chunk are gone before it is copied.
+    push(
+        &mut s,
+        Role::Status,
+        50_000..50_000 + GATHER_STEP as i64 + 10,
+    );
+    let mut steps = 1;
+    let effects = loop {
+        let e = update(&mut s, Msg::FilterStep, &keymap());
+        steps += 1;
+        if !e.is_empty() {
+            break e;
+        }
+        assert!(steps < 10);
+    };
+    assert_eq!(steps, 3);
+    let [Effect::Export { records, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(records.0.len(), 50_000 - 10);
+    assert_eq!(records.0[0].offset, 0);
+    assert_eq!(records.0[GATHER_STEP].offset, GATHER_STEP as i64 + 10);
+    let w = s.health.warning.clone().unwrap().0;
+    assert!(w.contains("10 records left the pane"), "{w}");
+}

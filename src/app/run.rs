@@ -97,9 +97,11 @@ pub async fn run(
                     msgs.extend(batch.drain(..).map(Msg::Kafka));
                 }
                 _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
-                // A changed filter re-applies in chunks, with keys and frames in between.
+                // A changed filter re-applies (and a large export is copied) in chunks, with
+                // keys and frames in between.
                 _ = tokio::time::sleep(Duration::from_millis(1)),
-                    if state.streams.iter().any(|p| p.filter_scanning()) => msgs.push(Msg::FilterStep),
+                    if state.export_gather.is_some()
+                        || state.streams.iter().any(|p| p.filter_scanning()) => msgs.push(Msg::FilterStep),
                 // Only armed when something to show changed: an idle screen sleeps.
                 _ = frame_timer.tick(), if redraw.dirty => {
                     guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;

@@ -126,6 +126,8 @@ pub struct State {
     pub export_dir: Option<std::path::PathBuf>,
     /// The last click, for telling a double-click.
     pub last_click: Option<crate::app::mouse::Click>,
+    /// A large pane's export being copied in steps.
+    pub export_gather: Option<crate::modals::export::Gather>,
 }
 
 impl State {
@@ -168,6 +170,7 @@ impl State {
             clipboard_osc52: cfg.ui.clipboard_osc52,
             export_dir: crate::export::default_dir(),
             last_click: None,
+            export_gather: None,
         }
     }
 

@@ -54,7 +54,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             for p in state.streams.iter_mut() {
                 p.filter_step(crate::panes::stream::STEP_RECORDS);
             }
-            vec![]
+            crate::modals::export::gather_step(state)
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);

@@ -80,22 +80,79 @@ pub fn open_with(state: &State, label: &str, source: Source, count: usize) -> Re
     })))
 }
 
-/// Enter with a path: closes the dialog and hands its records to the export worker.
+/// Records an export copies from a pane per step: a large pane is copied across several
+/// steps, with keys and frames in between (about 1 µs a record).
+pub const GATHER_STEP: usize = 20_000;
+
+/// A pane's export being copied: the shown records' sequence numbers when Enter was pressed.
+pub struct Gather {
+    role: crate::domain::Role,
+    path: PathBuf,
+    seqs: std::collections::VecDeque<u64>,
+    records: Vec<Record>,
+    /// Records that left the ring before they were copied.
+    gone: u64,
+}
+
+/// Enter with a path: closes the dialog and hands its records to the export worker (a large
+/// pane after a few `gather_step`s).
 pub fn start(state: &mut State, path: PathBuf) -> Vec<Effect> {
     let Some(Modal::Export(d)) = state.modal.take() else {
         return vec![];
     };
-    let records = match d.source {
-        Source::Records(v) => v,
-        Source::Pane(role) => shown_oldest_first(state.stream(role)),
-    };
     state.health.notice = Some((
-        format!("exporting {} records to {}…", records.len(), path.display()),
+        format!("exporting {} records to {}…", d.count, path.display()),
         state.now_ms,
     ));
+    match d.source {
+        Source::Records(records) => vec![Effect::Export {
+            path,
+            records: Batch(records),
+        }],
+        Source::Pane(role) => {
+            let seqs = state.stream(role).shown_seqs();
+            state.export_gather = Some(Gather {
+                role,
+                path,
+                records: Vec::with_capacity(seqs.len()),
+                seqs,
+                gone: 0,
+            });
+            gather_step(state)
+        }
+    }
+}
+
+/// Copies the next chunk of a pane's export; the last one hands the records to the worker.
+pub fn gather_step(state: &mut State) -> Vec<Effect> {
+    let Some(g) = &mut state.export_gather else {
+        return vec![];
+    };
+    let pane = &state.streams[g.role.index()];
+    for seq in g.seqs.drain(..g.seqs.len().min(GATHER_STEP)) {
+        match pane.by_seq(seq) {
+            Some(r) => g.records.push(r.clone()),
+            None => g.gone += 1,
+        }
+    }
+    if !g.seqs.is_empty() {
+        return vec![];
+    }
+    let Some(g) = state.export_gather.take() else {
+        return vec![];
+    };
+    if g.gone > 0 {
+        state.health.warning = Some((
+            format!(
+                "export: {} records left the pane (its ring was full) before they were copied",
+                g.gone
+            ),
+            state.now_ms,
+        ));
+    }
     vec![Effect::Export {
-        path,
-        records: Batch(records),
+        path: g.path,
+        records: Batch(g.records),
     }]
 }
 

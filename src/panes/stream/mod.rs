@@ -207,6 +207,20 @@ impl StreamPane {
         n
     }
 
+    /// Sequence numbers of the records shown (after the filter), oldest first: a snapshot an
+    /// export copies from in steps (`by_seq`).
+    pub fn shown_seqs(&self) -> VecDeque<u64> {
+        match &self.filter {
+            Some(f) => f.kept.clone(),
+            None => (self.evicted..self.evicted + self.records.len() as u64).collect(),
+        }
+    }
+
+    /// The record with this sequence number, unless it has left the ring.
+    pub fn by_seq(&self, seq: u64) -> Option<&Record> {
+        self.records.get(seq.checked_sub(self.evicted)? as usize)
+    }
+
     /// Records shown (after the filter).
     pub fn len(&self) -> usize {
         match &self.filter {
