@@ -214,7 +214,7 @@ pub struct ReplayArgs {
     pub all: bool,
     /// Of the selected records (every record when nothing else selects), only those this jq
     /// expression keeps, e.g. '.headers.org_id == "org-customer-001"'. Kept with the run, so
-    /// --resume selects the same.
+    /// --resume selects the same. @NAME: a saved filter ([filters] in the config).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
     /// Target for records with no origin header and no mapping in the profile.
@@ -284,7 +284,8 @@ pub struct TailArgs {
     pub exit_at_end: bool,
     /// Only records this jq expression keeps, e.g. '.value.status == "failed"',
     /// '.headers.org_id == "org-customer-001"', '(.key | test("^export-"))'.
-    /// Input: {topic, partition, offset, timestamp, key, headers, value}.
+    /// Input: {topic, partition, offset, timestamp, key, headers, value}. @NAME: a saved
+    /// filter ([filters] in the config).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
     /// Start at records written since then: a duration back (30m, 1h, 2d) or a time (RFC 3339).

@@ -19,6 +19,7 @@ pub enum Context {
     Search,
     Timeline,
     Stuck,
+    Export,
 }
 
 impl Context {
@@ -35,6 +36,7 @@ impl Context {
             "search" => Some(Context::Search),
             "timeline" => Some(Context::Timeline),
             "stuck" => Some(Context::Stuck),
+            "export" => Some(Context::Export),
             _ => None,
         }
     }
@@ -66,6 +68,7 @@ impl Context {
             Context::Search => "search",
             Context::Timeline => "timeline",
             Context::Stuck => "stuck",
+            Context::Export => "export",
         }
     }
 }
@@ -140,6 +143,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "s" = "search"
 "t" = "timeline"
 "J" = "stuck_jobs"
+"E" = "export"
 
 [dlq]
 "space" = "mark"
@@ -160,6 +164,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "home" = "top"
 "end" = "bottom"
 "t" = "timeline"
+"y" = "copy"
 
 [replay]
 "enter" = "confirm"
@@ -190,6 +195,13 @@ pub const DEFAULT_KEYS: &str = r#"
 "esc" = "close"
 "up" = "up"
 "down" = "down"
+"tab" = "next_choice"
+"backtab" = "prev_choice"
+"ctrl-t" = "toggle_all_panes"
+
+[export]
+"enter" = "confirm"
+"esc" = "close"
 
 [search]
 "enter" = "confirm"
@@ -260,7 +272,7 @@ impl Keymap {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter, search, timeline or stuck)"
+                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter, search, timeline, stuck or export)"
                     )
                 })?;
                 for (chord_text, action_text) in keys {

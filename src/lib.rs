@@ -5,11 +5,13 @@
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod demo_data;
 pub mod domain;
+pub mod export;
 pub mod filter;
 pub mod jobcmd;
 pub mod jsonl;

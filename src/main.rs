@@ -162,7 +162,7 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         t.topics.clone()
     };
     let start = StartAt::parse(&t.from).map_err(|m| anyhow::anyhow!("--from: {m}"))?;
-    let filter = t.filter.as_deref().map(kdeck::filter::Expr::compile);
+    let filter = t.filter.as_deref().map(|f| cfg.filter(f));
     let filter = filter
         .transpose()
         .map_err(|m| anyhow::anyhow!("--filter: {m}"))?;

@@ -97,11 +97,14 @@ fn request(cfg: &Config, a: &ReplayArgs) -> anyhow::Result<ReplayRequest> {
     if let Some(r) = a.rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
         anyhow::bail!("--rate {r}: expected records per second above 0");
     }
-    if let Some(Err(m)) = a.filter.as_deref().map(crate::filter::Expr::compile) {
-        anyhow::bail!("--filter: {m}");
-    }
+    // `@name` travels as the saved filter's expression: the audit log keeps what ran.
+    let filter = match a.filter.as_deref().map(|f| cfg.filter(f)) {
+        Some(Err(m)) => anyhow::bail!("--filter: {m}"),
+        Some(Ok(e)) => Some(e.source().to_string()),
+        None => None,
+    };
     let mut req = ReplayRequest::new(&dlq, selection, cfg.replay.clone());
-    req.filter = a.filter.clone();
+    req.filter = filter;
     req.to = a.to.clone();
     req.force_to = a.force_to.clone();
     req.keep_partition = a.keep_partition;

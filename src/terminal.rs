@@ -31,9 +31,17 @@ pub const TERMINATING: [i32; 7] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SI
 /// How long the run loop has to restore the screen and exit after a signal.
 const SIGNAL_GRACE: Duration = Duration::from_secs(3);
 
-/// Stop bracketed paste, leave the alternate screen, show the cursor: what a killed kdeck
-/// must still write.
-const RESTORE_BYTES: &[u8] = b"\x1b[?2004l\x1b[?1049l\x1b[?25h";
+/// Mouse reports kdeck asks for: button presses and the wheel (1000), in SGR encoding (1006).
+/// No motion tracking (1002/1003): moving the mouse costs nothing.
+pub const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1006h";
+/// Every mouse mode off (also the ones kdeck never asks for, as crossterm does): written on
+/// every way out whether or not the mouse was on, since it is harmless when it was not.
+pub const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l";
+
+/// Stop mouse reports and bracketed paste, leave the alternate screen, show the cursor: what
+/// a killed kdeck must still write.
+const RESTORE_BYTES: &[u8] =
+    b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?1049l\x1b[?25h";
 
 /// Exit code of a panic, as Rust's runtime uses it.
 pub const PANIC_EXIT: i32 = 101;
@@ -53,10 +61,25 @@ pub struct TerminalGuard {
     pub terminal: DefaultTerminal,
     /// Catchable terminating signals, by number; the run loop ends on the first one.
     pub signals: mpsc::Receiver<i32>,
+    /// Mouse reports on (`[ui] mouse`), again after a suspend.
+    mouse: bool,
+}
+
+/// Turns mouse reports on.
+fn mouse_on() -> std::io::Result<()> {
+    let mut out = std::io::stdout();
+    out.write_all(MOUSE_ON)?;
+    out.flush()
 }
 
 impl TerminalGuard {
     pub fn enter() -> std::io::Result<TerminalGuard> {
+        TerminalGuard::enter_with(false)
+    }
+
+    /// Like `enter`, with mouse reports when `mouse` (clicks and the wheel reach kdeck, and
+    /// the terminal's own text selection needs Shift).
+    pub fn enter_with(mouse: bool) -> std::io::Result<TerminalGuard> {
         save_termios();
         let (tx, signals) = mpsc::channel(4);
         *SIGNAL_TX
@@ -72,12 +95,18 @@ impl TerminalGuard {
             std::io::stdout(),
             EnterAlternateScreen,
             EnableBracketedPaste
-        ) {
+        )
+        .and_then(|()| if mouse { mouse_on() } else { Ok(()) })
+        {
             restore();
             return Err(e);
         }
         let terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-        Ok(TerminalGuard { terminal, signals })
+        Ok(TerminalGuard {
+            terminal,
+            signals,
+            mouse,
+        })
     }
 }
 
@@ -96,6 +125,9 @@ impl TerminalGuard {
             Clear(ClearType::All),
             EnableBracketedPaste
         )?;
+        if self.mouse {
+            mouse_on()?;
+        }
         // A new Terminal knows nothing is on screen, so its first draw paints every cell.
         // (Terminal::clear would ask the terminal for the cursor position, and the key reader
         // would swallow the answer.)
@@ -120,6 +152,8 @@ pub fn restore() {
     }
     // Raw mode first: it has more side effects than the screen switch.
     let _ = disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = out.write_all(MOUSE_OFF);
     let _ = execute!(
         std::io::stdout(),
         DisableBracketedPaste,

@@ -1,7 +1,8 @@
 //! The terminal is handed back however kdeck ends: `q`, Ctrl-C, SIGTERM, SIGHUP, SIGINT, a
 //! panic in another thread, an abort. The real binary runs the embedded demo in tmux (no broker
 //! needed); the raw bytes it writes are taped with `pipe-pane` and checked: after the last
-//! "enter the alternate screen" come "leave it" and "show the cursor". The shell that started it
+//! "enter the alternate screen" come "stop mouse reports", "leave it" and "show the cursor" (the
+//! mouse is on by default, so the tape must also show it was switched on). The shell that started it
 //! then records the exit code and `stty -a`, which must show the line discipline back on.
 
 use std::path::PathBuf;
@@ -12,6 +13,9 @@ use std::time::{Duration, Instant};
 const ENTER_ALT: &[u8] = b"\x1b[?1049h";
 const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
 const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+/// Mouse button reports on / off (`[ui] mouse`, on by default).
+const MOUSE_ON: &[u8] = b"\x1b[?1000h";
+const MOUSE_OFF: &[u8] = b"\x1b[?1000l";
 
 /// One demo at a time: each runs a mock cluster, and the machine is small.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -190,6 +194,8 @@ fn assert_restore_bytes(tape: &[u8], how: &str) {
         .unwrap_or_else(|| panic!("{how}: the tape never entered the alternate screen"));
     let left = find_from(tape, LEAVE_ALT, entered);
     let shown = find_from(tape, SHOW_CURSOR, entered);
+    let mouse_on = find_last(tape, MOUSE_ON);
+    let mouse_off = mouse_on.and_then(|on| find_from(tape, MOUSE_OFF, on.max(entered)));
     let tail = String::from_utf8_lossy(&tape[tape.len().saturating_sub(300)..]).into_owned();
     assert!(
         left.is_some(),
@@ -198,6 +204,14 @@ fn assert_restore_bytes(tape: &[u8], how: &str) {
     assert!(
         shown.is_some(),
         "{how}: cursor not shown after the last enter; tape ends {tail:?}"
+    );
+    assert!(
+        mouse_on.is_some(),
+        "{how}: mouse reports were never switched on; tape ends {tail:?}"
+    );
+    assert!(
+        mouse_off.is_some(),
+        "{how}: mouse reports not switched off after the last enter; tape ends {tail:?}"
     );
 }
 
@@ -280,15 +294,22 @@ fn the_checker_catches_a_missing_restore() {
     let tape = [
         b"x".as_slice(),
         ENTER_ALT,
+        MOUSE_ON,
         b"frame",
+        MOUSE_OFF,
         LEAVE_ALT,
         ENTER_ALT,
+        MOUSE_ON,
         b"f",
     ]
     .concat();
     let r = std::panic::catch_unwind(|| assert_restore_bytes(&tape, "synthetic"));
     assert!(r.is_err());
-    let ok = [tape.as_slice(), LEAVE_ALT, SHOW_CURSOR].concat();
+    // The screen handed back but the mouse left on: caught too.
+    let no_mouse_off = [tape.as_slice(), LEAVE_ALT, SHOW_CURSOR].concat();
+    let r = std::panic::catch_unwind(|| assert_restore_bytes(&no_mouse_off, "synthetic"));
+    assert!(r.is_err());
+    let ok = [tape.as_slice(), MOUSE_OFF, LEAVE_ALT, SHOW_CURSOR].concat();
     assert_restore_bytes(&ok, "synthetic");
 }
 

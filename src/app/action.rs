@@ -47,6 +47,9 @@ pub enum Action {
     Search,
     Timeline,
     StuckJobs,
+    ToggleAllPanes,
+    Export,
+    Copy,
 }
 
 impl Action {
@@ -95,6 +98,11 @@ impl Action {
             Action::Search => "search the topics back in time (jq or text, over a time range)",
             Action::Timeline => "the selected record's job: every record of it, in time order",
             Action::StuckJobs => "jobs requested or in progress that went silent (stuck)",
+            Action::ToggleAllPanes => "apply the filter to this pane or to every record pane",
+            Action::Export => {
+                "export the focused pane's records (after its filter) to a JSONL file"
+            }
+            Action::Copy => "copy the record's value to the clipboard (OSC 52)",
         }
     }
 }

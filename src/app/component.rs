@@ -18,6 +18,10 @@ pub enum Reply {
     Open(Modal),
     /// Open the replay dialog for the DLQ's marked (or selected) messages.
     Replay,
+    /// Copy this to the clipboard (None: the record has no value).
+    Copy(Option<crate::clipboard::Copied>),
+    /// The export dialog's path was confirmed: write its records there.
+    Export(std::path::PathBuf),
 }
 
 /// Scroll distance of a navigation action, `page` rows to a page; `None` for other actions.

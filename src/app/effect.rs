@@ -56,4 +56,12 @@ pub enum Effect {
     },
     /// Stop the timeline's search (what it found so far is still reported).
     CancelJobSearch,
+    /// Write these records to a new JSONL file (off the UI task); the outcome comes back as
+    /// `KafkaEvent::Exported`.
+    Export {
+        path: std::path::PathBuf,
+        records: crate::export::Batch,
+    },
+    /// Write this escape sequence (OSC 52) to the terminal.
+    Osc52(Vec<u8>),
 }

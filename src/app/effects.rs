@@ -37,6 +37,9 @@ pub struct Workers {
     search_cancel: Arc<AtomicBool>,
     job_search: crate::kafka::jobs::SearchHandle,
     job_cancel: Arc<AtomicBool>,
+    /// For the export thread's answer. Weak: when every worker is gone the channel still
+    /// closes, which the run loop watches for.
+    events: mpsc::WeakSender<KafkaEvent>,
 }
 
 impl Workers {
@@ -90,6 +93,7 @@ impl Workers {
             search_cancel: Arc::new(AtomicBool::new(false)),
             job_search,
             job_cancel: Arc::new(AtomicBool::new(false)),
+            events: events.downgrade(),
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -177,6 +181,15 @@ impl Workers {
                 self.job_cancel.store(true, Ordering::Relaxed);
                 None
             }
+            Effect::Export { path, records } => self.export(path, records.0),
+            Effect::Osc52(seq) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                out.write_all(&seq)
+                    .and_then(|()| out.flush())
+                    .err()
+                    .map(|e| format!("copy: writing to the terminal failed: {e}"))
+            }
             Effect::ReplayCounts(dlqs) => match &self.replay {
                 Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
                 Err(_) => None,
@@ -195,6 +208,31 @@ impl Workers {
         self.cancel.store(true, Ordering::Relaxed);
         self.cancel = Arc::new(AtomicBool::new(false));
         send(&handle.commands, cmd(self.cancel.clone()), "replay")
+    }
+
+    /// Writes the file on a thread of its own (a large pane takes a while); the outcome comes
+    /// back as an event.
+    fn export(
+        &self,
+        path: std::path::PathBuf,
+        records: Vec<crate::domain::Record>,
+    ) -> Option<String> {
+        let Some(events) = self.events.upgrade() else {
+            // Every worker is gone, so nobody would carry the answer: write here.
+            return Some(match crate::export::write_jsonl(&path, &records) {
+                Ok(s) => s.describe(),
+                Err(e) => format!("export failed: {e}"),
+            });
+        };
+        let spawned = std::thread::Builder::new()
+            .name("kdeck-export".into())
+            .spawn(move || {
+                let outcome = crate::export::write_jsonl(&path, &records);
+                let _ = events.blocking_send(KafkaEvent::Exported(outcome));
+            });
+        spawned
+            .err()
+            .map(|e| format!("export: cannot start a thread: {e}"))
     }
 
     /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout

@@ -2,6 +2,7 @@ pub mod action;
 pub mod component;
 pub mod effect;
 pub mod effects;
+pub mod mouse;
 pub mod msg;
 pub mod run;
 pub mod state;

@@ -11,4 +11,8 @@ pub enum Msg {
     /// The clock moved (rates and ages are recomputed on draw).
     Tick(i64),
     Kafka(KafkaEvent),
+    /// A click or the wheel (only when `[ui] mouse` is on).
+    Mouse(super::mouse::MouseInput),
+    /// Go on re-applying a changed filter to what the panes hold (a bounded chunk).
+    FilterStep,
 }

@@ -52,7 +52,7 @@ pub async fn run(
         state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
     }
     state.templates = catalog.templates;
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter_with(cfg.ui.mouse)?;
     crate::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
@@ -74,6 +74,7 @@ pub async fn run(
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                     Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
                     Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
+                    Some(Ok(Event::Mouse(m))) => msgs.extend(mouse_msg(m, clock.now_ms())),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
                     None => return Ok(Exit::Quit),
@@ -96,6 +97,11 @@ pub async fn run(
                     msgs.extend(batch.drain(..).map(Msg::Kafka));
                 }
                 _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
+                // A changed filter re-applies (and a large export is copied) in chunks, with
+                // keys and frames in between.
+                _ = tokio::time::sleep(Duration::from_millis(1)),
+                    if state.export_gather.is_some()
+                        || state.streams.iter().any(|p| p.filter_scanning()) => msgs.push(Msg::FilterStep),
                 // Only armed when something to show changed: an idle screen sleeps.
                 _ = frame_timer.tick(), if redraw.dirty => {
                     guard.terminal.draw(|f| crate::ui::view::draw(f, &state, theme, keymap))?;
@@ -113,6 +119,20 @@ pub async fn run(
     drop(rx);
     workers.detach();
     result
+}
+
+/// The mouse events kdeck acts on (left click, wheel); moves and the rest are dropped here so
+/// they cost no redraw.
+fn mouse_msg(m: crossterm::event::MouseEvent, at_ms: i64) -> Option<Msg> {
+    use super::mouse::MouseInput;
+    use crossterm::event::{MouseButton, MouseEventKind as K};
+    let (col, row) = (m.column, m.row);
+    Some(Msg::Mouse(match m.kind {
+        K::Down(MouseButton::Left) => MouseInput::Click { col, row, at_ms },
+        K::ScrollUp => MouseInput::ScrollUp { col, row },
+        K::ScrollDown => MouseInput::ScrollDown { col, row },
+        _ => return None,
+    }))
 }
 
 /// Runs each message through `update` and carries out the effects.

@@ -23,6 +23,7 @@ pub enum Modal {
     Search(Box<crate::modals::search::SearchDialog>),
     Timeline(Box<crate::modals::timeline::TimelineView>),
     Stuck(crate::modals::stuck::StuckView),
+    Export(Box<crate::modals::export::ExportDialog>),
 }
 
 /// Each modal owns its keys, hints and text fields; this only dispatches.
@@ -37,6 +38,7 @@ impl Modal {
             Modal::Search(s) => s.context(),
             Modal::Timeline(_) => Context::Timeline,
             Modal::Stuck(_) => Context::Stuck,
+            Modal::Export(_) => Context::Export,
         }
     }
 
@@ -54,6 +56,7 @@ impl Modal {
                 Action::Quit => Reply::Quit,
                 _ => Reply::Done,
             },
+            Modal::Export(d) => d.handle(action),
         }
     }
 
@@ -63,7 +66,8 @@ impl Modal {
             Modal::Help(_) => HelpState::HINTS,
             Modal::Replay(r) => r.hints(),
             Modal::Publish(p) => p.hints(),
-            Modal::Filter(_) => crate::modals::filter::FilterDialog::HINTS,
+            Modal::Filter(d) => d.hints(),
+            Modal::Export(_) => crate::modals::export::ExportDialog::HINTS,
             Modal::Search(s) => s.hints(),
             Modal::Timeline(_) => crate::modals::timeline::TimelineView::HINTS,
             Modal::Stuck(_) => crate::modals::stuck::StuckView::HINTS,
@@ -83,6 +87,7 @@ impl Modal {
             Modal::Publish(p) => p.focused_field(),
             Modal::Filter(d) => d.focused_field(),
             Modal::Search(s) => s.focused_field(),
+            Modal::Export(d) => Some(&mut d.field),
             Modal::Detail(_) | Modal::Help(_) | Modal::Timeline(_) | Modal::Stuck(_) => None,
         }
     }
@@ -99,6 +104,9 @@ pub struct Health {
     pub self_lag: i64,
     /// The latest warning and when it came, shown for a while.
     pub warning: Option<(String, i64)>,
+    /// The latest news that is not a problem (an export written, a value copied), shown for a
+    /// while.
+    pub notice: Option<(String, i64)>,
 }
 
 /// The one owner of everything the UI shows.
@@ -134,6 +142,16 @@ pub struct State {
     /// Modals under the open one (a timeline under the record it opened): closing the open
     /// one shows the last of them again.
     pub parked: Vec<Modal>,
+    /// `[filters]` from the config: `@name` in the filter input.
+    pub saved_filters: Vec<crate::config::filters::SavedFilter>,
+    /// Copy with OSC 52 (`[ui] clipboard = "osc52"`); off by default.
+    pub clipboard_osc52: bool,
+    /// Where an export goes unless the user types another path.
+    pub export_dir: Option<std::path::PathBuf>,
+    /// The last click, for telling a double-click.
+    pub last_click: Option<crate::app::mouse::Click>,
+    /// A large pane's export being copied in steps.
+    pub export_gather: Option<crate::modals::export::Gather>,
 }
 
 impl State {
@@ -159,6 +177,7 @@ impl State {
                 missing_topics: Vec::new(),
                 self_lag: 0,
                 warning: None,
+                notice: None,
             },
             now_ms,
             size: (120, 40),
@@ -174,6 +193,11 @@ impl State {
             search: crate::modals::search::Scope::from_config(cfg),
             jobs: crate::modals::stuck::Jobs::new(cfg),
             parked: Vec::new(),
+            saved_filters: cfg.filters.clone(),
+            clipboard_osc52: cfg.ui.clipboard_osc52,
+            export_dir: crate::export::default_dir(),
+            last_click: None,
+            export_gather: None,
         }
     }
 

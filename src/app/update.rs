@@ -41,7 +41,21 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                     state.health.warning = None;
                 }
             }
+            state.health.notice.take_if(|n| now - n.1 > WARNING_MS);
             vec![]
+        }
+        Msg::Mouse(m) => {
+            let mut effects = Vec::new();
+            for a in crate::app::mouse::to_actions(state, m) {
+                effects.extend(apply(state, a, keymap));
+            }
+            effects
+        }
+        Msg::FilterStep => {
+            for p in state.streams.iter_mut() {
+                p.filter_step(crate::panes::stream::STEP_RECORDS);
+            }
+            crate::modals::export::gather_step(state)
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
@@ -138,6 +152,13 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
         KafkaEvent::Search(u) => crate::modals::search::on_update(state, u),
         KafkaEvent::Stuck(r) => state.jobs.report = Some(*r),
         KafkaEvent::JobSearch(u) => crate::modals::timeline::on_search(state, u),
+        KafkaEvent::Exported(Ok(summary)) => {
+            state.health.notice = Some((summary.describe(), now));
+        }
+        KafkaEvent::Exported(Err(e)) => {
+            state.health.notice = None;
+            state.health.warning = Some((format!("export failed: {e}"), now));
+        }
     }
 }
 
@@ -209,6 +230,7 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::QuickFilter => return filter::open(state, filter::FilterKind::Quick),
         Action::ExprFilter => return filter::open(state, filter::FilterKind::Expr),
         Action::Search => return crate::modals::search::open(state),
+        Action::Export => return crate::modals::export::open(state),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -268,6 +290,8 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         }
         Reply::Effects(e) => e,
         Reply::Replay => open_replay(state),
+        Reply::Copy(c) => crate::clipboard::request(state, c),
+        Reply::Export(path) => crate::modals::export::start(state, path),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct FileConfig {
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     pub profiles: BTreeMap<String, FileProfile>,
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +28,8 @@ pub struct FileUi {
     pub buffer_size: Option<usize>,
     pub max_value_bytes: Option<usize>,
     pub max_fps: Option<u32>,
+    pub mouse: Option<bool>,
+    pub clipboard: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -107,7 +107,9 @@ pub fn load_with(
         super::replay::resolve(profile.replay.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
     let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
     let jobs = super::jobs::resolve(profile.jobs.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
+    let filters = super::filters::resolve(&file.filters, &|k, m| at.err(k, m))?;
     let cfg = Config {
+        filters,
         jobs,
         read_only,
         replay,
@@ -387,6 +389,17 @@ fn ui_config(file: &FileConfig, at: &At) -> Result<UiConfig, ConfigError> {
         buffer_size: file.ui.buffer_size.unwrap_or(2000),
         max_value_bytes: file.ui.max_value_bytes.unwrap_or(1 << 20),
         max_fps: file.ui.max_fps.unwrap_or(30),
+        mouse: file.ui.mouse.unwrap_or(true),
+        clipboard_osc52: match file.ui.clipboard.as_deref().map(str::trim) {
+            None | Some("off") | Some("none") | Some("") => false,
+            Some("osc52") => true,
+            Some(other) => {
+                return Err(at.err(
+                    "ui.clipboard",
+                    format!("expected \"osc52\" or \"off\", got {other:?}"),
+                ))
+            }
+        },
     };
     if !(10..=1_000_000).contains(&ui.buffer_size) {
         return Err(at.err(

@@ -2,6 +2,7 @@
 //! `main` and passed down by reference. Every error names the file, the key and what was expected.
 
 mod file;
+pub mod filters;
 pub mod jobs;
 pub mod load;
 pub mod replay;
@@ -138,6 +139,10 @@ pub struct UiConfig {
     pub buffer_size: usize,
     pub max_value_bytes: usize,
     pub max_fps: u32,
+    /// Clicks and the wheel (`[ui] mouse`); off leaves text selection to the terminal.
+    pub mouse: bool,
+    /// Copy a record's value to the clipboard with OSC 52 (`[ui] clipboard = "osc52"`).
+    pub clipboard_osc52: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -180,6 +185,15 @@ pub struct Config {
     pub replay: crate::domain::replay::ReplaySettings,
     /// `[profiles.x.jobs]`: job identity and the stuck-jobs tracker.
     pub jobs: jobs::JobsConfig,
+    /// `[filters]`: named jq expressions, compiled (`@name` in filters).
+    pub filters: Vec<filters::SavedFilter>,
+}
+
+impl Config {
+    /// `@name` (a saved filter) or a jq expression, compiled.
+    pub fn filter(&self, text: &str) -> Result<crate::filter::Expr, String> {
+        filters::lookup(text, &self.filters)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,8 @@ pub enum KafkaEvent {
     Stuck(Box<super::stuck::StuckReport>),
     /// News of a timeline's search on the topics.
     JobSearch(JobSearchUpdate),
+    /// An export's outcome: what was written, or why not.
+    Exported(Result<crate::export::Summary, String>),
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's

@@ -17,8 +17,11 @@ use jaq_json::Val;
 use std::fmt;
 use std::sync::Arc;
 
+mod reads;
 #[cfg(test)]
 mod tests;
+
+pub use reads::{fields_read, Reads};
 
 type Program = jaq_core::Filter<JustLut<Val>>;
 
@@ -26,7 +29,11 @@ type Program = jaq_core::Filter<JustLut<Val>>;
 #[derive(Clone)]
 pub struct Expr {
     source: String,
+    /// The saved filter's name (`[filters]` in the config), when it came from one.
+    name: Option<String>,
     program: Arc<Program>,
+    /// The costly fields the program may read: the others are not built for it.
+    reads: Reads,
 }
 
 impl fmt::Debug for Expr {
@@ -66,12 +73,31 @@ impl Expr {
             .map_err(|errs| compile_error(code, errs))?;
         Ok(Expr {
             source: code.to_string(),
+            name: None,
             program: Arc::new(program),
+            reads: fields_read(code),
         })
     }
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The same program known by a saved filter's name.
+    pub fn with_name(mut self, name: &str) -> Expr {
+        self.name = Some(name.to_string());
+        self
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The same program given the whole record, for tests that compare the two.
+    #[cfg(test)]
+    pub(crate) fn reading_all(mut self) -> Expr {
+        self.reads = Reads::ALL;
+        self
     }
 
     /// True when the program yields a truthy value for this record; failures do not match.
@@ -81,7 +107,7 @@ impl Expr {
 
     /// Like `matches`, with the program's own error when it fails on this record.
     pub fn eval(&self, r: &Record) -> Result<bool, String> {
-        self.eval_val(record_val(r))
+        self.eval_val(record_val(r, self.reads))
     }
 
     /// For `kdeck tail`: a record straight off the wire, whole.
@@ -91,7 +117,7 @@ impl Expr {
 
     /// Like `matches_line`, with the program's error when it fails on this record.
     pub fn eval_line(&self, r: &LineRecord<'_>) -> Result<bool, String> {
-        self.eval_val(line_val(r, r.headers.iter().copied(), true))
+        self.eval_val(line_val(r, r.headers.iter().copied(), true, self.reads))
     }
 
     /// Like `matches_line`, with the headers as the domain keeps them (`r.headers` unused).
@@ -101,7 +127,8 @@ impl Expr {
         headers: &[crate::domain::Header],
     ) -> bool {
         let hs = headers.iter().map(|h| (h.key.as_str(), h.value.as_deref()));
-        self.eval_val(line_val(r, hs, true)).unwrap_or(false)
+        self.eval_val(line_val(r, hs, true, self.reads))
+            .unwrap_or(false)
     }
 
     fn eval_val(&self, input: Val) -> Result<bool, String> {
@@ -222,7 +249,7 @@ fn key(k: &str) -> Val {
 }
 
 /// The record as the expression sees it.
-fn record_val(r: &Record) -> Val {
+fn record_val(r: &Record, reads: Reads) -> Val {
     let headers = r
         .headers
         .iter()
@@ -237,16 +264,19 @@ fn record_val(r: &Record) -> Val {
         value: r.value.as_deref(),
     };
     // A value cut at the cap is no longer valid JSON: it is text then.
-    line_val(&line, headers, !r.truncated())
+    line_val(&line, headers, !r.truncated(), reads)
 }
 
+/// A field the program never reads is null: parsing a value no one looks at is most of the
+/// cost of a filter on the headers or the key.
 fn line_val<'a>(
     r: &LineRecord<'_>,
     headers: impl Iterator<Item = (&'a str, Option<&'a [u8]>)>,
     value_whole: bool,
+    reads: Reads,
 ) -> Val {
     let mut hs = jaq_json::Map::default();
-    for (k, v) in headers {
+    for (k, v) in headers.filter(|_| reads.headers) {
         hs.insert(key(k), v.map_or(Val::Null, text_val));
     }
     let mut m = jaq_json::Map::with_capacity_and_hasher(7, Default::default());
@@ -255,10 +285,16 @@ fn line_val<'a>(
     m.insert(Val::utf8_str("offset"), Val::from(r.offset as isize));
     let ts = r.timestamp_ms.map_or(Val::Null, |t| Val::from(t as isize));
     m.insert(Val::utf8_str("timestamp"), ts);
-    let k = r.key.map_or(Val::Null, |k| bytes_val(k, true));
+    let k = r
+        .key
+        .filter(|_| reads.key)
+        .map_or(Val::Null, |k| bytes_val(k, true));
     m.insert(Val::utf8_str("key"), k);
     m.insert(Val::utf8_str("headers"), Val::obj(hs));
-    let v = r.value.map_or(Val::Null, |v| bytes_val(v, value_whole));
+    let v = r
+        .value
+        .filter(|_| reads.value)
+        .map_or(Val::Null, |v| bytes_val(v, value_whole));
     m.insert(Val::utf8_str("value"), v);
     Val::obj(m)
 }

@@ -37,6 +37,8 @@ pub struct DetailState {
     pub keys: String,
     /// The record shown: its job's timeline opens from here.
     pub record: Box<Record>,
+    /// The value as held (cut at `ui.max_value_bytes`), for copying; None: a tombstone.
+    pub value: Option<Vec<u8>>,
 }
 
 /// One screen row: which line, which bytes of its text, and whether it starts the line.
@@ -66,6 +68,7 @@ impl DetailState {
             view_rows: 1,
             keys: "esc close · ↓ scroll".into(),
             record: Box::new(r.clone()),
+            value: r.value.clone(),
         };
         d.fit_to((120, 40));
         d
@@ -100,6 +103,7 @@ impl DetailState {
         (Action::Close, "close"),
         (Action::Down, "scroll"),
         (Action::Timeline, "job timeline"),
+        (Action::Copy, "copy value"),
     ];
 
     pub fn handle(&mut self, action: Action, page: isize) -> Reply {
@@ -119,6 +123,11 @@ impl DetailState {
             }
             Action::Help => Reply::Help,
             Action::Quit => Reply::Quit,
+            Action::Copy => Reply::Copy(
+                self.value
+                    .as_deref()
+                    .map(crate::clipboard::Copied::of_value),
+            ),
             _ => Reply::Done,
         }
     }

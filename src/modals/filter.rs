@@ -1,13 +1,15 @@
 //! The filter input of a record pane: `/` a quick filter (plain text, any case, over key,
 //! headers and value), `f` a jq expression. Enter applies (an empty filter clears), Esc
-//! cancels, Up/Down walk the last filters used. An invalid expression shows jaq's error under
-//! the field and changes nothing.
+//! cancels, Up/Down walk the last filters used, Tab picks a saved filter (`[filters]` in the
+//! config; `@name` typed works too), ctrl-t switches between this pane and all record panes.
+//! An invalid expression shows jaq's error under the field and changes nothing.
 
 use crate::app::action::Action;
 use crate::app::component::{Hint, Reply};
 use crate::app::state::{Modal, State};
+use crate::config::filters::SavedFilter;
 use crate::domain::Role;
-use crate::filter::{Expr, Quick};
+use crate::filter::Quick;
 use crate::panes::stream::PaneFilter;
 use crate::panes::PaneId;
 use crate::theme::Theme;
@@ -32,6 +34,8 @@ pub enum FilterKind {
 #[derive(Clone, Debug, Default)]
 pub struct History {
     entries: VecDeque<(FilterKind, String)>,
+    /// The scope last chosen (ctrl-t): the next input starts with it.
+    pub all_panes: bool,
 }
 
 impl History {
@@ -61,6 +65,11 @@ pub struct FilterDialog {
     typed: String,
     /// Set by Enter on a valid filter: what the pane gets (None clears it).
     chosen: Option<Option<PaneFilter>>,
+    /// The config's saved filters (expression input only), and the one Tab picked last.
+    pub saved: Vec<SavedFilter>,
+    picked: Option<usize>,
+    /// Apply to every record pane instead of the focused one.
+    pub all_panes: bool,
 }
 
 /// Opens the filter input for the focused record pane, filled with its filter of this kind.
@@ -72,10 +81,17 @@ pub fn open(state: &mut State, kind: FilterKind) -> Reply {
         ));
         return Reply::Done;
     };
+    // A saved filter shows as its name, as it was typed or picked.
     let current = match state.stream(role).filter.as_ref().map(|f| &f.filter) {
         Some(PaneFilter::Quick(q)) if kind == FilterKind::Quick => q.text().to_string(),
-        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e.source().to_string(),
+        Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e
+            .name()
+            .map_or_else(|| e.source().to_string(), |n| format!("@{n}")),
         _ => String::new(),
+    };
+    let saved = match kind {
+        FilterKind::Expr => state.saved_filters.clone(),
+        FilterKind::Quick => Vec::new(),
     };
     Reply::Open(Modal::Filter(Box::new(FilterDialog {
         kind,
@@ -85,6 +101,9 @@ pub fn open(state: &mut State, kind: FilterKind) -> Reply {
         at: None,
         typed: current,
         chosen: None,
+        saved,
+        picked: None,
+        all_panes: state.filter_history.all_panes,
     })))
 }
 
@@ -97,11 +116,19 @@ pub fn settle(state: &mut State) {
         return;
     };
     let (kind, role, text) = (d.kind, d.role, d.field.value().trim().to_string());
+    let all = d.all_panes;
     state.modal = None;
     if !text.is_empty() {
         state.filter_history.push(kind, &text);
     }
-    state.stream_mut(role).set_filter(choice);
+    state.filter_history.all_panes = all;
+    if all {
+        for p in state.streams.iter_mut() {
+            p.set_filter(choice.clone());
+        }
+    } else {
+        state.stream_mut(role).set_filter(choice);
+    }
 }
 
 impl FilterDialog {
@@ -109,7 +136,23 @@ impl FilterDialog {
         (Action::Confirm, "apply"),
         (Action::Close, "cancel"),
         (Action::Up, "history"),
+        (Action::NextChoice, "saved filter"),
+        (Action::ToggleAllPanes, "this pane / all panes"),
     ];
+    const QUICK_HINTS: &'static [Hint] = &[
+        (Action::Confirm, "apply"),
+        (Action::Close, "cancel"),
+        (Action::Up, "history"),
+        (Action::ToggleAllPanes, "this pane / all panes"),
+    ];
+
+    /// The footer's keys: saved filters are expressions, so the quick input has no Tab.
+    pub fn hints(&self) -> &'static [Hint] {
+        match self.kind {
+            FilterKind::Expr if !self.saved.is_empty() => Self::HINTS,
+            _ => Self::QUICK_HINTS,
+        }
+    }
 
     pub fn focused_field(&mut self) -> Option<&mut TextField> {
         Some(&mut self.field)
@@ -121,6 +164,9 @@ impl FilterDialog {
             Action::Confirm => self.confirm(),
             Action::Up => self.walk(1),
             Action::Down => self.walk(-1),
+            Action::NextChoice => self.pick(1),
+            Action::PrevChoice => self.pick(-1),
+            Action::ToggleAllPanes => self.all_panes = !self.all_panes,
             _ => {}
         }
         Reply::Done
@@ -135,11 +181,33 @@ impl FilterDialog {
         }
         match self.kind {
             FilterKind::Quick => self.chosen = Some(Some(PaneFilter::Quick(Quick::new(text)))),
-            FilterKind::Expr => match Expr::compile(text) {
+            FilterKind::Expr => match crate::config::filters::lookup(text, &self.saved) {
                 Ok(e) => self.chosen = Some(Some(PaneFilter::Expr(e))),
                 Err(m) => self.field.error = Some(m),
             },
         }
+    }
+
+    /// Tab (next) and shift-Tab (previous) through the saved filters: the field gets `@name`.
+    fn pick(&mut self, step: isize) {
+        let n = self.saved.len() as isize;
+        if n == 0 {
+            return;
+        }
+        let next = match self.picked {
+            None if step > 0 => 0,
+            None => n - 1,
+            Some(i) => (i as isize + step).rem_euclid(n),
+        } as usize;
+        self.picked = Some(next);
+        self.at = None;
+        self.field.set(&format!("@{}", self.saved[next].name));
+    }
+
+    /// The saved filter the field names (`@name`), for the list's highlight.
+    pub fn named(&self) -> Option<usize> {
+        let name = self.field.value().trim().strip_prefix('@')?;
+        self.saved.iter().position(|s| s.name == name)
     }
 
     /// Up (older) and Down (newer) through the history; past the newest is what was typed.
@@ -163,9 +231,13 @@ impl FilterDialog {
     }
 }
 
+/// Saved filters listed under the field at most.
+const SAVED_SHOWN: usize = 8;
+
 pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
+    let listed = d.saved.len().min(SAVED_SHOWN) as u16;
     let w = area.width.saturating_sub(4).min(100);
-    let h = 6.min(area.height);
+    let h = (6 + listed + u16::from(listed > 0)).min(area.height);
     let rect = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + area.height.saturating_sub(h) / 2,
@@ -183,10 +255,15 @@ pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
             "jq",
         ),
     };
+    let scope = if d.all_panes {
+        "all record panes ".to_string()
+    } else {
+        format!("{} pane ", d.role.title())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(format!("{title}· {} pane ", d.role.title()));
+        .title(format!("{title}· {scope}"));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     if inner.height == 0 {
@@ -201,17 +278,57 @@ pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
         inner.width.saturating_sub(2),
         inner.height.saturating_sub(1),
     );
-    let line = match &d.field.error {
+    let mut lines = vec![message_line(d, theme)];
+    if listed > 0 {
+        lines.push(Line::styled(
+            "saved filters (tab picks, or type @name):",
+            Style::default().fg(theme.muted),
+        ));
+        lines.extend(saved_lines(d, theme, below.width as usize));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), below);
+}
+
+/// jaq's error, else the keys of the input.
+fn message_line<'a>(d: &FilterDialog, theme: &Theme) -> Line<'a> {
+    match &d.field.error {
         Some(e) => Line::styled(
-            crate::ui::sanitize::clean(e),
+            crate::ui::sanitize::clean(e).into_owned(),
             Style::default().fg(theme.failed),
         ),
         None => Line::styled(
-            "enter apply · esc cancel · ↑↓ history · empty clears",
+            "enter apply · esc cancel · ↑↓ history · ctrl-t this pane/all panes · empty clears",
             Style::default()
                 .fg(theme.muted)
                 .add_modifier(Modifier::ITALIC),
         ),
-    };
-    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), below);
+    }
+}
+
+/// `@name  expression`, one a line, the one the field names highlighted.
+fn saved_lines<'a>(d: &FilterDialog, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let named = d.named();
+    let name_w = d
+        .saved
+        .iter()
+        .map(|s| s.name.chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    d.saved
+        .iter()
+        .take(SAVED_SHOWN)
+        .enumerate()
+        .map(|(i, s)| {
+            let name = crate::ui::fmt::fit(&format!("@{}", s.name), name_w);
+            let text = format!("{name:<name_w$} {}", s.expr.source());
+            let text = crate::ui::fmt::fit(&crate::ui::sanitize::clean(&text), width);
+            let style = if named == Some(i) {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            Line::styled(text, style)
+        })
+        .collect()
 }

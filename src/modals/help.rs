@@ -36,6 +36,10 @@ pub const NOTES: &[(&str, &str)] = &[
         "",
         "kdeck reads with assign() and never commits: your groups are never touched",
     ),
+    (
+        "Mouse",
+        "click: focus and select · double-click: open · wheel: scroll ([ui] mouse = false: off)",
+    ),
 ];
 
 impl HelpState {

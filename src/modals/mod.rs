@@ -1,4 +1,5 @@
 pub mod detail;
+pub mod export;
 pub mod filter;
 pub mod help;
 pub mod publish;

@@ -60,6 +60,7 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         Some(Modal::Search(s)) => crate::modals::search::draw(f, area, s, theme),
         Some(Modal::Timeline(v)) => crate::modals::timeline::draw(f, area, v, theme),
         Some(Modal::Stuck(v)) => crate::modals::stuck::draw(f, area, v, state, theme),
+        Some(Modal::Export(d)) => crate::modals::export::draw(f, area, d, theme),
         None => {}
     }
 }
@@ -103,6 +104,12 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
                 if stuck == 1 { "" } else { "s" }
             ),
             Style::default().fg(theme.warn).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some((n, _)) = &h.notice {
+        spans.push(Span::styled(
+            format!("│ ✓ {} ", clean(n)),
+            Style::default().fg(theme.ok),
         ));
     }
     if let Some((w, _)) = &h.warning {

@@ -48,7 +48,10 @@ impl PaneFilter {
             PaneFilter::Quick(q) => {
                 format!("\"{}\"", crate::ui::fmt::fit(q.text(), 40).trim_end())
             }
-            PaneFilter::Expr(e) => crate::ui::fmt::fit(e.source(), 60).trim_end().to_string(),
+            PaneFilter::Expr(e) => match e.name() {
+                Some(n) => format!("@{}", crate::ui::fmt::fit(n, 40).trim_end()),
+                None => crate::ui::fmt::fit(e.source(), 60).trim_end().to_string(),
+            },
         }
     }
 
@@ -71,7 +74,17 @@ pub struct Filtered {
     /// Records the filter has looked at, and how many it kept.
     pub scanned: u64,
     pub matched: u64,
+    /// Held records below this sequence number and not evicted are not scanned yet (the
+    /// filter was set while they were held); `filter_step` works down from here.
+    backlog: u64,
+    /// The first new record not scanned yet; `filter_step` works up from here to the newest.
+    ahead: u64,
 }
+
+/// Held records one filter step scans at most, and the time it may take: a chunk between two
+/// frames (about 7 ms at 3.4 µs a record).
+pub const STEP_RECORDS: usize = 2048;
+pub const STEP_TIME: std::time::Duration = std::time::Duration::from_millis(8);
 
 impl StreamPane {
     pub fn new(role: Role, cap: usize) -> StreamPane {
@@ -87,55 +100,125 @@ impl StreamPane {
         }
     }
 
+    /// Takes a batch into the ring. With a filter on, the new records are filtered here as far
+    /// as one bounded step goes (all of them, unless the expression is slow); the rest waits
+    /// for the next `filter_step`, so a burst never holds the UI up.
     pub fn push_batch(&mut self, batch: Vec<Record>, now_ms: i64) {
         self.rate.add(now_ms, batch.len() as u64);
-        let mut shown = 0;
+        let shown = batch.len();
         for r in batch {
             if self.records.len() == self.cap {
                 self.records.pop_front();
                 self.evicted += 1;
             }
-            let seq = self.evicted + self.records.len() as u64;
-            match &mut self.filter {
-                Some(f) => {
-                    f.scanned += 1;
-                    if f.filter.keeps(&r) {
-                        f.matched += 1;
-                        f.kept.push_back(seq);
-                        shown += 1;
-                    }
-                    while f.kept.front().is_some_and(|s| *s < self.evicted) {
-                        f.kept.pop_front();
-                    }
-                }
-                None => shown += 1,
-            }
             self.records.push_back(r);
         }
-        // Scrolled back: keep the same record selected as new ones arrive above it.
-        if self.selected > 0 {
-            self.selected = (self.selected + shown).min(self.len().saturating_sub(1));
+        let evicted = self.evicted;
+        match &mut self.filter {
+            Some(f) => {
+                while f.kept.front().is_some_and(|s| *s < evicted) {
+                    f.kept.pop_front();
+                }
+                // Records that went before the filter saw them are not counted as scanned.
+                f.ahead = f.ahead.max(evicted);
+                self.filter_step(STEP_RECORDS);
+            }
+            // Scrolled back: keep the same record selected as new ones arrive above it.
+            None if self.selected > 0 => {
+                self.selected = (self.selected + shown).min(self.len().saturating_sub(1));
+            }
+            None => {}
         }
     }
 
-    /// Shows only what `filter` keeps (`None`: everything), starting from the newest.
+    /// Shows only what `filter` keeps (`None`: everything). What the pane holds is re-scanned
+    /// newest first, a bounded chunk now and the rest in `filter_step`s between frames, so a
+    /// large ring never stalls the UI; records arriving meanwhile are filtered first.
     pub fn set_filter(&mut self, filter: Option<PaneFilter>) {
         self.selected = 0;
-        self.filter = filter.map(|filter| {
-            let kept: VecDeque<u64> = self
-                .records
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| filter.keeps(r))
-                .map(|(i, _)| self.evicted + i as u64)
-                .collect();
-            Filtered {
-                scanned: self.records.len() as u64,
-                matched: kept.len() as u64,
-                filter,
-                kept,
-            }
+        let end = self.evicted + self.records.len() as u64;
+        self.filter = filter.map(|filter| Filtered {
+            filter,
+            kept: VecDeque::new(),
+            scanned: 0,
+            matched: 0,
+            backlog: end,
+            ahead: end,
         });
+        self.filter_step(STEP_RECORDS);
+    }
+
+    /// True while held records wait for the filter (new arrivals or, after a change, the
+    /// records held before it).
+    pub fn filter_scanning(&self) -> bool {
+        let end = self.evicted + self.records.len() as u64;
+        self.filter
+            .as_ref()
+            .is_some_and(|f| f.backlog > self.evicted || f.ahead < end)
+    }
+
+    /// True while the records held when the filter was set are still being scanned.
+    pub fn filter_rescanning(&self) -> bool {
+        self.filter
+            .as_ref()
+            .is_some_and(|f| f.backlog > self.evicted)
+    }
+
+    /// Filters up to `budget` waiting records — new arrivals first (they show at the top), then
+    /// the older ones newest first — stopping early when `STEP_TIME` has passed (an expression
+    /// can be slow on large values); returns how many it scanned.
+    pub fn filter_step(&mut self, budget: usize) -> usize {
+        let Some(f) = &mut self.filter else {
+            return 0;
+        };
+        let started = std::time::Instant::now();
+        let end = self.evicted + self.records.len() as u64;
+        let mut n = 0;
+        let mut shown = 0;
+        while n < budget && (f.ahead < end || f.backlog > self.evicted) {
+            if n % 64 == 63 && started.elapsed() > STEP_TIME {
+                break;
+            }
+            let new = f.ahead < end;
+            let seq = if new { f.ahead } else { f.backlog - 1 };
+            f.scanned += 1;
+            let keep = f.filter.keeps(&self.records[(seq - self.evicted) as usize]);
+            f.matched += u64::from(keep);
+            // New ones are newer than everything kept, backlog ones older: the order holds.
+            match (new, keep) {
+                (true, true) => {
+                    f.kept.push_back(seq);
+                    shown += 1;
+                }
+                (false, true) => f.kept.push_front(seq),
+                _ => {}
+            }
+            if new {
+                f.ahead += 1;
+            } else {
+                f.backlog -= 1;
+            }
+            n += 1;
+        }
+        // Scrolled back: keep the same record selected as kept ones arrive above it.
+        if self.selected > 0 {
+            self.selected = (self.selected + shown).min(self.len().saturating_sub(1));
+        }
+        n
+    }
+
+    /// Sequence numbers of the records shown (after the filter), oldest first: a snapshot an
+    /// export copies from in steps (`by_seq`).
+    pub fn shown_seqs(&self) -> VecDeque<u64> {
+        match &self.filter {
+            Some(f) => f.kept.clone(),
+            None => (self.evicted..self.evicted + self.records.len() as u64).collect(),
+        }
+    }
+
+    /// The record with this sequence number, unless it has left the ring.
+    pub fn by_seq(&self, seq: u64) -> Option<&Record> {
+        self.records.get(seq.checked_sub(self.evicted)? as usize)
     }
 
     /// Records shown (after the filter).

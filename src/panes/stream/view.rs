@@ -88,10 +88,15 @@ fn title<'a>(
     if let Some(f) = &pane.filter {
         title.push(Span::styled(
             format!(
-                "filter {} · {}/{} ",
+                "filter {} · {}/{}{} ",
                 clean(&f.filter.describe()),
                 f.matched,
-                f.scanned
+                f.scanned,
+                if pane.filter_rescanning() {
+                    " scanning…"
+                } else {
+                    ""
+                }
             ),
             Style::default().fg(theme.accent),
         ));
@@ -114,6 +119,27 @@ fn title<'a>(
         ));
     }
     title
+}
+
+/// Table rows that fit in the pane (borders and the header row take three).
+fn visible_rows(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// The first row shown (counted from the newest): the view scrolls to keep `selected` in it.
+pub fn first_row(selected: usize, area: Rect) -> usize {
+    selected.saturating_sub(visible_rows(area).saturating_sub(1))
+}
+
+/// Which row (counted from the newest) is drawn on screen row `y`, with `selected` the row
+/// selected now; None on the border or the header. Shared by the DLQ's by-reason table,
+/// which scrolls the same way.
+pub fn row_at(selected: usize, area: Rect, y: u16) -> Option<usize> {
+    let top = area.y + 2;
+    if y < top || y >= area.y + area.height.saturating_sub(1) {
+        return None;
+    }
+    Some(first_row(selected, area) + (y - top) as usize)
 }
 
 type GridRow = (Vec<(String, Style)>, bool);
@@ -173,8 +199,8 @@ fn grid_rows(
     theme: &Theme,
     marks: &Marks,
 ) -> (Vec<(&'static str, usize)>, Vec<GridRow>) {
-    let inner_h = area.height.saturating_sub(3) as usize; // borders + header row
-    let start = pane.selected.saturating_sub(inner_h.saturating_sub(1));
+    let inner_h = visible_rows(area);
+    let start = first_row(pane.selected, area);
     let w = area.width.saturating_sub(2) as usize;
     let (wl, wk, we) = if w >= 110 {
         (26, 18, 16)
