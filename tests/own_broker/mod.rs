@@ -102,7 +102,19 @@ impl Running {
     pub fn spawn(dir: &tempfile::TempDir, name: &str, args: &[&str]) -> Running {
         let out = dir.path().join(format!("{name}.out"));
         let err = dir.path().join(format!("{name}.err"));
-        let child = kdeck()
+        let mut cmd = kdeck();
+        // A shell without job control starts background jobs with SIGINT ignored, and children
+        // inherit that: a suite run in the background would then see kdeck "ignore" Ctrl-C.
+        // SAFETY: only async-signal-safe calls (signal) between fork and exec.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = cmd
             .args(args)
             .env_remove("KDECK_CONFIG")
             .env("HOME", dir.path())
