@@ -206,6 +206,7 @@ pub const DEFAULT_KEYS: &str = r#"
 [search]
 "enter" = "confirm"
 "esc" = "close"
+"E" = "export"
 "tab" = "next_field"
 "backtab" = "prev_field"
 "up" = "up"
@@ -231,6 +232,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "end" = "bottom"
 "r" = "replay"
 "e" = "republish"
+"E" = "export"
 
 [stuck]
 "esc" = "close"

@@ -456,3 +456,35 @@ fn going_from_record_to_timeline_again_and_again_keeps_a_bounded_stack() {
     }
     assert!(s.modal.is_none() && s.parked.is_empty());
 }
+
+#[test]
+fn e_exports_the_timeline_in_its_order_and_the_timeline_comes_back() {
+    let mut s = state();
+    s.export_dir = Some(std::path::PathBuf::from("/tmp/kdeck-exports"));
+    open_chg7(&mut s);
+    key(&mut s, KeyCode::Char('E'));
+    let Some(Modal::Export(d)) = &s.modal else {
+        panic!("E opens the export dialog over the timeline");
+    };
+    assert_eq!(d.count, 4);
+    assert!(
+        d.field.value().contains("kdeck-timeline-chg-7-"),
+        "{}",
+        d.field.value()
+    );
+    // Esc cancels: the timeline is back.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(timeline(&s).timeline.steps.len(), 4);
+    key(&mut s, KeyCode::Char('E'));
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Export { records, .. }] = effects.as_slice() else {
+        panic!("one export effect, got {effects:?}");
+    };
+    let got: Vec<String> = records
+        .0
+        .iter()
+        .map(|r| format!("{}/{}@{}", r.topic, r.partition, r.offset))
+        .collect();
+    let want: Vec<String> = rows(timeline(&s)).into_iter().map(|r| r.0).collect();
+    assert_eq!(got, want, "the timeline's records, in its order");
+}

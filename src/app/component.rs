@@ -22,6 +22,8 @@ pub enum Reply {
     Copy(Option<crate::clipboard::Copied>),
     /// The export dialog's path was confirmed: write its records there.
     Export(std::path::PathBuf),
+    /// Open the export dialog over this modal for these records (named by the label).
+    ExportRecords(String, Vec<crate::domain::Record>),
 }
 
 /// Scroll distance of a navigation action, `page` rows to a page; `None` for other actions.

@@ -292,6 +292,10 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         Reply::Replay => open_replay(state),
         Reply::Copy(c) => crate::clipboard::request(state, c),
         Reply::Export(path) => crate::modals::export::start(state, path),
+        Reply::ExportRecords(label, records) => {
+            crate::modals::export::open_over(state, &label, records);
+            vec![]
+        }
     }
 }
 

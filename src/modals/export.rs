@@ -80,6 +80,15 @@ pub fn open_with(state: &State, label: &str, source: Source, count: usize) -> Re
     })))
 }
 
+/// The export dialog over the open modal (a search's results, a timeline), which shows
+/// again when the dialog closes or its export starts.
+pub fn open_over(state: &mut State, label: &str, records: Vec<Record>) {
+    let count = records.len();
+    if let Reply::Open(m) = open_with(state, label, Source::Records(records), count) {
+        crate::modals::timeline::over(state, m);
+    }
+}
+
 /// Records an export copies from a pane per step: a large pane is copied across several
 /// steps, with keys and frames in between (about 1 µs a record).
 pub const GATHER_STEP: usize = 20_000;
@@ -100,6 +109,7 @@ pub fn start(state: &mut State, path: PathBuf) -> Vec<Effect> {
     let Some(Modal::Export(d)) = state.modal.take() else {
         return vec![];
     };
+    state.modal = state.parked.pop();
     state.health.notice = Some((
         format!("exporting {} records to {}…", d.count, path.display()),
         state.now_ms,

@@ -8,7 +8,7 @@ use crate::app::component::{nav_delta, Hint, Reply};
 use crate::app::effect::Effect;
 use crate::app::state::{Modal, State};
 use crate::config::Config;
-use crate::domain::Role;
+use crate::domain::{Record, Role};
 use crate::keymap::Context;
 use crate::modals::detail::DetailState;
 use crate::panes::stream::StreamPane;
@@ -149,6 +149,7 @@ impl SearchDialog {
     const DONE_HINTS: &'static [Hint] = &[
         (Action::Confirm, "open"),
         (Action::Down, "scroll"),
+        (Action::Export, "export"),
         (Action::Close, "new search"),
     ];
 
@@ -231,6 +232,14 @@ impl SearchDialog {
                 return Reply::Effects(vec![Effect::CancelSearch]);
             }
             Action::Close => self.phase = Phase::Form,
+            Action::Export => {
+                // Oldest first, as `kdeck tail` writes them.
+                let records: Vec<Record> = (0..self.results.len())
+                    .rev()
+                    .filter_map(|i| self.results.nth_newest(i).cloned())
+                    .collect();
+                return Reply::ExportRecords("search results".into(), records);
+            }
             // Help would replace the dialog and drop its results (and a running scan's news).
             Action::Quit => return Reply::Quit,
             _ => {}

@@ -61,6 +61,7 @@ impl TimelineView {
         (Action::Open, "open"),
         (Action::Replay, "replay its DLQ record"),
         (Action::Republish, "republish its request"),
+        (Action::Export, "export"),
         (Action::Down, "move"),
         (Action::Close, "stop search / close"),
     ];
@@ -300,6 +301,12 @@ fn timeline_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
             Some(r) => replay(state, &r),
             None => warn(state, "this job has no DLQ record to replay"),
         },
+        Action::Export => {
+            let records: Vec<Record> = v.timeline.steps.iter().map(|s| s.record.clone()).collect();
+            let label = format!("timeline {}", v.label);
+            crate::modals::export::open_over(state, &label, records);
+            vec![]
+        }
         Action::Republish => match v.request_record().cloned() {
             Some(r) => republish(state, &r),
             None => warn(
@@ -312,7 +319,7 @@ fn timeline_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
 }
 
 /// Opens `m` over the current modal, which shows again when `m` closes.
-fn over(state: &mut State, m: Modal) {
+pub(crate) fn over(state: &mut State, m: Modal) {
     if let Some(cur) = state.modal.take() {
         park(state, cur);
     }
