@@ -171,10 +171,8 @@ impl Tail<'_> {
                     }
                 }
             }
-            if self.buf.len() >= 1 << 16 {
-                if !flush(out, &mut self.buf)? {
-                    return Ok(self.written);
-                }
+            if self.buf.len() >= 1 << 16 && !flush(out, &mut self.buf)? {
+                return Ok(self.written);
             }
         }
         flush(out, &mut self.buf)?;
