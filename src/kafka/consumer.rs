@@ -137,8 +137,11 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
         if !s.commands(&cmds) {
             return;
         }
-        if s.last_scan.is_none_or(|t| t.elapsed() >= RESCAN) && !s.scan() {
-            return;
+        if s.last_scan.is_none_or(|t| t.elapsed() >= RESCAN) {
+            if !s.scan() {
+                return;
+            }
+            return_freed_memory();
         }
         if s.assigned.is_empty() {
             std::thread::sleep(Duration::from_millis(200));
@@ -377,6 +380,18 @@ fn batch_record(
             role == Role::Dlq,
         );
         batches.entry(role).or_default().push(rec);
+    }
+}
+
+/// Records are built on this thread and dropped on the UI's, and librdkafka's threads churn
+/// buffers: glibc keeps the freed pages of every thread's arena, so the process grew ~10 MB
+/// over a minute at 20k records/s with a steady live heap. Trimming every rescan gives them
+/// back; it walks the arenas in about a millisecond.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it takes no pointers and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
