@@ -124,5 +124,23 @@ fn main() -> anyhow::Result<()> {
         rounds + 1,
         stats(&times[rounds - 10..])
     );
+    // What the end-offset part costs in bulk (kafka::ends: one request per partition leader)
+    // where the probe asks partition by partition. Includes a new client's start each time.
+    let tps: Vec<(String, i32)> = topics
+        .iter()
+        .flat_map(|t| (0..partitions).map(move |p| (t.clone(), p)))
+        .collect();
+    let mut bulk = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (ends, failed) = kdeck::kafka::ends::end_offsets(&c, &tps, Duration::from_secs(30))?;
+        bulk.push(t.elapsed());
+        assert_eq!((ends.len(), failed.len()), (tps.len(), 0));
+    }
+    println!(
+        "  end offsets of all {} partitions in bulk (kafka::ends, new client each): {}",
+        tps.len(),
+        stats(&bulk)
+    );
     Ok(())
 }
