@@ -39,7 +39,11 @@ fn bulk_end_offsets_equal_the_watermarks_of_every_partition() {
         let marks = replay::watermarks(&c, t).unwrap();
         assert_eq!(marks.len(), 6);
         for (p, _, high) in marks {
-            assert_eq!(high, (i + p as usize) as i64, "{t}/{p} holds what was produced");
+            assert_eq!(
+                high,
+                (i + p as usize) as i64,
+                "{t}/{p} holds what was produced"
+            );
             assert_eq!(got.get(&(t.clone(), p)), Some(&high), "{t}/{p}");
         }
     }
