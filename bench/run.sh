@@ -12,6 +12,8 @@
 #      "behind N" at 0/30/60 s, and whether it kept up.
 #   3. A markdown summary (also saved to bench/last-summary.txt; the mid-run screen goes to
 #      bench/last-dashboard.txt; both are git-ignored).
+#   4. Time to the first frame (bench/startup.sh against the same broker, RUNS runs, default 5),
+#      appended to the summary.
 #
 # Usage: bench/run.sh [--quick]      --quick: 100k records and a 15 s stream
 # Env:   KDECK_BIN            kdeck binary (default <repo>/target/release/kdeck, built if missing)
@@ -26,7 +28,7 @@ mode=full; records=1000000; stream_secs=60
 case "${1:-}" in
   "") ;;
   --quick) mode=quick; records=100000; stream_secs=15 ;;
-  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 target_rate="${KDECK_BENCH_TARGET:-20000}"
@@ -420,3 +422,9 @@ else
   fi
 fi
 } | tee "$root/bench/last-summary.txt"
+
+# ===== 4. start ==========================================================================
+log "4. time to the first frame (bench/startup.sh)"
+echo | tee -a "$root/bench/last-summary.txt"
+KDECK_BIN="$kdeck" KDECK_BENCH_BROKERS="$B" RUNS="${RUNS:-5}" "$root/bench/startup.sh" \
+  | tee -a "$root/bench/last-summary.txt"
