@@ -221,7 +221,7 @@ for round in 1 2; do
   dpid="$(tmux -L "$sock" display -p -t drain '#{pane_pid}')"
   seen=0
   for _ in $(seq 1 1200); do # 60 s at most
-    seen="$(tmux -L "$sock" capture-pane -p -t drain | grep -o '[0-9]* seen' | head -1 | awk '{print $1}')"
+    seen="$(tmux -L "$sock" capture-pane -p -t drain | { grep -o '[0-9]* seen' || true; } | head -1 | awk '{print $1}')"
     [ "${seen:-0}" -lt "$drain_n" ] || break
     sleep 0.05
   done
