@@ -5,11 +5,15 @@
 #   1. Tail throughput: `kdeck tail` vs `kcat -C` and `kcat -C -J`, each reading 1,000,000
 #      seed-shaped JSON records (a fresh 3-partition topic) to the end; best of 2 warm runs,
 #      output to /dev/null, peak RSS; a separate pass checks that each printed every record.
+#   1b. A backlog: the dashboard reading half as many records from the beginning of a fresh
+#      topic (time until its pane counts them all, CPU per record, peak RSS) beside kcat -C.
 #   2. The dashboard under load: `kdeck demo` writing ~20k records/s to the six dashboard
 #      topics while the dashboard runs in tmux at 120x40 for 60 s; its RSS, CPU and
 #      "behind N" at 0/30/60 s, and whether it kept up.
 #   3. A markdown summary (also saved to bench/last-summary.txt; the mid-run screen goes to
 #      bench/last-dashboard.txt; both are git-ignored).
+#   4. Time to the first frame (bench/startup.sh against the same broker, RUNS runs, default 5),
+#      appended to the summary.
 #
 # Usage: bench/run.sh [--quick]      --quick: 100k records and a 15 s stream
 # Env:   KDECK_BIN            kdeck binary (default <repo>/target/release/kdeck, built if missing)
@@ -24,7 +28,7 @@ mode=full; records=1000000; stream_secs=60
 case "${1:-}" in
   "") ;;
   --quick) mode=quick; records=100000; stream_secs=15 ;;
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 target_rate="${KDECK_BENCH_TARGET:-20000}"
@@ -196,6 +200,50 @@ for round in 1 2; do
   done
 done
 
+# ===== 1b. a backlog drained by the dashboard =============================================
+# The dashboard reads half the tail's records from the beginning of a fresh topic (the other
+# panes point at topics that do not exist, so nothing else is read); the time from launch
+# until the pane's title counts them all, the CPU it used by then and its peak RSS. kcat -C
+# reading the same topic is the floor.
+drain_n=$((records / 2))
+drain_topic="bench-drain-$(date +%Y%m%d%H%M%S)-$$"
+log "1b. loading $(thousands "$drain_n") records into $drain_topic"
+head -n "$drain_n" "$work/records.tsv" > "$work/drain.tsv"
+kc -P -t "$drain_topic" -K '\t' -X linger.ms=50 -X batch.num.messages=10000 -X batch.size=1000000 \
+  -l "$work/drain.tsv" 2> "$work/produce.err" || { cat "$work/produce.err" >&2; die "kcat -P failed"; }
+[ "$(records_in "$drain_topic")" -eq "$drain_n" ] || die "$drain_topic does not hold $drain_n records"
+tick="$(getconf CLK_TCK)"
+declare -A drain_secs drain_cpu drain_rss
+for round in 1 2; do
+  t0="$(now)"
+  tmux -L "$sock" -f /dev/null new-session -d -s drain -x 120 -y 40 \
+    "exec '$kdeck' --config '$empty' -b '$B' --from beginning --completion '$drain_topic' --status bench-none-$$ --dlq bench-none-dlq-$$"
+  dpid="$(tmux -L "$sock" display -p -t drain '#{pane_pid}')"
+  seen=0
+  for _ in $(seq 1 1200); do # 60 s at most
+    seen="$(tmux -L "$sock" capture-pane -p -t drain | { grep -o '[0-9]* seen' || true; } | head -1 | awk '{print $1}')"
+    [ "${seen:-0}" -lt "$drain_n" ] || break
+    sleep 0.05
+  done
+  t1="$(now)"
+  c="$(awk '{print $14 + $15}' "/proc/$dpid/stat")"
+  hwm="$(awk '/^VmHWM/ {print $2}' "/proc/$dpid/status")"
+  tmux -L "$sock" kill-session -t drain
+  [ "${seen:-0}" -ge "$drain_n" ] || die "the dashboard counted ${seen:-0} of $drain_n records in 60 s"
+  secs="$(calc "printf \"%.2f\", $t1 - $t0")"
+  log "  round $round: dashboard counted $(thousands "$drain_n") in $secs s"
+  if [ -z "${drain_secs[kdeck]:-}" ] || calc "exit !($secs < ${drain_secs[kdeck]})"; then
+    drain_secs[kdeck]="$secs"; drain_cpu[kdeck]="$(calc "printf \"%.2f\", $c / $tick")"; drain_rss[kdeck]="$hwm"
+  fi
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
+    kcat -F "$empty" -b "$B" -C -t "$drain_topic" -o beginning -e -q > /dev/null 2> "$work/kcat.err" \
+    || { cat "$work/kcat.err" >&2; die "kcat -C failed"; }
+  read -r secs user sys maxkb < "$work/time"
+  if [ -z "${drain_secs[kcat]:-}" ] || calc "exit !($secs < ${drain_secs[kcat]})"; then
+    drain_secs[kcat]="$secs"; drain_cpu[kcat]="$(calc "printf \"%.2f\", $user + $sys")"; drain_rss[kcat]="$maxkb"
+  fi
+done
+
 # ===== 2. the dashboard under load =======================================================
 dash_topics=(export-completions franc.task.completion task-status franc.task.status
              dlq-domain-services scheduler.jobs.dlq)
@@ -299,7 +347,8 @@ done
 end_s="$s"; window="$(calc "printf \"%.1f\", $end_s - $start_s")"
 produced="$(calc "printf \"%.0f\", ($e - $e_start) / ($end_s - $start_s)")"
 pct() { calc "printf \"%.0f%%\", 100 * ($2 - $1) / $tick / ($end_s - $start_s)"; }
-dash_cpu="$(pct "$c_start" "$(ticks "$pid")")"
+dash_ticks_end="$(ticks "$pid")"
+dash_cpu="$(pct "$c_start" "$dash_ticks_end")"
 demo_cpu="$(pct "$d_start" "$(ticks "$demo_pid")")"
 broker_cpu="${broker_pid:+$(pct "$k_start" "$(ticks "$broker_pid")")}"
 final_behind="$b"
@@ -324,10 +373,20 @@ echo
 echo "**Reading $(thousands "$records") seed-shaped JSON records ($data_mb MB, $nparts partitions, uncompressed) to the end of a topic**"
 echo "(best of 2 warm runs, output to /dev/null; CPU time and peak RSS from GNU time):"
 echo
-echo "| reader | time | records/s | CPU time | peak RSS | lines printed |"
-echo "|---|---|---|---|---|---|"
+echo "| reader | time | records/s | CPU time | CPU per record | peak RSS | lines printed |"
+echo "|---|---|---|---|---|---|---|"
 for r in "${readers[@]}"; do
-  echo "| ${label[$r]} | ${best[$r]} s | $(human "$(calc "printf \"%.0f\", $records / ${best[$r]}")") | ${cpu[$r]} s | $(calc "printf \"%.0f\", ${rss[$r]} / 1024") MB | $(thousands "${lines[$r]}") |"
+  echo "| ${label[$r]} | ${best[$r]} s | $(human "$(calc "printf \"%.0f\", $records / ${best[$r]}")") | ${cpu[$r]} s | $(calc "printf \"%.2f\", 1e6 * ${cpu[$r]} / $records") µs | $(calc "printf \"%.0f\", ${rss[$r]} / 1024") MB | $(thousands "${lines[$r]}") |"
+done
+echo
+echo "**A backlog of $(thousands "$drain_n") records drained by the dashboard** (\`kdeck --from beginning\`, one"
+echo "pane, in tmux at 120×40; time from launch until the pane counts them all; best of 2):"
+echo
+echo "| reader | time | records/s | CPU time | CPU per record | peak RSS |"
+echo "|---|---|---|---|---|---|"
+for r in kdeck kcat; do
+  case "$r" in kdeck) l="dashboard (decoded, counted, drawn)" ;; kcat) l="\`kcat -C -e\` (payloads to /dev/null)" ;; esac
+  echo "| $l | ${drain_secs[$r]} s | $(human "$(calc "printf \"%.0f\", $drain_n / ${drain_secs[$r]}")") | ${drain_cpu[$r]} s | $(calc "printf \"%.2f\", 1e6 * ${drain_cpu[$r]} / $drain_n") µs | $(calc "printf \"%.0f\", ${drain_rss[$r]} / 1024") MB |"
 done
 echo
 echo "kdeck tail / kcat -C: **$(ratio kdeck kcat)×** the time; kdeck tail / kcat -C -J: **$(ratio kdeck kcatJ)×** the time."
@@ -346,6 +405,7 @@ while IFS='|' read -r at r c bh shown prod; do
 done < "$work/samples"
 echo
 echo "CPU over the whole window (100% = one core): dashboard $dash_cpu, kdeck demo $demo_cpu${broker_cpu:+, broker $broker_cpu}."
+echo "Dashboard CPU per record produced: $(calc "printf \"%.1f\", 1e6 * ($dash_ticks_end - $c_start) / $tick / ($e - $e_start)") µs (redraws included: at low rates they dominate)."
 if calc "exit !($produced < 0.9 * $target_rate)"; then
   echo "The demo did not reach the target of $(thousands "$target_rate") records/s: it reached $(thousands "$produced")."
 fi
@@ -362,3 +422,9 @@ else
   fi
 fi
 } | tee "$root/bench/last-summary.txt"
+
+# ===== 4. start ==========================================================================
+log "4. time to the first frame (bench/startup.sh)"
+echo | tee -a "$root/bench/last-summary.txt"
+KDECK_BIN="$kdeck" KDECK_BENCH_BROKERS="$B" RUNS="${RUNS:-5}" "$root/bench/startup.sh" \
+  | tee -a "$root/bench/last-summary.txt"

@@ -18,12 +18,12 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
     out.extend_from_slice(b"{\"topic\":");
     write_str(out, r.topic);
     out.extend_from_slice(b",\"partition\":");
-    out.extend_from_slice(itoa(r.partition as i64).as_bytes());
+    push_int(out, r.partition as i64);
     out.extend_from_slice(b",\"offset\":");
-    out.extend_from_slice(itoa(r.offset).as_bytes());
+    push_int(out, r.offset);
     out.extend_from_slice(b",\"timestamp\":");
     match r.timestamp_ms {
-        Some(t) => out.extend_from_slice(itoa(t).as_bytes()),
+        Some(t) => push_int(out, t),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"key\":");
@@ -58,27 +58,34 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
             out.extend_from_slice(b"null");
             "null"
         }
-        Some(v) if is_json(v) => {
-            if v.contains(&b'\n') || v.contains(&b'\r') {
-                // Pretty-printed JSON would break one-record-per-line: re-emit it compact.
-                let mark = out.len();
-                match serde_json::from_slice::<serde_json::Value>(v) {
-                    Ok(val) if serde_json::to_writer(&mut *out, &val).is_ok() => "json",
-                    _ => {
-                        out.truncate(mark);
-                        write_bytes_as_text(out, Some(v))
-                    }
-                }
-            } else {
-                out.extend_from_slice(trim_ascii(v));
-                "json"
-            }
-        }
-        Some(v) => write_bytes_as_text(out, Some(v)),
+        Some(v) => write_value(out, v),
     };
     out.extend_from_slice(b",\"value_encoding\":\"");
     out.extend_from_slice(enc.as_bytes());
     out.extend_from_slice(b"\"}\n");
+}
+
+/// Writes a value embedded as JSON when it is JSON, else as text or base64; returns the
+/// encoding used.
+fn write_value(out: &mut Vec<u8>, v: &[u8]) -> &'static str {
+    match json_line_breaks(v) {
+        // Pretty-printed JSON would break one-record-per-line: re-emit it compact.
+        Some(true) => {
+            let mark = out.len();
+            match serde_json::from_slice::<serde_json::Value>(v) {
+                Ok(val) if serde_json::to_writer(&mut *out, &val).is_ok() => "json",
+                _ => {
+                    out.truncate(mark);
+                    write_bytes_as_text(out, Some(v))
+                }
+            }
+        }
+        Some(false) => {
+            out.extend_from_slice(trim_ascii(v));
+            "json"
+        }
+        None => write_bytes_as_text(out, Some(v)),
+    }
 }
 
 /// Deepest value nesting embedded as JSON. A line that a standard parser refuses is no JSON
@@ -87,12 +94,27 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
 /// serde_json all read. Deeper values are written as text, as the dashboard shows them.
 pub const MAX_JSON_DEPTH: usize = 126;
 
-fn is_json(v: &[u8]) -> bool {
+/// `Some(has line breaks)` when `v` is a JSON object or array to embed as is, else None.
+fn json_line_breaks(v: &[u8]) -> Option<bool> {
     // Only objects and arrays count: a bare `123` or `true` payload is more likely text.
     let t = trim_ascii(v);
-    matches!(t.first(), Some(b'{') | Some(b'['))
-        && nesting_within(t, MAX_JSON_DEPTH)
-        && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+    if !matches!(t.first(), Some(b'{') | Some(b'[')) {
+        return None;
+    }
+    // One branch-free pass (the compiler vectorises it) settles the common case: a value
+    // with no more opening brackets than the limit cannot nest deeper, so the exact,
+    // byte-by-byte depth walk runs only for values that might.
+    let (opens, breaks) = v.iter().fold((0usize, 0usize), |(o, n), &b| {
+        (
+            o + usize::from(b == b'[' || b == b'{'),
+            n + usize::from(b == b'\n' || b == b'\r'),
+        )
+    });
+    if opens > MAX_JSON_DEPTH && !nesting_within(t, MAX_JSON_DEPTH) {
+        return None;
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(t).ok()?;
+    Some(breaks > 0)
 }
 
 /// True when no array or object in `v` is nested deeper than `limit`. Counts brackets outside
@@ -160,8 +182,23 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn itoa(n: i64) -> String {
-    n.to_string()
+/// Appends `n` in decimal without the formatting machinery or an allocation.
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 #[cfg(test)]
@@ -224,6 +261,34 @@ mod tests {
         raw.extend(nested(20_000));
         raw.push(b'}');
         assert!(!python_accepts(&raw));
+    }
+
+    /// The classification before the single-pass pre-check: depth walk, then a parse.
+    fn json_line_breaks_reference(v: &[u8]) -> Option<bool> {
+        let t = trim_ascii(v);
+        let json = matches!(t.first(), Some(b'{') | Some(b'['))
+            && nesting_within(t, MAX_JSON_DEPTH)
+            && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
+        json.then(|| v.contains(&b'\n') || v.contains(&b'\r'))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn value_classification_matches_the_reference(
+            v in proptest::collection::vec(proptest::sample::select(
+                b"[]{}[[{{\"\",:\\ \n\r\ta1".to_vec()), 0..400)
+        ) {
+            proptest::prop_assert_eq!(json_line_breaks(&v), json_line_breaks_reference(&v));
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_decimal() {
+        for n in [0, 7, -1, 10, -10, 1_234_567, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub fn decode(
         // The key has a column of its own: the summary need not repeat it.
         if let Some(k) = key
             .and_then(|k| std::str::from_utf8(k).ok())
-            .filter(|k| !k.is_empty())
+            .filter(|k| !k.is_empty() && d.summary.contains(*k))
         {
             d.summary = drop_key(&d.summary, k);
         }
@@ -132,7 +132,7 @@ fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Value>) {
         let base = std::mem::take(&mut d.summary);
         d.summary = one_line(&format!("✗ {err} · {base}"), SUMMARY_MAX);
     }
-    d.dlq = Some(origin);
+    d.dlq = Some(Box::new(origin));
 }
 
 fn describe_json(v: &Value, d: &mut Decoded) {

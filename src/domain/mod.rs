@@ -162,7 +162,9 @@ pub struct Decoded {
     /// The id that follows one job across topics (export_id, job_id, taskId, change_number...).
     pub job_id: Option<String>,
     pub summary: String,
-    pub dlq: Option<DlqOrigin>,
+    /// Boxed: most records are no dead letters, and every record in a ring pays for the
+    /// inline size of this field (~300 bytes unboxed).
+    pub dlq: Option<Box<DlqOrigin>>,
     /// Latency from the record's own request/creation time to its completion time, when both are there.
     pub latency_ms: Option<i64>,
     /// Which fields gave `latency_ms` (start, end); the metrics pane says so.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod consumer;
 pub mod demo;
 pub mod demo_groups;
+pub mod ends;
 pub mod group_offsets;
 pub mod jobs;
 pub mod lag;

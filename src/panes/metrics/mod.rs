@@ -39,7 +39,7 @@ impl MetricsPane {
                 // The same reason text as the DLQ pane's by-reason view, so the counts agree.
                 let err = d
                     .dlq
-                    .as_ref()
+                    .as_deref()
                     .and_then(crate::decode::dlq::reason_text)
                     .unwrap_or_else(|| "(no error given)".into());
                 let key = reason_key(&err);
