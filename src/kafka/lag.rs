@@ -353,14 +353,28 @@ impl LagProbe {
         }
     }
 
-    /// End offsets of every partition a group has committed on or is assigned.
+    /// End offsets of every partition a group has committed on or is assigned: one request
+    /// per partition leader; partitions that lookup misses (a leader moving, a cluster that
+    /// does not answer it) are asked one by one, so their lag is never left at an old end.
     fn fetch_ends(&mut self, snap: &mut LagSnapshot) {
-        let wanted: BTreeSet<Tp> = snap
+        let wanted: Vec<Tp> = snap
             .groups
             .iter()
             .flat_map(|g| g.committed.keys().chain(g.owners.keys()).cloned())
+            .collect::<BTreeSet<Tp>>()
+            .into_iter()
             .collect();
-        for tp in wanted {
+        let missed = match super::ends::end_offsets_with(&self.meta, &wanted, OFFSET_TIMEOUT) {
+            Ok((ends, failed)) => {
+                for (tp, high) in ends {
+                    self.first_end.entry(tp.clone()).or_insert(high);
+                    snap.ends.insert(tp, high);
+                }
+                failed.into_iter().map(|(tp, _)| tp).collect()
+            }
+            Err(_) => wanted,
+        };
+        for tp in missed {
             match self.meta.fetch_watermarks(&tp.0, tp.1, OFFSET_TIMEOUT) {
                 Ok((_, high)) => {
                     self.first_end.entry(tp.clone()).or_insert(high);
