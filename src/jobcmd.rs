@@ -8,7 +8,6 @@ use crate::cli::JobArgs;
 use crate::config::Config;
 use crate::domain::job::{parse_duration_ms, Outcome, Timeline};
 use crate::domain::stuck::Source;
-use crate::jsonl::{write_line, LineRecord};
 use serde_json::json;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -229,23 +228,7 @@ fn write_json(
     let mut buf = Vec::with_capacity(4096);
     for s in &tl.steps {
         let r = &s.record;
-        let headers: Vec<(&str, Option<&[u8]>)> = r
-            .headers
-            .iter()
-            .map(|h| (h.key.as_str(), h.value.as_deref()))
-            .collect();
-        write_line(
-            &mut buf,
-            &LineRecord {
-                topic: &r.topic,
-                partition: r.partition,
-                offset: r.offset,
-                timestamp_ms: r.timestamp_ms,
-                key: r.key.as_deref(),
-                headers: &headers,
-                value: r.value.as_deref(),
-            },
-        );
+        crate::export::write_record(&mut buf, r);
         // The line of `kdeck tail`, with the timeline's facts added before its closing brace.
         buf.truncate(buf.len() - 2);
         let extra = json!({
