@@ -152,6 +152,7 @@ fn reader(
         topics,
         start,
         value_cap: 1 << 20,
+        jobs: None,
     };
     (consumer::spawn(spec, tx), rx)
 }

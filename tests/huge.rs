@@ -100,6 +100,7 @@ fn a_50mb_topic_of_1mb_records_stays_within_the_caps() {
         },
         start: StartAt::Beginning,
         value_cap: VALUE_CAP,
+        jobs: None,
     };
     let handle = consumer::spawn(spec, tx);
     let mut pane = StreamPane::new(Role::Status, RING);

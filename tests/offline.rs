@@ -26,6 +26,7 @@ fn unreachable_broker_is_reported_not_hung() {
             },
             start: StartAt::End,
             value_cap: 1024,
+            jobs: None,
         },
         tx,
     );

@@ -185,6 +185,7 @@ fn panes_with(
             topics: cfg.topics.clone(),
             start: cfg.consumer.start,
             value_cap: cfg.ui.max_value_bytes,
+            jobs: None,
         },
         tx,
     );
@@ -360,13 +361,22 @@ fn a_silent_job_is_stuck_after_the_configured_time_and_leaves_when_it_completes(
     );
     let sent = Instant::now();
     let (tx, mut rx) = mpsc::channel(64);
-    kdeck::kafka::jobs::spawn_watch(
-        WatchSpec {
-            scan: scan(&cfg),
+    // The dashboard's reader tracks stuck jobs on the records it decodes, and reads the
+    // request topic for them without a pane.
+    let _stream = consumer::spawn(
+        consumer::StreamSpec {
+            cluster: cfg.cluster.clone(),
             group_id: "kdeck-test-jobs".into(),
+            topics: cfg.topics.clone(),
             start: cfg.consumer.start,
-            stuck_after_ms: cfg.jobs.stuck_after_ms,
-            max_open: cfg.jobs.max_open,
+            value_cap: cfg.ui.max_value_bytes,
+            jobs: Some(WatchSpec {
+                lifecycle: cfg.topics.lifecycle(),
+                identity: cfg.jobs.identity.clone(),
+                start: cfg.consumer.start,
+                stuck_after_ms: cfg.jobs.stuck_after_ms,
+                max_open: cfg.jobs.max_open,
+            }),
         },
         tx,
     );

@@ -52,6 +52,7 @@ impl Workers {
                 topics: cfg.topics.clone(),
                 start: cfg.consumer.start,
                 value_cap: cfg.ui.max_value_bytes,
+                jobs: Some(watch_spec(cfg)),
             },
             events.clone(),
         );
@@ -251,17 +252,18 @@ fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> crate::kafka::
         value_cap: cfg.ui.max_value_bytes,
         max_scanned: crate::kafka::jobs::SEARCH_MAX_SCANNED,
     };
-    crate::kafka::jobs::spawn_watch(
-        crate::kafka::jobs::WatchSpec {
-            scan: scan.clone(),
-            group_id: format!("{}-jobs", cfg.consumer.group_id),
-            start: cfg.consumer.start,
-            stuck_after_ms: cfg.jobs.stuck_after_ms,
-            max_open: cfg.jobs.max_open,
-        },
-        events.clone(),
-    );
     crate::kafka::jobs::spawn_search(scan, events.clone())
+}
+
+/// Stuck-jobs tracking, done by the stream reader on the records it decodes anyway.
+fn watch_spec(cfg: &Config) -> crate::kafka::jobs::WatchSpec {
+    crate::kafka::jobs::WatchSpec {
+        lifecycle: cfg.topics.lifecycle(),
+        identity: cfg.jobs.identity.clone(),
+        start: cfg.consumer.start,
+        stuck_after_ms: cfg.jobs.stuck_after_ms,
+        max_open: cfg.jobs.max_open,
+    }
 }
 
 fn send<T>(to: &SyncSender<T>, cmd: T, worker: &str) -> Option<String> {

@@ -23,7 +23,18 @@ pub struct Incoming<'a> {
 
 /// Decodes and builds the record the panes keep, cutting the stored value at `value_cap` bytes.
 pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
-    let decoded = decode(inc.key, inc.value, &inc.headers, is_dlq);
+    to_record_seen(inc, value_cap, is_dlq, &mut |_| {})
+}
+
+/// `to_record`, handing the value parsed as JSON (None: not JSON) to `seen` on the way, so a
+/// caller that needs more from it (the stuck-jobs tracker) does not parse it again.
+pub fn to_record_seen(
+    inc: Incoming<'_>,
+    value_cap: usize,
+    is_dlq: bool,
+    seen: &mut dyn FnMut(Option<&serde_json::Value>),
+) -> Record {
+    let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
     Record {
         topic: inc.topic.to_string(),
@@ -44,6 +55,16 @@ pub fn decode(
     headers: &[Header],
     is_dlq: bool,
 ) -> Decoded {
+    decode_seen(key, value, headers, is_dlq, &mut |_| {})
+}
+
+fn decode_seen(
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+    is_dlq: bool,
+    seen: &mut dyn FnMut(Option<&serde_json::Value>),
+) -> Decoded {
     let header = |names: &[&str]| header_value(headers, names);
     let mut d = Decoded {
         kind: PayloadKind::Null,
@@ -57,6 +78,7 @@ pub fn decode(
         latency_basis: None,
     };
     let json = classify(value, &mut d);
+    seen(json.as_ref());
     if let Some(v) = &json {
         describe_json(v, &mut d);
         // The key has a column of its own: the summary need not repeat it.

@@ -6,7 +6,7 @@ use super::{
     KafkaEvent, Reader, META_TIMEOUT,
 };
 use crate::config::{Cluster, StartAt, Topics};
-use crate::decode::{to_record, Incoming};
+use crate::decode::{to_record, to_record_seen, Incoming};
 use crate::domain::{Connection, Record, Role};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
@@ -24,6 +24,8 @@ pub struct StreamSpec {
     pub topics: Topics,
     pub start: StartAt,
     pub value_cap: usize,
+    /// Stuck-jobs tracking: the request topics are read too (without a pane).
+    pub jobs: Option<super::jobs::WatchSpec>,
 }
 
 pub use crate::domain::event::StreamCmd;
@@ -104,6 +106,7 @@ struct Stream {
     batches: BTreeMap<Role, Vec<Record>>,
     batch_started: Instant,
     pending: usize,
+    jobs: Option<super::jobs::JobWatch>,
 }
 
 fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Receiver<StreamCmd>) {
@@ -116,7 +119,9 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
             return;
         }
     };
+    let jobs = spec.jobs.clone().map(super::jobs::JobWatch::new);
     let mut s = Stream {
+        jobs,
         spec,
         consumer,
         events,
@@ -153,6 +158,11 @@ fn run(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>, cmds: std_mpsc::Recei
         }
         if !s.poll_burst() {
             return;
+        }
+        if let Some(report) = s.jobs.as_mut().and_then(|j| j.report_due()) {
+            if !s.send(KafkaEvent::Stuck(report)) {
+                return;
+            }
         }
     }
 }
@@ -219,14 +229,27 @@ impl Stream {
         }
         let mut new_tpl = TopicPartitionList::new();
         let mut missing = Vec::new();
-        for t in self.spec.topics.all() {
+        let panes = self.spec.topics.all();
+        // Request topics feed the stuck-jobs tracking only: no pane, and not reported missing
+        // (many pipelines have none).
+        let requests = self.jobs.as_ref().map(|j| j.request_topics());
+        let requests = requests
+            .into_iter()
+            .flatten()
+            .filter(|t| !panes.contains(t));
+        for (t, shown) in panes
+            .iter()
+            .map(|t| (t.clone(), true))
+            .chain(requests.map(|t| (t, false)))
+        {
             match md.topics().iter().find(|mt| mt.name() == t) {
                 Some(mt) if mt.error().is_none() && !mt.partitions().is_empty() => {
                     let ids: Vec<i32> = mt.partitions().iter().map(|p| p.id()).collect();
                     self.add_partitions(&t, &ids, &mut new_tpl);
                     self.missing_reported.remove(&t);
                 }
-                _ => missing.push(t.clone()),
+                _ if shown => missing.push(t.clone()),
+                _ => {}
             }
         }
         if new_tpl.count() > 0 {
@@ -249,7 +272,12 @@ impl Stream {
     }
 
     fn add_partitions(&mut self, topic: &str, ids: &[i32], tpl: &mut TopicPartitionList) {
-        let roles = self.spec.topics.roles_of(topic);
+        // A topic read for the stuck-jobs tracking only (a request topic) feeds no pane.
+        let roles = if self.spec.topics.all().iter().any(|t| t == topic) {
+            self.spec.topics.roles_of(topic)
+        } else {
+            Vec::new()
+        };
         for id in ids {
             let key = (topic.to_string(), *id);
             if self.assigned.contains_key(&key) {
@@ -298,7 +326,13 @@ impl Stream {
             if self.pending == 0 {
                 self.batch_started = Instant::now();
             }
-            batch_record(&mut self.batches, &self.roles, &self.spec, &m);
+            batch_record(
+                &mut self.batches,
+                &self.roles,
+                &self.spec,
+                self.jobs.as_mut(),
+                &m,
+            );
             self.pending += 1;
             if !self.connected {
                 self.connected = true;
@@ -349,11 +383,13 @@ impl Stream {
     }
 }
 
-/// A record goes to the batch of every pane its topic feeds.
+/// A record goes to the batch of every pane its topic feeds, and to the stuck-jobs tracking
+/// with the value its decoding parsed.
 fn batch_record(
     batches: &mut BTreeMap<Role, Vec<Record>>,
     roles: &HashMap<String, Vec<Role>>,
     spec: &StreamSpec,
+    mut jobs: Option<&mut super::jobs::JobWatch>,
     m: &rdkafka::message::BorrowedMessage<'_>,
 ) {
     let topic = m.topic();
@@ -365,22 +401,64 @@ fn batch_record(
             &fallback
         }
     };
+    let mut jobs = jobs.take().filter(|j| j.tracks(topic));
+    if roles.is_empty() {
+        if let Some(j) = jobs {
+            observe_unshown(j, m);
+        }
+        return;
+    }
     for &role in roles {
-        let rec = to_record(
-            Incoming {
-                topic,
-                partition: m.partition(),
-                offset: m.offset(),
-                timestamp_ms: timestamp_ms(m),
-                key: m.key(),
-                value: m.payload(),
-                headers: headers_of(m),
-            },
-            spec.value_cap,
-            role == Role::Dlq,
-        );
+        let headers = headers_of(m);
+        let rec = match jobs.take() {
+            Some(j) => {
+                let at = timestamp_ms(m);
+                let seen_headers = headers.clone();
+                to_record_seen(
+                    incoming(m, topic, headers),
+                    spec.value_cap,
+                    role == Role::Dlq,
+                    &mut |v| j.observe(topic, (m.key(), &seen_headers, v), at),
+                )
+            }
+            None => to_record(
+                incoming(m, topic, headers),
+                spec.value_cap,
+                role == Role::Dlq,
+            ),
+        };
         batches.entry(role).or_default().push(rec);
     }
+}
+
+fn incoming<'a>(
+    m: &'a rdkafka::message::BorrowedMessage<'_>,
+    topic: &'a str,
+    headers: Vec<crate::domain::Header>,
+) -> Incoming<'a> {
+    Incoming {
+        topic,
+        partition: m.partition(),
+        offset: m.offset(),
+        timestamp_ms: timestamp_ms(m),
+        key: m.key(),
+        value: m.payload(),
+        headers,
+    }
+}
+
+/// A record of a topic without a pane (a request topic): only its job matters.
+fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::BorrowedMessage<'_>) {
+    let parsed = m
+        .payload()
+        .filter(|v| v.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
+        .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
+    let headers = headers_of(m);
+    j.observe(
+        m.topic(),
+        (m.key(), &headers, parsed.as_ref()),
+        timestamp_ms(m),
+    );
 }
 
 /// Records are built on this thread and dropped on the UI's, and librdkafka's threads churn

@@ -4,7 +4,7 @@
 //! channel; the UI task never parses a value for them.
 
 use super::window::Window;
-use super::{describe, headers_of, rd_offset, timestamp_ms, KafkaEvent, META_TIMEOUT};
+use super::{describe, KafkaEvent, META_TIMEOUT};
 use crate::config::{Cluster, StartAt};
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
 use crate::domain::job::{matching, Identity, Step, View};
@@ -12,10 +12,8 @@ use crate::domain::replay::PartitionRange;
 use crate::domain::stuck::{Seen, Source, StuckTracker};
 use crate::domain::StatusClass;
 use rdkafka::consumer::Consumer;
-use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
@@ -252,131 +250,101 @@ fn search_once(spec: &ScanSpec, cmd: JobSearchCmd, events: &mpsc::Sender<KafkaEv
         .is_ok()
 }
 
-/// What the stuck-jobs watcher reads and how it judges.
+/// What the stuck-jobs tracking reads and how it judges.
 #[derive(Clone, Debug)]
 pub struct WatchSpec {
-    pub scan: ScanSpec,
-    pub group_id: String,
+    /// Every topic of a job's life once, with its kind (`Topics::lifecycle`).
+    pub lifecycle: Vec<(String, Source)>,
+    pub identity: Identity,
     pub start: StartAt,
     pub stuck_after_ms: i64,
     pub max_open: usize,
 }
 
-const WATCH_RESCAN: Duration = Duration::from_secs(5);
 const WATCH_REPORT: Duration = Duration::from_millis(1000);
 
-/// The stuck-jobs watcher: reads every lifecycle topic (request topics have no pane, so the
-/// dashboard's reader does not see them) with its own reader from where the dashboard starts,
-/// takes each record's job ids here, off the UI task, and reports the tracker about once a
-/// second. Ends when the app is gone.
-pub fn spawn_watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
-    let spawned = std::thread::Builder::new()
-        .name("kdeck-jobs".into())
-        .spawn(move || watch(spec, events));
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the stuck-jobs thread: {e}");
-    }
+/// Stuck-jobs tracking, driven by the dashboard's reader: it reads the request topics too
+/// (without a pane) and hands every lifecycle record here with the value it parsed for
+/// decoding, so tracking costs no second reader and no second parse. Reports about once a
+/// second.
+pub struct JobWatch {
+    tracker: StuckTracker,
+    identity: Identity,
+    kinds: HashMap<String, Source>,
+    /// The last N records of each topic do not cover the same time on every topic: a request
+    /// in the request topic's tail may have its completion before the completion topic's. So
+    /// with a tail start, jobs are opened only by records from the start on (all of whose
+    /// sequel is seen); from the beginning, by anything the topics hold.
+    horizon: i64,
+    last_report: Instant,
 }
 
-fn watch(spec: WatchSpec, events: mpsc::Sender<KafkaEvent>) {
-    let reader = match super::consumer::viewer_consumer(&spec.scan.cluster, &spec.group_id) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = events.blocking_send(KafkaEvent::Warning(format!(
-                "stuck jobs are not tracked: cannot create the consumer: {}",
-                describe(&e)
-            )));
+impl JobWatch {
+    pub fn new(spec: WatchSpec) -> JobWatch {
+        JobWatch {
+            tracker: StuckTracker::new(spec.stuck_after_ms, spec.max_open),
+            identity: spec.identity,
+            kinds: spec.lifecycle.into_iter().collect(),
+            horizon: match spec.start {
+                StartAt::Tail(_) => now_ms(),
+                StartAt::Beginning | StartAt::End => i64::MIN,
+            },
+            last_report: Instant::now(),
+        }
+    }
+
+    /// The topics of a job's life that have no pane (request topics).
+    pub fn request_topics(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .kinds
+            .iter()
+            .filter(|(_, k)| **k == Source::Request)
+            .map(|(t, _)| t.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Whether records of `topic` are tracked.
+    pub fn tracks(&self, topic: &str) -> bool {
+        self.kinds.contains_key(topic)
+    }
+
+    /// One record, with its value as parsed for decoding (None: not JSON).
+    pub fn observe(
+        &mut self,
+        topic: &str,
+        (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Value>),
+        at_ms: Option<i64>,
+    ) {
+        let Some(&source) = self.kinds.get(topic) else {
             return;
+        };
+        let at = at_ms.unwrap_or_else(now_ms);
+        if at >= self.horizon || matches!(source, Source::Completion | Source::Dlq) {
+            let parsed = parsed.filter(|v| v.is_object());
+            observe_value(
+                &mut self.tracker,
+                &self.identity,
+                (key, headers, parsed),
+                source,
+                at,
+            );
         }
-    };
-    let kinds: HashMap<String, Source> = spec.scan.lifecycle.iter().cloned().collect();
-    let mut tracker = StuckTracker::new(spec.stuck_after_ms, spec.max_open);
-    let mut assigned: HashSet<(String, i32)> = HashSet::new();
-    let mut last_scan: Option<Instant> = None;
-    let mut looked = false;
-    let mut last_report = Instant::now();
-    // The last N records of each topic do not cover the same time on every topic: a request
-    // in the request topic's tail may have its completion before the completion topic's. So
-    // with a tail start, jobs are opened only by records from the watcher's start on (all of
-    // whose sequel it sees); from the beginning, by anything the topics hold.
-    let horizon = match spec.start {
-        StartAt::Tail(_) => now_ms(),
-        StartAt::Beginning | StartAt::End => i64::MIN,
-    };
-    loop {
-        if last_scan.is_none_or(|t| t.elapsed() >= WATCH_RESCAN) {
-            last_scan = Some(Instant::now());
-            // Until the cluster first answers, every partition is one of the first look.
-            let first = !looked;
-            looked |= assign_new(&reader, &kinds, &mut assigned, first, spec.start);
+    }
+
+    /// The tracker's view, when a second has passed since the last.
+    pub fn report_due(&mut self) -> Option<Box<crate::domain::stuck::StuckReport>> {
+        if self.last_report.elapsed() < WATCH_REPORT {
+            return None;
         }
-        if assigned.is_empty() {
-            std::thread::sleep(Duration::from_millis(200));
-        } else if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
-            let source = kinds.get(m.topic()).copied().unwrap_or(Source::Status);
-            let at = timestamp_ms(&m).unwrap_or_else(now_ms);
-            if at >= horizon || matches!(source, Source::Completion | Source::Dlq) {
-                let headers = headers_of(&m);
-                let parts = (m.key(), &headers[..], m.payload());
-                observe(&mut tracker, &spec.scan.identity, parts, source, at);
-            }
-        }
-        if last_report.elapsed() >= WATCH_REPORT {
-            last_report = Instant::now();
-            let report = Box::new(tracker.report(now_ms()));
-            if events.blocking_send(KafkaEvent::Stuck(report)).is_err() {
-                return;
-            }
-        }
+        self.last_report = Instant::now();
+        Some(Box::new(self.tracker.report(now_ms())))
     }
 }
 
 fn now_ms() -> i64 {
     crate::clock::Clock::now_ms(&crate::clock::SystemClock)
-}
-
-/// Assigns the partitions of the lifecycle topics not read yet: from the dashboard's start at
-/// first, from the beginning for partitions that appear later (all of them are new).
-fn assign_new(
-    reader: &super::Reader,
-    kinds: &HashMap<String, Source>,
-    assigned: &mut HashSet<(String, i32)>,
-    first: bool,
-    start: StartAt,
-) -> bool {
-    let Ok(md) = reader.fetch_metadata(None, META_TIMEOUT) else {
-        return false;
-    };
-    let mut tpl = TopicPartitionList::new();
-    let mut new = Vec::new();
-    for mt in md.topics().iter().filter(|t| kinds.contains_key(t.name())) {
-        if mt.error().is_some() {
-            continue;
-        }
-        for p in mt.partitions() {
-            let k = (mt.name().to_string(), p.id());
-            if assigned.insert(k.clone()) {
-                new.push(k);
-                let at = if first {
-                    rd_offset(start)
-                } else {
-                    Offset::Beginning
-                };
-                let _ = tpl.add_partition_offset(mt.name(), p.id(), at);
-            }
-        }
-    }
-    if tpl.count() > 0 {
-        if let Err(e) = reader.incremental_assign(&tpl) {
-            // Tried again at the next look.
-            tracing::warn!("stuck jobs: cannot read new partitions: {}", describe(&e));
-            for k in &new {
-                assigned.remove(k);
-            }
-            return false;
-        }
-    }
-    true
 }
 
 /// One record into the tracker: its ids, its status word (one parse of the value).
@@ -390,19 +358,31 @@ pub fn observe(
     let parsed = value
         .filter(|v| v.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
         .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    observe_value(
+        tracker,
+        identity,
+        (key, headers, parsed.as_ref()),
+        source,
+        at_ms,
+    );
+}
+
+fn observe_value(
+    tracker: &mut StuckTracker,
+    identity: &Identity,
+    (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Value>),
+    source: Source,
+    at_ms: i64,
+) {
     let ids = identity.ids(&View {
         key,
         headers,
-        value: if identity.reads_value() {
-            parsed.as_ref()
-        } else {
-            None
-        },
+        value: if identity.reads_value() { parsed } else { None },
     });
     if ids.is_empty() {
         return;
     }
-    let status = parsed.as_ref().and_then(status_word);
+    let status = parsed.and_then(status_word);
     let class = status
         .as_deref()
         .map_or(StatusClass::Unknown, StatusClass::from_word);

@@ -1,4 +1,4 @@
-//! Stuck jobs: what the watcher (`kafka::jobs::spawn_watch`) last reported, as a list, the
+//! Stuck jobs: what the tracking (`kafka::jobs::JobWatch`, in the stream reader) last reported, as a list, the
 //! longest silent first, with each job's last known status and how long it has been silent.
 //! Enter opens a job's timeline.
 
