@@ -52,7 +52,7 @@ impl Workers {
                 topics: cfg.topics.clone(),
                 start: cfg.consumer.start,
                 value_cap: cfg.ui.max_value_bytes,
-                jobs: Some(watch_spec(cfg)),
+                jobs: cfg.jobs.track_stuck.then(|| watch_spec(cfg)),
             },
             events.clone(),
         );

@@ -6,6 +6,7 @@
 //! id = [".value.job_id", ".headers[\"correlation-id\"]", ".key"]  # default: the seeds' ids
 //! stuck_after = "5m"    # requested or in progress, then silent this long: stuck
 //! max_open = 10000      # open jobs tracked at most (the least recently seen is dropped)
+//! stuck = true          # false: no stuck-jobs tracking (request topics are then not read)
 //! ```
 
 use super::ConfigError;
@@ -18,6 +19,7 @@ pub struct FileJobs {
     pub id: Option<Vec<String>>,
     pub stuck_after: Option<String>,
     pub max_open: Option<usize>,
+    pub stuck: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +27,8 @@ pub struct JobsConfig {
     pub identity: Identity,
     pub stuck_after_ms: i64,
     pub max_open: usize,
+    /// Track stuck jobs (the dashboard then also reads the request topics).
+    pub track_stuck: bool,
 }
 
 impl Default for JobsConfig {
@@ -33,6 +37,7 @@ impl Default for JobsConfig {
             identity: Identity::default(),
             stuck_after_ms: 5 * 60_000,
             max_open: 10_000,
+            track_stuck: true,
         }
     }
 }
@@ -67,6 +72,9 @@ pub fn resolve(
             ));
         }
         c.max_open = n;
+    }
+    if let Some(on) = f.stuck {
+        c.track_stuck = on;
     }
     Ok(c)
 }

@@ -319,9 +319,32 @@ pub const MAX_LISTED: usize = 500;
 
 impl StuckTracker {
     pub fn report(&self, now_ms: i64) -> StuckReport {
-        let mut jobs = self.stuck(now_ms);
-        let stuck = jobs.len();
-        jobs.truncate(MAX_LISTED);
+        // Sent every second: only the listed jobs are copied, not every stuck one.
+        let mut silent: Vec<&Open> = self
+            .jobs
+            .values()
+            .filter(|j| now_ms - j.last_ms >= self.after_ms)
+            .collect();
+        let stuck = silent.len();
+        let order = |a: &&Open, b: &&Open| {
+            (a.last_ms, a.opened_ms, a.ids.first()).cmp(&(b.last_ms, b.opened_ms, b.ids.first()))
+        };
+        if silent.len() > MAX_LISTED {
+            silent.select_nth_unstable_by(MAX_LISTED, order);
+            silent.truncate(MAX_LISTED);
+        }
+        silent.sort_by(order);
+        let jobs = silent
+            .into_iter()
+            .map(|j| StuckJob {
+                id: j.ids.first().cloned().unwrap_or_default(),
+                ids: j.ids.clone(),
+                opened_ms: j.opened_ms,
+                last_ms: j.last_ms,
+                last_status: j.last_status.clone(),
+                silent_ms: now_ms - j.last_ms,
+            })
+            .collect();
         StuckReport {
             jobs,
             stuck,
