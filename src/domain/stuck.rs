@@ -78,8 +78,8 @@ pub struct StuckTracker {
     index: HashMap<String, u64>,
     /// touch order -> job: the least recently touched first.
     lru: BTreeMap<u64, u64>,
-    ended: HashSet<String>,
-    ended_order: VecDeque<String>,
+    ended: HashSet<u64>,
+    ended_order: VecDeque<u64>,
     next: u64,
     evicted: u64,
 }
@@ -143,7 +143,7 @@ impl StuckTracker {
             }
             return;
         }
-        if s.ids.iter().any(|id| self.ended.contains(id)) {
+        if s.ids.iter().any(|id| self.ended.contains(&id_hash(id))) {
             // A late request or status of a job that already ended.
             return;
         }
@@ -254,8 +254,9 @@ impl StuckTracker {
     }
 
     fn remember_ended(&mut self, id: &str) {
-        if self.ended.insert(id.to_string()) {
-            self.ended_order.push_back(id.to_string());
+        let h = id_hash(id);
+        if self.ended.insert(h) {
+            self.ended_order.push_back(h);
         }
         while self.ended_order.len() > self.cap.saturating_mul(4) {
             if let Some(old) = self.ended_order.pop_front() {
@@ -300,6 +301,16 @@ impl StuckTracker {
     pub fn evicted(&self) -> u64 {
         self.evicted
     }
+}
+
+/// Ended ids are remembered by a 64-bit hash: no copy of the id per ended record (at tens of
+/// thousands of records a second those copies were most of the tracking's allocations). A
+/// collision would only keep one late status of another job from reopening it.
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }
 
 /// What the watcher tells the app about open and stuck jobs, about once a second.
