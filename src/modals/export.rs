@@ -13,8 +13,7 @@ use crate::panes::PaneId;
 use crate::theme::Theme;
 use crate::ui::input::TextField;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 use std::path::PathBuf;
@@ -206,17 +205,10 @@ pub fn draw(f: &mut Frame, area: Rect, d: &ExportDialog, theme: &Theme) {
         inner.width.saturating_sub(2),
         inner.height.saturating_sub(1),
     );
-    let line = match &d.field.error {
-        Some(e) => Line::styled(
-            crate::ui::sanitize::clean(e).into_owned(),
-            Style::default().fg(theme.failed),
-        ),
-        None => Line::styled(
-            "enter write · esc cancel · an existing file is never overwritten",
-            Style::default()
-                .fg(theme.muted)
-                .add_modifier(Modifier::ITALIC),
-        ),
-    };
+    let line = crate::ui::input::error_or_hint(
+        &d.field,
+        "enter write · esc cancel · an existing file is never overwritten",
+        theme,
+    );
     f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), below);
 }

@@ -15,7 +15,7 @@ use crate::panes::PaneId;
 use crate::theme::Theme;
 use crate::ui::input::TextField;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -291,18 +291,11 @@ pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
 
 /// jaq's error, else the keys of the input.
 fn message_line<'a>(d: &FilterDialog, theme: &Theme) -> Line<'a> {
-    match &d.field.error {
-        Some(e) => Line::styled(
-            crate::ui::sanitize::clean(e).into_owned(),
-            Style::default().fg(theme.failed),
-        ),
-        None => Line::styled(
-            "enter apply · esc cancel · ↑↓ history · ctrl-t this pane/all panes · empty clears",
-            Style::default()
-                .fg(theme.muted)
-                .add_modifier(Modifier::ITALIC),
-        ),
-    }
+    crate::ui::input::error_or_hint(
+        &d.field,
+        "enter apply · esc cancel · ↑↓ history · ctrl-t this pane/all panes · empty clears",
+        theme,
+    )
 }
 
 /// `@name  expression`, one a line, the one the field names highlighted.

@@ -124,6 +124,22 @@ fn editing_request(key: &KeyEvent) -> Option<InputRequest> {
     })
 }
 
+/// The line under a field: its error (sanitised, in the failure colour), else `hint`.
+pub fn error_or_hint<'a>(field: &TextField, hint: &str, theme: &crate::theme::Theme) -> Line<'a> {
+    match &field.error {
+        Some(e) => Line::styled(
+            crate::ui::sanitize::clean(e).into_owned(),
+            Style::default().fg(theme.failed),
+        ),
+        None => Line::styled(
+            hint.to_string(),
+            Style::default()
+                .fg(theme.muted)
+                .add_modifier(Modifier::ITALIC),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
