@@ -3,15 +3,13 @@
 //! (`spawn_watch`). Both workers run on their own threads and report on the app's one event
 //! channel; the UI task never parses a value for them.
 
-use super::window::Window;
-use super::{describe, KafkaEvent, META_TIMEOUT};
+use super::KafkaEvent;
 use crate::config::{Cluster, StartAt};
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
 use crate::domain::job::{matching, Identity, Step, View};
 use crate::domain::replay::PartitionRange;
 use crate::domain::stuck::{Seen, Source, StuckTracker};
 use crate::domain::StatusClass;
-use rdkafka::consumer::Consumer;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,11 +126,7 @@ fn window(spec: &ScanSpec, since_ms: i64) -> anyhow::Result<Plan> {
     if names.is_empty() {
         anyhow::bail!("no topics are configured (topics.request, status, completion, dlq)");
     }
-    let (ranges, missing) = if since_ms <= 0 {
-        whole_topics(&spec.cluster, &names)?
-    } else {
-        super::window::ranges_since(&spec.cluster, &names, since_ms)?
-    };
+    let (ranges, missing) = super::window::ranges_since(&spec.cluster, &names, since_ms)?;
     let brokers = &spec.cluster.brokers;
     if missing.len() == names.len() {
         anyhow::bail!(
@@ -149,39 +143,6 @@ fn window(spec: &ScanSpec, since_ms: i64) -> anyhow::Result<Plan> {
         warnings,
         topics: names.len() - missing.len(),
     })
-}
-
-/// Every record the topics hold now, without asking the time index (`since_ms` 0: "all").
-/// The demo's mock cluster has no time index, so its timelines search this way.
-fn whole_topics(cluster: &Cluster, topics: &[String]) -> anyhow::Result<Window> {
-    let c = super::create_reader(&super::read_only_config(cluster, "kdeck-window"))
-        .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
-    let (mut ranges, mut missing) = (Vec::new(), Vec::new());
-    for t in topics {
-        let md = c
-            .fetch_metadata(Some(t), META_TIMEOUT)
-            .map_err(|e| anyhow::anyhow!("reading metadata of topic {t:?}: {}", describe(&e)))?;
-        let Some(mt) = md
-            .topics()
-            .first()
-            .filter(|m| m.error().is_none() && !m.partitions().is_empty())
-        else {
-            missing.push(t.clone());
-            continue;
-        };
-        for p in mt.partitions() {
-            let (low, high) = c.fetch_watermarks(t, p.id(), META_TIMEOUT).map_err(|e| {
-                anyhow::anyhow!("reading offsets of {t}/{}: {}", p.id(), describe(&e))
-            })?;
-            let range = PartitionRange {
-                partition: p.id(),
-                from: low,
-                to: high,
-            };
-            ranges.push((t.clone(), range));
-        }
-    }
-    Ok((ranges, missing))
 }
 
 /// Records of one job the dashboard's search keeps at most.

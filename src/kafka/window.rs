@@ -15,6 +15,9 @@ pub type Window = (Vec<(String, PartitionRange)>, Vec<String>);
 /// the end as it is now; and the topics that do not exist (skipped, not an error: a profile
 /// lists topics of several pipelines).
 pub fn ranges_since(cluster: &Cluster, topics: &[String], since_ms: i64) -> anyhow::Result<Window> {
+    if since_ms <= 0 {
+        return whole_topics(cluster, topics);
+    }
     let c = create_reader(&read_only_config(cluster, "kdeck-window"))
         .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
     let mut ranges = Vec::new();
@@ -66,6 +69,40 @@ pub fn ranges_since(cluster: &Cluster, topics: &[String], since_ms: i64) -> anyh
                     to: high,
                 },
             ));
+        }
+    }
+    Ok((ranges, missing))
+}
+
+/// Every record the topics hold now, without asking the time index (`since_ms` 0: "all").
+/// The demo's mock cluster has no time index, so an open range (a search over everything, a
+/// timeline from the start) reads this way there too.
+fn whole_topics(cluster: &Cluster, topics: &[String]) -> anyhow::Result<Window> {
+    let c = super::create_reader(&super::read_only_config(cluster, "kdeck-window"))
+        .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
+    let (mut ranges, mut missing) = (Vec::new(), Vec::new());
+    for t in topics {
+        let md = c
+            .fetch_metadata(Some(t), META_TIMEOUT)
+            .map_err(|e| anyhow::anyhow!("reading metadata of topic {t:?}: {}", describe(&e)))?;
+        let Some(mt) = md
+            .topics()
+            .first()
+            .filter(|m| m.error().is_none() && !m.partitions().is_empty())
+        else {
+            missing.push(t.clone());
+            continue;
+        };
+        for p in mt.partitions() {
+            let (low, high) = c.fetch_watermarks(t, p.id(), META_TIMEOUT).map_err(|e| {
+                anyhow::anyhow!("reading offsets of {t}/{}: {}", p.id(), describe(&e))
+            })?;
+            let range = PartitionRange {
+                partition: p.id(),
+                from: low,
+                to: high,
+            };
+            ranges.push((t.clone(), range));
         }
     }
     Ok((ranges, missing))
