@@ -68,6 +68,8 @@ struct Job {
     error: Option<&'static str>,
     received_at: String,
     started_ms: i64,
+    /// One trace per job, as a tracer propagates it from the request (its spans differ).
+    trace: String,
 }
 
 pub struct Pipeline {
@@ -229,6 +231,7 @@ impl Pipeline {
         } else {
             self.schedule_steps(at, id, flavor, error.is_some());
         }
+        let trace = trace_of(&request, &job_id);
         self.jobs.insert(
             id,
             Job {
@@ -242,6 +245,7 @@ impl Pipeline {
                 error,
                 received_at: now,
                 started_ms: now_ms,
+                trace,
             },
         );
         self.seq += 1;
@@ -387,7 +391,7 @@ impl Pipeline {
 
     fn emit(&mut self, id: u64, step: Step, now_ms: i64) -> Option<SimEvent> {
         let now = iso(now_ms);
-        let trace = format!("{:016x}", self.rand());
+        let span = format!("{:016x}", self.rand());
         let event_id = self.uuid();
         let corrupt = self.chance(25);
         let job = self.jobs.get(&id)?;
@@ -400,7 +404,7 @@ impl Pipeline {
             (Flavor::Portal, Step::Progress(p)) => portal_status(job, p, &now, &event_id),
             (Flavor::Portal, Step::Finish) => portal_completion(job, &now, now_ms),
             (Flavor::Export, Step::Progress(p)) | (Flavor::Crawl, Step::Progress(p)) => {
-                task_status(job, Some(p), "in_progress", &now, &trace)
+                task_status(job, Some(p), "in_progress", &now, &span[..8])
             }
             (Flavor::Export, Step::Finish) => export_completion(job, &now),
             (Flavor::Crawl, Step::Finish) => {
@@ -409,7 +413,7 @@ impl Pipeline {
                 } else {
                     "completed"
                 };
-                task_status(job, None, status, &now, &trace)
+                task_status(job, None, status, &now, &span[..8])
             }
             (_, Step::Dlq) => dlq_record(job, &now, &event_id, corrupt),
             (Flavor::Poison, _) => return None,
@@ -480,16 +484,18 @@ impl Pipeline {
         let id = self.seq;
         self.seq += 1;
         self.schedule_steps(elapsed_ms, id, flavor, error.is_some());
+        let request = r.value.map(<[u8]>::to_vec).unwrap_or_default();
         let job = Job {
             flavor,
             key,
+            trace: trace_of(&request, &job_id),
             job_id: job_id.clone(),
             org: if org.is_empty() {
                 "org-unknown".into()
             } else {
                 org
             },
-            request: r.value.map(<[u8]>::to_vec).unwrap_or_default(),
+            request,
             request_topic: topic,
             request_pos: Some((r.partition, r.offset)),
             error,
@@ -592,7 +598,7 @@ fn rec(
     }
 }
 
-fn task_status(job: &Job, progress: Option<u8>, status: &str, now: &str, trace: &str) -> OutRecord {
+fn task_status(job: &Job, progress: Option<u8>, status: &str, now: &str, span: &str) -> OutRecord {
     let task_type = if job.flavor == Flavor::Crawl {
         "web-crawl"
     } else {
@@ -615,10 +621,25 @@ fn task_status(job: &Job, progress: Option<u8>, status: &str, now: &str, trace: 
         _ => {}
     }
     let v = json!({
-        "headers": {"taskId": job.job_id, "taskType": task_type, "timestamp": now, "traceId": trace, "spanId": &trace[..8]},
+        "headers": {"taskId": job.job_id, "taskType": task_type, "timestamp": now, "traceId": job.trace, "spanId": span},
         "message": message,
     });
     rec("task-status", &job.job_id, v, vec![])
+}
+
+/// The request's trace id (seed 004's envelope carries one), else one made from the job id.
+fn trace_of(request: &[u8], job_id: &str) -> String {
+    let v: Option<serde_json::Value> = serde_json::from_slice(request).ok();
+    let from_request = v
+        .as_ref()
+        .and_then(|v| text_at(Some(v), &["headers", "traceId"]));
+    from_request.unwrap_or_else(|| {
+        // FNV-1a: stable across runs and builds, unlike std's hasher.
+        let h = job_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{h:016x}")
+    })
 }
 
 fn export_completion(job: &Job, now: &str) -> OutRecord {

@@ -142,7 +142,7 @@ mod tests {
         );
         assert_eq!(cfg.jobs.stuck_after_ms, 120_000);
         assert_eq!(cfg.jobs.max_open, 50);
-        let v = serde_json::json!({"x": "j-1", "job_id": "other"});
+        let v = crate::decode::json::Obj::parse(br#"{"x": "j-1", "job_id": "other"}"#).unwrap();
         let view = crate::domain::job::View {
             key: None,
             headers: &[],

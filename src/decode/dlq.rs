@@ -6,7 +6,6 @@
 //! decode is kept raw in `DlqOrigin::undecoded`, never dropped.
 
 use crate::domain::{bytes_display, DlqDialect, DlqOrigin, Header};
-use serde_json::Value;
 
 /// Longest stack trace kept per record (the raw header stays in the record's headers).
 pub const STACKTRACE_MAX: usize = 8 * 1024;
@@ -227,7 +226,7 @@ fn detect(headers: &[Header]) -> usize {
     best.1
 }
 
-pub fn origin(headers: &[Header], json: Option<&Value>) -> DlqOrigin {
+pub fn origin(headers: &[Header], json: Option<&super::json::Obj<'_>>) -> DlqOrigin {
     let primary = detect(headers);
     let mut o = DlqOrigin {
         dialect: DIALECTS[primary].dialect,
@@ -404,17 +403,23 @@ const ERROR_FIELDS: &[&str] = &[
     "error_details",
 ];
 
-fn payload_error(json: Option<&Value>) -> Option<String> {
+fn payload_error(json: Option<&super::json::Obj<'_>>) -> Option<String> {
     let v = json?;
     // Seed 004's envelope keeps the payload under "message".
-    let body = v
+    let message = v
         .get("message")
         .filter(|m| m.is_object() && v.get("headers").is_some())
-        .unwrap_or(v);
-    ERROR_FIELDS.iter().find_map(|f| match body.get(*f) {
-        Some(Value::String(s)) if !s.is_empty() => Some(cut(s, TEXT_MAX)),
-        Some(v @ Value::Object(_)) => Some(cut(&v.to_string(), TEXT_MAX)),
-        _ => None,
+        .and_then(|m| m.object());
+    let body = message.as_ref().unwrap_or(v);
+    ERROR_FIELDS.iter().find_map(|f| {
+        let field = body.get(f)?;
+        if field.is_object() {
+            return Some(cut(&field.compact(), TEXT_MAX));
+        }
+        field
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|s| cut(&s, TEXT_MAX))
     })
 }
 

@@ -3,9 +3,12 @@
 //! completion events, the scheduler's job requests, the task manager's envelope).
 
 pub mod dlq;
+pub mod json;
 
 use crate::domain::{Decoded, Header, PayloadKind, Record, StatusClass};
-use serde_json::{Map, Value};
+use json::{Node, Obj};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// Longest summary kept per record; the table cuts it further to the pane's width.
 const SUMMARY_MAX: usize = 160;
@@ -26,13 +29,13 @@ pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
     to_record_seen(inc, value_cap, is_dlq, &mut |_| {})
 }
 
-/// `to_record`, handing the value parsed as JSON (None: not JSON) to `seen` on the way, so a
-/// caller that needs more from it (the stuck-jobs tracker) does not parse it again.
+/// `to_record`, handing the value read as a JSON object (None: not one) to `seen` on the way,
+/// so a caller that needs more from it (the stuck-jobs tracker) does not parse it again.
 pub fn to_record_seen(
     inc: Incoming<'_>,
     value_cap: usize,
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&serde_json::Value>),
+    seen: &mut dyn FnMut(Option<&Obj<'_>>),
 ) -> Record {
     let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
@@ -63,7 +66,7 @@ fn decode_seen(
     value: Option<&[u8]>,
     headers: &[Header],
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&serde_json::Value>),
+    seen: &mut dyn FnMut(Option<&Obj<'_>>),
 ) -> Decoded {
     let header = |names: &[&str]| header_value(headers, names);
     let mut d = Decoded {
@@ -100,8 +103,9 @@ fn decode_seen(
     d
 }
 
-/// What the value is (tombstone, empty, JSON, text, binary); the parsed JSON when it is JSON.
-fn classify(value: Option<&[u8]>, d: &mut Decoded) -> Option<Value> {
+/// What the value is (tombstone, empty, JSON, text, binary); its fields when it is a JSON
+/// object (other JSON is summed up here).
+fn classify<'a>(value: Option<&'a [u8]>, d: &mut Decoded) -> Option<Obj<'a>> {
     match value {
         None => {
             d.summary = "(tombstone: no value)".into();
@@ -112,33 +116,40 @@ fn classify(value: Option<&[u8]>, d: &mut Decoded) -> Option<Value> {
             d.summary = "(empty value)".into();
             None
         }
-        Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
-            Ok(v) => {
+        Some(bytes) => match Obj::parse(bytes) {
+            Some(o) => {
                 d.kind = PayloadKind::Json;
-                Some(v)
+                Some(o)
             }
-            Err(_) => match std::str::from_utf8(bytes) {
-                Ok(text) => {
-                    d.kind = PayloadKind::Text;
-                    d.summary = one_line(text, SUMMARY_MAX);
+            None => match serde_json::from_slice::<Value>(bytes) {
+                Ok(v) => {
+                    d.kind = PayloadKind::Json;
+                    d.summary = one_line(&v.to_string(), SUMMARY_MAX);
                     None
                 }
-                Err(_) => {
-                    d.kind = PayloadKind::Binary;
-                    d.summary = format!(
-                        "<binary {} B> {}",
-                        bytes.len(),
-                        crate::domain::bytes_display(&bytes[..bytes.len().min(24)], 48)
-                    );
-                    None
-                }
+                Err(_) => match std::str::from_utf8(bytes) {
+                    Ok(text) => {
+                        d.kind = PayloadKind::Text;
+                        d.summary = one_line(text, SUMMARY_MAX);
+                        None
+                    }
+                    Err(_) => {
+                        d.kind = PayloadKind::Binary;
+                        d.summary = format!(
+                            "<binary {} B> {}",
+                            bytes.len(),
+                            crate::domain::bytes_display(&bytes[..bytes.len().min(24)], 48)
+                        );
+                        None
+                    }
+                },
             },
         },
     }
 }
 
 /// A dead letter: its origin and reason from the headers (or payload), shown as failed.
-fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Value>) {
+fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Obj<'_>>) {
     let header = |names: &[&str]| header_value(headers, names);
     // A dead letter's payload carries the ids of the message that failed; the job it
     // belonged to is what the standard correlation header names.
@@ -157,15 +168,12 @@ fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Value>) {
     d.dlq = Some(Box::new(origin));
 }
 
-fn describe_json(v: &Value, d: &mut Decoded) {
-    let Some(obj) = v.as_object() else {
-        d.summary = one_line(&v.to_string(), SUMMARY_MAX);
-        return;
-    };
+fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
     // Seed 004: the task manager wraps its payload in {"headers": {...}, "message": {...}}.
-    let (env_headers, body) = match (obj.get("headers"), obj.get("message")) {
-        (Some(Value::Object(h)), Some(Value::Object(m))) => (Some(h), m),
-        _ => (None, obj),
+    let envelope = envelope(obj);
+    let (env_headers, body) = match &envelope {
+        Some((h, m)) => (Some(h), m),
+        None => (None, obj),
     };
     let s = |names: &[&str]| str_field(body, names);
     let env = |names: &[&str]| env_headers.and_then(|h| str_field(h, names));
@@ -200,10 +208,19 @@ fn describe_json(v: &Value, d: &mut Decoded) {
     d.summary = one_line(&parts.join(" "), SUMMARY_MAX);
 }
 
+/// Seed 004's envelope `{"headers": {...}, "message": {...}}`: its headers and its message.
+pub fn envelope<'a>(obj: &Obj<'a>) -> Option<(Obj<'a>, Obj<'a>)> {
+    let (h, m) = (obj.get("headers")?, obj.get("message")?);
+    if !(h.is_object() && m.is_object()) {
+        return None;
+    }
+    Some((h.object()?, m.object()?))
+}
+
 /// The facts each seed's contract puts first, recognised by its field names.
 fn seed_summary(
-    body: &Map<String, Value>,
-    env_headers: Option<&Map<String, Value>>,
+    body: &Obj<'_>,
+    env_headers: Option<&Obj<'_>>,
     status_class: StatusClass,
 ) -> Vec<String> {
     let s = |names: &[&str]| str_field(body, names);
@@ -223,7 +240,7 @@ fn seed_summary(
     } else if body.contains_key("progress_percentage") || body.contains_key("completion_status") {
         // Seed 002: portal task status / completion.
         push(&mut parts, "", s(&["change_number"]));
-        if let Some(p) = body.get("progress_percentage").and_then(Value::as_f64) {
+        if let Some(p) = body.get("progress_percentage").and_then(|n| n.as_f64()) {
             parts.push(format!("{p:.0}%"));
         }
         push(
@@ -276,8 +293,8 @@ const LATENCY_STARTS: &[&str] = &[
 ];
 const LATENCY_ENDS: &[&str] = &["finishedAt", "finished_at", "completedAt", "completed_at"];
 
-fn latency(body: &Map<String, Value>, d: &mut Decoded) {
-    if let Some(secs) = body.get("execution_duration").and_then(Value::as_f64) {
+fn latency(body: &Obj<'_>, d: &mut Decoded) {
+    if let Some(secs) = body.get("execution_duration").and_then(|n| n.as_f64()) {
         if secs.is_finite() && secs >= 0.0 {
             d.latency_ms = Some((secs * 1000.0) as i64);
             d.latency_basis = Some(("execution_duration", ""));
@@ -286,9 +303,9 @@ fn latency(body: &Map<String, Value>, d: &mut Decoded) {
     }
     let find = |names: &'static [&'static str]| {
         names.iter().find_map(|n| {
-            body.get(*n)
-                .and_then(Value::as_str)
-                .and_then(parse_time_ms)
+            body.get(n)
+                .and_then(|v| v.as_str())
+                .and_then(|t| parse_time_ms(&t))
                 .map(|t| (*n, t))
         })
     };
@@ -316,12 +333,8 @@ fn push(parts: &mut Vec<String>, label: &str, v: Option<String>) {
     }
 }
 
-fn str_field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| match obj.get(*n) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(num)) => Some(num.to_string()),
-        _ => None,
-    })
+fn str_field(obj: &Obj<'_>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| obj.text(n)).map(Cow::into_owned)
 }
 
 fn header_value(headers: &[Header], names: &[&str]) -> Option<String> {
@@ -335,15 +348,10 @@ fn header_value(headers: &[Header], names: &[&str]) -> Option<String> {
     })
 }
 
-fn generic_summary(obj: &Map<String, Value>) -> String {
+fn generic_summary(obj: &Obj<'_>) -> String {
     let mut out = String::new();
     for (k, v) in obj.iter().take(6) {
-        let val = match v {
-            Value::String(s) => s.clone(),
-            Value::Object(_) => "{…}".into(),
-            Value::Array(a) => format!("[{}]", a.len()),
-            other => other.to_string(),
-        };
+        let val = node_words(v);
         if !out.is_empty() {
             out.push(' ');
         }
@@ -355,6 +363,20 @@ fn generic_summary(obj: &Map<String, Value>) -> String {
         }
     }
     out
+}
+
+/// A field's value as the generic summary shows it.
+fn node_words(v: Node<'_>) -> String {
+    if v.is_object() {
+        return "{…}".into();
+    }
+    if let Some(n) = v.array_len() {
+        return format!("[{n}]");
+    }
+    match v.as_str() {
+        Some(s) => s.into_owned(),
+        None => v.number_text().unwrap_or_else(|| v.raw().to_string()),
+    }
 }
 
 /// The summary without words that only repeat the key (`CHG-1 65% …` keyed `CHG-1` -> `65% …`;

@@ -282,7 +282,7 @@ fn diagnostic_headers_are_the_writers_not_the_applications() {
 
 #[test]
 fn dlq_error_falls_back_to_payload() {
-    let v: serde_json::Value = serde_json::json!({"error": "schema mismatch"});
+    let v = super::json::Obj::parse(br#"{"error": "schema mismatch"}"#).unwrap();
     let o = dlq::origin(&[], Some(&v));
     assert_eq!(o.error.as_deref(), Some("schema mismatch"));
 }

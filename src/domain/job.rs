@@ -11,8 +11,9 @@
 
 use super::stuck::Source;
 use super::{Header, Record, StatusClass};
+use crate::decode::json::Obj;
 use serde::Serialize;
-use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// The seeds' job ids, most specific first. Seed 000: export_id/job_id (also inside a scheduler
@@ -87,59 +88,82 @@ impl IdPath {
     }
 
     /// The id this path finds in a record, if any. `value` is the record's parsed JSON value.
-    fn eval(&self, v: &View<'_>, out: &mut Vec<String>) {
+    /// Ids borrow from the record: the stuck-jobs tracking runs this on every record.
+    fn eval<'v>(&self, v: &View<'v>, out: &mut Vec<Cow<'v, str>>) {
         match self {
             IdPath::Key => {
                 if let Some(k) = v.key.and_then(|k| std::str::from_utf8(k).ok()) {
-                    push_id(out, k);
+                    push_id(out, Cow::Borrowed(k));
                 }
             }
             IdPath::Header(name) => {
-                for h in v
-                    .headers
-                    .iter()
-                    .filter(|h| h.key.eq_ignore_ascii_case(name))
-                {
+                let headers: &'v [Header] = v.headers;
+                for h in headers.iter().filter(|h| h.key.eq_ignore_ascii_case(name)) {
                     if let Some(s) = h.value_str() {
-                        push_id(out, s);
+                        push_id(out, Cow::Borrowed(s));
                     }
                 }
             }
             IdPath::Value(fields) => {
-                let Some(mut at) = v.value else { return };
-                let mut parent = at;
-                for f in fields {
-                    parent = at;
-                    match at.get(f.as_str()) {
+                let Some(root) = v.value else { return };
+                let Some((first, rest)) = fields.split_first() else {
+                    return;
+                };
+                let mut parent = None;
+                let Some(mut at) = root.get(first) else {
+                    return;
+                };
+                for f in rest {
+                    parent = Some(at);
+                    match at.get(f) {
                         Some(next) => at = next,
                         None => return,
                     }
                 }
-                let id = match at {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
-                    _ => return,
+                let id = match at.as_str() {
+                    Some(s) => s,
+                    None if at.is_number() => match at.number_text() {
+                        Some(n) => Cow::Owned(n),
+                        None => return,
+                    },
+                    None => return,
                 };
-                push_id(out, &id);
                 // Seed 003: the scheduler's idempotency key is `<appName>-<id>`, and the
                 // scheduler names the job by `<id>`.
-                if fields.last().is_some_and(|f| f == "idempotencyKey") {
-                    if let Some(app) = parent.get("appName").and_then(Value::as_str) {
-                        let rest = id.strip_prefix(app).and_then(|r| r.strip_prefix('-'));
-                        if let Some(rest) = rest.filter(|r| !app.is_empty() && !r.is_empty()) {
-                            push_id(out, rest);
-                        }
-                    }
+                let suffix = if fields.last().is_some_and(|f| f == "idempotencyKey") {
+                    let app = match parent {
+                        Some(p) => p.get("appName").and_then(|a| a.as_str()),
+                        None => root.get("appName").and_then(|a| a.as_str()),
+                    };
+                    app.filter(|app| !app.is_empty())
+                        .and_then(|app| {
+                            Some(
+                                id.strip_prefix(app.as_ref())?
+                                    .strip_prefix('-')?
+                                    .to_string(),
+                            )
+                        })
+                        .filter(|r| !r.is_empty())
+                } else {
+                    None
+                };
+                push_id(out, id);
+                if let Some(rest) = suffix {
+                    push_id(out, Cow::Owned(rest));
                 }
             }
         }
     }
 }
 
-fn push_id(out: &mut Vec<String>, id: &str) {
-    let id = id.trim();
-    if !id.is_empty() && id.len() <= MAX_ID_LEN && !out.iter().any(|x| x == id) {
-        out.push(id.to_string());
+fn push_id<'v>(out: &mut Vec<Cow<'v, str>>, id: Cow<'v, str>) {
+    let id = match id {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    };
+    if !id.is_empty() && id.len() <= MAX_ID_LEN && !out.contains(&id) {
+        out.push(id);
     }
 }
 
@@ -180,7 +204,7 @@ fn segments(text: &str) -> Result<Vec<String>, String> {
 pub struct View<'a> {
     pub key: Option<&'a [u8]>,
     pub headers: &'a [Header],
-    pub value: Option<&'a Value>,
+    pub value: Option<&'a Obj<'a>>,
 }
 
 /// The paths that name a job: the profile's `[jobs] id`, or the seeds' (`SEED_PATHS`).
@@ -223,6 +247,14 @@ impl Identity {
 
     /// Every id the record carries, in path order, at most `MAX_IDS`.
     pub fn ids(&self, v: &View<'_>) -> Vec<String> {
+        self.ids_borrowed(v)
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect()
+    }
+
+    /// `ids`, borrowing from the record where it can.
+    pub fn ids_borrowed<'v>(&self, v: &View<'v>) -> Vec<Cow<'v, str>> {
         let mut out = Vec::new();
         for p in &self.paths {
             p.eval(v, &mut out);
@@ -237,9 +269,7 @@ impl Identity {
     /// The ids of a record as the panes keep it; its value is parsed when a path needs it.
     pub fn ids_of_record(&self, r: &Record) -> Vec<String> {
         let parsed = if self.reads_value() {
-            r.value
-                .as_deref()
-                .and_then(|v| serde_json::from_slice::<Value>(v).ok())
+            r.value.as_deref().and_then(Obj::parse)
         } else {
             None
         };
@@ -258,7 +288,7 @@ impl Identity {
 
 /// A progress figure in percent, when the record gives one (seed 002's `progress_percentage`,
 /// and the usual other spellings, also inside seed 004's `message`).
-pub fn progress(value: &Value) -> Option<f64> {
+pub fn progress(value: &Obj<'_>) -> Option<f64> {
     const NAMES: &[&str] = &[
         "progress_percentage",
         "progressPercentage",
@@ -266,12 +296,9 @@ pub fn progress(value: &Value) -> Option<f64> {
         "percent",
         "percentage",
     ];
-    let body = value
-        .get("message")
-        .filter(|m| m.is_object())
-        .unwrap_or(value);
+    let message = value.get("message");
     NAMES.iter().find_map(|n| {
-        let v = body.get(*n).or_else(|| value.get(*n))?;
+        let v = message.and_then(|m| m.get(n)).or_else(|| value.get(n))?;
         let p = v
             .as_f64()
             .or_else(|| v.as_str()?.trim_end_matches('%').parse().ok())?;
@@ -438,7 +465,7 @@ pub fn matching(
     let might = |v: &[u8]| v.contains(&b'\\') || ids.iter().any(|id| contains(v, id.as_bytes()));
     let parsed = value
         .filter(|v| identity.reads_value() && might(v))
-        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+        .and_then(Obj::parse);
     let view = View {
         key: key.as_deref(),
         headers,
@@ -501,11 +528,13 @@ mod tests {
         }
     }
 
-    fn ids(key: Option<&str>, headers: &[Header], value: Value) -> Vec<String> {
+    fn ids(key: Option<&str>, headers: &[Header], value: serde_json::Value) -> Vec<String> {
+        let bytes = value.to_string();
+        let obj = Obj::parse(bytes.as_bytes()).expect("an object");
         Identity::seeds().ids(&View {
             key: key.map(str::as_bytes),
             headers,
-            value: Some(&value),
+            value: Some(&obj),
         })
     }
 
@@ -576,7 +605,8 @@ mod tests {
         assert!(got.contains(&"device_conn_CHG-1".to_string()));
         let request = json!({"change_number": "CHG-1", "request_id": "device_conn_CHG-1"});
         assert!(ids(None, &[], request).contains(&"device_conn_CHG-1".to_string()));
-        assert_eq!(progress(&status), Some(65.0));
+        let text = status.to_string();
+        assert_eq!(progress(&Obj::parse(text.as_bytes()).unwrap()), Some(65.0));
     }
 
     #[test]
@@ -603,7 +633,8 @@ mod tests {
     #[test]
     fn configured_paths_replace_the_seeds_and_match_numbers_too() {
         let id = Identity::parse([".value.order.id".to_string(), ".headers.x".into()]).unwrap();
-        let v = json!({"order": {"id": 42}, "job_id": "ignored"});
+        let v = br#"{"order": {"id": 42}, "job_id": "ignored"}"#;
+        let v = Obj::parse(v).unwrap();
         let headers = [hdr("X", "h-1")];
         let view = View {
             key: Some(b"k"),

@@ -13,7 +13,8 @@
 
 use super::job::{Identity, MAX_IDS};
 use super::{Record, StatusClass};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
 
 /// Which kind of topic a record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +39,7 @@ impl From<super::Role> for Source {
 /// One record, as the tracker needs it.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen<'a> {
-    pub ids: &'a [String],
+    pub ids: &'a [&'a str],
     pub source: Source,
     pub status: Option<&'a str>,
     pub class: StatusClass,
@@ -62,24 +63,36 @@ pub struct StuckJob {
 
 #[derive(Clone, Debug)]
 struct Open {
-    ids: Vec<String>,
+    /// The job's ids as text (for the list and the timeline's search) and by hash (the
+    /// index's keys), in the order they were seen; at most `MAX_IDS`.
+    ids: Vec<Box<str>>,
+    hashes: Vec<u64>,
     opened_ms: i64,
     last_ms: i64,
-    last_status: String,
+    last_status: Box<str>,
     touch: u64,
 }
 
+type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Every record passes here on the reader's thread (tens of thousands a second), so ids are
+/// handled by a 64-bit hash: one hash per id per record, no copy of an id unless it joins an
+/// open job, and the least recently touched job is found through a queue of touches rather
+/// than a sorted map updated on every record. Two different ids with one hash would make
+/// two jobs one (or keep a late status from reopening a job): at 64 bits, not in practice.
 #[derive(Clone, Debug)]
 pub struct StuckTracker {
     after_ms: i64,
     cap: usize,
-    jobs: HashMap<u64, Open>,
-    /// id -> job; holds exactly the ids of open jobs.
-    index: HashMap<String, u64>,
-    /// touch order -> job: the least recently touched first.
-    lru: BTreeMap<u64, u64>,
-    ended: HashSet<u64>,
+    jobs: Fast<u64, Open>,
+    /// id hash -> job; holds exactly the ids of open jobs.
+    index: Fast<u64, u64>,
+    /// (touch, job) in touch order; an entry whose touch is no longer its job's is stale and
+    /// skipped (compacted when stale entries outnumber the jobs).
+    touches: VecDeque<(u64, u64)>,
+    ended: HashSet<u64, foldhash::fast::RandomState>,
     ended_order: VecDeque<u64>,
+    hasher: foldhash::quality::RandomState,
     next: u64,
     evicted: u64,
 }
@@ -90,11 +103,12 @@ impl StuckTracker {
         StuckTracker {
             after_ms: after_ms.max(1),
             cap: cap.max(1),
-            jobs: HashMap::new(),
-            index: HashMap::new(),
-            lru: BTreeMap::new(),
-            ended: HashSet::new(),
+            jobs: Fast::default(),
+            index: Fast::default(),
+            touches: VecDeque::new(),
+            ended: HashSet::default(),
             ended_order: VecDeque::new(),
+            hasher: foldhash::quality::RandomState::default(),
             next: 0,
             evicted: 0,
         }
@@ -111,6 +125,7 @@ impl StuckTracker {
         arrived_ms: i64,
     ) {
         let ids = identity.ids_of_record(r);
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         self.observe(&Seen {
             ids: &ids,
             source,
@@ -124,32 +139,40 @@ impl StuckTracker {
         if s.ids.is_empty() {
             return;
         }
-        let mut found: Vec<u64> = Vec::new();
-        for id in s.ids {
-            if let Some(j) = self.index.get(id) {
-                if !found.contains(j) {
-                    found.push(*j);
+        let mut hashes = [0u64; MAX_IDS];
+        let n = s.ids.len().min(MAX_IDS);
+        for (h, id) in hashes.iter_mut().zip(s.ids) {
+            *h = self.hasher.hash_one(id);
+        }
+        let hashes = &hashes[..n];
+        let mut found = [0u64; MAX_IDS];
+        let mut nfound = 0;
+        for h in hashes {
+            if let Some(&j) = self.index.get(h) {
+                if !found[..nfound].contains(&j) {
+                    found[nfound] = j;
+                    nfound += 1;
                 }
             }
         }
         let ends = matches!(s.source, Source::Completion | Source::Dlq)
             || matches!(s.class, StatusClass::Ok | StatusClass::Failed);
         if ends {
-            for j in found {
+            for &j in &found[..nfound] {
                 self.close(j);
             }
-            for id in s.ids {
-                self.remember_ended(id);
+            for &h in hashes {
+                self.remember_ended(h);
             }
             return;
         }
-        if s.ids.iter().any(|id| self.ended.contains(&id_hash(id))) {
+        if hashes.iter().any(|h| self.ended.contains(h)) {
             // A late request or status of a job that already ended.
             return;
         }
         let opens = s.source == Source::Request
             || matches!(s.class, StatusClass::Pending | StatusClass::Progress);
-        let job = match found.split_first() {
+        let job = match found[..nfound].split_first() {
             Some((first, rest)) => {
                 for other in rest {
                     self.merge(*first, *other);
@@ -159,14 +182,8 @@ impl StuckTracker {
             None if opens => self.open(s.at_ms),
             None => return,
         };
-        self.update(job, s);
-        while self.jobs.len() > self.cap {
-            let Some((_, oldest)) = self.lru.pop_first() else {
-                break;
-            };
-            self.drop_job(oldest);
-            self.evicted += 1;
-        }
+        self.update(job, s, hashes);
+        self.evict_over_cap();
     }
 
     fn open(&mut self, at_ms: i64) -> u64 {
@@ -174,25 +191,27 @@ impl StuckTracker {
         self.next += 1;
         let open = Open {
             ids: Vec::new(),
+            hashes: Vec::new(),
             opened_ms: at_ms,
             last_ms: at_ms,
-            last_status: String::new(),
+            last_status: "".into(),
             touch: 0,
         };
         self.jobs.insert(j, open);
         j
     }
 
-    fn update(&mut self, j: u64, s: &Seen<'_>) {
+    fn update(&mut self, j: u64, s: &Seen<'_>, hashes: &[u64]) {
         let touch = self.next;
         self.next += 1;
         let Some(job) = self.jobs.get_mut(&j) else {
             return;
         };
-        for id in s.ids {
-            if job.ids.len() < MAX_IDS && !job.ids.contains(id) {
-                job.ids.push(id.clone());
-                self.index.insert(id.clone(), j);
+        for (id, &h) in s.ids.iter().zip(hashes) {
+            if job.ids.len() < MAX_IDS && !job.hashes.contains(&h) {
+                job.ids.push((*id).into());
+                job.hashes.push(h);
+                self.index.insert(h, j);
             }
         }
         job.opened_ms = job.opened_ms.min(s.at_ms);
@@ -202,15 +221,35 @@ impl StuckTracker {
             s.at_ms > job.last_ms || (s.at_ms == job.last_ms && s.source != Source::Request);
         if newer || job.last_status.is_empty() {
             job.last_ms = job.last_ms.max(s.at_ms);
-            job.last_status = match (s.status, s.source) {
-                (Some(st), _) => st.to_string(),
-                (None, Source::Request) => "requested".into(),
-                (None, _) => "unknown".into(),
+            let status = match (s.status, s.source) {
+                (Some(st), _) => st,
+                (None, Source::Request) => "requested",
+                (None, _) => "unknown",
             };
+            if *job.last_status != *status {
+                job.last_status = status.into();
+            }
         }
-        self.lru.remove(&job.touch);
         job.touch = touch;
-        self.lru.insert(touch, j);
+        self.touches.push_back((touch, j));
+    }
+
+    /// Drops the least recently touched jobs while more than `cap` are open.
+    fn evict_over_cap(&mut self) {
+        while self.jobs.len() > self.cap {
+            let Some((touch, j)) = self.touches.pop_front() else {
+                break;
+            };
+            if self.jobs.get(&j).is_some_and(|o| o.touch == touch) {
+                self.drop_job(j);
+                self.evicted += 1;
+            }
+        }
+        if self.touches.len() > 2 * self.jobs.len() + 1024 {
+            let jobs = &self.jobs;
+            self.touches
+                .retain(|(t, j)| jobs.get(j).is_some_and(|o| o.touch == *t));
+        }
     }
 
     /// Moves `other`'s ids into `into`: two records showed they are one job.
@@ -221,10 +260,11 @@ impl StuckTracker {
         let Some(job) = self.jobs.get_mut(&into) else {
             return;
         };
-        for id in o.ids {
-            if job.ids.len() < MAX_IDS && !job.ids.contains(&id) {
-                job.ids.push(id.clone());
-                self.index.insert(id, into);
+        for (id, h) in o.ids.into_iter().zip(o.hashes) {
+            if job.ids.len() < MAX_IDS && !job.hashes.contains(&h) {
+                job.ids.push(id);
+                job.hashes.push(h);
+                self.index.insert(h, into);
             }
         }
         job.opened_ms = job.opened_ms.min(o.opened_ms);
@@ -236,10 +276,9 @@ impl StuckTracker {
 
     fn drop_job(&mut self, j: u64) -> Option<Open> {
         let job = self.jobs.remove(&j)?;
-        self.lru.remove(&job.touch);
-        for id in &job.ids {
-            if self.index.get(id) == Some(&j) {
-                self.index.remove(id);
+        for h in &job.hashes {
+            if self.index.get(h) == Some(&j) {
+                self.index.remove(h);
             }
         }
         Some(job)
@@ -247,14 +286,13 @@ impl StuckTracker {
 
     fn close(&mut self, j: u64) {
         if let Some(job) = self.drop_job(j) {
-            for id in &job.ids {
-                self.remember_ended(id);
+            for &h in &job.hashes {
+                self.remember_ended(h);
             }
         }
     }
 
-    fn remember_ended(&mut self, id: &str) {
-        let h = id_hash(id);
+    fn remember_ended(&mut self, h: u64) {
         if self.ended.insert(h) {
             self.ended_order.push_back(h);
         }
@@ -271,14 +309,7 @@ impl StuckTracker {
             .jobs
             .values()
             .filter(|j| now_ms - j.last_ms >= self.after_ms)
-            .map(|j| StuckJob {
-                id: j.ids.first().cloned().unwrap_or_default(),
-                ids: j.ids.clone(),
-                opened_ms: j.opened_ms,
-                last_ms: j.last_ms,
-                last_status: j.last_status.clone(),
-                silent_ms: now_ms - j.last_ms,
-            })
+            .map(|j| listed(j, now_ms))
             .collect();
         out.sort_by(|a, b| (a.last_ms, a.opened_ms, &a.id).cmp(&(b.last_ms, b.opened_ms, &b.id)));
         out
@@ -303,14 +334,15 @@ impl StuckTracker {
     }
 }
 
-/// Ended ids are remembered by a 64-bit hash: no copy of the id per ended record (at tens of
-/// thousands of records a second those copies were most of the tracking's allocations). A
-/// collision would only keep one late status of another job from reopening it.
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
+fn listed(j: &Open, now_ms: i64) -> StuckJob {
+    StuckJob {
+        id: j.ids.first().map(|s| s.to_string()).unwrap_or_default(),
+        ids: j.ids.iter().map(|s| s.to_string()).collect(),
+        opened_ms: j.opened_ms,
+        last_ms: j.last_ms,
+        last_status: j.last_status.to_string(),
+        silent_ms: now_ms - j.last_ms,
+    }
 }
 
 /// What the watcher tells the app about open and stuck jobs, about once a second.
@@ -345,17 +377,7 @@ impl StuckTracker {
             silent.truncate(MAX_LISTED);
         }
         silent.sort_by(order);
-        let jobs = silent
-            .into_iter()
-            .map(|j| StuckJob {
-                id: j.ids.first().cloned().unwrap_or_default(),
-                ids: j.ids.clone(),
-                opened_ms: j.opened_ms,
-                last_ms: j.last_ms,
-                last_status: j.last_status.clone(),
-                silent_ms: now_ms - j.last_ms,
-            })
-            .collect();
+        let jobs = silent.into_iter().map(|j| listed(j, now_ms)).collect();
         StuckReport {
             jobs,
             stuck,
@@ -373,15 +395,10 @@ mod tests {
 
     const MIN: i64 = 60_000;
 
-    fn ids(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn see(t: &mut StuckTracker, id: &[&str], source: Source, status: Option<&str>, at: i64) {
-        let ids = ids(id);
+    fn see(t: &mut StuckTracker, ids: &[&str], source: Source, status: Option<&str>, at: i64) {
         let class = status.map_or(StatusClass::Unknown, StatusClass::from_word);
         t.observe(&Seen {
-            ids: &ids,
+            ids,
             source,
             status,
             class,
@@ -516,5 +533,9 @@ mod tests {
         }
         assert_eq!(t.open_count(), 3);
         assert!(t.index.len() <= 3 * MAX_IDS && t.ended.len() <= 12);
+        assert!(
+            t.touches.len() <= 2 * 3 + 1024,
+            "stale touches are compacted"
+        );
     }
 }

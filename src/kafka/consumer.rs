@@ -449,10 +449,7 @@ fn incoming<'a>(
 
 /// A record of a topic without a pane (a request topic): only its job matters.
 fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::BorrowedMessage<'_>) {
-    let parsed = m
-        .payload()
-        .filter(|v| v.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
-        .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
+    let parsed = m.payload().and_then(crate::decode::json::Obj::parse);
     let headers = headers_of(m);
     j.observe(
         m.topic(),

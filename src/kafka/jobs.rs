@@ -5,12 +5,13 @@
 
 use super::KafkaEvent;
 use crate::config::{Cluster, StartAt};
+use crate::decode::json::Obj;
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
 use crate::domain::job::{matching, Identity, Step, View};
 use crate::domain::replay::PartitionRange;
 use crate::domain::stuck::{Seen, Source, StuckTracker};
 use crate::domain::StatusClass;
-use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -275,7 +276,7 @@ impl JobWatch {
     pub fn observe(
         &mut self,
         topic: &str,
-        (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Value>),
+        (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
         at_ms: Option<i64>,
     ) {
         let Some(&source) = self.kinds.get(topic) else {
@@ -283,7 +284,6 @@ impl JobWatch {
         };
         let at = at_ms.unwrap_or_else(now_ms);
         if at >= self.horizon || matches!(source, Source::Completion | Source::Dlq) {
-            let parsed = parsed.filter(|v| v.is_object());
             observe_value(
                 &mut self.tracker,
                 &self.identity,
@@ -316,9 +316,7 @@ pub fn observe(
     source: Source,
     at_ms: i64,
 ) {
-    let parsed = value
-        .filter(|v| v.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
-        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    let parsed = value.and_then(Obj::parse);
     observe_value(
         tracker,
         identity,
@@ -331,11 +329,11 @@ pub fn observe(
 fn observe_value(
     tracker: &mut StuckTracker,
     identity: &Identity,
-    (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Value>),
+    (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
     source: Source,
     at_ms: i64,
 ) {
-    let ids = identity.ids(&View {
+    let ids = identity.ids_borrowed(&View {
         key,
         headers,
         value: if identity.reads_value() { parsed } else { None },
@@ -343,12 +341,16 @@ fn observe_value(
     if ids.is_empty() {
         return;
     }
+    let mut refs = [""; crate::domain::job::MAX_IDS];
+    for (r, id) in refs.iter_mut().zip(&ids) {
+        *r = id;
+    }
     let status = parsed.and_then(status_word);
     let class = status
         .as_deref()
         .map_or(StatusClass::Unknown, StatusClass::from_word);
     tracker.observe(&Seen {
-        ids: &ids,
+        ids: &refs[..ids.len()],
         source,
         status: status.as_deref(),
         class,
@@ -357,16 +359,12 @@ fn observe_value(
 }
 
 /// The status word the decoder reads, from the body (or seed 004's `message`).
-fn status_word(v: &Value) -> Option<String> {
-    let obj = v.as_object()?;
-    let body = match (obj.get("headers"), obj.get("message")) {
-        (Some(Value::Object(_)), Some(Value::Object(m))) => m,
-        _ => obj,
-    };
+fn status_word<'a>(obj: &Obj<'a>) -> Option<Cow<'a, str>> {
+    let envelope = crate::decode::envelope(obj);
+    let body = envelope.as_ref().map_or(obj, |(_, m)| m);
     ["status", "completion_status", "state", "completionStatus"]
         .iter()
-        .find_map(|k| body.get(*k).and_then(Value::as_str))
-        .map(str::to_string)
+        .find_map(|k| body.get(k).and_then(|v| v.as_str()))
 }
 
 #[cfg(test)]

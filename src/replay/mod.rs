@@ -224,7 +224,7 @@ impl<'a> ItemBuilder<'a> {
             .as_deref()
             .filter(|_| self.want_reason)
             .filter(|v| v.len() <= JSON_PARSE_MAX && v.first().is_some_and(|b| *b == b'{'))
-            .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok());
+            .and_then(crate::decode::json::Obj::parse);
         let origin = dlq::origin(&rec.headers, json.as_ref());
         let selected = match &req.selection {
             Selection::Marked { coords } => self
