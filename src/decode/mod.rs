@@ -26,16 +26,17 @@ pub struct Incoming<'a> {
 
 /// Decodes and builds the record the panes keep, cutting the stored value at `value_cap` bytes.
 pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
-    to_record_seen(inc, value_cap, is_dlq, &mut |_| {})
+    to_record_seen(inc, value_cap, is_dlq, &mut |_, _| {})
 }
 
-/// `to_record`, handing the value read as a JSON object (None: not one) to `seen` on the way,
-/// so a caller that needs more from it (the stuck-jobs tracker) does not parse it again.
+/// `to_record`, handing the value read as a JSON object (None: not one) and the status word
+/// found in it to `seen` on the way, so a caller that needs more from it (the stuck-jobs
+/// tracker) does not parse it again.
 pub fn to_record_seen(
     inc: Incoming<'_>,
     value_cap: usize,
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&Obj<'_>>),
+    seen: &mut dyn FnMut(Option<&Obj<'_>>, Option<&str>),
 ) -> Record {
     let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
@@ -58,7 +59,7 @@ pub fn decode(
     headers: &[Header],
     is_dlq: bool,
 ) -> Decoded {
-    decode_seen(key, value, headers, is_dlq, &mut |_| {})
+    decode_seen(key, value, headers, is_dlq, &mut |_, _| {})
 }
 
 fn decode_seen(
@@ -66,7 +67,7 @@ fn decode_seen(
     value: Option<&[u8]>,
     headers: &[Header],
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&Obj<'_>>),
+    seen: &mut dyn FnMut(Option<&Obj<'_>>, Option<&str>),
 ) -> Decoded {
     let header = |names: &[&str]| header_value(headers, names);
     let mut d = Decoded {
@@ -81,7 +82,6 @@ fn decode_seen(
         latency_basis: None,
     };
     let json = classify(value, &mut d);
-    seen(json.as_ref());
     if let Some(v) = &json {
         describe_json(v, &mut d);
         // The key has a column of its own: the summary need not repeat it.
@@ -92,6 +92,7 @@ fn decode_seen(
             d.summary = drop_key(&d.summary, k);
         }
     }
+    seen(json.as_ref(), d.status.as_deref());
     if d.job_id.is_none() {
         d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
             .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))

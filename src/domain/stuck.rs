@@ -166,8 +166,9 @@ impl StuckTracker {
             }
             return;
         }
-        if hashes.iter().any(|h| self.ended.contains(h)) {
-            // A late request or status of a job that already ended.
+        if nfound == 0 && hashes.iter().any(|h| self.ended.contains(h)) {
+            // A late request or status of a job that already ended. (A record naming an
+            // open job is that job's, whatever else it names: no need to look.)
             return;
         }
         let opens = s.source == Source::Request

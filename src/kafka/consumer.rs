@@ -418,7 +418,9 @@ fn batch_record(
                     incoming(m, topic, headers),
                     spec.value_cap,
                     role == Role::Dlq,
-                    &mut |v| j.observe(topic, (m.key(), &seen_headers, v), at),
+                    &mut |v, status| {
+                        j.observe(topic, (m.key(), &seen_headers, v), Some(status), at)
+                    },
                 )
             }
             None => to_record(
@@ -454,6 +456,7 @@ fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::Borrowed
     j.observe(
         m.topic(),
         (m.key(), &headers, parsed.as_ref()),
+        None,
         timestamp_ms(m),
     );
 }

@@ -272,11 +272,13 @@ impl JobWatch {
         self.kinds.contains_key(topic)
     }
 
-    /// One record, with its value as parsed for decoding (None: not JSON).
+    /// One record, with its value as read for decoding (None: not a JSON object) and the
+    /// status word decoding found in it (None: read it here).
     pub fn observe(
         &mut self,
         topic: &str,
-        (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
+        record: (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
+        status: Option<Option<&str>>,
         at_ms: Option<i64>,
     ) {
         let Some(&source) = self.kinds.get(topic) else {
@@ -287,9 +289,9 @@ impl JobWatch {
             observe_value(
                 &mut self.tracker,
                 &self.identity,
-                (key, headers, parsed),
-                source,
-                at,
+                record,
+                status,
+                (source, at),
             );
         }
     }
@@ -321,8 +323,8 @@ pub fn observe(
         tracker,
         identity,
         (key, headers, parsed.as_ref()),
-        source,
-        at_ms,
+        None,
+        (source, at_ms),
     );
 }
 
@@ -330,8 +332,8 @@ fn observe_value(
     tracker: &mut StuckTracker,
     identity: &Identity,
     (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
-    source: Source,
-    at_ms: i64,
+    status: Option<Option<&str>>,
+    (source, at_ms): (Source, i64),
 ) {
     let ids = identity.ids_borrowed(&View {
         key,
@@ -345,7 +347,10 @@ fn observe_value(
     for (r, id) in refs.iter_mut().zip(&ids) {
         *r = id;
     }
-    let status = parsed.and_then(status_word);
+    let status = match status {
+        Some(known) => known.map(Cow::Borrowed),
+        None => parsed.and_then(status_word),
+    };
     let class = status
         .as_deref()
         .map_or(StatusClass::Unknown, StatusClass::from_word);
