@@ -24,19 +24,23 @@ pub struct Incoming<'a> {
     pub headers: Vec<Header>,
 }
 
+/// What a caller of `to_record_seen` is handed per record: its headers, its value as a JSON
+/// object (None: not one), the status word decoding found.
+pub type Seen<'s> = &'s mut dyn FnMut(&[Header], Option<&Obj<'_>>, Option<&str>);
+
 /// Decodes and builds the record the panes keep, cutting the stored value at `value_cap` bytes.
 pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
-    to_record_seen(inc, value_cap, is_dlq, &mut |_, _| {})
+    to_record_seen(inc, value_cap, is_dlq, &mut |_, _, _| {})
 }
 
-/// `to_record`, handing the value read as a JSON object (None: not one) and the status word
-/// found in it to `seen` on the way, so a caller that needs more from it (the stuck-jobs
+/// `to_record`, handing the headers, the value read as a JSON object (None: not one) and the
+/// status word found in it to `seen` on the way, so a caller that needs more from it (the stuck-jobs
 /// tracker) does not parse it again.
 pub fn to_record_seen(
     inc: Incoming<'_>,
     value_cap: usize,
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&Obj<'_>>, Option<&str>),
+    seen: Seen<'_>,
 ) -> Record {
     let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
@@ -59,7 +63,7 @@ pub fn decode(
     headers: &[Header],
     is_dlq: bool,
 ) -> Decoded {
-    decode_seen(key, value, headers, is_dlq, &mut |_, _| {})
+    decode_seen(key, value, headers, is_dlq, &mut |_, _, _| {})
 }
 
 fn decode_seen(
@@ -67,7 +71,7 @@ fn decode_seen(
     value: Option<&[u8]>,
     headers: &[Header],
     is_dlq: bool,
-    seen: &mut dyn FnMut(Option<&Obj<'_>>, Option<&str>),
+    seen: Seen<'_>,
 ) -> Decoded {
     let header = |names: &[&str]| header_value(headers, names);
     let mut d = Decoded {
@@ -92,7 +96,7 @@ fn decode_seen(
             d.summary = drop_key(&d.summary, k);
         }
     }
-    seen(json.as_ref(), d.status.as_deref());
+    seen(headers, json.as_ref(), d.status.as_deref());
     if d.job_id.is_none() {
         d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
             .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))
@@ -202,11 +206,11 @@ fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
     .or_else(|| env(&["taskId", "requestId"]));
     latency(body, d);
 
-    let mut parts = seed_summary(body, env_headers, d.status_class);
-    if parts.is_empty() {
-        parts.push(generic_summary(body));
+    let mut words = seed_summary(body, env_headers, d.status_class);
+    if words.is_empty() {
+        words = generic_summary(body);
     }
-    d.summary = one_line(&parts.join(" "), SUMMARY_MAX);
+    d.summary = one_line(&words, SUMMARY_MAX);
 }
 
 /// Seed 004's envelope `{"headers": {...}, "message": {...}}`: its headers and its message.
@@ -223,60 +227,47 @@ fn seed_summary(
     body: &Obj<'_>,
     env_headers: Option<&Obj<'_>>,
     status_class: StatusClass,
-) -> Vec<String> {
-    let s = |names: &[&str]| str_field(body, names);
-    let env = |names: &[&str]| env_headers.and_then(|h| str_field(h, names));
-    let mut parts: Vec<String> = Vec::new();
+) -> String {
+    let s = |names: &[&str]| text_field(body, names);
+    let env = |names: &[&str]| env_headers.and_then(|h| text_field(h, names));
+    let mut parts = Words::default();
     if body.contains_key("export_id") {
         // Seed 000: export completion. The key already is the export id.
-        push(&mut parts, "job", s(&["job_id"]));
-        push(&mut parts, "org", s(&["org_id"]));
+        parts.add("job", s(&["job_id"]));
+        parts.add("org", s(&["org_id"]));
         if status_class == StatusClass::Failed {
-            push(
-                &mut parts,
-                "",
-                s(&["error_message"]).filter(|e| !e.is_empty()),
-            );
+            parts.add("", s(&["error_message"]).filter(|e| !e.is_empty()));
         }
     } else if body.contains_key("progress_percentage") || body.contains_key("completion_status") {
         // Seed 002: portal task status / completion.
-        push(&mut parts, "", s(&["change_number"]));
+        parts.add("", s(&["change_number"]));
         if let Some(p) = body.get("progress_percentage").and_then(|n| n.as_f64()) {
-            parts.push(format!("{p:.0}%"));
+            parts.percent(p);
         }
-        push(
-            &mut parts,
+        parts.add(
             "",
             s(&["status_message", "completion_message", "error_details"]),
         );
     } else if body.contains_key("appName") || body.contains_key("scheduledTime") {
         // Seed 003: scheduler job-ingest request.
-        push(&mut parts, "", s(&["appName"]));
-        push(&mut parts, "at", s(&["scheduledTime"]));
-        push(&mut parts, "prio", s(&["priority"]));
-        push(&mut parts, "idem", s(&["idempotencyKey"]));
+        parts.add("", s(&["appName"]));
+        parts.add("at", s(&["scheduledTime"]));
+        parts.add("prio", s(&["priority"]));
+        parts.add("idem", s(&["idempotencyKey"]));
     } else if env_headers.is_some() || body.contains_key("taskId") {
         // Seed 004: task manager status/request.
-        push(
-            &mut parts,
-            "task",
-            s(&["taskId"]).or_else(|| env(&["taskId"])),
-        );
-        push(
-            &mut parts,
-            "",
-            s(&["result", "error", "userQuery", "originalUrl"]),
-        );
+        parts.add("task", s(&["taskId"]).or_else(|| env(&["taskId"])));
+        parts.add("", s(&["result", "error", "userQuery", "originalUrl"]));
     } else if body.contains_key("device_name") || body.contains_key("dc_name") {
         // Seed 002: portal requests.
-        push(&mut parts, "", s(&["change_number"]));
-        push(&mut parts, "", s(&["device_name", "dc_name", "pop_name"]));
-        push(&mut parts, "@", s(&["location"]));
+        parts.add("", s(&["change_number"]));
+        parts.add("", s(&["device_name", "dc_name", "pop_name"]));
+        parts.add("@", s(&["location"]));
     } else if body.contains_key("action") {
         // Seed 001: a command with action + params.
-        push(&mut parts, "", s(&["action"]));
+        parts.add("", s(&["action"]));
     }
-    parts
+    parts.0
 }
 
 /// Start/end field pairs, most specific first. `execution_duration` (seconds) wins when present.
@@ -324,14 +315,35 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-fn push(parts: &mut Vec<String>, label: &str, v: Option<String>) {
-    if let Some(v) = v {
-        if label.is_empty() {
-            parts.push(v);
-        } else {
-            parts.push(format!("{label} {v}"));
+/// A summary's words, written into one string (a record's summary is built per record read).
+#[derive(Default)]
+struct Words(String);
+
+impl Words {
+    fn add(&mut self, label: &str, v: Option<Cow<'_, str>>) {
+        let Some(v) = v else { return };
+        if !self.0.is_empty() {
+            self.0.push(' ');
         }
+        if !label.is_empty() {
+            self.0.push_str(label);
+            self.0.push(' ');
+        }
+        self.0.push_str(&v);
     }
+
+    fn percent(&mut self, p: f64) {
+        use std::fmt::Write;
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        let _ = write!(self.0, "{p:.0}%");
+    }
+}
+
+/// The first of `names` with text (a non-empty string or a number), borrowed where it can be.
+fn text_field<'a>(obj: &Obj<'a>, names: &[&str]) -> Option<Cow<'a, str>> {
+    names.iter().find_map(|n| obj.text(n))
 }
 
 fn str_field(obj: &Obj<'_>, names: &[&str]) -> Option<String> {

@@ -413,14 +413,11 @@ fn batch_record(
         let rec = match jobs.take() {
             Some(j) => {
                 let at = timestamp_ms(m);
-                let seen_headers = headers.clone();
                 to_record_seen(
                     incoming(m, topic, headers),
                     spec.value_cap,
                     role == Role::Dlq,
-                    &mut |v, status| {
-                        j.observe(topic, (m.key(), &seen_headers, v), Some(status), at)
-                    },
+                    &mut |hs, v, status| j.observe(topic, (m.key(), hs, v), Some(status), at),
                 )
             }
             None => to_record(
