@@ -36,12 +36,7 @@ pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
 /// `to_record`, handing the headers, the value read as a JSON object (None: not one) and the
 /// status word found in it to `seen` on the way, so a caller that needs more from it (the stuck-jobs
 /// tracker) does not parse it again.
-pub fn to_record_seen(
-    inc: Incoming<'_>,
-    value_cap: usize,
-    is_dlq: bool,
-    seen: Seen<'_>,
-) -> Record {
+pub fn to_record_seen(inc: Incoming<'_>, value_cap: usize, is_dlq: bool, seen: Seen<'_>) -> Record {
     let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
     Record {

@@ -70,49 +70,12 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
     let thread = std::thread::Builder::new()
         .name("kdeck-demo".into())
         .spawn(move || {
-            let topics = demo_topics();
-            let all: Vec<String> = topics
-                .all()
-                .into_iter()
-                .chain(REQUEST_TOPICS.iter().map(|t| t.to_string()))
-                .collect();
             // The mock cluster is not Send: it lives and dies on this thread.
-            let mut mock = None;
-            let cluster = match real {
-                Some(c) => {
-                    let names: Vec<&str> = all.iter().map(String::as_str).collect();
-                    if let Err(e) = super::admin::create_topics(&c, &names, PARTITIONS) {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                    c
-                }
-                None => {
-                    let m = match MockCluster::new(1) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            let _ = tx.send(Err(anyhow::anyhow!("starting the mock cluster: {e}")));
-                            return;
-                        }
-                    };
-                    for t in &all {
-                        if let Err(e) = m.create_topic(t, PARTITIONS, 1) {
-                            let _ = tx.send(Err(anyhow::anyhow!("creating demo topic {t}: {e}")));
-                            return;
-                        }
-                        // The mock's thread answers a request, then drains its wake-up pipe
-                        // without serving the queue again: a request sent in between loses
-                        // its wake-up and waits for the 1 s poll timeout (librdkafka 2.12,
-                        // rd_kafka_mock_cluster_op_io). A pause lets the drain happen first.
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                    let c = Cluster {
-                        brokers: m.bootstrap_servers(),
-                        client_id: "kdeck-demo".into(),
-                        properties: BTreeMap::new(),
-                    };
-                    mock = Some(m);
-                    c
+            let (cluster, mock) = match demo_cluster(real) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
                 }
             };
             let writer = match Writer::new(&cluster, &[("linger.ms", "20")]) {
@@ -123,25 +86,7 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
                 }
             };
             let _ = tx.send(Ok(cluster.brokers.clone()));
-            // The groups commit on their own thread: their broker round trips must not hold up
-            // the pipeline's producer.
-            let groups = mock.as_ref().map(|_| {
-                let cluster = cluster.clone();
-                let stop = stop2.clone();
-                std::thread::Builder::new()
-                    .name("kdeck-demo-groups".into())
-                    .spawn(move || {
-                        let mut g = super::demo_groups::Groups::new(&cluster);
-                        let started = Instant::now();
-                        while !stop.load(Ordering::SeqCst) {
-                            let tick = Instant::now();
-                            g.tick(started.elapsed().as_secs());
-                            if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {
-                                std::thread::sleep(rest);
-                            }
-                        }
-                    })
-            });
+            let groups = mock.as_ref().map(|_| spawn_groups(&cluster, stop2.clone()));
             let requests = request_reader(&cluster);
             simulate(&writer, requests.as_ref(), &stop2, jobs_per_sec);
             if let Some(Ok(g)) = groups {
@@ -158,6 +103,62 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
         stop,
         thread: Some(thread),
     })
+}
+
+/// The cluster the demo writes to, with its topics: `real` (topics created when missing), else
+/// a new mock cluster, returned too so that it lives as long as the demo.
+/// A mock cluster as the demo owns it.
+type Mock = MockCluster<'static, rdkafka::producer::DefaultProducerContext>;
+
+fn demo_cluster(real: Option<Cluster>) -> anyhow::Result<(Cluster, Option<Mock>)> {
+    let all: Vec<String> = demo_topics()
+        .all()
+        .into_iter()
+        .chain(REQUEST_TOPICS.iter().map(|t| t.to_string()))
+        .collect();
+    if let Some(c) = real {
+        let names: Vec<&str> = all.iter().map(String::as_str).collect();
+        super::admin::create_topics(&c, &names, PARTITIONS)?;
+        return Ok((c, None));
+    }
+    let m = MockCluster::new(1).map_err(|e| anyhow::anyhow!("starting the mock cluster: {e}"))?;
+    for t in &all {
+        m.create_topic(t, PARTITIONS, 1)
+            .map_err(|e| anyhow::anyhow!("creating demo topic {t}: {e}"))?;
+        // The mock's thread answers a request, then drains its wake-up pipe without serving
+        // the queue again: a request sent in between loses its wake-up and waits for the 1 s
+        // poll timeout (librdkafka 2.12, rd_kafka_mock_cluster_op_io). A pause lets the drain
+        // happen first.
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let c = Cluster {
+        brokers: m.bootstrap_servers(),
+        client_id: "kdeck-demo".into(),
+        properties: BTreeMap::new(),
+    };
+    Ok((c, Some(m)))
+}
+
+/// The simulated consumer groups commit on their own thread: their broker round trips must not
+/// hold up the pipeline's producer.
+fn spawn_groups(
+    cluster: &Cluster,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let cluster = cluster.clone();
+    std::thread::Builder::new()
+        .name("kdeck-demo-groups".into())
+        .spawn(move || {
+            let mut g = super::demo_groups::Groups::new(&cluster);
+            let started = Instant::now();
+            while !stop.load(Ordering::SeqCst) {
+                let tick = Instant::now();
+                g.tick(started.elapsed().as_secs());
+                if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+            }
+        })
 }
 
 /// Reads the request topics from their ends, without a group: requests published by a user or
