@@ -4,60 +4,26 @@
 
 mod common;
 
+use common::fixtures::{keymap, status_record, NOW};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::msg::Msg;
 use kdeck::app::state::{Modal, State};
 use kdeck::app::update::update;
 use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
-use kdeck::decode::{to_record, Incoming};
 use kdeck::domain::event::KafkaEvent;
-use kdeck::domain::{Header, Record, Role};
-use kdeck::keymap::Keymap;
+use kdeck::domain::{Record, Role};
 use kdeck::modals::filter::FilterDialog;
 use kdeck::panes::stream::PaneFilter;
 use kdeck::panes::PaneId;
-use std::collections::BTreeMap;
 
-const NOW: i64 = 1_763_200_000_000;
-const STATUSES: [&str; 5] = [
-    "in_progress",
-    "failed",
-    "completed",
-    "failed",
-    "in_progress",
-];
-
-fn status_record(offset: i64) -> Record {
-    let status = STATUSES[offset as usize % STATUSES.len()];
-    let org = format!("org-customer-00{}", offset % 2);
-    to_record(
-        Incoming {
-            topic: "scheduler.jobs.status",
-            partition: 0,
-            offset,
-            timestamp_ms: Some(NOW - 10_000 + offset),
-            key: Some(format!("export-{offset}").as_bytes()),
-            value: Some(
-                format!(r#"{{"export_id":"export-{offset}","status":"{status}","progress_percentage":{}}}"#, offset * 10)
-                    .as_bytes(),
-            ),
-            headers: vec![Header {
-                key: "org_id".into(),
-                value: Some(org.into_bytes()),
-            }],
-        },
-        1 << 20,
-        false,
-    )
-}
-
-fn keymap() -> Keymap {
-    Keymap::new(&BTreeMap::new()).unwrap()
+fn progress_record(offset: i64) -> Record {
+    status_record(offset, true)
 }
 
 fn push(s: &mut State, offsets: std::ops::Range<i64>) {
-    let batch = offsets.map(status_record).collect();
+    let batch = offsets.map(progress_record).collect();
     update(
         s,
         Msg::Kafka(KafkaEvent::Records(Role::Status, batch)),
@@ -274,7 +240,7 @@ fn filters_are_for_record_panes_only() {
 #[test]
 fn esc_in_the_dlq_pane_keeps_a_text_filter() {
     let mut s = state();
-    let batch = (0..6).map(status_record).collect();
+    let batch = (0..6).map(progress_record).collect();
     update(
         &mut s,
         Msg::Kafka(KafkaEvent::Records(Role::Dlq, batch)),

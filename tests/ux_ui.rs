@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::fixtures::{keymap, status_record, NOW};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
 use kdeck::app::mouse::MouseInput;
@@ -12,49 +14,15 @@ use kdeck::app::state::{Modal, State};
 use kdeck::app::update::update;
 use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
-use kdeck::decode::{to_record, Incoming};
 use kdeck::domain::event::KafkaEvent;
-use kdeck::domain::{Header, Record, Role};
-use kdeck::keymap::Keymap;
+use kdeck::domain::{Record, Role};
 use kdeck::modals::filter::FilterDialog;
 use kdeck::panes::PaneId;
 use ratatui::layout::Rect;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-const NOW: i64 = 1_763_200_000_000;
-const STATUSES: [&str; 5] = [
-    "in_progress",
-    "failed",
-    "completed",
-    "failed",
-    "in_progress",
-];
-
 fn record(offset: i64) -> Record {
-    let status = STATUSES[offset as usize % STATUSES.len()];
-    to_record(
-        Incoming {
-            topic: "scheduler.jobs.status",
-            partition: 0,
-            offset,
-            timestamp_ms: Some(NOW - 10_000 + offset),
-            key: Some(format!("export-{offset}").as_bytes()),
-            value: Some(
-                format!(r#"{{"export_id":"export-{offset}","status":"{status}"}}"#).as_bytes(),
-            ),
-            headers: vec![Header {
-                key: "org_id".into(),
-                value: Some(format!("org-customer-00{}", offset % 2).into_bytes()),
-            }],
-        },
-        1 << 20,
-        false,
-    )
-}
-
-fn keymap() -> Keymap {
-    Keymap::new(&BTreeMap::new()).unwrap()
+    status_record(offset, false)
 }
 
 fn push(s: &mut State, role: Role, offsets: std::ops::Range<i64>) {

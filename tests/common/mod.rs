@@ -1,6 +1,7 @@
 //! Shared by the tests that need the real broker the test command starts.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod screen;
 pub mod tmux;
 
