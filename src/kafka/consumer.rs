@@ -458,10 +458,10 @@ fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::Borrowed
     );
 }
 
-/// Records are built on this thread and dropped on the UI's, and librdkafka's threads churn
-/// buffers: glibc keeps the freed pages of every thread's arena, so the process grew ~10 MB
-/// over a minute at 20k records/s with a steady live heap. Trimming every rescan gives them
-/// back; it walks the arenas in about a millisecond.
+/// librdkafka's threads churn buffers through glibc's malloc (kdeck's own allocations go to
+/// mimalloc in the binary, to glibc in tests), and glibc keeps the freed pages of every
+/// thread's arena: the process grew ~10 MB over a minute at 20k records/s with a steady live
+/// heap. Trimming every rescan gives them back; it walks the arenas in about a millisecond.
 fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory; it takes no pointers and is thread-safe.
