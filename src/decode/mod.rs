@@ -417,6 +417,22 @@ fn drop_key(summary: &str, key: &str) -> String {
 
 /// One line of at most `max` characters, newlines and tabs folded to spaces.
 pub fn one_line(s: &str, max: usize) -> String {
+    // Most summaries are already one line of printable ASCII: copy them as they are (the
+    // character walk below was 4% of a backlog's profile).
+    let b = s.as_bytes();
+    let plain = b.len() <= max
+        && b.iter().all(|c| (0x20..0x7f).contains(c))
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !s.contains("  ");
+    if plain {
+        return s.to_string();
+    }
+    one_line_walk(s, max)
+}
+
+/// `one_line` character by character.
+fn one_line_walk(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max + 3));
     let mut last_space = false;
     for (n, c) in s.chars().enumerate() {

@@ -385,3 +385,11 @@ fn status_words() {
         assert_eq!(StatusClass::from_word(w), c, "{w}");
     }
 }
+
+proptest::proptest! {
+    /// The plain-ASCII shortcut gives what the character walk gives.
+    #[test]
+    fn one_line_shortcut_agrees_with_the_walk(s in "[ a-z\t\n~é]{0,12}", max in 0usize..14) {
+        proptest::prop_assert_eq!(super::one_line(&s, max), super::one_line_walk(&s, max));
+    }
+}
