@@ -8,6 +8,10 @@ use kdeck::filter::{Expr, Quick};
 use std::hint::black_box;
 use std::time::Instant;
 
+/// The allocator the kdeck binary uses: filters run there.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One value per seed shape (000 export, 001 package status, 002 change status, 003 web
 /// crawl, 004 task), the size and nesting the seeds publish.
 const VALUES: [&str; 5] = [

@@ -53,6 +53,11 @@ pub fn fields_read(code: &str) -> Reads {
 fn on_root(t: &Term<&str>) -> Option<Reads> {
     match t {
         Term::Num(_) | Term::Break(_) | Term::Var(_) | Term::Arr(None) => Some(Reads::NONE),
+        // jq's constants are functions that ignore their input (a redefinition would be a
+        // `def`, which counts as reading everything).
+        Term::Call(name, args) if args.is_empty() && matches!(*name, "true" | "false" | "null") => {
+            Some(Reads::NONE)
+        }
         Term::Str(None, parts) => all(parts.iter().filter_map(|p| match p {
             StrPart::Term(t) => Some(t),
             _ => None,
@@ -230,6 +235,12 @@ mod tests {
         assert_eq!(reads("try .headers.x catch \"none\""), (false, true, false));
         assert_eq!(reads("[.key, .topic] | length == 2"), (true, false, false));
         assert_eq!(reads("{k: .key}"), (true, false, false));
+        assert_eq!(reads("true"), (false, false, false));
+        assert_eq!(reads(".offset > 3 or false"), (false, false, false));
+        assert!(
+            fields_read("true(.value)").value,
+            "a call with arguments is not a constant"
+        );
     }
 
     /// The input built for what the program reads gives the same answer as the whole record,
@@ -286,6 +297,8 @@ mod tests {
             r#".value.status == "failed""#,
             ".value == null",
             ".headers == {}",
+            "true",
+            ".partition == 0 and (null | not)",
             "tojson | test(\"failed\")",
             ".key == null",
             "[.key, .headers] | length == 2",
