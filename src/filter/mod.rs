@@ -21,7 +21,7 @@ mod reads;
 #[cfg(test)]
 mod tests;
 
-pub use reads::{fields_read, Reads};
+pub use reads::{fields_read, value_fields, Reads};
 
 type Program = jaq_core::Filter<JustLut<Val>>;
 
@@ -34,6 +34,8 @@ pub struct Expr {
     program: Arc<Program>,
     /// The costly fields the program may read: the others are not built for it.
     reads: Reads,
+    /// The value's fields it reads, when it reads only fields of it by name (None: whole).
+    value_fields: Option<Arc<[String]>>,
 }
 
 impl fmt::Debug for Expr {
@@ -76,6 +78,7 @@ impl Expr {
             name: None,
             program: Arc::new(program),
             reads: fields_read(code),
+            value_fields: value_fields(code).map(Arc::from),
         })
     }
 
@@ -97,6 +100,7 @@ impl Expr {
     #[cfg(test)]
     pub(crate) fn reading_all(mut self) -> Expr {
         self.reads = Reads::ALL;
+        self.value_fields = None;
         self
     }
 
@@ -107,7 +111,7 @@ impl Expr {
 
     /// Like `matches`, with the program's own error when it fails on this record.
     pub fn eval(&self, r: &Record) -> Result<bool, String> {
-        self.eval_val(record_val(r, self.reads))
+        self.eval_val(record_val(r, self.input()))
     }
 
     /// For `kdeck tail`: a record straight off the wire, whole.
@@ -117,7 +121,7 @@ impl Expr {
 
     /// Like `matches_line`, with the program's error when it fails on this record.
     pub fn eval_line(&self, r: &LineRecord<'_>) -> Result<bool, String> {
-        self.eval_val(line_val(r, r.headers.iter().copied(), true, self.reads))
+        self.eval_val(line_val(r, r.headers.iter().copied(), true, self.input()))
     }
 
     /// Like `matches_line`, with the headers as the domain keeps them (`r.headers` unused).
@@ -127,8 +131,16 @@ impl Expr {
         headers: &[crate::domain::Header],
     ) -> bool {
         let hs = headers.iter().map(|h| (h.key.as_str(), h.value.as_deref()));
-        self.eval_val(line_val(r, hs, true, self.reads))
+        self.eval_val(line_val(r, hs, true, self.input()))
             .unwrap_or(false)
+    }
+
+    /// What of the record the program's input is built from.
+    fn input(&self) -> Input<'_> {
+        Input {
+            reads: self.reads,
+            value_fields: self.value_fields.as_deref(),
+        }
     }
 
     fn eval_val(&self, input: Val) -> Result<bool, String> {
@@ -228,6 +240,32 @@ fn bytes_val(bytes: &[u8], try_json: bool) -> Val {
     text_val(bytes)
 }
 
+/// The value as an object of just `names`, when it is a JSON object: a program that reads only
+/// those fields answers on it as on the whole value, and parsing a 300-byte value whole was
+/// most of a filter's cost. Anything else (not an object, a field jaq does not read) is built
+/// whole, as before.
+fn projected(bytes: &[u8], names: &[String]) -> Val {
+    // Escapes are where serde_json's syntax check and jaq's parser disagree (serde lets a lone
+    // surrogate `\ud800` through, jaq refuses the value): a value with any is built whole.
+    if bytes.contains(&b'\\') {
+        return bytes_val(bytes, true);
+    }
+    let Some(obj) = crate::decode::json::Obj::parse(bytes) else {
+        return bytes_val(bytes, true);
+    };
+    let mut m = jaq_json::Map::with_capacity_and_hasher(names.len(), Default::default());
+    for n in names {
+        let Some(node) = obj.get(n) else { continue };
+        match jaq_json::read::parse_single(node.raw().as_bytes()) {
+            Ok(v) => {
+                m.insert(key(n), v);
+            }
+            Err(_) => return bytes_val(bytes, true),
+        }
+    }
+    Val::obj(m)
+}
+
 fn text_val(bytes: &[u8]) -> Val {
     match std::str::from_utf8(bytes) {
         Ok(s) => Val::utf8_str(s.to_string()),
@@ -248,8 +286,16 @@ fn key(k: &str) -> Val {
     Val::utf8_str(k.to_string())
 }
 
+/// What an expression's input is built from: the costly fields it reads, and of the value
+/// only the fields it reads by name when that is all it reads of it.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    reads: Reads,
+    value_fields: Option<&'a [String]>,
+}
+
 /// The record as the expression sees it.
-fn record_val(r: &Record, reads: Reads) -> Val {
+fn record_val(r: &Record, input: Input<'_>) -> Val {
     let headers = r
         .headers
         .iter()
@@ -264,7 +310,7 @@ fn record_val(r: &Record, reads: Reads) -> Val {
         value: r.value.as_deref(),
     };
     // A value cut at the cap is no longer valid JSON: it is text then.
-    line_val(&line, headers, !r.truncated(), reads)
+    line_val(&line, headers, !r.truncated(), input)
 }
 
 /// A field the program never reads is null: parsing a value no one looks at is most of the
@@ -273,8 +319,9 @@ fn line_val<'a>(
     r: &LineRecord<'_>,
     headers: impl Iterator<Item = (&'a str, Option<&'a [u8]>)>,
     value_whole: bool,
-    reads: Reads,
+    input: Input<'_>,
 ) -> Val {
+    let reads = input.reads;
     let mut hs = jaq_json::Map::default();
     for (k, v) in headers.filter(|_| reads.headers) {
         hs.insert(key(k), v.map_or(Val::Null, text_val));
@@ -294,7 +341,10 @@ fn line_val<'a>(
     let v = r
         .value
         .filter(|_| reads.value)
-        .map_or(Val::Null, |v| bytes_val(v, value_whole));
+        .map_or(Val::Null, |v| match input.value_fields {
+            Some(names) if value_whole => projected(v, names),
+            _ => bytes_val(v, value_whole),
+        });
     m.insert(Val::utf8_str("value"), v);
     Val::obj(m)
 }

@@ -40,17 +40,41 @@ impl Reads {
 
 /// What `code` may read of the record it runs on.
 pub fn fields_read(code: &str) -> Reads {
+    analyse(code).0
+}
+
+/// The top-level fields of the value `code` reads, when it reads the value only through
+/// `.value.NAME` (so an object holding just those fields answers it as the whole value does);
+/// None: the whole value.
+pub fn value_fields(code: &str) -> Option<Vec<String>> {
+    let (reads, fields) = analyse(code);
+    (reads.value && !fields.whole).then_some(fields.names)
+}
+
+/// Fields of the value met on the way: `.value.NAME` names, or `whole` for any other use.
+#[derive(Default)]
+struct ValueFields {
+    names: Vec<String>,
+    whole: bool,
+}
+
+fn analyse(code: &str) -> (Reads, ValueFields) {
+    let mut fields = ValueFields::default();
     let Ok(tokens) = Lexer::new(code).lex() else {
-        return Reads::ALL;
+        return (Reads::ALL, fields);
     };
-    match Parser::new(&tokens).parse(|p| p.term()) {
-        Ok(t) => on_root(&t).unwrap_or(Reads::ALL),
+    let reads = match Parser::new(&tokens).parse(|p| p.term()) {
+        Ok(t) => on_root(&t, &mut fields).unwrap_or(Reads::ALL),
         Err(_) => Reads::ALL,
+    };
+    if reads == Reads::ALL {
+        fields.whole = true;
     }
+    (reads, fields)
 }
 
 /// What `t`, run on the record, reads of it; None: it may read anything.
-fn on_root(t: &Term<&str>) -> Option<Reads> {
+fn on_root(t: &Term<&str>, f: &mut ValueFields) -> Option<Reads> {
     match t {
         Term::Num(_) | Term::Break(_) | Term::Var(_) | Term::Arr(None) => Some(Reads::NONE),
         // jq's constants are functions that ignore their input (a redefinition would be a
@@ -58,73 +82,81 @@ fn on_root(t: &Term<&str>) -> Option<Reads> {
         Term::Call(name, args) if args.is_empty() && matches!(*name, "true" | "false" | "null") => {
             Some(Reads::NONE)
         }
-        Term::Str(None, parts) => all(parts.iter().filter_map(|p| match p {
-            StrPart::Term(t) => Some(t),
-            _ => None,
-        })),
-        Term::Arr(Some(t)) | Term::Neg(t) | Term::Label(_, t) => on_root(t),
+        Term::Str(None, parts) => all(
+            parts.iter().filter_map(|p| match p {
+                StrPart::Term(t) => Some(t),
+                _ => None,
+            }),
+            f,
+        ),
+        Term::Arr(Some(t)) | Term::Neg(t) | Term::Label(_, t) => on_root(t, f),
         Term::Obj(entries) => entries.iter().try_fold(Reads::NONE, |r, (k, v)| {
             // `{a}` is `{a: .a}`: not followed.
-            Some(r.or(on_root(k)?).or(on_root(v.as_ref()?)?))
+            Some(r.or(on_root(k, f)?).or(on_root(v.as_ref()?, f)?))
         }),
         Term::TryCatch(t, c) => {
-            let r = on_root(t)?;
-            c.as_deref().map_or(Some(r), |c| Some(r.or(on_root(c)?)))
+            let r = on_root(t, f)?;
+            c.as_deref().map_or(Some(r), |c| Some(r.or(on_root(c, f)?)))
         }
         Term::IfThenElse(branches, other) => {
             let r = branches.iter().try_fold(Reads::NONE, |r, (c, b)| {
-                Some(r.or(on_root(c)?).or(on_root(b)?))
+                Some(r.or(on_root(c, f)?).or(on_root(b, f)?))
             })?;
             other
                 .as_deref()
-                .map_or(Some(r), |o| Some(r.or(on_root(o)?)))
+                .map_or(Some(r), |o| Some(r.or(on_root(o, f)?)))
         }
-        Term::BinOp(l, op, r) => bin_op(l, op, r),
-        Term::Path(base, path) => path_reads(base, path),
+        Term::BinOp(l, op, r) => bin_op(l, op, r, f),
+        Term::Path(base, path) => path_reads(base, path, f),
         // The record itself, `..`, a function applied to the record, local definitions,
         // reduce/foreach, formats (`@json`): anything may be read.
         _ => None,
     }
 }
 
-fn all<'a>(terms: impl Iterator<Item = &'a Term<&'a str>>) -> Option<Reads> {
+fn all<'a>(terms: impl Iterator<Item = &'a Term<&'a str>>, f: &mut ValueFields) -> Option<Reads> {
     terms
         .into_iter()
-        .try_fold(Reads::NONE, |r, t| Some(r.or(on_root(t)?)))
+        .try_fold(Reads::NONE, |r, t| Some(r.or(on_root(t, f)?)))
 }
 
-fn bin_op(l: &Term<&str>, op: &BinaryOp<&str>, r: &Term<&str>) -> Option<Reads> {
+fn bin_op(
+    l: &Term<&str>,
+    op: &BinaryOp<&str>,
+    r: &Term<&str>,
+    f: &mut ValueFields,
+) -> Option<Reads> {
     match op {
         // `l | r`: r runs on l's output, which holds only what l read.
-        BinaryOp::Pipe(None) => on_root(l),
+        BinaryOp::Pipe(None) => on_root(l, f),
         // `l as $x | r`: r runs on the record again; the pattern's keys too.
-        BinaryOp::Pipe(Some(p)) => Some(on_root(l)?.or(on_root(r)?).or(pattern(p)?)),
+        BinaryOp::Pipe(Some(p)) => Some(on_root(l, f)?.or(on_root(r, f)?).or(pattern(p, f)?)),
         BinaryOp::Comma
         | BinaryOp::Alt
         | BinaryOp::Or
         | BinaryOp::And
         | BinaryOp::Math(_)
-        | BinaryOp::Cmp(_) => Some(on_root(l)?.or(on_root(r)?)),
+        | BinaryOp::Cmp(_) => Some(on_root(l, f)?.or(on_root(r, f)?)),
         // Updates give back the whole record.
         _ => None,
     }
 }
 
-fn pattern(p: &Pattern<&str>) -> Option<Reads> {
+fn pattern(p: &Pattern<&str>, f: &mut ValueFields) -> Option<Reads> {
     match p {
         Pattern::Var(_) => Some(Reads::NONE),
         Pattern::Arr(ps) => ps
             .iter()
-            .try_fold(Reads::NONE, |r, p| Some(r.or(pattern(p)?))),
+            .try_fold(Reads::NONE, |r, p| Some(r.or(pattern(p, f)?))),
         Pattern::Obj(es) => es.iter().try_fold(Reads::NONE, |r, (k, p)| {
-            Some(r.or(on_root(k)?).or(pattern(p)?))
+            Some(r.or(on_root(k, f)?).or(pattern(p, f)?))
         }),
     }
 }
 
 /// `.name…` reads that field (index terms inside run on the record too); a path on anything
 /// else reads what its base and index terms read.
-fn path_reads(base: &Term<&str>, path: &Path<Term<&str>>) -> Option<Reads> {
+fn path_reads(base: &Term<&str>, path: &Path<Term<&str>>, f: &mut ValueFields) -> Option<Reads> {
     let mut parts = path.0.iter().map(|(p, _)| p);
     let mut r = match base {
         Term::Id => match parts.next()? {
@@ -137,28 +169,43 @@ fn path_reads(base: &Term<&str>, path: &Path<Term<&str>>) -> Option<Reads> {
                     headers: true,
                     ..Reads::NONE
                 },
-                [StrPart::Str("value")] => Reads {
-                    value: true,
-                    ..Reads::NONE
-                },
+                [StrPart::Str("value")] => {
+                    note_value_field(path.0.get(1).map(|(p, _)| p), f);
+                    Reads {
+                        value: true,
+                        ..Reads::NONE
+                    }
+                }
                 [StrPart::Str(_)] => Reads::NONE,
                 _ => return None,
             },
             _ => return None,
         },
-        other => on_root(other)?,
+        other => on_root(other, f)?,
     };
     for part in parts {
         r = match part {
-            Part::Index(t) => r.or(on_root(t)?),
+            Part::Index(t) => r.or(on_root(t, f)?),
             Part::Range(a, b) => {
-                let a = a.as_ref().map_or(Some(Reads::NONE), on_root)?;
-                let b = b.as_ref().map_or(Some(Reads::NONE), on_root)?;
+                let a = a.as_ref().map_or(Some(Reads::NONE), |t| on_root(t, f))?;
+                let b = b.as_ref().map_or(Some(Reads::NONE), |t| on_root(t, f))?;
                 r.or(a).or(b)
             }
         };
     }
     Some(r)
+}
+
+/// `.value` followed by `part`: a field by its plain name is noted, anything else (the value
+/// itself, an index computed, a slice, `[]`) needs the whole value.
+fn note_value_field(part: Option<&Part<Term<&str>>>, f: &mut ValueFields) {
+    match part {
+        Some(Part::Index(Term::Str(None, name))) => match name.as_slice() {
+            [StrPart::Str(n)] => f.names.push(n.to_string()),
+            _ => f.whole = true,
+        },
+        _ => f.whole = true,
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +241,33 @@ mod tests {
         assert_eq!(fields_read(r#".value.status == "failed""#), VALUE);
         assert_eq!(fields_read(r#".["value"].status"#), VALUE);
         assert_eq!(fields_read(r#"."value".status"#), VALUE);
+    }
+
+    #[test]
+    fn value_fields_are_named_only_when_the_value_is_read_by_field() {
+        let names = |code: &str| value_fields(code);
+        assert_eq!(
+            names(r#".value.status == "failed""#),
+            Some(vec!["status".into()])
+        );
+        assert_eq!(
+            names(r#".value.a.b > 1 and .["value"]["c"] == 2 or .key == "k""#),
+            Some(vec!["a".into(), "c".into()])
+        );
+        assert_eq!(names(".value.a | .b"), Some(vec!["a".into()]));
+        for whole in [
+            ".value",
+            ".value | keys",
+            ".value[]",
+            ".value[.key]",
+            ".value[1:2]",
+            r#".value."st\u0061tus""#,
+            ".value.a and .value",
+            ". as $r | $r.value.a",
+            ".headers.x",
+        ] {
+            assert_eq!(names(whole), None, "{whole}");
+        }
     }
 
     #[test]

@@ -183,3 +183,73 @@ fn runtime_errors_are_short_and_in_words() {
     assert!(err.starts_with("the filter failed: "), "{err}");
     assert!(err.chars().count() < 200, "{err}");
 }
+
+/// A value for the projection property: JSON objects built from pieces that stress parsers
+/// (escapes, unicode, big and odd numbers, nesting, repeated names), and arbitrary bytes.
+fn arb_value() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let scalar = prop_oneof![
+        Just("1".to_string()),
+        Just("-0.5e3".to_string()),
+        Just("1e400".to_string()),
+        Just("12345678901234567890123".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        Just(r#""failed""#.to_string()),
+        Just(r#""f\u0061iled""#.to_string()),
+        Just(r#""\ud800""#.to_string()),
+        Just("\"é\\n\"".to_string()),
+        Just("\"raw\ttab\u{1}\"".to_string()),
+        Just("[1,,2]".to_string()),
+        Just("01".to_string()),
+        Just("[1,{\"b\":2}]".to_string()),
+        Just("{\"b\":{\"c\":\"failed\"}}".to_string()),
+    ];
+    let field = (
+        prop_oneof![Just("a"), Just("b"), Just("status"), Just("a\\u0062")],
+        scalar,
+    );
+    let object = proptest::collection::vec(field, 0..5).prop_map(|fs| {
+        let body: Vec<String> = fs.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+        format!(" {{{}}} ", body.join(",")).into_bytes()
+    });
+    let bad_utf8 = Just(b"{\"status\": \"f\xffiled\"}".to_vec());
+    prop_oneof![
+        object,
+        bad_utf8,
+        proptest::collection::vec(any::<u8>(), 0..24)
+    ]
+}
+
+proptest::proptest! {
+    /// A program reading the value only by field names answers on the projected value exactly
+    /// as on the whole one, whatever the bytes.
+    #[test]
+    fn projection_answers_as_the_whole_value(value in arb_value()) {
+        let r = to_record(
+            Incoming {
+                topic: "t",
+                partition: 0,
+                offset: 0,
+                timestamp_ms: None,
+                key: None,
+                value: Some(&value),
+                headers: vec![],
+            },
+            1 << 20,
+            false,
+        );
+        for code in [
+            r#".value.status == "failed""#,
+            ".value.a",
+            ".value.b.c == \"failed\"",
+            ".value.a == .value.b",
+            ".value.ab != null",
+        ] {
+            let lazy = Expr::compile(code).unwrap();
+            proptest::prop_assert!(lazy.value_fields.is_some(), "{} is projected", code);
+            let whole = lazy.clone().reading_all();
+            proptest::prop_assert_eq!(lazy.eval(&r), whole.eval(&r), "{} on {:?}", code, String::from_utf8_lossy(&value));
+        }
+    }
+}
