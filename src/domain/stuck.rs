@@ -7,8 +7,8 @@
 //! update means it is moving), so "stuck" is "silent for `stuck_after` since its last request
 //! or status". Records of one job may name it differently (seed 002's request_id on the
 //! request, original_request_id and change_number on its statuses): records sharing any id
-//! are one job. Memory is bounded: at most `cap` open jobs (the least recently touched one
-//! is dropped first, and counted), at most `MAX_IDS` ids each, and a bounded memory of ended
+//! are one job. Memory is bounded: at most `cap` open jobs (past that the least recently
+//! touched job that is not stuck is dropped, and counted; stuck ones only when all are), at most `MAX_IDS` ids each, and a bounded memory of ended
 //! jobs so a late status of a finished job does not reopen it.
 
 use super::job::{Identity, MAX_IDS};
@@ -90,6 +90,11 @@ pub struct StuckTracker {
     /// (touch, job) in touch order; an entry whose touch is no longer its job's is stale and
     /// skipped (compacted when stale entries outnumber the jobs).
     touches: VecDeque<(u64, u64)>,
+    /// Stuck jobs met at the front of `touches` while evicting: kept out of its way, and
+    /// evicted from here (oldest first) only when every open job is stuck.
+    parked: VecDeque<(u64, u64)>,
+    /// The latest record time seen: the tracker's "now" when it decides what is stuck.
+    latest_ms: i64,
     ended: HashSet<u64, foldhash::fast::RandomState>,
     ended_order: VecDeque<u64>,
     hasher: foldhash::quality::RandomState,
@@ -106,6 +111,8 @@ impl StuckTracker {
             jobs: Fast::default(),
             index: Fast::default(),
             touches: VecDeque::new(),
+            parked: VecDeque::new(),
+            latest_ms: i64::MIN,
             ended: HashSet::default(),
             ended_order: VecDeque::new(),
             hasher: foldhash::quality::RandomState::default(),
@@ -139,6 +146,7 @@ impl StuckTracker {
         if s.ids.is_empty() {
             return;
         }
+        self.latest_ms = self.latest_ms.max(s.at_ms);
         let mut hashes = [0u64; MAX_IDS];
         let n = s.ids.len().min(MAX_IDS);
         for (h, id) in hashes.iter_mut().zip(s.ids) {
@@ -235,21 +243,35 @@ impl StuckTracker {
         self.touches.push_back((touch, j));
     }
 
-    /// Drops the least recently touched jobs while more than `cap` are open.
+    /// While more than `cap` are open, drops the least recently touched job that is not stuck:
+    /// a stuck job is what the tracking is for, and the least recently touched job is the one
+    /// most likely to be stuck. Stuck ones go only when every open job is stuck.
     fn evict_over_cap(&mut self) {
         while self.jobs.len() > self.cap {
-            let Some((touch, j)) = self.touches.pop_front() else {
-                break;
+            let (touch, j, from_parked) = match self.touches.pop_front() {
+                Some((t, j)) => (t, j, false),
+                None => match self.parked.pop_front() {
+                    Some((t, j)) => (t, j, true),
+                    None => break,
+                },
             };
-            if self.jobs.get(&j).is_some_and(|o| o.touch == touch) {
-                self.drop_job(j);
-                self.evicted += 1;
+            let Some(job) = self.jobs.get(&j).filter(|o| o.touch == touch) else {
+                continue;
+            };
+            if !from_parked && self.latest_ms - job.last_ms >= self.after_ms {
+                self.parked.push_back((touch, j));
+                continue;
             }
+            self.drop_job(j);
+            self.evicted += 1;
         }
-        if self.touches.len() > 2 * self.jobs.len() + 1024 {
-            let jobs = &self.jobs;
-            self.touches
-                .retain(|(t, j)| jobs.get(j).is_some_and(|o| o.touch == *t));
+        let jobs = &self.jobs;
+        let live = |(t, j): &(u64, u64)| jobs.get(j).is_some_and(|o| o.touch == *t);
+        if self.touches.len() > 2 * jobs.len() + 1024 {
+            self.touches.retain(live);
+        }
+        if self.parked.len() > 2 * jobs.len() + 1024 {
+            self.parked.retain(live);
         }
     }
 
@@ -538,5 +560,49 @@ mod tests {
             t.touches.len() <= 2 * 3 + 1024,
             "stale touches are compacted"
         );
+        assert!(t.parked.len() <= 2 * 3 + 1024);
+    }
+
+    #[test]
+    fn a_full_table_keeps_its_stuck_jobs_and_drops_the_others_first() {
+        let mut t = StuckTracker::new(MIN, 3);
+        see(&mut t, &["old-1"], Source::Request, None, 0);
+        see(&mut t, &["old-2"], Source::Request, None, 1);
+        // Two minutes later the old ones are stuck; new jobs keep coming.
+        for i in 0..20 {
+            let id = format!("new-{i}");
+            see(&mut t, &[&id], Source::Request, None, 2 * MIN + i);
+        }
+        assert_eq!(t.open_count(), 3);
+        let stuck: Vec<String> = t.stuck(3 * MIN).into_iter().map(|j| j.id).collect();
+        assert!(
+            stuck.contains(&"old-1".into()) && stuck.contains(&"old-2".into()),
+            "the stuck jobs stay listed: {stuck:?}"
+        );
+        assert_eq!(t.evicted(), 19);
+        // A stuck job that speaks again is an ordinary job, evicted in its turn.
+        see(
+            &mut t,
+            &["old-1"],
+            Source::Status,
+            Some("running"),
+            2 * MIN + 30,
+        );
+        see(&mut t, &["newer"], Source::Request, None, 2 * MIN + 31);
+        see(&mut t, &["newest"], Source::Request, None, 2 * MIN + 32);
+        let open: Vec<String> = t.stuck(10 * MIN).into_iter().map(|j| j.id).collect();
+        assert!(open.contains(&"old-2".into()), "{open:?}");
+        assert!(!open.contains(&"old-1".into()), "{open:?}");
+        // When every open job is stuck, the oldest goes.
+        let mut all = StuckTracker::new(MIN, 2);
+        see(&mut all, &["a"], Source::Request, None, 0);
+        see(&mut all, &["b"], Source::Request, None, 1);
+        see(&mut all, &["x"], Source::Completion, None, 2 * MIN);
+        // A request read late, stamped long ago: stuck as soon as it is seen.
+        see(&mut all, &["c"], Source::Request, None, 5);
+        assert_eq!(all.open_count(), 2);
+        assert_eq!(all.evicted(), 1);
+        let left: Vec<String> = all.stuck(3 * MIN).into_iter().map(|j| j.id).collect();
+        assert_eq!(left, vec!["b", "c"]);
     }
 }
