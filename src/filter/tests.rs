@@ -130,21 +130,23 @@ fn non_json_values_are_text() {
     assert!(m(".value == null and .key == null", &none));
 }
 
+/// A record of only a value, stored up to `cap` bytes.
+fn bare_record(value: &[u8], cap: usize) -> Record {
+    let inc = Incoming {
+        topic: "t",
+        partition: 0,
+        offset: 0,
+        timestamp_ms: None,
+        key: None,
+        value: Some(value),
+        headers: vec![],
+    };
+    to_record(inc, cap, false)
+}
+
 #[test]
 fn truncated_json_value_is_text() {
-    let r = to_record(
-        Incoming {
-            topic: "t",
-            partition: 0,
-            offset: 0,
-            timestamp_ms: None,
-            key: None,
-            value: Some(FAILED),
-            headers: vec![],
-        },
-        20,
-        false,
-    );
+    let r = bare_record(FAILED, 20);
     assert!(m(r#".value | type == "string""#, &r));
 }
 
@@ -226,19 +228,7 @@ proptest::proptest! {
     /// as on the whole one, whatever the bytes.
     #[test]
     fn projection_answers_as_the_whole_value(value in arb_value()) {
-        let r = to_record(
-            Incoming {
-                topic: "t",
-                partition: 0,
-                offset: 0,
-                timestamp_ms: None,
-                key: None,
-                value: Some(&value),
-                headers: vec![],
-            },
-            1 << 20,
-            false,
-        );
+        let r = bare_record(&value, 1 << 20);
         for code in [
             r#".value.status == "failed""#,
             ".value.a",
