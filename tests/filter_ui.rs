@@ -4,17 +4,16 @@
 
 mod common;
 
-use common::fixtures::{keymap, status_record, NOW};
+use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
+use kdeck::app::state::State;
 use kdeck::app::update::update;
 use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{Record, Role};
-use kdeck::modals::filter::FilterDialog;
 use kdeck::panes::stream::PaneFilter;
 use kdeck::panes::PaneId;
 
@@ -51,13 +50,6 @@ fn key(s: &mut State, code: KeyCode) {
 fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
         key(s, KeyCode::Char(c));
-    }
-}
-
-fn dialog(s: &State) -> &FilterDialog {
-    match &s.modal {
-        Some(Modal::Filter(d)) => d,
-        _ => panic!("the filter input is not open"),
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::fixtures::{keymap, status_record, NOW};
+use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
@@ -16,7 +16,6 @@ use kdeck::config::load::load_with;
 use kdeck::config::Overrides;
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{Record, Role};
-use kdeck::modals::filter::FilterDialog;
 use kdeck::panes::PaneId;
 use ratatui::layout::Rect;
 use std::path::PathBuf;
@@ -62,13 +61,6 @@ fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
 fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
         key(s, KeyCode::Char(c));
-    }
-}
-
-fn dialog(s: &State) -> &FilterDialog {
-    match &s.modal {
-        Some(Modal::Filter(d)) => d,
-        _ => panic!("the filter input is not open"),
     }
 }
 

@@ -182,7 +182,7 @@ fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
         d.event_type = s(&["event_type", "eventType", "type"])
             .or_else(|| env(&["taskType", "requestType", "eventType"]));
     }
-    d.status = s(&["status", "completion_status", "state", "completionStatus"]);
+    d.status = s(STATUS_FIELDS);
     d.status_class = d
         .status
         .as_deref()
@@ -206,6 +206,16 @@ fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
         words = generic_summary(body);
     }
     d.summary = one_line(&words, SUMMARY_MAX);
+}
+
+/// Where the seeds put a record's status word, most specific first.
+const STATUS_FIELDS: &[&str] = &["status", "completion_status", "state", "completionStatus"];
+
+/// The status word as decoding reads it: from the body, or seed 004's `message`.
+pub fn status_word<'a>(obj: &Obj<'a>) -> Option<Cow<'a, str>> {
+    let envelope = envelope(obj);
+    let body = envelope.as_ref().map_or(obj, |(_, m)| m);
+    text_field(body, STATUS_FIELDS)
 }
 
 /// Seed 004's envelope `{"headers": {...}, "message": {...}}`: its headers and its message.

@@ -349,7 +349,7 @@ fn observe_value(
     }
     let status = match status {
         Some(known) => known.map(Cow::Borrowed),
-        None => parsed.and_then(status_word),
+        None => parsed.and_then(crate::decode::status_word),
     };
     let class = status
         .as_deref()
@@ -361,15 +361,6 @@ fn observe_value(
         class,
         at_ms,
     });
-}
-
-/// The status word the decoder reads, from the body (or seed 004's `message`).
-fn status_word<'a>(obj: &Obj<'a>) -> Option<Cow<'a, str>> {
-    let envelope = crate::decode::envelope(obj);
-    let body = envelope.as_ref().map_or(obj, |(_, m)| m);
-    ["status", "completion_status", "state", "completionStatus"]
-        .iter()
-        .find_map(|k| body.get(k).and_then(|v| v.as_str()))
 }
 
 #[cfg(test)]

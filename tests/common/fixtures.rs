@@ -1,8 +1,10 @@
 //! Records and a keymap for the tests that drive `update` without a broker.
 
+use kdeck::app::state::{Modal, State};
 use kdeck::decode::{to_record, Incoming};
 use kdeck::domain::{Header, Record};
 use kdeck::keymap::Keymap;
+use kdeck::modals::filter::FilterDialog;
 use std::collections::BTreeMap;
 
 /// The tests' "now", ms since the epoch.
@@ -48,4 +50,12 @@ pub fn status_record(offset: i64, with_progress: bool) -> Record {
 /// The built-in keymap.
 pub fn keymap() -> Keymap {
     Keymap::new(&BTreeMap::new()).unwrap()
+}
+
+/// The open filter input; panics when it is not open.
+pub fn filter_dialog(s: &State) -> &FilterDialog {
+    match &s.modal {
+        Some(Modal::Filter(d)) => d,
+        _ => panic!("the filter input is not open"),
+    }
 }
