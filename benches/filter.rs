@@ -2,9 +2,9 @@
 //! the quick filter, over a mix of the seed shapes. Prints ns per record; aim: under 2 µs so
 //! the dashboard keeps up with 100k records/s with a filter on. Run: bench/filter.sh.
 
-use kdeck::decode::{to_record, Incoming};
+use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::{Header, Record};
-use kdeck::filter::{Expr, Quick};
+use kdeck::engine::filter::{Expr, Quick};
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 //! runs 1,000 groups × 48 partitions). Needs KDECK_BENCH_BROKERS (bench/lag.sh starts a broker
 //! and sets it). Prints figures.
 
-use kdeck::config::Cluster;
+use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::lag::{LagProbe, LagSpec};
 use kdeck::kafka::{admin, producer};

@@ -4,13 +4,13 @@
 //! KDECK_BENCH_RECORDS (default 1,000,000). Prints figures, asserts only that the one needle
 //! (the oldest record) is found.
 
-use kdeck::config::{Cluster, StartAt};
+use kdeck::support::config::{Cluster, StartAt};
 use kdeck::domain::OutRecord;
-use kdeck::filter::Expr;
+use kdeck::engine::filter::Expr;
 use kdeck::kafka::search::{scan, News};
 use kdeck::kafka::{admin, producer, tail};
-use kdeck::search::range::TimeRange;
-use kdeck::search::{Query, SearchRequest};
+use kdeck::engine::search::range::TimeRange;
+use kdeck::engine::search::{Query, SearchRequest};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -119,7 +119,7 @@ fn time_search(c: &Cluster, topic: &str, query: &str) -> anyhow::Result<f64> {
         topics: vec![(topic.to_string(), false)],
         query: Query::parse(query).map_err(anyhow::Error::msg)?,
         range: TimeRange::default(),
-        max_matches: kdeck::search::MAX_MATCHES,
+        max_matches: kdeck::engine::search::MAX_MATCHES,
         value_cap: 64 * 1024,
     };
     let mut found = Vec::new();

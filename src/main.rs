@@ -1,7 +1,7 @@
 use clap::Parser;
-use kdeck::cli::{Cli, Command, LagArgs, TailArgs};
-use kdeck::clock::SystemClock;
-use kdeck::config::{self, StartAt};
+use kdeck::cmd::cli::{Cli, Command, LagArgs, TailArgs};
+use kdeck::support::clock::SystemClock;
+use kdeck::support::config::{self, StartAt};
 use kdeck::kafka;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         return code;
     }
     let args: Vec<String> = std::env::args().collect();
-    let _log = match kdeck::log::init(cli.log_level.as_deref(), &args) {
+    let _log = match kdeck::support::log::init(cli.log_level.as_deref(), &args) {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("kdeck: --log-level / KDECK_LOG: {e}");
@@ -45,10 +45,10 @@ fn generated(cli: &Cli) -> Option<ExitCode> {
     // Into memory first: the generators panic on a write error (a closed pipe).
     let mut text = Vec::new();
     match &cli.command {
-        Some(Command::Completions { shell }) => kdeck::cli::completions(*shell, &mut text),
+        Some(Command::Completions { shell }) => kdeck::cmd::cli::completions(*shell, &mut text),
         // Writing into a Vec cannot fail.
         Some(Command::Man) => {
-            let _ = kdeck::cli::man(&mut text);
+            let _ = kdeck::cmd::cli::man(&mut text);
         }
         _ => return None,
     }
@@ -67,9 +67,9 @@ fn generated(cli: &Cli) -> Option<ExitCode> {
 /// stray argument, and `-X sasl.password S3cr3t` (the `=` forgotten) makes the password one.
 fn usage_error(e: &clap::Error) -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let secrets = kdeck::redact::secrets_in_args(&args);
+    let secrets = kdeck::support::redact::secrets_in_args(&args);
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let text = kdeck::redact::mask(&e.render().to_string(), &secrets);
+    let text = kdeck::support::redact::mask(&e.render().to_string(), &secrets);
     if e.use_stderr() {
         eprint!("{text}");
     } else {
@@ -88,13 +88,13 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Tail(t)) => tail(o, &t),
         Some(Command::Replay(r)) => {
             let cfg = load_checked(&o)?;
-            Ok(ExitCode::from(kdeck::replaycmd::run(&cfg, &r)?))
+            Ok(ExitCode::from(kdeck::cmd::replay::run(&cfg, &r)?))
         }
         Some(Command::Publish(p)) => {
             let cfg = load_checked(&o)?;
-            Ok(ExitCode::from(kdeck::publishcmd::run(&cfg, &p)?))
+            Ok(ExitCode::from(kdeck::cmd::publish::run(&cfg, &p)?))
         }
-        Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::jobcmd::run(&load_checked(&o)?, &j)?)),
+        Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::cmd::job::run(&load_checked(&o)?, &j)?)),
         // Answered by `generated` before logging starts.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         None => dashboard(o, &cli),
@@ -114,7 +114,7 @@ fn demo(cli: &Cli, o: &config::Overrides, rate: f64) -> anyhow::Result<ExitCode>
         Some(_) => {
             // The demo writes to the cluster it is pointed at.
             let cfg = load_checked(o)?;
-            kdeck::replay::guard::ensure_writable(cfg.read_only.as_deref(), "the demo")?;
+            kdeck::engine::replay::guard::ensure_writable(cfg.read_only.as_deref(), "the demo")?;
             kafka::demo::start_on(&cfg.cluster, rate)?
         }
         None => kafka::demo::start(rate)?,
@@ -140,19 +140,19 @@ fn lag(o: &config::Overrides, l: &LagArgs) -> anyhow::Result<ExitCode> {
         .interval
         .map(std::time::Duration::from_secs_f64)
         .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
-    let opts = kdeck::lagcmd::LagOptions {
+    let opts = kdeck::cmd::lag::LagOptions {
         watch: l.watch,
         json: l.output == "json",
         fail_on: l
             .fail_on
             .as_deref()
-            .and_then(kdeck::domain::lag::LagStatus::parse),
+            .and_then(kdeck::engine::lag::LagStatus::parse),
         samples: l.samples,
         interval,
         partitions: l.partitions,
         clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
-    let outcome = kdeck::lagcmd::run(&cfg, &opts, &mut std::io::stdout().lock())?;
+    let outcome = kdeck::cmd::lag::run(&cfg, &opts, &mut std::io::stdout().lock())?;
     if let Some(m) = outcome.message() {
         tracing::warn!("kdeck lag: {m}");
         eprintln!("kdeck lag: {m}");
@@ -182,9 +182,9 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         exit_at_end: t.exit_at_end,
         filter,
     };
-    let now = kdeck::clock::Clock::now_ms(&kdeck::clock::SystemClock);
+    let now = kdeck::support::clock::Clock::now_ms(&kdeck::support::clock::SystemClock);
     let range =
-        kdeck::search::range::TimeRange::from_flags(t.since.as_deref(), t.until.as_deref(), now)
+        kdeck::engine::search::range::TimeRange::from_flags(t.since.as_deref(), t.until.as_deref(), now)
             .map_err(|m| anyhow::anyhow!("{m}"))?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
@@ -212,7 +212,7 @@ fn dashboard(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let exit = rt.block_on(kdeck::app::run::run(
+    let exit = rt.block_on(kdeck::tui::app::run::run(
         &cfg,
         &theme,
         &keymap,
@@ -228,7 +228,7 @@ fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
     cfg.cluster = d.cluster();
     cfg.topics = kafka::demo::demo_topics();
     cfg.profile = "demo".into();
-    cfg.jobs.stuck_after_ms = kdeck::demo_data::DEMO_STUCK_AFTER_MS;
+    cfg.jobs.stuck_after_ms = kdeck::demo::DEMO_STUCK_AFTER_MS;
     cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
         .iter()
         .map(|(g, _, _)| g.to_string())

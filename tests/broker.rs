@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine;
 use common::{brokers, cluster, unique};
-use kdeck::config::{StartAt, Topics};
+use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::{OutRecord, Record, Role};
 use kdeck::kafka::{admin, consumer, producer, tail, KafkaEvent};
 use serde_json::Value;
@@ -141,7 +141,7 @@ type Events = tokio::sync::mpsc::Receiver<KafkaEvent>;
 
 /// kdeck's dashboard reader on `topics`, with the channel its events arrive on.
 fn reader(
-    c: &kdeck::config::Cluster,
+    c: &kdeck::support::config::Cluster,
     topics: Topics,
     start: StartAt,
 ) -> (consumer::StreamHandle, Events) {

@@ -1,8 +1,8 @@
 //! Config loading: folders of valid and invalid files (each invalid one names the error it must
 //! give), the example config, and the layering of file < environment < flags.
 
-use kdeck::config::load::load_with;
-use kdeck::config::{Overrides, StartAt};
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::{Overrides, StartAt};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -213,7 +213,7 @@ fn bad_flag_start_names_the_flag() {
 
 #[test]
 fn keymap_errors_name_the_key() {
-    use kdeck::keymap::Keymap;
+    use kdeck::tui::keymap::Keymap;
     use std::collections::BTreeMap;
     let bad_action = BTreeMap::from([(
         "dashboard".to_string(),
@@ -233,7 +233,7 @@ fn keymap_errors_name_the_key() {
 
 #[test]
 fn themes_load_and_bad_theme_is_explained() {
-    use kdeck::theme::Theme;
+    use kdeck::tui::theme::Theme;
     assert!(Theme::load("default").is_ok());
     assert!(Theme::load("mono").unwrap().reverse_selection);
     let e = Theme::load("/no/such/theme.toml").unwrap_err();

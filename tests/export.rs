@@ -4,7 +4,7 @@
 
 mod common;
 
-use kdeck::decode::{to_record, Incoming};
+use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::{Header, OutRecord};
 use std::process::Command;
 use std::time::Duration;
@@ -97,7 +97,7 @@ fn an_export_is_byte_for_byte_what_tail_writes() {
         })
         .collect();
     let path = dir.path().join("exports/pane.jsonl");
-    let s = kdeck::export::write_jsonl(&path, &held).unwrap();
+    let s = kdeck::engine::export::write_jsonl(&path, &held).unwrap();
     assert_eq!(s.written, 5);
     let written = std::fs::read(&path).unwrap();
     assert_eq!(

@@ -3,9 +3,9 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::config::StartAt;
+use kdeck::support::config::StartAt;
 use kdeck::domain::OutRecord;
-use kdeck::filter::Expr;
+use kdeck::engine::filter::Expr;
 use kdeck::kafka::{admin, producer, tail};
 use serde_json::Value;
 use std::time::Duration;

@@ -7,15 +7,15 @@ mod common;
 use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::msg::Msg;
-use kdeck::app::state::State;
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::State;
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{Record, Role};
-use kdeck::panes::stream::PaneFilter;
-use kdeck::panes::PaneId;
+use kdeck::tui::panes::stream::PaneFilter;
+use kdeck::tui::panes::PaneId;
 
 fn progress_record(offset: i64) -> Record {
     status_record(offset, true)
@@ -199,15 +199,15 @@ fn up_and_down_walk_the_history() {
 
 #[test]
 fn history_keeps_the_last_twenty() {
-    let mut h = kdeck::modals::filter::History::default();
+    let mut h = kdeck::tui::modals::filter::History::default();
     for i in 0..30 {
         h.push(
-            kdeck::modals::filter::FilterKind::Expr,
+            kdeck::tui::modals::filter::FilterKind::Expr,
             &format!(".a == {i}"),
         );
     }
-    h.push(kdeck::modals::filter::FilterKind::Expr, ".a == 25");
-    let e = h.of(kdeck::modals::filter::FilterKind::Expr);
+    h.push(kdeck::tui::modals::filter::FilterKind::Expr, ".a == 25");
+    let e = h.of(kdeck::tui::modals::filter::FilterKind::Expr);
     assert_eq!(e.len(), 20);
     assert_eq!(e[0], ".a == 25");
     assert_eq!(e[1], ".a == 29");

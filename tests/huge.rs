@@ -6,12 +6,12 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::config::{StartAt, Topics};
+use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{OutRecord, Role};
 use kdeck::kafka::{admin, consumer, producer};
-use kdeck::modals::detail::DetailState;
-use kdeck::panes::stream::StreamPane;
+use kdeck::tui::modals::detail::DetailState;
+use kdeck::tui::panes::stream::StreamPane;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
@@ -68,8 +68,8 @@ fn produce(topic: &str) {
 
 fn render_detail(d: &DetailState) -> String {
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let theme = kdeck::theme::Theme::load("default").unwrap();
-    t.draw(|f| kdeck::modals::detail::draw(f, f.area(), d, &theme))
+    let theme = kdeck::tui::theme::Theme::load("default").unwrap();
+    t.draw(|f| kdeck::tui::modals::detail::draw(f, f.area(), d, &theme))
         .unwrap();
     let b = t.backend().buffer().clone();
     (0..b.area.height)

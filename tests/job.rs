@@ -292,8 +292,8 @@ fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
 
 /// Reads `ranges` and feeds every record to the tracker, as the dashboard will.
 fn feed(
-    cfg: &kdeck::config::Config,
-    tracker: &mut kdeck::domain::stuck::StuckTracker,
+    cfg: &kdeck::support::config::Config,
+    tracker: &mut kdeck::engine::job::stuck::StuckTracker,
     ranges: &[(String, kdeck::domain::replay::PartitionRange)],
 ) -> usize {
     let kinds: std::collections::HashMap<_, _> = cfg.topics.lifecycle().into_iter().collect();
@@ -301,8 +301,8 @@ fn feed(
     let mut n = 0;
     kdeck::kafka::replay::read_ranges(&cfg.cluster, ranges, &cancel, &mut |r| {
         let source = kinds[&r.topic];
-        let rec = kdeck::decode::to_record(
-            kdeck::decode::Incoming {
+        let rec = kdeck::codec::decode::to_record(
+            kdeck::codec::decode::Incoming {
                 topic: &r.topic,
                 partition: r.partition,
                 offset: r.offset,
@@ -312,7 +312,7 @@ fn feed(
                 headers: r.headers,
             },
             1 << 20,
-            source == kdeck::domain::stuck::Source::Dlq,
+            source == kdeck::engine::job::stuck::Source::Dlq,
         );
         tracker.observe_record(&cfg.jobs.identity, &rec, source, 0);
         n += 1;
@@ -324,14 +324,14 @@ fn feed(
 
 #[test]
 fn a_job_without_completion_is_stuck_until_its_completion_arrives() {
-    use kdeck::domain::stuck::StuckTracker;
+    use kdeck::engine::job::stuck::StuckTracker;
     let (b, t, _dir, config, t0) = setup();
-    let o = kdeck::config::Overrides {
+    let o = kdeck::support::config::Overrides {
         config_path: Some(config),
         brokers: Some(b.clone()),
         ..Default::default()
     };
-    let cfg = kdeck::config::load::load_with(&o, &|_| None, None).unwrap();
+    let cfg = kdeck::support::config::load::load_with(&o, &|_| None, None).unwrap();
     // Seed 003's request, seed 004's status envelope, seed 000's completion.
     let request = |job: &str| {
         json!({"requestId": format!("r-{job}"), "appName": "sms",

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::config::Cluster;
-use kdeck::domain::lag::{GroupView, LagStatus, LagTracker};
+use kdeck::support::config::Cluster;
+use kdeck::engine::lag::{GroupView, LagStatus, LagTracker};
 use kdeck::domain::OutRecord;
 use kdeck::kafka::lag::{LagProbe, LagSpec};
 use kdeck::kafka::{admin, producer};

@@ -1,6 +1,6 @@
 //! Behaviour with no broker at all: clear messages, no hangs.
 
-use kdeck::config::{StartAt, Topics};
+use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::Connection;
 use kdeck::kafka::{consumer, KafkaEvent};
 use std::process::Command;
@@ -14,7 +14,7 @@ fn unreachable_broker_is_reported_not_hung() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let handle = consumer::spawn(
         consumer::StreamSpec {
-            cluster: kdeck::config::Cluster {
+            cluster: kdeck::support::config::Cluster {
                 brokers: DEAD.into(),
                 client_id: "t".into(),
                 properties: Default::default(),

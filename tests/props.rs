@@ -3,13 +3,13 @@
 //! may panic, put a control, bidi or format character into a drawn cell, spill past the pane's
 //! border, or take long. Each property prints how many cases it ran.
 
-use kdeck::decode::{decode, one_line, pretty_value, to_record, Incoming};
-use kdeck::domain::lag::{GroupSnapshot, LagSnapshot};
+use kdeck::codec::decode::{decode, one_line, pretty_value, to_record, Incoming};
+use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
 use kdeck::domain::{Header, Record, Role};
-use kdeck::panes::lag::LagPane;
-use kdeck::panes::stream::StreamPane;
-use kdeck::theme::Theme;
-use kdeck::ui::sanitize::{clean, is_unsafe};
+use kdeck::tui::panes::lag::LagPane;
+use kdeck::tui::panes::stream::StreamPane;
+use kdeck::tui::theme::Theme;
+use kdeck::codec::sanitize::{clean, is_unsafe};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ratatui::backend::TestBackend;
@@ -255,7 +255,7 @@ fn decoders_and_formatters_never_panic_and_stay_fast() {
         let d = decode(i.key.as_deref(), i.value.as_deref(), &i.headers, i.dlq);
         let r = to_rec(&i);
         let lines = pretty_value(i.value.as_deref(), 20_000);
-        let detail = kdeck::modals::detail::DetailState::from_record(&r);
+        let detail = kdeck::tui::modals::detail::DetailState::from_record(&r);
         assert!(t.elapsed() < PER_RECORD, "took {:?}", t.elapsed());
         // The one-line summary is one line, within its length (160 and an ellipsis).
         assert!(!d.summary.contains(['\n', '\r', '\t']), "{:?}", d.summary);
@@ -297,7 +297,7 @@ fn stream_pane_draws_hostile_records_safely_at_any_width() {
         pane.push_batch(inputs.iter().map(to_rec).collect(), NOW);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         term.draw(|f| {
-            kdeck::panes::stream::view::draw(
+            kdeck::tui::panes::stream::view::draw(
                 f,
                 f.area(),
                 &pane,
@@ -324,16 +324,16 @@ fn detail_view_draws_hostile_records_safely() {
     let theme = Theme::load("default").unwrap();
     let strategy = (input(), 20u16..160, 6u16..50, 0isize..400);
     run("detail view", 1000, strategy, |(i, w, h, scroll)| {
-        let mut d = kdeck::modals::detail::DetailState::from_record(&to_rec(&i));
+        let mut d = kdeck::tui::modals::detail::DetailState::from_record(&to_rec(&i));
         d.fit_to((w, h));
         d.scroll_by(scroll);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| kdeck::modals::detail::draw(f, f.area(), &d, &theme))
+        term.draw(|f| kdeck::tui::modals::detail::draw(f, f.area(), &d, &theme))
             .unwrap();
         let buf = term.backend().buffer();
         assert_eq!(unsafe_cells(buf), vec![]);
         // The box's rows: full width, borders intact.
-        let rect = kdeck::modals::centered(buf.area, 92, 90);
+        let rect = kdeck::tui::modals::centered(buf.area, 92, 90);
         let mut inner = Buffer::empty(ratatui::layout::Rect::new(0, 0, rect.width, rect.height));
         for y in 0..rect.height {
             for x in 0..rect.width {
@@ -389,7 +389,7 @@ fn lag_pane_draws_hostile_group_and_topic_names_safely() {
                 pane.drill = pane.views.first().map(|g| g.group.clone());
             }
             let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-            term.draw(|f| kdeck::panes::lag::view::draw(f, f.area(), &pane, true, &theme))
+            term.draw(|f| kdeck::tui::panes::lag::view::draw(f, f.area(), &pane, true, &theme))
                 .unwrap();
             let buf = term.backend().buffer();
             assert_eq!(unsafe_cells(buf), vec![]);
@@ -401,7 +401,7 @@ fn lag_pane_draws_hostile_group_and_topic_names_safely() {
 /// A 5 MB record opens in the detail view holding no more than the configured cap of it.
 #[test]
 fn five_megabyte_record_opens_within_the_value_cap() {
-    let cfg = kdeck::config::load::load_with(&Default::default(), &|_| None, None).unwrap();
+    let cfg = kdeck::support::config::load::load_with(&Default::default(), &|_| None, None).unwrap();
     let cap = cfg.ui.max_value_bytes;
     let theme = Theme::load("default").unwrap();
     let one_line = format!(
@@ -430,7 +430,7 @@ fn five_megabyte_record_opens_within_the_value_cap() {
             cap,
             "{name}: stored value cut at the cap"
         );
-        let mut d = kdeck::modals::detail::DetailState::from_record(&r);
+        let mut d = kdeck::tui::modals::detail::DetailState::from_record(&r);
         d.fit_to((120, 40));
         let held = d.text_bytes();
         assert!(
@@ -439,7 +439,7 @@ fn five_megabyte_record_opens_within_the_value_cap() {
         );
         d.scroll_by(isize::MAX / 2);
         let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        term.draw(|f| kdeck::modals::detail::draw(f, f.area(), &d, &theme))
+        term.draw(|f| kdeck::tui::modals::detail::draw(f, f.area(), &d, &theme))
             .unwrap();
         let text: String = term
             .backend()

@@ -7,7 +7,7 @@ mod common;
 use common::{brokers, cluster, unique};
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer, replay as kr};
-use kdeck::publish::Catalog;
+use kdeck::engine::publish::Catalog;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -171,7 +171,7 @@ fn every_builtin_template_reads_back_with_kcat() {
 }
 
 /// The key and headers the template names, checked against the payload kcat read.
-fn check_shape(t: &kdeck::publish::Template, rec: &Value, payload: &Value) {
+fn check_shape(t: &kdeck::engine::publish::Template, rec: &Value, payload: &Value) {
     let name = &t.name;
     if t.value.is_none() {
         for f in t.fields.iter().filter(|f| f.body && !f.omit_empty) {
@@ -513,7 +513,7 @@ fn the_demo_pipeline_picks_up_a_published_request() {
 
 /// The statuses of task `id` on the demo's task-status topic so far, in order. Reads by
 /// assignment up to the current ends (no consumer group, so no join delay).
-fn task_statuses(c: &kdeck::config::Cluster, id: &str) -> Vec<String> {
+fn task_statuses(c: &kdeck::support::config::Cluster, id: &str) -> Vec<String> {
     let ranges: Vec<(String, kdeck::domain::replay::PartitionRange)> =
         kr::watermarks(c, "task-status")
             .unwrap()

@@ -6,18 +6,18 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::effect::Effect;
-use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
-use kdeck::decode::{to_record, Incoming};
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
+use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::event::{KafkaEvent, PublishUpdate};
 use kdeck::domain::{Header, Role};
-use kdeck::keymap::Keymap;
-use kdeck::modals::publish::{PublishDialog, Stage};
-use kdeck::panes::PaneId;
+use kdeck::tui::keymap::Keymap;
+use kdeck::tui::modals::publish::{PublishDialog, Stage};
+use kdeck::tui::panes::PaneId;
 use std::collections::BTreeMap;
 
 const NOW: i64 = 1_763_200_000_000;
@@ -184,7 +184,7 @@ fn a_valid_form_sends_count_records_at_a_rate_and_follows_the_job() {
         Msg::Kafka(KafkaEvent::Publish(PublishUpdate::First {
             job,
             record: record.clone(),
-            at: kdeck::publish::send::Delivered {
+            at: kdeck::engine::publish::send::Delivered {
                 seq: 1,
                 topic: record.topic.clone(),
                 partition: 0,
@@ -278,7 +278,7 @@ fn snapshot_of_the_form_with_its_preview() {
     open(&mut s, "package-message");
     if let Some(Modal::Publish(d)) = &mut s.modal {
         // A fixed clock and seed: the preview's uuids and times are the same every run.
-        d.vars = kdeck::publish::Vars::fixed(NOW, 42, &[]);
+        d.vars = kdeck::engine::publish::Vars::fixed(NOW, 42, &[]);
     }
     insta::assert_snapshot!("publish_form_120x50", screen(&s));
 }

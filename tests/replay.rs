@@ -5,7 +5,7 @@ mod common;
 mod own_broker;
 
 use common::{brokers, cluster, unique};
-use kdeck::config::Cluster;
+use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
 use own_broker::OwnBroker;
@@ -285,7 +285,7 @@ fn every_dialect_replays_to_its_origin_byte_exact() {
             let want: Vec<(String, String)> = orig
                 .headers
                 .iter()
-                .filter(|(k, _)| !kdeck::replay::headers::is_diagnostic(k))
+                .filter(|(k, _)| !kdeck::engine::replay::headers::is_diagnostic(k))
                 .map(|(k, v)| {
                     let v = if k == "retry-count" {
                         b"0".to_vec()
@@ -305,7 +305,7 @@ fn every_dialect_replays_to_its_origin_byte_exact() {
     let audit = std::fs::read_to_string(s.audit_dir().join(format!("{run}.jsonl"))).unwrap();
     assert_eq!(audit.matches("\"result\":\"acked\"").count(), 20);
     // The dashboard's marks: each DLQ record replayed once.
-    let counts = kdeck::replay::audit::replay_counts(&s.audit_dir(), &dlq);
+    let counts = kdeck::engine::replay::audit::replay_counts(&s.audit_dir(), &dlq);
     assert_eq!(counts.len(), 20);
     assert!(counts.values().all(|n| *n == 1));
 }
@@ -552,7 +552,7 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
     );
     assert!(!s.audit_dir().exists() || std::fs::read_dir(s.audit_dir()).unwrap().next().is_none());
     // The engine itself refuses too (the dashboard calls it directly).
-    let ctx = kdeck::replay::ReplayContext {
+    let ctx = kdeck::engine::replay::ReplayContext {
         cluster: c.clone(),
         read_only: Some("profile `prod` is read-only (read_only = true)".into()),
         audit_dir: s.audit_dir(),
@@ -564,9 +564,9 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
         kdeck::domain::replay::Selection::All,
         Default::default(),
     );
-    let plan = kdeck::replay::plan(&ctx, req, &cancel).unwrap();
+    let plan = kdeck::engine::replay::plan(&ctx, req, &cancel).unwrap();
     assert_eq!(plan.total, 10);
-    let err = kdeck::replay::execute(&ctx, &plan, &cancel, &mut |_| {}).unwrap_err();
+    let err = kdeck::engine::replay::execute(&ctx, &plan, &cancel, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("read-only"), "{err}");
     assert!(kcat_read(&b, &target).is_empty());
 }
@@ -739,7 +739,7 @@ fn commit_group_moves_only_past_what_was_replayed() {
 
 #[test]
 fn replay_settings_and_read_only_come_from_the_profile_and_the_flag() {
-    use kdeck::config::{load::load_with, Overrides};
+    use kdeck::support::config::{load::load_with, Overrides};
     use kdeck::domain::replay::RetryCount;
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/replay.toml");
     let no_env = |_: &str| None;
@@ -825,7 +825,7 @@ fn selections_and_the_dry_run_send_nothing_and_count_right() {
 #[test]
 fn engine_api_replays_marked_records_with_progress_events() {
     use kdeck::domain::replay::{ReplayEvent, ReplayRequest, Selection};
-    use kdeck::replay::{execute, plan, ReplayContext};
+    use kdeck::engine::replay::{execute, plan, ReplayContext};
     let b = brokers();
     let c = cluster(&b);
     let dlq = unique("kdeck-rp-api-dlq");

@@ -5,21 +5,21 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::effect::Effect;
-use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
-use kdeck::decode::{to_record, Incoming};
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
+use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::event::{KafkaEvent, ReplayUpdate};
 use kdeck::domain::replay::{
     PlanItem, ReplayPlan, ReplayProgress, ReplaySummary, Selection, Target, TargetWhy,
 };
 use kdeck::domain::{Header, Record, Role};
-use kdeck::keymap::Keymap;
-use kdeck::modals::replay::Stage;
-use kdeck::panes::PaneId;
+use kdeck::tui::keymap::Keymap;
+use kdeck::tui::modals::replay::Stage;
+use kdeck::tui::panes::PaneId;
 use std::collections::{BTreeMap, HashMap};
 
 const NOW: i64 = 1_763_200_000_000;
@@ -91,7 +91,7 @@ fn typed(s: &mut State, text: &str) {
     }
 }
 
-fn dialog(s: &State) -> &kdeck::modals::replay::ReplayDialog {
+fn dialog(s: &State) -> &kdeck::tui::modals::replay::ReplayDialog {
     match &s.modal {
         Some(Modal::Replay(d)) => d,
         _ => panic!("the replay dialog is not open"),

@@ -4,7 +4,7 @@
 
 mod own_broker;
 
-use kdeck::config::Cluster;
+use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
 use own_broker::{kdeck, OwnBroker};

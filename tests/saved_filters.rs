@@ -3,8 +3,8 @@
 
 mod common;
 
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -14,7 +14,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn load(name: &str) -> Result<kdeck::config::Config, String> {
+fn load(name: &str) -> Result<kdeck::support::config::Config, String> {
     let o = Overrides {
         config_path: Some(fixture(name)),
         ..Default::default()

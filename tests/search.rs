@@ -6,19 +6,19 @@ mod common;
 
 use common::{brokers, cluster, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::effect::Effect;
-use kdeck::app::effects::Workers;
-use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::effects::Workers;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{OutRecord, Role};
 use kdeck::kafka::{admin, producer};
-use kdeck::keymap::Keymap;
-use kdeck::modals::search::Phase;
-use kdeck::search::{Progress, SearchUpdate, Summary};
+use kdeck::tui::keymap::Keymap;
+use kdeck::tui::modals::search::Phase;
+use kdeck::engine::search::{Progress, SearchUpdate, Summary};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -204,7 +204,7 @@ fn clear(s: &mut State) {
     }
 }
 
-fn dialog(s: &State) -> &kdeck::modals::search::SearchDialog {
+fn dialog(s: &State) -> &kdeck::tui::modals::search::SearchDialog {
     match &s.modal {
         Some(Modal::Search(d)) => d,
         _ => panic!("the search dialog is not open"),
@@ -342,8 +342,8 @@ fn dialog_validates_stops_and_drops_late_news() {
 
     // Late news of another job is dropped; this job's matches and progress are shown.
     let r = |off: i64| {
-        kdeck::decode::to_record(
-            kdeck::decode::Incoming {
+        kdeck::codec::decode::to_record(
+            kdeck::codec::decode::Incoming {
                 topic: "jobs.completion",
                 partition: 0,
                 offset: off,
@@ -491,9 +491,9 @@ fn search_in_the_real_dashboard() {
 fn scan_keeps_the_newest_matches_up_to_the_cap() {
     let needle = unique("needle");
     let topic = fixture(&needle);
-    let req = kdeck::search::SearchRequest {
+    let req = kdeck::engine::search::SearchRequest {
         topics: vec![(topic.clone(), false)],
-        query: kdeck::search::Query::parse("complete").unwrap(),
+        query: kdeck::engine::search::Query::parse("complete").unwrap(),
         range: Default::default(),
         max_matches: 100,
         value_cap: 16,

@@ -2,19 +2,19 @@
 //! key flows through `update`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::effect::Effect;
-use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
-use kdeck::decode::{to_record, Incoming};
-use kdeck::domain::lag::{GroupSnapshot, LagSnapshot};
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
+use kdeck::codec::decode::{to_record, Incoming};
+use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
 use kdeck::domain::{Connection, Header, Record, Role};
 use kdeck::kafka::KafkaEvent;
-use kdeck::keymap::Keymap;
-use kdeck::panes::PaneId;
-use kdeck::theme::Theme;
+use kdeck::tui::keymap::Keymap;
+use kdeck::tui::panes::PaneId;
+use kdeck::tui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::collections::BTreeMap;
@@ -162,7 +162,7 @@ fn render(s: &State, w: u16, h: u16) -> String {
     let theme = Theme::load("default").unwrap();
     let km = keymap();
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &km))
+    t.draw(|f| kdeck::tui::widgets::view::draw(f, s, &theme, &km))
         .unwrap();
     let buf = t.backend().buffer().clone();
     let mut out = String::new();
@@ -178,7 +178,7 @@ fn render(s: &State, w: u16, h: u16) -> String {
 fn render_buf(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let theme = Theme::load("default").unwrap();
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kdeck::ui::view::draw(f, s, &theme, &keymap()))
+    t.draw(|f| kdeck::tui::widgets::view::draw(f, s, &theme, &keymap()))
         .unwrap();
     t.backend().buffer().clone()
 }
@@ -329,7 +329,7 @@ fn help_lists_keys_from_the_keymap() {
     let mut s = state();
     key(&mut s, KeyCode::Char('?'));
     let screen = render(&s, 120, 40);
-    let describe = kdeck::app::action::Action::TogglePause.describe();
+    let describe = kdeck::tui::app::action::Action::TogglePause.describe();
     let line = screen
         .lines()
         .find(|l| l.contains(describe))
@@ -558,7 +558,7 @@ fn invisible_and_control_characters_are_drawn_visibly() {
     }] {
         for c in screen.chars() {
             assert!(
-                !kdeck::ui::sanitize::is_unsafe(c) || c == '\n',
+                !kdeck::codec::sanitize::is_unsafe(c) || c == '\n',
                 "U+{:04X} reached the screen:\n{screen}",
                 c as u32
             );

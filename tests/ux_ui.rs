@@ -7,16 +7,16 @@ mod common;
 use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::app::effect::Effect;
-use kdeck::app::mouse::MouseInput;
-use kdeck::app::msg::Msg;
-use kdeck::app::state::{Modal, State};
-use kdeck::app::update::update;
-use kdeck::config::load::load_with;
-use kdeck::config::Overrides;
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::mouse::MouseInput;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{Record, Role};
-use kdeck::panes::PaneId;
+use kdeck::tui::panes::PaneId;
 use ratatui::layout::Rect;
 use std::path::PathBuf;
 
@@ -29,7 +29,7 @@ fn push(s: &mut State, role: Role, offsets: std::ops::Range<i64>) {
     update(s, Msg::Kafka(KafkaEvent::Records(role, batch)), &keymap());
 }
 
-fn config(file: Option<&str>) -> kdeck::config::Config {
+fn config(file: Option<&str>) -> kdeck::support::config::Config {
     let o = Overrides {
         config_path: file.map(|f| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -169,7 +169,7 @@ fn a_filter_on_a_large_ring_is_applied_in_bounded_chunks() {
     let p = s.stream(Role::Status);
     let first = p.filter.as_ref().unwrap().scanned;
     assert!(
-        first <= kdeck::panes::stream::STEP_RECORDS as u64,
+        first <= kdeck::tui::panes::stream::STEP_RECORDS as u64,
         "{first}"
     );
     assert!(p.filter_scanning());
@@ -204,7 +204,7 @@ fn a_filter_on_a_large_ring_is_applied_in_bounded_chunks() {
 
 /// The status pane's rectangle at 120x40 (what the mouse hits).
 fn status_rect(s: &State) -> Rect {
-    kdeck::app::mouse::pane_at(s, 2, 15)
+    kdeck::tui::app::mouse::pane_at(s, 2, 15)
         .map(|(_, r)| r)
         .unwrap()
 }
@@ -294,7 +294,7 @@ fn the_wheel_scrolls_the_pane_under_it_or_the_detail_view() {
     let mut big = record(3);
     big.value = Some(format!("{{\"lines\":[{}]}}", vec!["1"; 400].join(",")).into_bytes());
     big.value_size = big.value.as_ref().unwrap().len();
-    let mut d = kdeck::modals::detail::DetailState::from_record(&big);
+    let mut d = kdeck::tui::modals::detail::DetailState::from_record(&big);
     d.fit_to((40, 20));
     s.modal = Some(Modal::Detail(d));
     mouse(&mut s, MouseInput::ScrollDown { col: 10, row: 10 });
@@ -338,7 +338,7 @@ fn export_writes_the_focused_pane_as_shown_oldest_first() {
     // The worker's answer, in words on the status line.
     update(
         &mut s,
-        Msg::Kafka(KafkaEvent::Exported(Ok(kdeck::export::Summary {
+        Msg::Kafka(KafkaEvent::Exported(Ok(kdeck::engine::export::Summary {
             path: "/tmp/x.jsonl".into(),
             written: 5,
             cut: 0,
@@ -398,7 +398,7 @@ fn copy_sends_the_value_with_osc52_when_enabled() {
     let mut s = state_with(Some("valid/filters.toml"));
     key(&mut s, KeyCode::Enter);
     let effects = key(&mut s, KeyCode::Char('y'));
-    let want = kdeck::clipboard::osc52(br#"{"export_id":"export-9","status":"in_progress"}"#);
+    let want = kdeck::tui::clipboard::osc52(br#"{"export_id":"export-9","status":"in_progress"}"#);
     assert_eq!(effects, vec![Effect::Osc52(want)]);
     let n = s.health.notice.clone().unwrap().0;
     assert!(n.starts_with("copied the value (47 bytes)"), "{n}");
@@ -448,7 +448,7 @@ fn a_burst_of_arrivals_is_filtered_in_bounded_steps_and_the_selection_holds() {
     push(&mut s, Role::Status, 10..10_010);
     let p = s.stream(Role::Status);
     assert!(p.filter_scanning(), "one push filters one bounded step");
-    assert!(p.filter.as_ref().unwrap().scanned <= 10 + kdeck::panes::stream::STEP_RECORDS as u64);
+    assert!(p.filter.as_ref().unwrap().scanned <= 10 + kdeck::tui::panes::stream::STEP_RECORDS as u64);
     assert_eq!(on(&s), 6, "the selection stays on its record");
     while s.stream(Role::Status).filter_scanning() {
         update(&mut s, Msg::FilterStep, &keymap());
@@ -463,7 +463,7 @@ fn a_burst_of_arrivals_is_filtered_in_bounded_steps_and_the_selection_holds() {
 
 #[test]
 fn a_large_pane_is_copied_for_export_in_steps_and_records_that_left_are_counted() {
-    use kdeck::modals::export::GATHER_STEP;
+    use kdeck::tui::modals::export::GATHER_STEP;
     let mut cfg = config(None);
     cfg.ui.buffer_size = 50_000;
     let mut s = State::new(&cfg, false, NOW);

@@ -20,19 +20,19 @@ pub enum KafkaEvent {
     /// A non-fatal problem worth a line in the UI.
     Warning(String),
     /// One lag refresh.
-    Lag(Box<super::lag::LagSnapshot>),
+    Lag(Box<crate::engine::lag::LagSnapshot>),
     /// What the replay worker reports.
     Replay(ReplayUpdate),
     /// What the publish worker reports.
     Publish(PublishUpdate),
     /// What the search worker reports.
-    Search(crate::search::SearchUpdate),
+    Search(crate::engine::search::SearchUpdate),
     /// The stuck-jobs watcher's view of open and stuck jobs.
-    Stuck(Box<super::stuck::StuckReport>),
+    Stuck(Box<crate::engine::job::stuck::StuckReport>),
     /// News of a timeline's search on the topics.
     JobSearch(JobSearchUpdate),
     /// An export's outcome: what was written, or why not.
-    Exported(Result<crate::export::Summary, String>),
+    Exported(Result<crate::engine::export::Summary, String>),
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's
@@ -53,7 +53,7 @@ pub enum JobSearchUpdate {
 /// What a search found: the job's records, and how much it read.
 #[derive(Debug, Default)]
 pub struct JobFound {
-    pub steps: Vec<super::job::Step>,
+    pub steps: Vec<crate::engine::job::Step>,
     pub scanned: u64,
     pub warnings: Vec<String>,
     /// Stopped by the user or a cap before the end of the topics.
@@ -74,13 +74,13 @@ pub struct JobSearchCmd {
 pub enum PublishUpdate {
     Progress {
         job: u64,
-        progress: crate::publish::send::Progress,
+        progress: crate::engine::publish::send::Progress,
     },
     /// The first record delivered: the dashboard follows its job.
     First {
         job: u64,
-        record: crate::publish::PublishRecord,
-        at: crate::publish::send::Delivered,
+        record: crate::engine::publish::PublishRecord,
+        at: crate::engine::publish::send::Delivered,
     },
     Failed {
         job: u64,
@@ -90,8 +90,8 @@ pub enum PublishUpdate {
         job: u64,
         result: Result<
             (
-                crate::publish::send::Summary,
-                Option<crate::publish::send::Delivered>,
+                crate::engine::publish::send::Summary,
+                Option<crate::engine::publish::send::Delivered>,
             ),
             String,
         >,

@@ -1,11 +1,7 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
 pub mod event;
-pub mod follow;
-pub mod job;
-pub mod lag;
 pub mod replay;
-pub mod stuck;
 
 use serde::{Deserialize, Serialize};
 

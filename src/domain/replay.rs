@@ -1,5 +1,5 @@
 //! Replay as plain data: what the user selected, what the engine will send and why, how far it
-//! got. Shared by the engine (`crate::replay`), the Kafka layer and the dashboard's dialog.
+//! got. Shared by the engine (`crate::engine::replay`), the Kafka layer and the dashboard's dialog.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -110,7 +110,7 @@ impl Selection {
             Selection::Time { since_ms, until_ms } => timestamp_ms
                 .is_some_and(|t| since_ms.is_none_or(|s| t >= s) && until_ms.is_none_or(|u| t < u)),
             Selection::Reason { text } => reason.is_some_and(|r| {
-                crate::decode::dlq::reason_key(r) == *text
+                crate::codec::decode::dlq::reason_key(r) == *text
                     || r.to_lowercase().contains(&text.to_lowercase())
             }),
             Selection::Marked { coords } => coords.contains(&(partition, offset)),
@@ -176,7 +176,7 @@ pub struct ReplayRequest {
     /// A new value for a single-record replay (the dialog's editor).
     pub value_edit: Option<Vec<u8>>,
     pub settings: ReplaySettings,
-    /// A jq expression (see `crate::filter`): of the selected records, only those it keeps.
+    /// A jq expression (see `crate::engine::filter`): of the selected records, only those it keeps.
     /// Part of the stored request, so a resume selects exactly the same records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,

@@ -2,7 +2,7 @@
 //! requests at all, and kdeck must degrade rather than hang.
 
 use super::{client_config, describe};
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;

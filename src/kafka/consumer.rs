@@ -5,8 +5,8 @@ use super::{
     create_reader, describe, describe_with, headers_of, rd_offset, read_only_config, timestamp_ms,
     KafkaEvent, Reader, META_TIMEOUT,
 };
-use crate::config::{Cluster, StartAt, Topics};
-use crate::decode::{to_record, to_record_seen, Incoming};
+use crate::support::config::{Cluster, StartAt, Topics};
+use crate::codec::decode::{to_record, to_record_seen, Incoming};
 use crate::domain::{Connection, Record, Role};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
@@ -448,7 +448,7 @@ fn incoming<'a>(
 
 /// A record of a topic without a pane (a request topic): only its job matters.
 fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::BorrowedMessage<'_>) {
-    let parsed = m.payload().and_then(crate::decode::json::Obj::parse);
+    let parsed = m.payload().and_then(crate::codec::decode::json::Obj::parse);
     let headers = headers_of(m);
     j.observe(
         m.topic(),

@@ -3,8 +3,8 @@
 //! and stall. Runs on one thread until stopped.
 
 use super::producer::Writer;
-use crate::config::{Cluster, Topics};
-use crate::demo_data::{Incoming, Pipeline, SimEvent};
+use crate::support::config::{Cluster, Topics};
+use crate::demo::{Incoming, Pipeline, SimEvent};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
 use rdkafka::Message;
@@ -25,7 +25,7 @@ pub fn demo_topics() -> Topics {
     }
 }
 
-pub use crate::demo_data::REQUEST_TOPICS;
+pub use crate::demo::REQUEST_TOPICS;
 
 pub struct DemoHandle {
     pub bootstrap: String,
@@ -212,7 +212,7 @@ fn simulate(
     // Delivery reports map our send ids back to the job whose request they carried.
     let mut pending_requests: BTreeMap<usize, u64> = BTreeMap::new();
     while !stop.load(Ordering::SeqCst) {
-        let now_ms = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+        let now_ms = crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock);
         let elapsed = started.elapsed().as_millis() as i64;
         if let Some(r) = requests {
             pick_up(r, &mut pipeline, elapsed, now_ms);

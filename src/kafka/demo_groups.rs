@@ -3,7 +3,7 @@
 //! exactly what they choose.
 
 use super::client_config;
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 use std::time::Duration;

@@ -4,12 +4,12 @@
 //! channel; the UI task never parses a value for them.
 
 use super::KafkaEvent;
-use crate::config::{Cluster, StartAt};
-use crate::decode::json::Obj;
+use crate::support::config::{Cluster, StartAt};
+use crate::codec::decode::json::Obj;
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
-use crate::domain::job::{matching, Identity, Step, View};
+use crate::engine::job::{matching, Identity, Step, View};
 use crate::domain::replay::PartitionRange;
-use crate::domain::stuck::{Seen, Source, StuckTracker};
+use crate::engine::job::stuck::{Seen, Source, StuckTracker};
 use crate::domain::StatusClass;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -297,7 +297,7 @@ impl JobWatch {
     }
 
     /// The tracker's view, when a second has passed since the last.
-    pub fn report_due(&mut self) -> Option<Box<crate::domain::stuck::StuckReport>> {
+    pub fn report_due(&mut self) -> Option<Box<crate::engine::job::stuck::StuckReport>> {
         if self.last_report.elapsed() < WATCH_REPORT {
             return None;
         }
@@ -307,7 +307,7 @@ impl JobWatch {
 }
 
 fn now_ms() -> i64 {
-    crate::clock::Clock::now_ms(&crate::clock::SystemClock)
+    crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock)
 }
 
 /// One record into the tracker: its ids, its status word (one parse of the value).
@@ -343,13 +343,13 @@ fn observe_value(
     if ids.is_empty() {
         return;
     }
-    let mut refs = [""; crate::domain::job::MAX_IDS];
+    let mut refs = [""; crate::engine::job::MAX_IDS];
     for (r, id) in refs.iter_mut().zip(&ids) {
         *r = id;
     }
     let status = match status {
         Some(known) => known.map(Cow::Borrowed),
-        None => parsed.and_then(crate::decode::status_word),
+        None => parsed.and_then(crate::codec::decode::status_word),
     };
     let class = status
         .as_deref()

@@ -16,7 +16,7 @@ pub mod search;
 pub mod tail;
 pub mod window;
 
-use crate::config::{Cluster, StartAt};
+use crate::support::config::{Cluster, StartAt};
 use crate::domain::Header;
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -49,7 +49,7 @@ pub fn client_config(cluster: &Cluster) -> ClientConfig {
 /// Creating is quick, but destroying a client waits ~100 ms for librdkafka's threads, so the
 /// client is dropped on a thread of its own and the first frame does not wait for it. The
 /// message never carries a secret's value: librdkafka's own text quotes the value it refused,
-/// so it is rebuilt from the parts and then masked (see `crate::redact`).
+/// so it is rebuilt from the parts and then masked (see `crate::support::redact`).
 pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
     let err = match client_config(cluster)
         .set("group.id", "kdeck-validate")
@@ -69,9 +69,9 @@ pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
     };
     let what = match &err {
         rdkafka::error::KafkaError::ClientConfig(_, desc, key, value) => {
-            let shown = crate::redact::value(key, value);
-            let desc = if crate::redact::is_secret_name(key) && !value.is_empty() {
-                desc.replace(value.as_str(), crate::redact::MASK)
+            let shown = crate::support::redact::value(key, value);
+            let desc = if crate::support::redact::is_secret_name(key) && !value.is_empty() {
+                desc.replace(value.as_str(), crate::support::redact::MASK)
             } else {
                 desc.clone()
             };
@@ -85,7 +85,7 @@ pub fn validate(cluster: &Cluster) -> anyhow::Result<()> {
         other => other.to_string(),
     };
     let msg = format!("client settings for {}: {what}", cluster.brokers);
-    Err(anyhow::anyhow!(crate::redact::text(
+    Err(anyhow::anyhow!(crate::support::redact::text(
         &msg,
         &cluster.properties
     )))

@@ -1,7 +1,7 @@
 //! Writing records: used by the demo's simulator and, later, by replay and publish.
 
 use super::client_config;
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::ClientContext;

@@ -1,10 +1,10 @@
 //! Replay's Kafka side: reading fixed offset ranges (the DLQ selection, the target partitions
 //! on resume), end offsets, and the optional DLQ group commit (the producer is
 //! `safe_producer`, shared with publish).
-//! Plain types in and out; the engine in `crate::replay` decides everything.
+//! Plain types in and out; the engine in `crate::engine::replay` decides everything.
 
 use super::{client_config, headers_of, timestamp_ms, META_TIMEOUT};
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use crate::domain::replay::{Coord, PartitionRange};
 use crate::domain::Header;
 use anyhow::Context;
@@ -32,8 +32,8 @@ pub struct ReadRecord {
 impl ReadRecord {
     /// Decoded for showing, its value cut at `cap` bytes.
     pub fn decode(self, cap: usize, is_dlq: bool) -> crate::domain::Record {
-        crate::decode::to_record(
-            crate::decode::Incoming {
+        crate::codec::decode::to_record(
+            crate::codec::decode::Incoming {
                 topic: &self.topic,
                 partition: self.partition,
                 offset: self.offset,
@@ -318,8 +318,8 @@ pub fn find_replayed(
                 .find(|h| h.key == k)
                 .and_then(|h| h.value_str())
         };
-        if h(crate::replay::headers::RUN) == Some(run_id) {
-            if let Some(src) = h(crate::replay::headers::SOURCE).and_then(Coord::parse) {
+        if h(crate::engine::replay::headers::RUN) == Some(run_id) {
+            if let Some(src) = h(crate::engine::replay::headers::SOURCE).and_then(Coord::parse) {
                 let at = Coord {
                     topic: r.topic.clone(),
                     partition: r.partition,

@@ -5,7 +5,7 @@
 
 use super::client_config;
 use super::replay::{kafka_words, words};
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;

@@ -4,11 +4,11 @@
 
 use super::replay::{read_ranges, ReadRecord};
 use super::window::ranges_since;
-use crate::config::Cluster;
+use crate::support::config::Cluster;
 use crate::domain::event::KafkaEvent;
 use crate::domain::Record;
-use crate::search::range::TimeRange;
-use crate::search::{
+use crate::engine::search::range::TimeRange;
+use crate::engine::search::{
     keep_newest, next_round, Cursor, Progress, RawRecord, SearchCmd, SearchRequest, SearchUpdate,
     Summary,
 };

@@ -3,9 +3,9 @@
 use super::{
     create_reader, describe, describe_with, rd_offset, read_only_config, Reader, META_TIMEOUT,
 };
-use crate::config::{Cluster, StartAt};
-use crate::jsonl::{write_line, LineRecord};
-use crate::search::range::TimeRange;
+use crate::support::config::{Cluster, StartAt};
+use crate::codec::jsonl::{write_line, LineRecord};
+use crate::engine::search::range::TimeRange;
 use anyhow::bail;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
@@ -23,7 +23,7 @@ pub struct TailSpec {
     pub count: Option<u64>,
     pub exit_at_end: bool,
     /// Only records this jq expression keeps are written (and counted for `count`).
-    pub filter: Option<crate::filter::Expr>,
+    pub filter: Option<crate::engine::filter::Expr>,
 }
 
 /// Returns how many records were written. A closed stdout (`| head`) ends the tail quietly.
@@ -51,7 +51,7 @@ pub fn run_range(spec: &TailSpec, range: TimeRange, out: &mut dyn Write) -> anyh
     .set("fetch.queue.backoff.ms", "10");
     let consumer = create_reader(&cfg)
         .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
-    let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+    let now = crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock);
     let bounded = spec.exit_at_end || range.until_ms.is_some_and(|u| u <= now);
     let (tpl, ends) = plan(spec, &consumer, range, bounded)?;
     consumer
@@ -292,7 +292,7 @@ fn past_until(
 fn write_filtered(
     buf: &mut Vec<u8>,
     failed_before: &mut bool,
-    filter: Option<&crate::filter::Expr>,
+    filter: Option<&crate::engine::filter::Expr>,
     m: &BorrowedMessage<'_>,
 ) -> bool {
     let (keep, failed) = write_record(buf, m, filter);
@@ -312,7 +312,7 @@ fn write_filtered(
 fn write_record(
     buf: &mut Vec<u8>,
     m: &BorrowedMessage<'_>,
-    filter: Option<&crate::filter::Expr>,
+    filter: Option<&crate::engine::filter::Expr>,
 ) -> (bool, Option<String>) {
     let headers: Vec<(&str, Option<&[u8]>)> = m
         .headers()

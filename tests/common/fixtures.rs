@@ -1,10 +1,10 @@
 //! Records and a keymap for the tests that drive `update` without a broker.
 
-use kdeck::app::state::{Modal, State};
-use kdeck::decode::{to_record, Incoming};
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::{Header, Record};
-use kdeck::keymap::Keymap;
-use kdeck::modals::filter::FilterDialog;
+use kdeck::tui::keymap::Keymap;
+use kdeck::tui::modals::filter::FilterDialog;
 use std::collections::BTreeMap;
 
 /// The tests' "now", ms since the epoch.

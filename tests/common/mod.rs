@@ -5,7 +5,7 @@ pub mod fixtures;
 pub mod screen;
 pub mod tmux;
 
-use kdeck::config::Cluster;
+use kdeck::support::config::Cluster;
 use std::collections::BTreeMap;
 
 /// The real broker's address: `KDECK_TEST_BROKERS`, else the file `scripts/kafka.sh start`

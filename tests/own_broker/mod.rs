@@ -2,7 +2,7 @@
 //! a test can kill and restart them without touching the shared broker other tests use.
 #![allow(dead_code)]
 
-use kdeck::config::Cluster;
+use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::producer::Writer;
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,193 @@
+//! The dashboard's publish worker: one thread taking jobs on a bounded channel, sending a
+//! form's records with the engine's paced loop, and saving forms as templates. News carries
+//! the dialog's job id.
+
+use super::audit::Line;
+use super::send::{self, Event, SendOptions};
+use super::{Form, Vars};
+use crate::support::config::Cluster;
+use crate::domain::event::{KafkaEvent, PublishUpdate};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Debug)]
+pub enum PublishCmd {
+    Send {
+        job: u64,
+        form: Box<Form>,
+        vars: Vars,
+        count: u64,
+        rate: Option<f64>,
+        cancel: Arc<AtomicBool>,
+    },
+    Save {
+        form: Box<Form>,
+        name: String,
+    },
+}
+
+pub struct PublishHandle {
+    pub commands: SyncSender<PublishCmd>,
+}
+
+pub struct PublishContext {
+    pub cluster: Cluster,
+    pub options: SendOptions,
+    /// The user's templates folder (save as template).
+    pub templates_dir: Option<PathBuf>,
+    /// The audit file of publish runs.
+    pub audit: Option<PathBuf>,
+}
+
+pub fn spawn(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>) -> PublishHandle {
+    let (tx, rx) = sync_channel(4);
+    let _ = std::thread::Builder::new()
+        .name("kdeck-publish".into())
+        .spawn(move || run(ctx, events, rx));
+    PublishHandle { commands: tx }
+}
+
+fn run(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<PublishCmd>) {
+    let send = |u: PublishUpdate| events.blocking_send(KafkaEvent::Publish(u)).is_ok();
+    while let Ok(cmd) = cmds.recv() {
+        let alive = match cmd {
+            PublishCmd::Send {
+                job,
+                form,
+                vars,
+                count,
+                rate,
+                cancel,
+            } => send_form(&ctx, job, &form, &vars, count, rate, &cancel, &send),
+            PublishCmd::Save { form, name } => send(PublishUpdate::Saved(save(&ctx, &form, &name))),
+        };
+        if !alive {
+            return;
+        }
+    }
+}
+
+/// One burst of a form: what the dialog asked for.
+struct Burst<'a> {
+    form: &'a Form,
+    vars: &'a Vars,
+    count: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn send_form(
+    ctx: &PublishContext,
+    job: u64,
+    form: &Form,
+    vars: &Vars,
+    count: u64,
+    rate: Option<f64>,
+    cancel: &AtomicBool,
+    send: &dyn Fn(PublishUpdate) -> bool,
+) -> bool {
+    let b = Burst { form, vars, count };
+    let run = crate::engine::replay::new_run_id();
+    crate::support::log::publish_start(&run, &form.template.name, Some(count), None);
+    // A write that cannot be audited is not made.
+    if let Err(e) = audit_start(ctx, &b, &run) {
+        crate::support::log::publish_end::<&anyhow::Error>(&run, Err(&e), &ctx.cluster.properties);
+        return send(PublishUpdate::Finished {
+            job,
+            result: Err(format!("{e:#}")),
+        });
+    }
+    let opts = SendOptions {
+        rate,
+        ..ctx.options.clone()
+    };
+    let mut source = |seq: u64| b.record(seq);
+    let mut first = None;
+    let mut on_event = |ev: Event| {
+        let _ = match ev {
+            Event::Progress(progress) => send(PublishUpdate::Progress { job, progress }),
+            Event::Failed { error, .. } => send(PublishUpdate::Failed { job, error }),
+            Event::Delivered(d) if first.is_none() => {
+                first = Some(d.clone());
+                // Record 1 is the one the preview showed: the dashboard follows its job.
+                match form.render(vars) {
+                    Ok(record) => send(PublishUpdate::First { job, record, at: d }),
+                    Err(_) => true,
+                }
+            }
+            Event::Delivered(_) => true,
+        };
+    };
+    let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
+        .map_err(|e| format!("{e:#}"));
+    crate::support::log::publish_end(&run, result.as_ref(), &ctx.cluster.properties);
+    if let Ok(s) = &result {
+        audit_end(ctx, &run, s);
+    }
+    send(PublishUpdate::Finished {
+        job,
+        result: result.map(|s| (s, first)),
+    })
+}
+
+impl Burst<'_> {
+    /// Record `seq`: 1 is the one the preview showed; the next get their own seq, time and ids.
+    fn record(&self, seq: u64) -> Option<Result<super::PublishRecord, String>> {
+        if seq > self.count {
+            return None;
+        }
+        let v = if seq == 1 {
+            self.vars.clone()
+        } else {
+            self.vars.next(seq, chrono::Utc::now().timestamp_millis())
+        };
+        Some(self.form.render(&v).map_err(|e| {
+            e.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }))
+    }
+}
+
+fn audit_start(ctx: &PublishContext, b: &Burst, run: &str) -> anyhow::Result<()> {
+    let Some(path) = &ctx.audit else {
+        return Ok(());
+    };
+    let topic = b.form.render(b.vars).ok().map(|r| r.topic);
+    let start = Line::Start {
+        run,
+        by: &crate::engine::replay::audit::who(),
+        at: crate::engine::replay::audit::now_text(),
+        source: &b.form.template.name,
+        count: Some(b.count),
+        topic: topic.as_deref(),
+    };
+    super::audit::append(path, &start)
+}
+
+fn audit_end(ctx: &PublishContext, run: &str, s: &send::Summary) {
+    if let Some(path) = &ctx.audit {
+        let end = Line::End {
+            run,
+            at: crate::engine::replay::audit::now_text(),
+            acked: s.acked,
+            failed: s.failed,
+            topics: s.topics.iter().map(String::as_str).collect(),
+            result: if s.ok() { "ok" } else { "failed" },
+        };
+        let _ = super::audit::append(path, &end);
+    }
+}
+
+/// Writes the form as a template named `name` into the user's templates folder, its current
+/// values as the fields' defaults; a user template of that name replaces the built-in by design.
+fn save(ctx: &PublishContext, form: &Form, name: &str) -> Result<String, String> {
+    let dir = ctx
+        .templates_dir
+        .as_ref()
+        .ok_or("no config folder for templates: set KDECK_CONFIG_DIR")?;
+    super::template::save(dir, &form.as_template(name)).map(|p| p.display().to_string())
+}

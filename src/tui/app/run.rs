@@ -1,0 +1,211 @@
+//! The run loop: waits on keys, Kafka events and the clock, feeds `update`, carries out
+//! effects, and redraws when something changed (at most `ui.max_fps` times a second).
+
+use super::effects::{Flow, Workers};
+use super::msg::Msg;
+use super::state::State;
+use super::update::update;
+use crate::support::clock::Clock;
+use crate::support::config::Config;
+use crate::domain::event::KafkaEvent;
+use crate::tui::keymap::Keymap;
+use crate::tui::terminal::TerminalGuard;
+use crate::tui::theme::Theme;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A terminating signal arrived (its number); the process should exit with 128 + it.
+    Signal(i32),
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(sig) => crate::tui::terminal::signal_exit_code(sig),
+        }
+    }
+}
+
+pub async fn run(
+    cfg: &Config,
+    theme: &Theme,
+    keymap: &Keymap,
+    clock: &dyn Clock,
+    demo: bool,
+) -> anyhow::Result<Exit> {
+    // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
+    let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
+    let mut workers = Workers::start(cfg, tx);
+
+    let mut state = State::new(cfg, demo, clock.now_ms());
+    // The user's publish templates are read once, here: update does no I/O.
+    let catalog = crate::engine::publish::Catalog::load(crate::engine::publish::template::user_dir().as_deref());
+    if let Some(w) = catalog.warnings.first() {
+        state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
+    }
+    state.templates = catalog.templates;
+    let mut guard = TerminalGuard::enter_with(cfg.ui.mouse)?;
+    crate::tui::terminal::arm_test_faults();
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let frame = Duration::from_millis(1000 / cfg.ui.max_fps.max(1) as u64);
+    let mut frame_timer = tokio::time::interval(frame);
+    frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut redraw = Redraw::new();
+    let mut workers_gone = false;
+    let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
+
+    let result: anyhow::Result<Exit> = async {
+        loop {
+            let mut msgs: Vec<Msg> = Vec::new();
+            tokio::select! {
+                ev = keys.next() => match ev {
+                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                    Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
+                    Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
+                    Some(Ok(Event::Mouse(m))) => msgs.extend(mouse_msg(m, clock.now_ms())),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
+                    None => return Ok(Exit::Quit),
+                },
+                Some(sig) = guard.signals.recv() => {
+                    if sig != crate::tui::terminal::SUSPEND {
+                        return Ok(Exit::Signal(sig));
+                    }
+                    guard.suspend()?;
+                    let size = guard.terminal.size()?;
+                    msgs.push(Msg::Resize(size.width, size.height));
+                }
+                // With every worker gone (they report why before they go) the screen stays up
+                // until the user quits.
+                n = rx.recv_many(&mut batch, 64), if !workers_gone => {
+                    if n == 0 {
+                        workers_gone = true;
+                        continue;
+                    }
+                    msgs.extend(batch.drain(..).map(Msg::Kafka));
+                }
+                _ = tick.tick() => msgs.push(Msg::Tick(clock.now_ms())),
+                // A changed filter re-applies (and a large export is copied) in chunks, with
+                // keys and frames in between.
+                _ = tokio::time::sleep(Duration::from_millis(1)),
+                    if state.export_gather.is_some()
+                        || state.streams.iter().any(|p| p.filter_scanning()) => msgs.push(Msg::FilterStep),
+                // Only armed when something to show changed: an idle screen sleeps.
+                _ = frame_timer.tick(), if redraw.dirty => {
+                    guard.terminal.draw(|f| crate::tui::widgets::view::draw(f, &state, theme, keymap))?;
+                    redraw.drawn(state.now_ms);
+                    continue;
+                }
+            }
+            if feed(&mut state, msgs, keymap, &mut workers, &mut redraw) == Flow::Quit {
+                return Ok(Exit::Quit);
+            }
+        }
+    }
+    .await;
+    drop(guard);
+    drop(rx);
+    workers.detach();
+    result
+}
+
+/// The mouse events kdeck acts on (left click, wheel); moves and the rest are dropped here so
+/// they cost no redraw.
+fn mouse_msg(m: crossterm::event::MouseEvent, at_ms: i64) -> Option<Msg> {
+    use super::mouse::MouseInput;
+    use crossterm::event::{MouseButton, MouseEventKind as K};
+    let (col, row) = (m.column, m.row);
+    Some(Msg::Mouse(match m.kind {
+        K::Down(MouseButton::Left) => MouseInput::Click { col, row, at_ms },
+        K::ScrollUp => MouseInput::ScrollUp { col, row },
+        K::ScrollDown => MouseInput::ScrollDown { col, row },
+        _ => return None,
+    }))
+}
+
+/// Runs each message through `update` and carries out the effects.
+fn feed(
+    state: &mut State,
+    msgs: Vec<Msg>,
+    keymap: &Keymap,
+    workers: &mut Workers,
+    redraw: &mut Redraw,
+) -> Flow {
+    for m in msgs {
+        redraw.note(&m);
+        for effect in update(state, m, keymap) {
+            let (flow, warning) = workers.execute(effect);
+            if flow == Flow::Quit {
+                return Flow::Quit;
+            }
+            if let Some(w) = warning {
+                state.health.warning = Some((w, state.now_ms));
+            }
+        }
+    }
+    Flow::Continue
+}
+
+/// When the screen needs drawing. Keys, resizes and Kafka events change what is shown; the
+/// clock's tick (4 a second) only does when the second changes, since rates, sparklines and
+/// the health line's figures are per second. An idle dashboard draws once a second.
+struct Redraw {
+    dirty: bool,
+    shown_second: i64,
+}
+
+impl Redraw {
+    fn new() -> Redraw {
+        Redraw {
+            dirty: true,
+            shown_second: i64::MIN,
+        }
+    }
+
+    fn note(&mut self, msg: &Msg) {
+        match msg {
+            Msg::Tick(now) if now.div_euclid(1000) == self.shown_second => {}
+            _ => self.dirty = true,
+        }
+    }
+
+    fn drawn(&mut self, now_ms: i64) {
+        self.dirty = false;
+        self.shown_second = now_ms.div_euclid(1000);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_ticks_redraw_once_a_second() {
+        let mut r = Redraw::new();
+        let mut draws = 0;
+        // Ten idle seconds of 250 ms ticks, drawing whenever dirty (as the frame timer does).
+        for i in 0..40i64 {
+            let now = 1_000_000 + i * 250;
+            r.note(&Msg::Tick(now));
+            if r.dirty {
+                r.drawn(now);
+                draws += 1;
+            }
+        }
+        assert_eq!(draws, 10);
+        r.note(&Msg::Resize(80, 24));
+        assert!(r.dirty, "anything but a tick redraws");
+    }
+}

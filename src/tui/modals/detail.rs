@@ -1,0 +1,366 @@
+//! The detail view of one record: where it sits, its headers, key and the value pretty-printed.
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::codec::decode::pretty_value;
+use crate::domain::{bytes_display, PayloadKind, Record};
+use crate::tui::theme::Theme;
+use crate::codec::text::fit;
+use crate::codec::sanitize::clean;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Lines of a value shown at most; the rest is summarised.
+const MAX_VALUE_LINES: usize = 20_000;
+
+/// Screen rows kept at most for one record (16 bytes each); the rest is summarised.
+const MAX_ROWS: usize = 200_000;
+/// Widest label column; longer header names are cut with an ellipsis.
+const MAX_LABEL: usize = 28;
+
+pub struct DetailState {
+    pub title: String,
+    /// (label, text), both sanitised; an empty label marks a body line.
+    pub lines: Vec<(String, String)>,
+    /// The first screen row shown: scrolling moves by wrapped row, not by logical line, so
+    /// every part of a long one-line value can be reached.
+    pub scroll: usize,
+    /// The wrapped rows for `wrap_width` text columns, and how many rows the view shows.
+    rows: Vec<WrapRow>,
+    wrap_width: (usize, usize),
+    view_rows: usize,
+    /// "esc close · ↓ scroll" with the keys in force, set when the view opens.
+    pub keys: String,
+    /// The record shown: its job's timeline opens from here.
+    pub record: Box<Record>,
+    /// The value as held (cut at `ui.max_value_bytes`), for copying; None: a tombstone.
+    pub value: Option<Vec<u8>>,
+}
+
+/// One screen row: which line, which bytes of its text, and whether it starts the line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct WrapRow {
+    line: u32,
+    start: u32,
+    end: u32,
+}
+
+impl DetailState {
+    /// The record's detail, wrapped for a 120x40 terminal until `fit_to` says otherwise.
+    pub fn from_record(r: &Record) -> DetailState {
+        let mut lines = facts(r);
+        origin_and_headers(r, &mut lines);
+        value_lines(r, &mut lines);
+        let lines = lines
+            .into_iter()
+            .map(|(l, t)| (clean(&l).into_owned(), clean(&t).into_owned()))
+            .collect();
+        let mut d = DetailState {
+            title: clean(&format!("{}/{}@{}", r.topic, r.partition, r.offset)).into_owned(),
+            lines,
+            scroll: 0,
+            rows: Vec::new(),
+            wrap_width: (0, 0),
+            view_rows: 1,
+            keys: "esc close · ↓ scroll".into(),
+            record: Box::new(r.clone()),
+            value: r.value.clone(),
+        };
+        d.fit_to((120, 40));
+        d
+    }
+
+    /// Re-wraps for a terminal of `size` (columns, rows), keeping the first row shown on the
+    /// same line.
+    pub fn fit_to(&mut self, size: (u16, u16)) {
+        let rect = super::centered(Rect::new(0, 0, size.0, size.1), 92, 90);
+        let width = text_width(self, rect.width);
+        self.view_rows = rect.height.saturating_sub(2).max(1) as usize;
+        if width != self.wrap_width || self.rows.is_empty() {
+            let line = self.rows.get(self.scroll).map_or(0, |r| r.line);
+            self.rows = wrap_rows(&self.lines, width);
+            self.wrap_width = width;
+            self.scroll = self.rows.iter().position(|r| r.line >= line).unwrap_or(0);
+        }
+        self.scroll = self.scroll.min(self.max_scroll());
+    }
+
+    fn max_scroll(&self) -> usize {
+        self.rows.len().saturating_sub(self.view_rows)
+    }
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = (self.scroll as isize)
+            .saturating_add(delta)
+            .clamp(0, self.max_scroll() as isize) as usize;
+    }
+
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Close, "close"),
+        (Action::Down, "scroll"),
+        (Action::Timeline, "job timeline"),
+        (Action::Copy, "copy value"),
+    ];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page * 2) {
+            self.scroll_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Close | Action::Open => Reply::Close,
+            Action::Top => {
+                self.scroll = 0;
+                Reply::Done
+            }
+            Action::Bottom => {
+                self.scroll_by(isize::MAX / 2);
+                Reply::Done
+            }
+            Action::Help => Reply::Help,
+            Action::Quit => Reply::Quit,
+            Action::Copy => Reply::Copy(
+                self.value
+                    .as_deref()
+                    .map(crate::tui::clipboard::Copied::of_value),
+            ),
+            _ => Reply::Done,
+        }
+    }
+
+    /// Screen rows of the whole record at the current size.
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Bytes of text held, for the memory bound the tests check.
+    pub fn text_bytes(&self) -> usize {
+        self.lines
+            .iter()
+            .map(|(l, t)| l.len() + t.len())
+            .sum::<usize>()
+            + self.rows.len() * std::mem::size_of::<WrapRow>()
+    }
+}
+
+/// Where the record sits and what kdeck made of it.
+fn facts(r: &Record) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
+    kv("topic", r.topic.clone());
+    kv("partition", r.partition.to_string());
+    kv("offset", r.offset.to_string());
+    kv(
+        "timestamp",
+        r.timestamp_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| {
+                format!(
+                    "{} ({} ms)",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    t.timestamp_millis()
+                )
+            })
+            .unwrap_or_else(|| "(none)".into()),
+    );
+    kv(
+        "key",
+        match &r.key {
+            None => "(null)".into(),
+            Some(k) => format!("{} ({} B)", bytes_display(k, 200), k.len()),
+        },
+    );
+    let kind = match r.decoded.kind {
+        PayloadKind::Null => "tombstone",
+        PayloadKind::Empty => "empty",
+        PayloadKind::Json => "JSON",
+        PayloadKind::Text => "text (not JSON)",
+        PayloadKind::Binary => "binary (not UTF-8), shown as hex",
+    };
+    let mut size = format!("{} B · {kind}", r.value_size);
+    if r.truncated() {
+        size.push_str(&format!(
+            " · showing the first {} B (ui.max_value_bytes)",
+            r.value.as_ref().map_or(0, |v| v.len())
+        ));
+    }
+    kv("size", size);
+    if let Some(t) = &r.decoded.event_type {
+        kv("event type", t.clone());
+    }
+    if let Some(s) = &r.decoded.status {
+        kv("status", s.clone());
+    }
+    if let Some(j) = &r.decoded.job_id {
+        kv("job id", j.clone());
+    }
+    lines
+}
+
+/// A dead letter's origin, then every header.
+fn origin_and_headers(r: &Record, lines: &mut Vec<(String, String)>) {
+    let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
+    if let Some(o) = &r.decoded.dlq {
+        for (label, value) in crate::codec::decode::dlq::describe(o) {
+            kv(label, value);
+        }
+    }
+    kv("headers", format!("{}", r.headers.len()));
+    for h in &r.headers {
+        let v = match &h.value {
+            None => "(null)".to_string(),
+            Some(v) => bytes_display(v, 300),
+        };
+        kv(&format!("  {}", h.key), v);
+    }
+}
+
+/// The value pretty-printed, and what of it is not shown.
+fn value_lines(r: &Record, lines: &mut Vec<(String, String)>) {
+    lines.push(("value".into(), String::new()));
+    let cut = r.truncated();
+    // A cut value may no longer parse as JSON: show it as the text it is.
+    let body = pretty_value(r.value.as_deref(), MAX_VALUE_LINES);
+    let full = body.len() >= MAX_VALUE_LINES;
+    for l in body {
+        lines.push((String::new(), l));
+    }
+    if full {
+        lines.push((
+            String::new(),
+            format!("… (the view shows the first {MAX_VALUE_LINES} lines)"),
+        ));
+    }
+    if cut {
+        lines.push((String::new(), "… (cut)".into()));
+    }
+}
+
+fn label_width(d: &DetailState) -> usize {
+    d.lines
+        .iter()
+        .map(|(l, _)| UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_LABEL)
+}
+
+/// Text columns of a row: (labelled lines: the box's inner width less the label column, body
+/// lines: the inner width less a margin).
+fn text_width(d: &DetailState, box_width: u16) -> (usize, usize) {
+    let inner = (box_width as usize).saturating_sub(2);
+    (
+        inner.saturating_sub(3 + label_width(d)).max(8),
+        inner.saturating_sub(1).max(8),
+    )
+}
+
+/// Cuts each line into rows of at most `width` columns (by display width, never inside a
+/// character).
+fn wrap_rows(lines: &[(String, String)], widths: (usize, usize)) -> Vec<WrapRow> {
+    let mut rows = Vec::new();
+    for (i, (label, text)) in lines.iter().enumerate() {
+        let width = if label.is_empty() { widths.1 } else { widths.0 };
+        let (mut start, mut w) = (0usize, 0usize);
+        for (at, c) in text.char_indices() {
+            let cw = UnicodeWidthChar::width(c).unwrap_or(0);
+            if w + cw > width && at > start {
+                rows.push(WrapRow {
+                    line: i as u32,
+                    start: start as u32,
+                    end: at as u32,
+                });
+                (start, w) = (at, 0);
+            }
+            w += cw;
+        }
+        rows.push(WrapRow {
+            line: i as u32,
+            start: start as u32,
+            end: text.len() as u32,
+        });
+        if rows.len() >= MAX_ROWS {
+            rows.truncate(MAX_ROWS);
+            break;
+        }
+    }
+    rows
+}
+
+pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
+    let rect = super::centered(area, 92, 90);
+    f.render_widget(Clear, rect);
+    let label_w = label_width(d);
+    // Drawn at another size than the state was fitted to (a test, a resize on its way):
+    // wrap for this one.
+    let width = text_width(d, rect.width);
+    let local;
+    let rows = if width == d.wrap_width {
+        &d.rows
+    } else {
+        local = wrap_rows(&d.lines, width);
+        &local
+    };
+    let visible = rect.height.saturating_sub(2) as usize;
+    let first = d.scroll.min(rows.len().saturating_sub(visible));
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(first)
+        .take(visible)
+        .map(|r| {
+            let (label, text) = &d.lines[r.line as usize];
+            let part = &text[r.start as usize..r.end as usize];
+            let head = if label.is_empty() {
+                " ".to_string()
+            } else if r.start > 0 {
+                " ".repeat(label_w + 3)
+            } else {
+                format!(" {}  ", pad(&fit(label, label_w), label_w))
+            };
+            let style = if label.is_empty() {
+                Style::default().fg(theme.text)
+            } else {
+                Style::default()
+            };
+            Line::from(vec![
+                Span::styled(head, Style::default().fg(theme.header)),
+                Span::styled(part.to_string(), style),
+            ])
+        })
+        .collect();
+    let last = (first + visible).min(rows.len());
+    let pct = if rows.len() <= visible {
+        100
+    } else {
+        last * 100 / rows.len()
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(Span::styled(
+            format!(" {} ", d.title),
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Span::styled(
+            format!(
+                " rows {}-{last} of {} ({pct}%) · {} ",
+                (first + 1).min(last),
+                rows.len(),
+                d.keys
+            ),
+            Style::default().fg(theme.muted),
+        ));
+    f.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// `s` padded with spaces to `width` display columns.
+fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}

@@ -1,0 +1,214 @@
+//! The export dialog: one path field (a timestamped file in the platform data folder unless
+//! the user types another), Enter writes the records as JSONL in `kdeck tail`'s format, Esc
+//! cancels. The file is written off the UI task; the status line says how many records went
+//! where, or why none did.
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{Hint, Reply};
+use crate::tui::app::effect::Effect;
+use crate::tui::app::state::{Modal, State};
+use crate::domain::Record;
+use crate::engine::export::Batch;
+use crate::tui::panes::PaneId;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::input::TextField;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use std::path::PathBuf;
+
+/// Which records the dialog writes.
+pub enum Source {
+    /// A record pane as shown: after its filter, oldest first; read when Enter is pressed.
+    Pane(crate::domain::Role),
+    /// Records another view handed over (a search result, a timeline), in their order.
+    Records(Vec<Record>),
+}
+
+pub struct ExportDialog {
+    /// What is exported, for the title ("Status pane").
+    pub label: String,
+    pub source: Source,
+    pub field: TextField,
+    /// Records that will be written (the pane's count when the dialog opened).
+    pub count: usize,
+}
+
+impl ExportDialog {
+    pub const HINTS: &'static [Hint] = &[(Action::Confirm, "write"), (Action::Close, "cancel")];
+
+    pub fn handle(&mut self, action: Action) -> Reply {
+        match action {
+            Action::Close => Reply::Close,
+            Action::Confirm => {
+                let text = self.field.value().trim();
+                if text.is_empty() {
+                    self.field.error = Some("type the path of the file to write".into());
+                    return Reply::Done;
+                }
+                Reply::Export(crate::engine::export::expand(text))
+            }
+            _ => Reply::Done,
+        }
+    }
+}
+
+/// `E` on the dashboard: exports the focused record pane as shown.
+pub fn open(state: &mut State) -> Reply {
+    let PaneId::Stream(role) = state.focus else {
+        state.health.warning = Some((
+            "export works on the completion, status and DLQ panes".into(),
+            state.now_ms,
+        ));
+        return Reply::Done;
+    };
+    let count = state.stream(role).len();
+    let label = format!("{} pane", role.title());
+    open_with(state, &label, Source::Pane(role), count)
+}
+
+/// Opens the dialog for any records (other views call this with what they hold).
+pub fn open_with(state: &State, label: &str, source: Source, count: usize) -> Reply {
+    let path = crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
+    Reply::Open(Modal::Export(Box::new(ExportDialog {
+        label: label.to_string(),
+        source,
+        field: TextField::new(&path.display().to_string()),
+        count,
+    })))
+}
+
+/// The export dialog over the open modal (a search's results, a timeline), which shows
+/// again when the dialog closes or its export starts.
+pub fn open_over(state: &mut State, label: &str, records: Vec<Record>) {
+    let count = records.len();
+    if let Reply::Open(m) = open_with(state, label, Source::Records(records), count) {
+        crate::tui::modals::timeline::over(state, m);
+    }
+}
+
+/// Records an export copies from a pane per step: a large pane is copied across several
+/// steps, with keys and frames in between (about 1 µs a record).
+pub const GATHER_STEP: usize = 20_000;
+
+/// A pane's export being copied: the shown records' sequence numbers when Enter was pressed.
+pub struct Gather {
+    role: crate::domain::Role,
+    path: PathBuf,
+    seqs: std::collections::VecDeque<u64>,
+    records: Vec<Record>,
+    /// Records that left the ring before they were copied.
+    gone: u64,
+}
+
+/// Enter with a path: closes the dialog and hands its records to the export worker (a large
+/// pane after a few `gather_step`s).
+pub fn start(state: &mut State, path: PathBuf) -> Vec<Effect> {
+    let Some(Modal::Export(d)) = state.modal.take() else {
+        return vec![];
+    };
+    state.modal = state.parked.pop();
+    state.health.notice = Some((
+        format!("exporting {} records to {}…", d.count, path.display()),
+        state.now_ms,
+    ));
+    match d.source {
+        Source::Records(records) => vec![Effect::Export {
+            path,
+            records: Batch(records),
+        }],
+        Source::Pane(role) => {
+            let seqs = state.stream(role).shown_seqs();
+            state.export_gather = Some(Gather {
+                role,
+                path,
+                records: Vec::with_capacity(seqs.len()),
+                seqs,
+                gone: 0,
+            });
+            gather_step(state)
+        }
+    }
+}
+
+/// Copies the next chunk of a pane's export; the last one hands the records to the worker.
+pub fn gather_step(state: &mut State) -> Vec<Effect> {
+    let Some(g) = &mut state.export_gather else {
+        return vec![];
+    };
+    let pane = &state.streams[g.role.index()];
+    for seq in g.seqs.drain(..g.seqs.len().min(GATHER_STEP)) {
+        match pane.by_seq(seq) {
+            Some(r) => g.records.push(r.clone()),
+            None => g.gone += 1,
+        }
+    }
+    if !g.seqs.is_empty() {
+        return vec![];
+    }
+    let Some(g) = state.export_gather.take() else {
+        return vec![];
+    };
+    if g.gone > 0 {
+        state.health.warning = Some((
+            format!(
+                "export: {} records left the pane (its ring was full) before they were copied",
+                g.gone
+            ),
+            state.now_ms,
+        ));
+    }
+    vec![Effect::Export {
+        path: g.path,
+        records: Batch(g.records),
+    }]
+}
+
+/// The pane's records as shown (after its filter), oldest first like `kdeck tail`.
+pub fn shown_oldest_first(pane: &crate::tui::panes::stream::StreamPane) -> Vec<Record> {
+    (0..pane.len())
+        .rev()
+        .filter_map(|i| pane.nth_newest(i).cloned())
+        .collect()
+}
+
+pub fn draw(f: &mut Frame, area: Rect, d: &ExportDialog, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(110);
+    let h = 5.min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + area.height.saturating_sub(h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(format!(
+            " export {} records of the {} as JSONL (kdeck tail's format) ",
+            d.count,
+            crate::codec::sanitize::clean(&d.label)
+        ));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    if inner.height == 0 {
+        return;
+    }
+    let field = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), 1);
+    d.field
+        .draw(f, field, "file", true, Style::default().fg(theme.accent));
+    let below = Rect::new(
+        inner.x + 1,
+        inner.y + 1,
+        inner.width.saturating_sub(2),
+        inner.height.saturating_sub(1),
+    );
+    let line = crate::tui::widgets::input::error_or_hint(
+        &d.field,
+        "enter write · esc cancel · an existing file is never overwritten",
+        theme,
+    );
+    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), below);
+}

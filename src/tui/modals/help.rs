@@ -1,0 +1,127 @@
+//! Keys, generated from the keymap in force, and what the panes' marks mean.
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::keymap::{Context, Keymap};
+use crate::tui::theme::Theme;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+pub struct HelpState {
+    pub lines: Vec<(String, String)>,
+    pub scroll: usize,
+    /// The keys that close help and quit, as bound.
+    pub keys: String,
+}
+
+/// Notes shown under the keys.
+pub const NOTES: &[(&str, &str)] = &[
+    ("", ""),
+    (
+        "Streams",
+        "newest first; moving down scrolls back and holds the row while records arrive",
+    ),
+    (
+        "",
+        "pause stops reading that pane's partitions: nothing is lost, resume continues",
+    ),
+    (
+        "",
+        "status colours: green ok · red failed · yellow in progress · blue pending",
+    ),
+    (
+        "",
+        "kdeck reads with assign() and never commits: your groups are never touched",
+    ),
+    (
+        "Mouse",
+        "click: focus and select · double-click: open · wheel: scroll ([ui] mouse = false: off)",
+    ),
+];
+
+impl HelpState {
+    pub fn new(keymap: &Keymap) -> HelpState {
+        let mut lines = Vec::new();
+        let mut last_ctx = None;
+        for (ctx, keys, action) in keymap.bindings() {
+            if last_ctx != Some(ctx) {
+                if last_ctx.is_some() {
+                    lines.push((String::new(), String::new()));
+                }
+                lines.push((format!("[{}]", ctx.name()), String::new()));
+                last_ctx = Some(ctx);
+            }
+            lines.push((keys, action.describe().to_string()));
+        }
+        for (a, b) in NOTES {
+            lines.push((a.to_string(), b.to_string()));
+        }
+        lines.push(("Log file".into(), crate::support::log::shown()));
+        lines.push((String::new(), String::new()));
+        lines.push(("[consumer lag statuses]".into(), String::new()));
+        for (a, b) in crate::engine::lag::RULES {
+            lines.push((a.to_string(), b.to_string()));
+        }
+        let keys = keymap.hint(
+            Context::Help,
+            &[(Action::Close, "close"), (Action::Quit, "quit")],
+        );
+        HelpState {
+            lines,
+            scroll: 0,
+            keys,
+        }
+    }
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        let max = self.lines.len().saturating_sub(1) as isize;
+        self.scroll = (self.scroll as isize + delta).clamp(0, max) as usize;
+    }
+
+    pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if let Some(d) = nav_delta(action, page) {
+            self.scroll_by(d);
+            return Reply::Done;
+        }
+        match action {
+            Action::Close | Action::Help => Reply::Close,
+            Action::Quit => Reply::Quit,
+            _ => Reply::Done,
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
+    let rect = super::centered(area, 80, 85);
+    f.render_widget(Clear, rect);
+    let lines: Vec<Line> = h
+        .lines
+        .iter()
+        .skip(h.scroll)
+        .map(|(k, v)| {
+            if k.starts_with('[') {
+                Line::styled(
+                    format!(" {k}"),
+                    Style::default()
+                        .fg(theme.accent)
+                        .add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Line::from(vec![
+                    Span::styled(format!("  {k:<22} "), Style::default().fg(theme.header)),
+                    Span::raw(v.clone()),
+                ])
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(format!(" kdeck keys · {} ", h.keys));
+    f.render_widget(Paragraph::new(lines).block(block), rect);
+}

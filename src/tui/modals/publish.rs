@@ -1,0 +1,388 @@
+//! The publish dialog: a template picker (type to narrow), then a form with one field per
+//! template field (type hints, enum choices, inline errors), a live preview of exactly what
+//! will be sent, "send N at R/s" with progress and a stop key, and save-as-template.
+
+pub mod open;
+pub mod view;
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{Hint, Reply};
+use crate::tui::app::effect::Effect;
+use crate::domain::event::PublishUpdate;
+use crate::engine::publish::send::{Delivered, Progress, Summary};
+use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
+use crate::tui::widgets::input::TextField;
+
+#[derive(Debug)]
+pub enum Stage {
+    Pick,
+    Form,
+    Sending(Progress),
+    /// The run ended: its summary and the first delivery (topic, partition, offset).
+    Done(Summary, Option<Delivered>),
+    Error(String),
+}
+
+/// Rows of the form after the template's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extra {
+    Count,
+    Rate,
+    SaveAs,
+}
+
+pub struct PublishDialog {
+    pub job: u64,
+    pub templates: Vec<Template>,
+    pub prefix: String,
+    pub stage: Stage,
+    /// The picker's filter text, and the selected row of what it keeps.
+    pub filter: TextField,
+    pub picked: usize,
+    pub form: Option<Form>,
+    pub inputs: Vec<TextField>,
+    pub count: TextField,
+    pub rate: TextField,
+    pub save_as: TextField,
+    /// Row with focus: 0..inputs.len() are fields, then the extras.
+    pub focus: usize,
+    pub errors: Vec<FieldError>,
+    /// The clock and seed the preview is rendered with (`{{seq}}` = 1).
+    pub vars: Vars,
+    pub failures: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl PublishDialog {
+    pub fn new(job: u64, templates: Vec<Template>, prefix: &str, vars: Vars) -> PublishDialog {
+        PublishDialog {
+            job,
+            templates,
+            prefix: prefix.to_string(),
+            stage: Stage::Pick,
+            filter: TextField::default(),
+            picked: 0,
+            form: None,
+            inputs: Vec::new(),
+            count: TextField::new("1"),
+            rate: TextField::default(),
+            save_as: TextField::default(),
+            focus: 0,
+            errors: Vec::new(),
+            vars,
+            failures: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// The dialog opened straight on a filled form (republish with edits).
+    pub fn with_form(mut self, form: Form) -> PublishDialog {
+        self.inputs = (0..form.fields().len())
+            .map(|k| TextField::new(form.value(k)))
+            .collect();
+        self.save_as = TextField::new(&format!("{}-copy", form.template.name));
+        self.form = Some(form);
+        self.focus = 0;
+        self.stage = Stage::Form;
+        self.revalidate();
+        self
+    }
+
+    /// Templates the picker shows: name or description contains the filter text; the exact
+    /// name first, then names that start with it, then the rest in catalog order.
+    pub fn shown(&self) -> Vec<usize> {
+        let f = self.filter.value().to_lowercase();
+        let mut v: Vec<(u8, usize)> = (0..self.templates.len())
+            .filter_map(|i| {
+                let t = &self.templates[i];
+                let name = t.name.to_lowercase();
+                let rank = if name == f {
+                    0
+                } else if name.starts_with(&f) {
+                    1
+                } else if name.contains(&f) || t.description.to_lowercase().contains(&f) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, i))
+            })
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, i)| i).collect()
+    }
+
+    fn open_form(&mut self, i: usize) {
+        let form = Form::new(&self.templates[i], &self.prefix);
+        let me = std::mem::replace(
+            self,
+            PublishDialog::new(0, Vec::new(), "", self.vars.clone()),
+        );
+        *self = me.with_form(form);
+    }
+
+    pub fn field_kind(&self, i: usize) -> Option<FieldType> {
+        Some(self.form.as_ref()?.fields().get(i)?.kind)
+    }
+
+    pub fn extra(&self) -> Option<Extra> {
+        match self.focus.checked_sub(self.inputs.len())? {
+            0 => Some(Extra::Count),
+            1 => Some(Extra::Rate),
+            2 => Some(Extra::SaveAs),
+            _ => None,
+        }
+    }
+
+    /// The form's texts into the engine's form, and the errors it finds.
+    fn revalidate(&mut self) {
+        let Some(form) = &mut self.form else { return };
+        for (k, input) in self.inputs.iter().enumerate() {
+            form.set_at(k, input.value());
+        }
+        self.errors = form.validate(&self.vars);
+    }
+
+    /// The record the form sends first, placeholders resolved with the preview's vars.
+    pub fn preview(&self) -> Option<Result<PublishRecord, Vec<FieldError>>> {
+        Some(self.form.as_ref()?.render(&self.vars))
+    }
+
+    /// The error shown under row `i` (a field), if any.
+    pub fn error_of(&self, i: usize) -> Option<&str> {
+        let name = &self.form.as_ref()?.fields().get(i)?.name;
+        self.errors
+            .iter()
+            .find(|e| matches!(&e.place, Place::Field(n) if n == name))
+            .map(|e| e.message.as_str())
+    }
+
+    /// The text field with focus; enum fields take no typing (left/right choose).
+    pub fn focused_field(&mut self) -> Option<&mut TextField> {
+        match self.stage {
+            Stage::Pick => Some(&mut self.filter),
+            Stage::Form => match self.extra() {
+                Some(Extra::Count) => Some(&mut self.count),
+                Some(Extra::Rate) => Some(&mut self.rate),
+                Some(Extra::SaveAs) => Some(&mut self.save_as),
+                None if self.field_kind(self.focus) == Some(FieldType::Enum) => None,
+                None => self.inputs.get_mut(self.focus),
+            },
+            _ => None,
+        }
+    }
+
+    /// After any key: the engine sees the new texts (the preview and errors follow typing).
+    pub fn after_key(&mut self) {
+        match self.stage {
+            Stage::Form => self.revalidate(),
+            Stage::Pick => self.picked = self.picked.min(self.shown().len().saturating_sub(1)),
+            _ => {}
+        }
+    }
+
+    pub fn hints(&self) -> &'static [Hint] {
+        match self.stage {
+            Stage::Pick => &[
+                (Action::Down, "choose"),
+                (Action::Confirm, "open"),
+                (Action::Close, "close"),
+            ],
+            Stage::Form => &[
+                (Action::Confirm, "send"),
+                (Action::NextField, "next field"),
+                (Action::NextChoice, "next choice"),
+                (Action::SaveTemplate, "save as template"),
+                (Action::Close, "back"),
+            ],
+            Stage::Sending(_) => &[(Action::CancelJob, "stop")],
+            _ => &[(Action::Confirm, "send again"), (Action::Close, "close")],
+        }
+    }
+
+    pub fn handle(&mut self, action: Action) -> Reply {
+        if action == Action::Quit {
+            return Reply::Quit;
+        }
+        match self.stage {
+            Stage::Pick => self.handle_pick(action),
+            Stage::Form => self.handle_form(action),
+            Stage::Sending(_) => {
+                if action == Action::CancelJob {
+                    self.note = Some("stopping: what is in flight is still awaited".into());
+                    return Reply::Effects(vec![Effect::CancelPublish]);
+                }
+                Reply::Done
+            }
+            Stage::Done(..) | Stage::Error(_) => match action {
+                Action::Close => Reply::Close,
+                Action::Confirm => {
+                    // The form keeps its values for the next send.
+                    self.stage = Stage::Form;
+                    self.revalidate();
+                    Reply::Done
+                }
+                _ => Reply::Done,
+            },
+        }
+    }
+
+    fn handle_pick(&mut self, action: Action) -> Reply {
+        let n = self.shown().len();
+        match action {
+            Action::Up => self.picked = self.picked.saturating_sub(1),
+            Action::Down | Action::NextField => {
+                self.picked = (self.picked + 1).min(n.saturating_sub(1))
+            }
+            Action::Confirm | Action::Open => {
+                if let Some(i) = self.shown().get(self.picked).copied() {
+                    self.open_form(i);
+                }
+            }
+            Action::Close => return Reply::Close,
+            _ => {}
+        }
+        Reply::Done
+    }
+
+    fn handle_form(&mut self, action: Action) -> Reply {
+        let rows = self.inputs.len() + 3;
+        match action {
+            Action::NextField | Action::Down => self.focus = (self.focus + 1) % rows,
+            Action::PrevField | Action::Up => self.focus = (self.focus + rows - 1) % rows,
+            Action::NextChoice => self.choose(1),
+            Action::PrevChoice => self.choose(-1),
+            Action::Close => {
+                self.stage = Stage::Pick;
+                self.form = None;
+            }
+            Action::SaveTemplate => return self.save(),
+            Action::Confirm => return self.send(),
+            _ => {}
+        }
+        Reply::Done
+    }
+
+    /// Steps an enum field through its choices.
+    fn choose(&mut self, step: isize) {
+        let Some(form) = &self.form else { return };
+        let Some(f) = form.fields().get(self.focus) else {
+            return;
+        };
+        if f.kind != FieldType::Enum || f.choices.is_empty() {
+            return;
+        }
+        let now = self.inputs[self.focus].value();
+        let at = f.choices.iter().position(|c| c == now);
+        let n = f.choices.len() as isize;
+        let next = match at {
+            Some(i) => (i as isize + step).rem_euclid(n),
+            None => 0,
+        } as usize;
+        let choice = f.choices[next].clone();
+        self.inputs[self.focus].set(&choice);
+        self.revalidate();
+    }
+
+    fn send(&mut self) -> Reply {
+        self.revalidate();
+        if let Some(first) = self.errors.first() {
+            self.note = Some(format!("not sent: {first}"));
+            if let Some(i) = self.error_row() {
+                self.focus = i;
+            }
+            return Reply::Done;
+        }
+        let count = match self.count.value().trim().parse::<u64>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                self.count.error = Some("a whole number, 1 or more".into());
+                self.focus = self.inputs.len();
+                return Reply::Done;
+            }
+        };
+        let rate = match self.rate.value().trim() {
+            "" => None,
+            r => match r.parse::<f64>() {
+                Ok(x) if x > 0.0 && x.is_finite() => Some(x),
+                _ => {
+                    self.rate.error = Some("messages a second, above 0 (empty: unlimited)".into());
+                    self.focus = self.inputs.len() + 1;
+                    return Reply::Done;
+                }
+            },
+        };
+        let Some(form) = self.form.clone() else {
+            return Reply::Done;
+        };
+        self.job += 1;
+        self.failures.clear();
+        self.note = None;
+        self.stage = Stage::Sending(Progress::default());
+        Reply::Effects(vec![Effect::Publish {
+            job: self.job,
+            form: Box::new(form),
+            vars: self.vars.clone(),
+            count,
+            rate,
+        }])
+    }
+
+    fn error_row(&self) -> Option<usize> {
+        let form = self.form.as_ref()?;
+        self.errors.iter().find_map(|e| match &e.place {
+            Place::Field(n) => form.fields().iter().position(|f| &f.name == n),
+            _ => None,
+        })
+    }
+
+    fn save(&mut self) -> Reply {
+        let name = self.save_as.value().trim().to_string();
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            self.save_as.error = Some("a file name: letters, digits, - _ .".into());
+            self.focus = self.inputs.len() + 2;
+            return Reply::Done;
+        }
+        self.revalidate();
+        match &self.form {
+            Some(form) => Reply::Effects(vec![Effect::SaveTemplate {
+                form: Box::new(form.clone()),
+                name,
+            }]),
+            None => Reply::Done,
+        }
+    }
+
+    /// News from the publish worker; news of another job is dropped.
+    pub fn on_update(&mut self, u: &PublishUpdate) {
+        match u {
+            PublishUpdate::Progress { job, progress } if *job == self.job => {
+                if let Stage::Sending(p) = &mut self.stage {
+                    *p = progress.clone();
+                }
+            }
+            PublishUpdate::Failed { job, error }
+                if *job == self.job && self.failures.len() < 50 =>
+            {
+                self.failures.push(error.clone());
+            }
+            PublishUpdate::Finished { job, result } if *job == self.job => {
+                self.stage = match result {
+                    Ok((s, first)) => Stage::Done(s.clone(), first.clone()),
+                    Err(e) => Stage::Error(e.clone()),
+                };
+            }
+            PublishUpdate::Saved(result) => {
+                self.note = Some(match result {
+                    Ok(path) => format!("saved as {path}"),
+                    Err(e) => format!("not saved: {e}"),
+                });
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Draws the replay dialog. Reads only.
+
+use super::{Field, ReplayDialog, Stage};
+use crate::domain::replay::{PlanItem, ReplayPlan, ReplayProgress};
+use crate::tui::theme::Theme;
+use crate::codec::text::fit;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
+    let rect = crate::tui::modals::centered(area, 90, 90);
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" Replay {} ", d.scope.what),
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let [body, options, bottom] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(5),
+        Constraint::Length(3),
+    ])
+    .areas(inner);
+    let lines = match &d.stage {
+        Stage::Planning => vec![muted(theme, "reading the DLQ for the dry run…")],
+        Stage::Error(e) => vec![Line::styled(
+            format!("cannot replay: {e}"),
+            Style::default().fg(theme.failed),
+        )],
+        Stage::Ready(plans) => plan_lines(d, plans, theme),
+        Stage::Sending { plans, .. } => plan_lines(d, plans, theme),
+        Stage::Done(sums) => done_lines(d, sums, theme),
+    };
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    draw_options(f, options, d, theme);
+    draw_progress(f, bottom, d, theme);
+}
+
+fn muted<'a>(theme: &Theme, s: &str) -> Line<'a> {
+    Line::styled(s.to_string(), Style::default().fg(theme.muted))
+}
+
+/// A labelled line; the value may come from record bytes (key, value, reasons), so it goes
+/// through the sanitiser.
+fn label<'a>(theme: &Theme, l: &str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{l:<12}"), Style::default().fg(theme.header)),
+        Span::raw(crate::codec::sanitize::clean(&v).into_owned()),
+    ])
+}
+
+fn plan_lines<'a>(d: &ReplayDialog, plans: &[ReplayPlan], theme: &Theme) -> Vec<Line<'a>> {
+    let total: u64 = plans.iter().map(|p| p.total).sum();
+    let mut out = vec![label(
+        theme,
+        "dry run",
+        format!(
+            "{total} message(s) from {} · run {}",
+            plans
+                .iter()
+                .map(|p| format!("{} ({})", p.request.dlq, p.total))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plans.first().map_or("", |p| p.run_id.as_str())
+        ),
+    )];
+    let mut targets = std::collections::BTreeMap::<String, u64>::new();
+    let mut reasons = std::collections::BTreeMap::<String, u64>::new();
+    for p in plans {
+        for (t, n) in &p.per_target {
+            *targets.entry(t.clone()).or_default() += n;
+        }
+        for (r, n) in &p.per_reason {
+            *reasons.entry(r.clone()).or_default() += n;
+        }
+    }
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        let mut v: Vec<_> = m.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.iter()
+            .map(|(k, n)| format!("{} ← {n}", crate::codec::text::fit(k, 48).trim_end()))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    out.push(label(theme, "targets", list(&targets)));
+    out.push(label(theme, "reasons", list(&reasons)));
+    let unsendable: u64 = plans.iter().map(|p| p.unsendable).sum();
+    if unsendable > 0 {
+        out.push(Line::styled(
+            format!("{unsendable} message(s) have no target: give one in the target field"),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    let before: u64 = plans.iter().map(|p| p.replayed_before).sum();
+    if before > 0 {
+        let s = if d.again_asked {
+            format!("{before} were replayed before: press enter again to replay them again")
+        } else {
+            format!("{before} were replayed before (↻): sending asks once more")
+        };
+        out.push(Line::styled(s, Style::default().fg(theme.warn)));
+    }
+    for w in plans.iter().flat_map(|p| p.warnings.iter()).take(3) {
+        out.push(Line::styled(w.clone(), Style::default().fg(theme.warn)));
+    }
+    if let Some(first) = plans.iter().find_map(|p| p.first.as_ref()) {
+        out.push(muted(theme, "first message as it will be sent:"));
+        out.extend(item_lines(first, theme));
+    }
+    out
+}
+
+fn item_lines<'a>(it: &PlanItem, theme: &Theme) -> Vec<Line<'a>> {
+    let text = |b: &Option<Vec<u8>>| match b {
+        None => "(null)".to_string(),
+        Some(v) => crate::domain::bytes_display(v, 2000),
+    };
+    let target = match (&it.target.topic, it.target.partition) {
+        (Some(t), Some(p)) => format!("{t} partition {p}"),
+        (Some(t), None) => format!("{t} (the key decides the partition)"),
+        (None, _) => "no target".to_string(),
+    };
+    let mut out = vec![
+        label(
+            theme,
+            "  to",
+            format!("{target} · because of {}", it.target.why.describe()),
+        ),
+        label(theme, "  key", text(&it.key)),
+    ];
+    let headers: Vec<String> = it
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}={}", text(v)))
+        .collect();
+    out.push(label(theme, "  headers", headers.join(" · ")));
+    out.push(label(theme, "  value", text(&it.value)));
+    out
+}
+
+fn done_lines<'a>(
+    d: &ReplayDialog,
+    sums: &[crate::domain::replay::ReplaySummary],
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    for s in sums {
+        let style = if s.ok() {
+            Style::default().fg(theme.ok)
+        } else {
+            Style::default().fg(theme.failed)
+        };
+        let mut line = format!(
+            "run {}: {} acknowledged, {} failed of {} from {} in {:.1} s",
+            s.run_id,
+            s.acked,
+            s.failed,
+            s.total,
+            s.dlq,
+            s.elapsed_ms as f64 / 1000.0
+        );
+        if s.cancelled {
+            line.push_str(" · cancelled");
+        }
+        if s.skipped_acked + s.found_on_target > 0 {
+            line.push_str(&format!(
+                " · {} already on the target",
+                s.skipped_acked + s.found_on_target
+            ));
+        }
+        out.push(Line::styled(line, style));
+        if let Some(why) = &s.stopped_early {
+            out.push(Line::styled(
+                format!("stopped early: {why}"),
+                Style::default().fg(theme.failed),
+            ));
+        }
+        for (t, c) in &s.per_target {
+            out.push(muted(
+                theme,
+                &format!("  {t}: {} acknowledged, {} failed", c.acked, c.failed),
+            ));
+        }
+    }
+    for fl in d.failures.iter().take(8) {
+        out.push(Line::styled(
+            format!(
+                "  {} → {}: {}",
+                fl.source,
+                fl.target.as_deref().unwrap_or("-"),
+                fl.error
+            ),
+            Style::default().fg(theme.failed),
+        ));
+    }
+    out
+}
+
+fn draw_options(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
+    let rows = Layout::vertical([Constraint::Length(1); 5]).split(area);
+    let accent = Style::default().fg(theme.accent);
+    let field =
+        |f: &mut Frame, r: Rect, which: Field, tf: &crate::tui::widgets::input::TextField, l: &str| {
+            tf.draw(f, r, l, d.focus == Some(which), accent);
+        };
+    field(
+        f,
+        rows[0],
+        Field::Target,
+        &d.target,
+        "target override (empty: origin)",
+    );
+    field(
+        f,
+        rows[1],
+        Field::Rate,
+        &d.rate,
+        "rate msgs/s (empty: unlimited)",
+    );
+    if d.scope.single_value.is_some() {
+        field(f, rows[2], Field::Value, &d.value, "value");
+    } else {
+        f.render_widget(
+            muted(theme, "value: kept as is (one text message can be edited)"),
+            rows[2],
+        );
+    }
+    let on = |b: bool| if b { "on" } else { "off" };
+    f.render_widget(
+        Line::from(format!(
+            "stop on first error: {} · keep origin partition: {}",
+            on(d.stop_on_error),
+            on(d.keep_partition)
+        )),
+        rows[3],
+    );
+    let error = [&d.target, &d.rate, &d.value]
+        .iter()
+        .find_map(|t| t.error.clone());
+    if let Some(e) = error {
+        f.render_widget(Line::styled(e, Style::default().fg(theme.failed)), rows[4]);
+    }
+}
+
+fn draw_progress(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
+    let Stage::Sending { progress, .. } = &d.stage else {
+        return;
+    };
+    let sum = progress.iter().fold(ReplayProgress::default(), |mut a, p| {
+        a.total += p.total;
+        a.sent += p.sent;
+        a.acked += p.acked;
+        a.failed += p.failed;
+        a.skipped += p.skipped;
+        a.rate += p.rate;
+        a.eta_secs = match (a.eta_secs, p.eta_secs) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        a
+    });
+    let done = sum.acked + sum.failed + sum.skipped;
+    let ratio = if sum.total == 0 {
+        0.0
+    } else {
+        (done as f64 / sum.total as f64).clamp(0.0, 1.0)
+    };
+    let eta = sum.eta_secs.map_or(String::new(), |s| {
+        format!(" · ETA {}", crate::codec::text::human_secs(s))
+    });
+    let text = format!(
+        "sent {} / {} · acknowledged {} · failed {} · {:.0}/s{eta}{}",
+        sum.sent,
+        sum.total,
+        sum.acked,
+        sum.failed,
+        sum.rate,
+        if d.cancelling {
+            " · cancelling…"
+        } else {
+            ""
+        }
+    );
+    let rows = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).split(area);
+    f.render_widget(
+        Gauge::default()
+            .gauge_style(Style::default().fg(theme.accent))
+            .ratio(ratio),
+        rows[0],
+    );
+    f.render_widget(Line::from(fit(&text, area.width as usize)), rows[1]);
+}

@@ -1,0 +1,531 @@
+//! One job's timeline: every record of it across its request, status, completion and DLQ
+//! topics in time order, with the delta from the request, progress, the outcome and the
+//! end-to-end latency. The records the panes hold come first, at once; then the search worker
+//! (`kafka::jobs::spawn_search`) reads the topics for the rest and its finds are merged in.
+//! From here a record opens in the detail view, the job's DLQ record goes to the replay
+//! dialog and its request to the publish dialog.
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::effect::Effect;
+use crate::tui::app::state::{Modal, State};
+use crate::domain::event::JobSearchUpdate;
+use crate::engine::job::{matching, Outcome, Step, Timeline, MAX_IDS};
+use crate::engine::job::stuck::Source;
+use crate::domain::Record;
+use crate::tui::modals::detail::DetailState;
+use crate::tui::panes::PaneId;
+use std::collections::HashSet;
+
+mod view;
+pub use view::draw;
+
+/// How far before the job's earliest known record the search starts reading.
+pub const SEARCH_BACK_MS: i64 = 3_600_000;
+
+/// Largest value looked into on the UI task when the timeline opens.
+const MEMORY_VALUE_MAX: usize = 64 * 1024;
+
+pub struct TimelineView {
+    /// Names this timeline's search: news of another search is dropped.
+    pub gen: u64,
+    /// The job's id as the title shows it.
+    pub label: String,
+    pub ids: Vec<String>,
+    pub timeline: Timeline,
+    pub selected: usize,
+    pub search: Search,
+}
+
+/// The search on the topics, as the progress line tells it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Search {
+    Running {
+        since_ms: i64,
+        scanned: u64,
+        found: usize,
+        stopping: bool,
+    },
+    Done {
+        since_ms: i64,
+        scanned: u64,
+        added: usize,
+        stopped: bool,
+        warning: Option<String>,
+    },
+    Failed(String),
+}
+
+impl TimelineView {
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Open, "open"),
+        (Action::Replay, "replay its DLQ record"),
+        (Action::Republish, "republish its request"),
+        (Action::Export, "export"),
+        (Action::Down, "move"),
+        (Action::Close, "stop search / close"),
+    ];
+
+    pub fn new(gen: u64, label: String, ids: Vec<String>, steps: Vec<Step>, since_ms: i64) -> Self {
+        TimelineView {
+            gen,
+            label,
+            ids,
+            timeline: Timeline::build(steps),
+            selected: 0,
+            search: Search::Running {
+                since_ms,
+                scanned: 0,
+                found: 0,
+                stopping: false,
+            },
+        }
+    }
+
+    pub fn selected_step(&self) -> Option<&Step> {
+        self.timeline.steps.get(self.selected)
+    }
+
+    /// Adds the records the search found that the timeline lacks; the selection stays on
+    /// its record. Returns how many were new.
+    pub fn merge(&mut self, found: Vec<Step>) -> usize {
+        let key = |r: &Record| (r.topic.clone(), r.partition, r.offset);
+        let mut have: HashSet<(String, i32, i64)> =
+            self.timeline.steps.iter().map(|s| key(&s.record)).collect();
+        let picked = self.selected_step().map(|s| key(&s.record));
+        let mut steps = std::mem::take(&mut self.timeline.steps);
+        let before = steps.len();
+        steps.extend(found.into_iter().filter(|s| have.insert(key(&s.record))));
+        let added = steps.len() - before;
+        self.timeline = Timeline::build(steps);
+        if let Some(p) = picked {
+            let at = self.timeline.steps.iter().position(|s| key(&s.record) == p);
+            self.selected = at.unwrap_or(0);
+        }
+        added
+    }
+
+    /// The DLQ record "replay" takes: the selected one, else the job's last.
+    pub fn dlq_record(&self) -> Option<&Record> {
+        self.pick(Source::Dlq, true)
+    }
+
+    /// The request "republish" takes: the selected one, else the job's first.
+    pub fn request_record(&self) -> Option<&Record> {
+        self.pick(Source::Request, false)
+    }
+
+    fn pick(&self, source: Source, last: bool) -> Option<&Record> {
+        if let Some(s) = self.selected_step().filter(|s| s.source == source) {
+            return Some(&s.record);
+        }
+        let mut it = self.timeline.steps.iter().filter(|s| s.source == source);
+        if last { it.next_back() } else { it.next() }.map(|s| &s.record)
+    }
+
+    fn nav(&mut self, action: Action, page: isize) -> bool {
+        let max = self.timeline.steps.len().saturating_sub(1);
+        self.selected = match action {
+            Action::Top => 0,
+            Action::Bottom => max,
+            a => match nav_delta(a, page) {
+                Some(d) => (self.selected as isize + d).clamp(0, max as isize) as usize,
+                None => return false,
+            },
+        };
+        true
+    }
+}
+
+/// Handles what the timeline and the stuck view (they need the whole state) and the keys that
+/// open them; None leaves the action to the usual routing.
+pub fn intercept(state: &mut State, action: Action, page: isize) -> Option<Vec<Effect>> {
+    if state.modal.is_none() {
+        state.parked.clear();
+    }
+    match (&state.modal, action) {
+        (Some(Modal::Timeline(_) | Modal::Stuck(_)), Action::Help) => {
+            // Help opens over it and closing help shows it again.
+            if let Some(m) = state.modal.take() {
+                park(state, m);
+            }
+            None
+        }
+        (_, Action::Help | Action::Quit) => None,
+        (None, Action::Timeline) => Some(from_pane(state)),
+        (None, Action::StuckJobs) => {
+            state.modal = Some(Modal::Stuck(Default::default()));
+            Some(vec![])
+        }
+        (Some(Modal::Detail(d)), Action::Timeline) => {
+            let r = (*d.record).clone();
+            state.modal = None;
+            Some(open_of_record(state, &r))
+        }
+        (Some(Modal::Timeline(_)), _) => Some(timeline_key(state, action, page)),
+        (Some(Modal::Stuck(_)), _) => Some(stuck_key(state, action, page)),
+        _ => None,
+    }
+}
+
+fn from_pane(state: &mut State) -> Vec<Effect> {
+    let PaneId::Stream(role) = state.focus else {
+        return vec![];
+    };
+    match state.stream(role).selected_record().cloned() {
+        Some(r) => open_of_record(state, &r),
+        None => warn(state, "select a record first: its job's timeline opens"),
+    }
+}
+
+fn warn(state: &mut State, text: &str) -> Vec<Effect> {
+    state.health.warning = Some((text.to_string(), state.now_ms));
+    vec![]
+}
+
+/// The timeline of `r`'s job: the ids its identity fields give (else the decoder's job id).
+pub fn open_of_record(state: &mut State, r: &Record) -> Vec<Effect> {
+    let mut ids = state.jobs.identity.ids_of_record(r);
+    if ids.is_empty() {
+        ids.extend(r.decoded.job_id.iter().cloned());
+    }
+    let Some(label) = ids.first().cloned() else {
+        return warn(
+            state,
+            "this record names no job (no id field of [jobs] id, no correlation header)",
+        );
+    };
+    open_of_ids(state, label, ids, r.timestamp_ms)
+}
+
+/// Opens the timeline of the job named by `ids` with what the panes hold, and asks the
+/// search worker for the rest (from an hour before the earliest record known).
+pub fn open_of_ids(
+    state: &mut State,
+    label: String,
+    ids: Vec<String>,
+    hint_ms: Option<i64>,
+) -> Vec<Effect> {
+    let (steps, ids) = in_memory(state, ids);
+    let earliest = steps
+        .iter()
+        .filter_map(|s| s.record.timestamp_ms)
+        .chain(hint_ms)
+        .chain([state.now_ms])
+        .min()
+        .unwrap_or(state.now_ms);
+    // The demo's mock cluster has no time index: its topics are read whole (they are small).
+    let since_ms = if state.health.demo {
+        0
+    } else {
+        earliest.saturating_sub(SEARCH_BACK_MS).max(1)
+    };
+    state.next_job += 1;
+    let gen = state.next_job;
+    let view = TimelineView::new(gen, label, ids.clone(), steps, since_ms);
+    state.modal = Some(Modal::Timeline(Box::new(view)));
+    vec![Effect::SearchJob { gen, ids, since_ms }]
+}
+
+/// The panes' records that name the job. Ids the matched records carry besides are taken in
+/// (a status naming the job by its request id and its change number), up to `MAX_IDS`.
+pub fn in_memory(state: &State, mut ids: Vec<String>) -> (Vec<Step>, Vec<String>) {
+    let jobs = &state.jobs;
+    let mut seen: HashSet<(&str, i32, i64)> = HashSet::new();
+    let mut steps = Vec::new();
+    for _round in 0..2 {
+        let before = ids.len();
+        for pane in &state.streams {
+            for r in &pane.records {
+                let coord = (r.topic.as_str(), r.partition, r.offset);
+                if seen.contains(&coord) {
+                    continue;
+                }
+                // On the UI task: a huge value is left to the search worker (ids in the key
+                // and headers still match here).
+                let value = r.value.as_deref().filter(|v| v.len() <= MEMORY_VALUE_MAX);
+                let Some(progress) = matching(&jobs.identity, &ids, &r.key, &r.headers, value)
+                else {
+                    continue;
+                };
+                seen.insert(coord);
+                for id in jobs.identity.ids_of_record(r) {
+                    if ids.len() < MAX_IDS && !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                steps.push(Step {
+                    record: r.clone(),
+                    source: jobs.source_of(&r.topic, pane.role),
+                    progress,
+                    delta_ms: None,
+                });
+            }
+        }
+        if ids.len() == before {
+            break;
+        }
+    }
+    (steps, ids)
+}
+
+/// The timeline's own keys.
+fn timeline_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
+    let Some(Modal::Timeline(v)) = &mut state.modal else {
+        return vec![];
+    };
+    if v.nav(action, page) {
+        return vec![];
+    }
+    match action {
+        Action::Close => {
+            if let Search::Running { stopping, .. } = &mut v.search {
+                if !*stopping {
+                    *stopping = true;
+                    return vec![Effect::CancelJobSearch];
+                }
+            }
+            state.modal = state.parked.pop();
+            vec![Effect::CancelJobSearch]
+        }
+        Action::Open => match v.selected_step().map(|s| s.record.clone()) {
+            Some(r) => {
+                let mut d = DetailState::from_record(&r);
+                d.fit_to(state.size);
+                over(state, Modal::Detail(d));
+                vec![]
+            }
+            None => vec![],
+        },
+        Action::Replay => match v.dlq_record().cloned() {
+            Some(r) => replay(state, &r),
+            None => warn(state, "this job has no DLQ record to replay"),
+        },
+        Action::Export => {
+            let records: Vec<Record> = v.timeline.steps.iter().map(|s| s.record.clone()).collect();
+            let label = format!("timeline {}", v.label);
+            crate::tui::modals::export::open_over(state, &label, records);
+            vec![]
+        }
+        Action::Republish => match v.request_record().cloned() {
+            Some(r) => republish(state, &r),
+            None => warn(
+                state,
+                "no request of this job was found on the request topics (topics.request)",
+            ),
+        },
+        _ => vec![],
+    }
+}
+
+/// Opens `m` over the current modal, which shows again when `m` closes.
+pub(crate) fn over(state: &mut State, m: Modal) {
+    if let Some(cur) = state.modal.take() {
+        park(state, cur);
+    }
+    state.modal = Some(m);
+}
+
+/// Modals kept under the open one at most: going from a timeline to a record and on to its
+/// job's timeline again and again does not pile them up.
+const MAX_PARKED: usize = 8;
+
+fn park(state: &mut State, m: Modal) {
+    if state.parked.len() >= MAX_PARKED {
+        state.parked.remove(0);
+    }
+    state.parked.push(m);
+}
+
+/// The replay dialog for one DLQ record, over the timeline (refused on a read-only profile).
+fn replay(state: &mut State, r: &Record) -> Vec<Effect> {
+    if let Some(why) = &state.read_only {
+        let text = format!("replay refused: {why}");
+        return warn(state, &text);
+    }
+    state.next_job += 1;
+    let scope = crate::tui::modals::replay::scope::one(r);
+    let mut d = crate::tui::modals::replay::ReplayDialog::new(
+        state.next_job,
+        scope,
+        state.replay_settings.clone(),
+    );
+    let effects = d.first_plan();
+    over(state, Modal::Replay(Box::new(d)));
+    effects
+}
+
+/// The publish dialog filled with the request's key, headers and value, over the timeline.
+fn republish(state: &mut State, r: &Record) -> Vec<Effect> {
+    if let Reply::Open(m) = crate::tui::modals::publish::open::republish_record(state, r) {
+        over(state, m);
+    }
+    vec![]
+}
+
+/// The stuck view's keys: Enter opens the selected job's timeline over it.
+fn stuck_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
+    let jobs = state.jobs.report.as_ref().map(|r| r.jobs.clone());
+    let jobs = jobs.unwrap_or_default();
+    let Some(Modal::Stuck(v)) = &mut state.modal else {
+        return vec![];
+    };
+    match action {
+        Action::Close => {
+            state.modal = state.parked.pop();
+            vec![]
+        }
+        Action::Open | Action::Timeline => {
+            let Some(j) = jobs.get(v.selected.min(jobs.len().saturating_sub(1))) else {
+                return vec![];
+            };
+            if let Some(cur) = state.modal.take() {
+                park(state, cur);
+            }
+            open_of_ids(state, j.id.clone(), j.ids.clone(), Some(j.opened_ms))
+        }
+        a => {
+            v.nav(a, page, jobs.len());
+            vec![]
+        }
+    }
+}
+
+/// The search worker's news, for the timeline that asked (open or under another modal).
+pub fn on_search(state: &mut State, u: JobSearchUpdate) {
+    let gen = match &u {
+        JobSearchUpdate::Progress { gen, .. } | JobSearchUpdate::Done { gen, .. } => *gen,
+    };
+    let Some(v) = state
+        .modal
+        .iter_mut()
+        .chain(state.parked.iter_mut())
+        .find_map(|m| match m {
+            Modal::Timeline(v) if v.gen == gen => Some(v),
+            _ => None,
+        })
+    else {
+        return;
+    };
+    let since = match &v.search {
+        Search::Running { since_ms, .. } | Search::Done { since_ms, .. } => *since_ms,
+        Search::Failed(_) => return,
+    };
+    match u {
+        JobSearchUpdate::Progress { scanned, found, .. } => {
+            if let Search::Running {
+                scanned: s,
+                found: f,
+                ..
+            } = &mut v.search
+            {
+                (*s, *f) = (scanned, found);
+            }
+        }
+        JobSearchUpdate::Done { result: Ok(f), .. } => {
+            let added = v.merge(f.steps);
+            v.search = Search::Done {
+                since_ms: since,
+                scanned: f.scanned,
+                added,
+                stopped: f.stopped,
+                warning: f.warnings.into_iter().next(),
+            };
+        }
+        JobSearchUpdate::Done { result: Err(e), .. } => v.search = Search::Failed(e),
+    }
+}
+
+/// The outcome in words with the end-to-end latency, or how long it has been running.
+pub fn outcome_text(tl: &Timeline) -> String {
+    let dur = |ms: i64| {
+        crate::cmd::job::delta_text(ms)
+            .trim_start_matches('+')
+            .to_string()
+    };
+    match (tl.outcome, tl.latency_ms) {
+        (Outcome::StillRunning, _) => format!(
+            "still open (last status {}, {} after the start)",
+            tl.last_status.as_deref().unwrap_or("unknown"),
+            tl.span_ms().map_or("?".into(), dur)
+        ),
+        (o, Some(l)) => format!("{} · end-to-end {}", o.words(), dur(l)),
+        (o, None) => format!("{} · end-to-end unknown (no timestamps)", o.words()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(topic: &str, source: Source, at: i64, offset: i64, value: &str) -> Step {
+        crate::engine::job::test_step(topic, source, value, Some(at), offset)
+    }
+
+    fn view(steps: Vec<Step>) -> TimelineView {
+        TimelineView::new(1, "j".into(), vec!["j".into()], steps, 0)
+    }
+
+    #[test]
+    fn merging_adds_only_new_records_in_time_order_and_keeps_the_selection() {
+        let st = |at, off| step("st", Source::Status, at, off, r#"{"status":"in_progress"}"#);
+        let mut v = view(vec![st(2000, 1), st(3000, 2)]);
+        v.selected = 1;
+        let added = v.merge(vec![
+            st(3000, 2),
+            step("req", Source::Request, 1000, 0, "{}"),
+            step("done", Source::Completion, 4000, 0, r#"{"status":"done"}"#),
+        ]);
+        assert_eq!(added, 2);
+        let order: Vec<(&str, Option<i64>)> = v
+            .timeline
+            .steps
+            .iter()
+            .map(|s| (s.record.topic.as_str(), s.delta_ms))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("req", Some(0)),
+                ("st", Some(1000)),
+                ("st", Some(2000)),
+                ("done", Some(3000))
+            ]
+        );
+        assert_eq!(v.selected, 2, "still on st@2");
+        assert_eq!(v.selected_step().unwrap().record.offset, 2);
+        assert_eq!(outcome_text(&v.timeline), "completed · end-to-end 3.000s");
+    }
+
+    #[test]
+    fn replay_takes_the_selected_dlq_record_else_the_last_and_republish_the_first_request() {
+        let mut v = view(vec![
+            step("req", Source::Request, 0, 0, "{}"),
+            step("req", Source::Request, 10, 1, "{}"),
+            step("dlq", Source::Dlq, 20, 0, "{}"),
+            step("dlq", Source::Dlq, 30, 1, "{}"),
+        ]);
+        assert_eq!(v.dlq_record().map(|r| r.offset), Some(1));
+        assert_eq!(v.request_record().map(|r| r.offset), Some(0));
+        v.selected = 2;
+        assert_eq!(v.dlq_record().map(|r| r.offset), Some(0));
+        v.selected = 1;
+        assert_eq!(v.request_record().map(|r| r.offset), Some(1));
+        assert_eq!(
+            outcome_text(&v.timeline),
+            "dead-lettered (DLQ) · end-to-end 0.030s"
+        );
+        let open = view(vec![step(
+            "st",
+            Source::Status,
+            0,
+            0,
+            r#"{"status":"running"}"#,
+        )]);
+        assert!(open.dlq_record().is_none() && open.request_record().is_none());
+        assert_eq!(
+            outcome_text(&open.timeline),
+            "still open (last status running, 0.000s after the start)"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Consumer lag pane: one row per group (status, lag, lag in seconds, trend, time to zero);
+//! Enter drills down to its partitions.
+
+pub mod view;
+
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::effect::Effect;
+use crate::engine::lag::{GroupView, LagSnapshot, LagTracker};
+
+pub struct LagPane {
+    pub tracker: LagTracker,
+    /// Derived from the tracker at each refresh, so drawing only reads.
+    pub views: Vec<GroupView>,
+    pub selected: usize,
+    /// The group drilled into, by name (stable across refreshes).
+    pub drill: Option<String>,
+    pub drill_selected: usize,
+    pub refresh_ms: u64,
+}
+
+impl LagPane {
+    pub fn new(window: usize, allowed: i64, refresh_ms: u64) -> LagPane {
+        LagPane {
+            tracker: LagTracker::new(window, allowed, refresh_ms),
+            views: Vec::new(),
+            selected: 0,
+            drill: None,
+            drill_selected: 0,
+            refresh_ms,
+        }
+    }
+
+    pub fn ingest(&mut self, snap: LagSnapshot) {
+        self.tracker.ingest(snap);
+        self.views = self.tracker.views();
+        self.selected = self.selected.min(self.views.len().saturating_sub(1));
+    }
+
+    pub fn drilled(&self) -> Option<&GroupView> {
+        let name = self.drill.as_ref()?;
+        self.views.iter().find(|g| &g.group == name)
+    }
+
+    pub fn move_by(&mut self, delta: isize, action: Action) {
+        let (sel, len) = match self.drilled() {
+            Some(g) => (self.drill_selected, g.partitions.len()),
+            None => (self.selected, self.views.len()),
+        };
+        let max = len.saturating_sub(1) as isize;
+        let next = match action {
+            Action::Top => 0,
+            Action::Bottom => max.max(0) as usize,
+            _ => (sel as isize + delta).clamp(0, max.max(0)) as usize,
+        };
+        if self.drill.is_some() {
+            self.drill_selected = next;
+        } else {
+            self.selected = next;
+        }
+    }
+
+    pub fn toggle_drill(&mut self) {
+        if self.drill.is_some() {
+            self.drill = None;
+        } else if let Some(g) = self.views.get(self.selected) {
+            self.drill = Some(g.group.clone());
+            self.drill_selected = 0;
+        }
+    }
+
+    pub fn close_drill(&mut self) {
+        self.drill = None;
+    }
+
+    pub const HINTS: &'static [Hint] = &[
+        (Action::Down, "select"),
+        (Action::Open, "partitions"),
+        (Action::Close, "back"),
+        (Action::RefreshLag, "refresh"),
+    ];
+
+    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+        match action {
+            Action::RefreshLag => return Reply::Effects(vec![Effect::RefreshLag]),
+            Action::Open => self.toggle_drill(),
+            Action::Close => self.close_drill(),
+            Action::Top | Action::Bottom => self.move_by(0, action),
+            _ => {
+                if let Some(d) = nav_delta(action, page) {
+                    self.move_by(d, action);
+                }
+            }
+        }
+        Reply::Done
+    }
+}

@@ -1,0 +1,147 @@
+use crate::tui::app::state::State;
+use crate::domain::Role;
+use crate::tui::theme::Theme;
+use crate::codec::text::{fit, human_count, human_secs};
+use crate::codec::sanitize::{cell, clean};
+use crate::tui::widgets::spark::spark;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let m = &state.metrics;
+    let w = area.width.saturating_sub(2) as usize;
+    let spark_w = w.saturating_sub(30).clamp(8, 60);
+    // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
+    let step = (300 / spark_w).clamp(1, 10);
+    let mut lines = rate_lines(state, theme, spark_w, step);
+    lines.push(mix_line(m, theme, w));
+    let lat = match m.latency {
+        Some((p50, p95, n)) => {
+            let basis: Vec<&str> = m.latency_basis.keys().map(String::as_str).collect();
+            format!(
+                "p50 {} p95 {} · n={n} · from {}",
+                human_secs(p50 as f64 / 1000.0),
+                human_secs(p95 as f64 / 1000.0),
+                basis.join(", ")
+            )
+        }
+        None => "no record carries both a start and an end time yet".into(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled("e2e    ", Style::default().fg(theme.header)),
+        Span::raw(fit(&lat, w.saturating_sub(7))),
+    ]));
+    if let Some(r) = &state.jobs.report {
+        lines.push(Line::from(vec![
+            Span::styled("jobs   ", Style::default().fg(theme.header)),
+            Span::styled(
+                format!("{} stuck", human_count(r.stuck as i64)),
+                Style::default().fg(if r.stuck > 0 { theme.warn } else { theme.ok }),
+            ),
+            Span::raw(format!(
+                " (silent {} or more) · {} open",
+                human_secs(r.after_ms as f64 / 1000.0),
+                human_count(r.open as i64)
+            )),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("DLQ    ", Style::default().fg(theme.header)),
+        Span::raw(format!(
+            "{:.1}/s · {} since start · top reasons:",
+            state.stream(Role::Dlq).rate.rate(state.now_ms, 30),
+            human_count(m.dlq_total as i64)
+        )),
+    ]));
+    let room = (area.height as usize).saturating_sub(2 + lines.len());
+    for (_, r) in m.top_reasons(room) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>6}× ", human_count(r.count as i64)),
+                Style::default().fg(theme.failed),
+            ),
+            Span::raw(cell(&r.example, w.saturating_sub(8))),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(vec![
+            Span::styled(
+                " Metrics ",
+                Style::default()
+                    .fg(theme.title)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("msgs/s over the last {}m ", (spark_w * step + 30) / 60),
+                Style::default().fg(theme.muted),
+            ),
+        ]));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(crate::tui::widgets::spans::fit_spans(l.spans, w)))
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// One sparkline line per stream: msgs/s over minutes, the rate now and the total.
+fn rate_lines(state: &State, theme: &Theme, spark_w: usize, step: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = Vec::new();
+    for role in Role::ALL {
+        let meter = &state.stream(role).rate;
+        let secs = meter.series(state.now_ms, spark_w * step + 1);
+        let series: Vec<f64> = secs[..secs.len() - 1] // the current second is still filling
+            .chunks(step)
+            .map(|c| c.iter().sum::<u64>() as f64 / step as f64)
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:<6} ",
+                    match role {
+                        Role::Completion => "compl",
+                        Role::Status => "status",
+                        Role::Dlq => "dlq",
+                    }
+                ),
+                Style::default().fg(theme.header),
+            ),
+            Span::styled(spark(&series, spark_w), Style::default().fg(theme.accent)),
+            Span::raw(format!(
+                " {:>6.1}/s {:>7}",
+                meter.rate(state.now_ms, 5),
+                human_count(meter.total as i64)
+            )),
+        ]));
+    }
+    lines
+}
+
+/// The status mix, most frequent first, as many as fit.
+fn mix_line<'a>(m: &crate::tui::panes::metrics::MetricsPane, theme: &Theme, w: usize) -> Line<'a> {
+    // Status mix, most frequent first.
+    let mut words: Vec<_> = m.status_words.iter().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.1 .1));
+    let mut mix = vec![Span::styled("mix    ", Style::default().fg(theme.header))];
+    let mut used = 7;
+    for (word, (class, n)) in words {
+        let s = format!("{} {} ", clean(word), human_count(*n as i64));
+        let sw = unicode_width::UnicodeWidthStr::width(s.as_str());
+        if used + sw > w {
+            break;
+        }
+        used += sw;
+        mix.push(Span::styled(s, theme.status(*class)));
+    }
+    if mix.len() == 1 {
+        mix.push(Span::styled(
+            "no status fields seen yet",
+            Style::default().fg(theme.muted),
+        ));
+    }
+    Line::from(mix)
+}

@@ -1,0 +1,6 @@
+pub mod input;
+pub mod layout;
+pub mod spans;
+pub mod spark;
+pub mod table;
+pub mod view;

@@ -1,0 +1,235 @@
+//! Draws the whole screen from state. Reads only.
+
+use super::layout::{compute, Areas};
+use crate::codec::sanitize::clean;
+use crate::tui::app::action::Action;
+use crate::tui::app::state::{Modal, State};
+use crate::domain::{Connection, Role};
+use crate::tui::keymap::Keymap;
+use crate::tui::panes::PaneId;
+use crate::tui::theme::Theme;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
+    let area = f.area();
+    let areas: Areas = compute(area, state.focus, state.zoom);
+    draw_health(f, areas.health, state, theme);
+    if let Some(tabs) = areas.tabs {
+        draw_tabs(f, tabs, state, theme);
+    }
+    for (pane, rect) in &areas.panes {
+        let focused = *pane == state.focus;
+        match pane {
+            PaneId::Stream(Role::Dlq) => crate::tui::panes::dlq::view::draw(
+                f,
+                *rect,
+                &crate::tui::panes::dlq::view::DlqView {
+                    pane: state.stream(Role::Dlq),
+                    triage: &state.dlq,
+                    focused,
+                    now_ms: state.now_ms,
+                    follow: state.follow.as_ref(),
+                },
+                theme,
+            ),
+            PaneId::Stream(role) => crate::tui::panes::stream::view::draw(
+                f,
+                *rect,
+                state.stream(*role),
+                focused,
+                theme,
+                state.now_ms,
+                &crate::tui::panes::stream::view::Marks {
+                    triage: None,
+                    follow: state.follow.as_ref(),
+                },
+            ),
+            PaneId::Lag => crate::tui::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
+            PaneId::Metrics => crate::tui::panes::metrics::view::draw(f, *rect, state, focused, theme),
+        }
+    }
+    draw_hints(f, areas.hints, state, theme, keymap);
+    match &state.modal {
+        Some(Modal::Detail(d)) => crate::tui::modals::detail::draw(f, area, d, theme),
+        Some(Modal::Help(h)) => crate::tui::modals::help::draw(f, area, h, theme),
+        Some(Modal::Replay(r)) => crate::tui::modals::replay::view::draw(f, area, r, theme),
+        Some(Modal::Publish(p)) => crate::tui::modals::publish::view::draw(f, area, p, theme),
+        Some(Modal::Filter(d)) => crate::tui::modals::filter::draw(f, area, d, theme),
+        Some(Modal::Search(s)) => crate::tui::modals::search::draw(f, area, s, theme),
+        Some(Modal::Timeline(v)) => crate::tui::modals::timeline::draw(f, area, v, theme),
+        Some(Modal::Stuck(v)) => crate::tui::modals::stuck::draw(f, area, v, state, theme),
+        Some(Modal::Export(d)) => crate::tui::modals::export::draw(f, area, d, theme),
+        None => {}
+    }
+}
+
+fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
+    let h = &s.health;
+    let mut spans = vec![Span::styled(
+        " kdeck ",
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    )];
+    if h.demo {
+        spans.push(Span::styled("demo ", Style::default().fg(theme.warn)));
+    } else {
+        spans.push(Span::styled(
+            format!("{} ", h.profile),
+            Style::default().fg(theme.muted),
+        ));
+    }
+    spans.push(connection_span(h, theme));
+    if !h.missing_topics.is_empty() {
+        spans.push(Span::styled(
+            format!("│ ⚠ no topic: {} ", clean(&h.missing_topics.join(", "))),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    if let Some(fl) = &s.follow {
+        spans.push(Span::styled(
+            format!("│ » following job {} ({} seen) ", clean(&fl.label), fl.seen),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    let stuck = s.jobs.stuck_count();
+    if stuck > 0 {
+        spans.push(Span::styled(
+            format!(
+                "│ ⧗ {stuck} stuck job{} ",
+                if stuck == 1 { "" } else { "s" }
+            ),
+            Style::default().fg(theme.warn).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some((n, _)) = &h.notice {
+        spans.push(Span::styled(
+            format!("│ ✓ {} ", clean(n)),
+            Style::default().fg(theme.ok),
+        ));
+    }
+    if let Some((w, _)) = &h.warning {
+        spans.push(Span::styled(
+            format!("│ ⚠ {} ", clean(w)),
+            Style::default().fg(theme.warn),
+        ));
+    }
+    for role in Role::ALL {
+        let p = s.stream(role);
+        spans.push(Span::styled("│ ", Style::default().fg(theme.border)));
+        spans.push(Span::raw(format!(
+            "{} {:.1}/s ",
+            match role {
+                Role::Completion => "compl",
+                Role::Status => "status",
+                Role::Dlq => "dlq",
+            },
+            p.rate.rate(s.now_ms, 5)
+        )));
+    }
+    if h.self_lag >= 1000 {
+        // kdeck's own reader: small numbers are records in flight, large ones mean it lags.
+        let style = if h.self_lag > 10_000 {
+            theme.warn
+        } else {
+            theme.muted
+        };
+        spans.push(Span::styled(
+            format!("│ behind {} ", crate::codec::text::human_count(h.self_lag)),
+            Style::default().fg(style),
+        ));
+    }
+    f.render_widget(
+        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        area,
+    );
+}
+
+/// The connection state, in words: connecting, connected (with the broker count), or what
+/// went wrong (the worker's words say that it keeps trying).
+fn connection_span(h: &crate::tui::app::state::Health, theme: &Theme) -> Span<'static> {
+    match &h.connection {
+        Connection::Connecting => Span::styled(
+            format!("◌ connecting to {} ", h.brokers),
+            Style::default().fg(theme.warn),
+        ),
+        Connection::Connected { brokers } => {
+            let n = if *brokers > 0 {
+                format!(
+                    " ({brokers} broker{})",
+                    if *brokers == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
+            Span::styled(
+                format!("● {}{n} ", h.brokers),
+                Style::default().fg(theme.ok),
+            )
+        }
+        Connection::Down { error } => Span::styled(
+            format!("✗ {}: {} ", h.brokers, clean(error)),
+            Style::default().fg(theme.failed),
+        ),
+    }
+}
+
+fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (i, p) in PaneId::ORDER.iter().enumerate() {
+        let style = if *p == s.focus {
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            Style::default().fg(theme.muted)
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(
+        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        area,
+    );
+}
+
+fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
+    let ctx = crate::tui::app::update::context(s);
+    // Dashboard-wide keys around the focused pane's own; a modal shows only its own.
+    let mut wanted: Vec<(Action, &str)> = Vec::new();
+    let dashboard = s.modal.is_none();
+    if dashboard {
+        wanted.extend([
+            (Action::Quit, "quit"),
+            (Action::Help, "help"),
+            (Action::FocusNext, "focus"),
+        ]);
+    }
+    wanted.extend_from_slice(crate::tui::app::update::hints(s));
+    if dashboard {
+        wanted.push((Action::Zoom, "zoom"));
+    }
+    let mut spans = Vec::new();
+    for (a, label) in &wanted {
+        if let Some(k) = km.key_for(ctx, *a) {
+            spans.push(Span::styled(
+                format!(" {k} "),
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(
+                format!("{label} "),
+                Style::default().fg(theme.muted),
+            ));
+        }
+    }
+    f.render_widget(
+        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        area,
+    );
+}
