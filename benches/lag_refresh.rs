@@ -3,10 +3,10 @@
 //! runs 1,000 groups × 48 partitions). Needs KDECK_BENCH_BROKERS (bench/lag.sh starts a broker
 //! and sets it). Prints figures.
 
-use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::lag::{LagProbe, LagSpec};
 use kdeck::kafka::{admin, producer};
+use kdeck::support::config::Cluster;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

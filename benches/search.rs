@@ -4,13 +4,13 @@
 //! KDECK_BENCH_RECORDS (default 1,000,000). Prints figures, asserts only that the one needle
 //! (the oldest record) is found.
 
-use kdeck::support::config::{Cluster, StartAt};
 use kdeck::domain::OutRecord;
 use kdeck::engine::filter::Expr;
-use kdeck::kafka::search::{scan, News};
-use kdeck::kafka::{admin, producer, tail};
 use kdeck::engine::search::range::TimeRange;
 use kdeck::engine::search::{Query, SearchRequest};
+use kdeck::kafka::search::{scan, News};
+use kdeck::kafka::{admin, producer, tail};
+use kdeck::support::config::{Cluster, StartAt};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};

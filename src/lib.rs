@@ -4,10 +4,10 @@
 //! fails on an import that runs up). See ARCHITECTURE.md.
 
 pub mod cmd;
-pub mod tui;
-pub mod kafka;
-pub mod demo;
-pub mod support;
-pub mod engine;
 pub mod codec;
+pub mod demo;
 pub mod domain;
+pub mod engine;
+pub mod kafka;
+pub mod support;
+pub mod tui;

@@ -1,8 +1,8 @@
 use clap::Parser;
 use kdeck::cmd::cli::{Cli, Command, LagArgs, TailArgs};
-use kdeck::support::clock::SystemClock;
-use kdeck::support::config::{self, StartAt};
+use kdeck::domain::clock::SystemClock;
 use kdeck::kafka;
+use kdeck::support::config::{self, StartAt};
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -94,7 +94,10 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_checked(&o)?;
             Ok(ExitCode::from(kdeck::cmd::publish::run(&cfg, &p)?))
         }
-        Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::cmd::job::run(&load_checked(&o)?, &j)?)),
+        Some(Command::Job(j)) => Ok(ExitCode::from(kdeck::cmd::job::run(
+            &load_checked(&o)?,
+            &j,
+        )?)),
         // Answered by `generated` before logging starts.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         None => dashboard(o, &cli),
@@ -105,6 +108,7 @@ fn real_main(mut cli: Cli) -> anyhow::Result<ExitCode> {
 /// its settings, so a bad property is reported before any output.
 fn load_checked(o: &config::Overrides) -> anyhow::Result<config::Config> {
     let cfg = config::load(o)?;
+    kdeck::tui::ui_parts(&cfg)?;
     kafka::validate(&cfg.cluster)?;
     Ok(cfg)
 }
@@ -182,10 +186,13 @@ fn tail(mut o: config::Overrides, t: &TailArgs) -> anyhow::Result<ExitCode> {
         exit_at_end: t.exit_at_end,
         filter,
     };
-    let now = kdeck::support::clock::Clock::now_ms(&kdeck::support::clock::SystemClock);
-    let range =
-        kdeck::engine::search::range::TimeRange::from_flags(t.since.as_deref(), t.until.as_deref(), now)
-            .map_err(|m| anyhow::anyhow!("{m}"))?;
+    let now = kdeck::domain::clock::Clock::now_ms(&kdeck::domain::clock::SystemClock);
+    let range = kdeck::engine::search::range::TimeRange::from_flags(
+        t.since.as_deref(),
+        t.until.as_deref(),
+        now,
+    )
+    .map_err(|m| anyhow::anyhow!("{m}"))?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     kafka::tail::run_range(&spec, range, &mut lock)?;
@@ -207,7 +214,7 @@ fn dashboard(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         use_demo_cluster(&mut cfg, d);
     }
     kafka::validate(&cfg.cluster)?;
-    let (theme, keymap) = config::ui_parts(&cfg)?;
+    let (theme, keymap) = kdeck::tui::ui_parts(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

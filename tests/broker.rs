@@ -5,9 +5,9 @@ mod common;
 
 use base64::Engine;
 use common::{brokers, cluster, unique};
-use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::{OutRecord, Record, Role};
 use kdeck::kafka::{admin, consumer, producer, tail, KafkaEvent};
+use kdeck::support::config::{StartAt, Topics};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -3,10 +3,10 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::support::config::StartAt;
 use kdeck::domain::OutRecord;
 use kdeck::engine::filter::Expr;
 use kdeck::kafka::{admin, producer, tail};
+use kdeck::support::config::StartAt;
 use serde_json::Value;
 use std::time::Duration;
 

@@ -7,13 +7,13 @@ mod common;
 use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::domain::event::KafkaEvent;
+use kdeck::domain::{Record, Role};
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::tui::app::msg::Msg;
 use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
-use kdeck::domain::event::KafkaEvent;
-use kdeck::domain::{Record, Role};
 use kdeck::tui::panes::stream::PaneFilter;
 use kdeck::tui::panes::PaneId;
 

@@ -6,10 +6,10 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::event::KafkaEvent;
 use kdeck::domain::{OutRecord, Role};
 use kdeck::kafka::{admin, consumer, producer};
+use kdeck::support::config::{StartAt, Topics};
 use kdeck::tui::modals::detail::DetailState;
 use kdeck::tui::panes::stream::StreamPane;
 use ratatui::backend::TestBackend;

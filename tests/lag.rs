@@ -4,11 +4,11 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::support::config::Cluster;
-use kdeck::engine::lag::{GroupView, LagStatus, LagTracker};
 use kdeck::domain::OutRecord;
+use kdeck::engine::lag::{GroupView, LagStatus, LagTracker};
 use kdeck::kafka::lag::{LagProbe, LagSpec};
 use kdeck::kafka::{admin, producer};
+use kdeck::support::config::Cluster;
 use std::process::Command;
 use std::time::Duration;
 

@@ -123,7 +123,10 @@ fn targets(code: &str, module: &[String]) -> Vec<(String, String)> {
     let bytes = code.as_bytes();
     let mut i = 0;
     while i < code.len() {
-        let at_word_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':');
+        let at_word_start = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b':');
         let rest = &code[i..];
         if at_word_start && rest.starts_with("crate::") {
             let name = ident(&rest[7..]);
@@ -182,7 +185,9 @@ fn breaches(src: &Path) -> Vec<String> {
         }
         let shown = format!("src/{}", rel.display());
         let Some(own) = rank(top) else {
-            out.push(format!("{shown}: top-level module `{top}` belongs to no layer (add it to a layer folder)"));
+            out.push(format!(
+                "{shown}: top-level module `{top}` belongs to no layer (add it to a layer folder)"
+            ));
             continue;
         };
         let code = code_only(&std::fs::read_to_string(&file).unwrap());
@@ -205,7 +210,9 @@ fn breaches(src: &Path) -> Vec<String> {
         }
         for (krate, home) in CONFINED {
             if top != *home && uses_crate(&code, krate) {
-                out.push(format!("{shown}: uses `{krate}`, which only {home}/ may import"));
+                out.push(format!(
+                    "{shown}: uses `{krate}`, which only {home}/ may import"
+                ));
             }
         }
     }
@@ -245,11 +252,23 @@ fn the_checker_finds_planted_breaches() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     };
-    write("engine/replay/mod.rs", "use crate::tui::app::State;\nuse crate::codec::text::fit;\n");
-    write("engine/filter/mod.rs", "fn f() { super::super::kafka::x(); }\n");
-    write("codec/text.rs", "// crate::tui::app in a comment\nconst S: &str = \"crate::cmd\";\n");
+    write(
+        "engine/replay/mod.rs",
+        "use crate::tui::app::State;\nuse crate::codec::text::fit;\n",
+    );
+    write(
+        "engine/filter/mod.rs",
+        "fn f() { super::super::kafka::x(); }\n",
+    );
+    write(
+        "codec/text.rs",
+        "// crate::tui::app in a comment\nconst S: &str = \"crate::cmd\";\n",
+    );
     write("support/log.rs", "use ratatui::text::Span;\n");
-    write("domain/mod.rs", "fn f() -> crate::codec::text::X { todo!() }\n");
+    write(
+        "domain/mod.rs",
+        "fn f() -> crate::codec::text::X { todo!() }\n",
+    );
     write("stray.rs", "\n");
     let mut found = breaches(src);
     found.sort();

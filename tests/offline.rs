@@ -1,8 +1,8 @@
 //! Behaviour with no broker at all: clear messages, no hangs.
 
-use kdeck::support::config::{StartAt, Topics};
 use kdeck::domain::Connection;
 use kdeck::kafka::{consumer, KafkaEvent};
+use kdeck::support::config::{StartAt, Topics};
 use std::process::Command;
 use std::time::{Duration, Instant};
 

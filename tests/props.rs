@@ -4,12 +4,12 @@
 //! border, or take long. Each property prints how many cases it ran.
 
 use kdeck::codec::decode::{decode, one_line, pretty_value, to_record, Incoming};
-use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
+use kdeck::codec::sanitize::{clean, is_unsafe};
 use kdeck::domain::{Header, Record, Role};
+use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
 use kdeck::tui::panes::lag::LagPane;
 use kdeck::tui::panes::stream::StreamPane;
 use kdeck::tui::theme::Theme;
-use kdeck::codec::sanitize::{clean, is_unsafe};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ratatui::backend::TestBackend;
@@ -401,7 +401,8 @@ fn lag_pane_draws_hostile_group_and_topic_names_safely() {
 /// A 5 MB record opens in the detail view holding no more than the configured cap of it.
 #[test]
 fn five_megabyte_record_opens_within_the_value_cap() {
-    let cfg = kdeck::support::config::load::load_with(&Default::default(), &|_| None, None).unwrap();
+    let cfg =
+        kdeck::support::config::load::load_with(&Default::default(), &|_| None, None).unwrap();
     let cap = cfg.ui.max_value_bytes;
     let theme = Theme::load("default").unwrap();
     let one_line = format!(

@@ -6,8 +6,8 @@ mod common;
 
 use common::{brokers, cluster, unique};
 use kdeck::domain::OutRecord;
-use kdeck::kafka::{admin, producer, replay as kr};
 use kdeck::engine::publish::Catalog;
+use kdeck::kafka::{admin, producer, replay as kr};
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

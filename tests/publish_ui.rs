@@ -6,15 +6,15 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::codec::decode::{to_record, Incoming};
+use kdeck::domain::event::{KafkaEvent, PublishUpdate};
+use kdeck::domain::{Header, Role};
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
 use kdeck::tui::app::state::{Modal, State};
 use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
-use kdeck::codec::decode::{to_record, Incoming};
-use kdeck::domain::event::{KafkaEvent, PublishUpdate};
-use kdeck::domain::{Header, Role};
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::publish::{PublishDialog, Stage};
 use kdeck::tui::panes::PaneId;
@@ -184,7 +184,7 @@ fn a_valid_form_sends_count_records_at_a_rate_and_follows_the_job() {
         Msg::Kafka(KafkaEvent::Publish(PublishUpdate::First {
             job,
             record: record.clone(),
-            at: kdeck::engine::publish::send::Delivered {
+            at: kdeck::domain::publish::Delivered {
                 seq: 1,
                 topic: record.topic.clone(),
                 partition: 0,

@@ -5,9 +5,9 @@ mod common;
 mod own_broker;
 
 use common::{brokers, cluster, unique};
-use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
+use kdeck::support::config::Cluster;
 use own_broker::OwnBroker;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -552,7 +552,7 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
     );
     assert!(!s.audit_dir().exists() || std::fs::read_dir(s.audit_dir()).unwrap().next().is_none());
     // The engine itself refuses too (the dashboard calls it directly).
-    let ctx = kdeck::engine::replay::ReplayContext {
+    let ctx = kdeck::kafka::replay::ReplayContext {
         cluster: c.clone(),
         read_only: Some("profile `prod` is read-only (read_only = true)".into()),
         audit_dir: s.audit_dir(),
@@ -564,9 +564,9 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
         kdeck::domain::replay::Selection::All,
         Default::default(),
     );
-    let plan = kdeck::engine::replay::plan(&ctx, req, &cancel).unwrap();
+    let plan = kdeck::kafka::replay::plan(&ctx, req, &cancel).unwrap();
     assert_eq!(plan.total, 10);
-    let err = kdeck::engine::replay::execute(&ctx, &plan, &cancel, &mut |_| {}).unwrap_err();
+    let err = kdeck::kafka::replay::execute(&ctx, &plan, &cancel, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("read-only"), "{err}");
     assert!(kcat_read(&b, &target).is_empty());
 }
@@ -739,8 +739,8 @@ fn commit_group_moves_only_past_what_was_replayed() {
 
 #[test]
 fn replay_settings_and_read_only_come_from_the_profile_and_the_flag() {
-    use kdeck::support::config::{load::load_with, Overrides};
     use kdeck::domain::replay::RetryCount;
+    use kdeck::support::config::{load::load_with, Overrides};
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/replay.toml");
     let no_env = |_: &str| None;
     let o = Overrides {
@@ -825,7 +825,7 @@ fn selections_and_the_dry_run_send_nothing_and_count_right() {
 #[test]
 fn engine_api_replays_marked_records_with_progress_events() {
     use kdeck::domain::replay::{ReplayEvent, ReplayRequest, Selection};
-    use kdeck::engine::replay::{execute, plan, ReplayContext};
+    use kdeck::kafka::replay::{execute, plan, ReplayContext};
     let b = brokers();
     let c = cluster(&b);
     let dlq = unique("kdeck-rp-api-dlq");

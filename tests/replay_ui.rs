@@ -5,18 +5,18 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::tui::app::effect::Effect;
-use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
-use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
 use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::event::{KafkaEvent, ReplayUpdate};
 use kdeck::domain::replay::{
     PlanItem, ReplayPlan, ReplayProgress, ReplaySummary, Selection, Target, TargetWhy,
 };
 use kdeck::domain::{Header, Record, Role};
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
+use kdeck::tui::app::effect::Effect;
+use kdeck::tui::app::msg::Msg;
+use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::replay::Stage;
 use kdeck::tui::panes::PaneId;

@@ -4,9 +4,9 @@
 
 mod own_broker;
 
-use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
+use kdeck::support::config::Cluster;
 use own_broker::{kdeck, OwnBroker};
 use std::process::Output;
 use std::time::Duration;

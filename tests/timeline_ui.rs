@@ -5,18 +5,18 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::codec::decode::{to_record, Incoming};
+use kdeck::domain::event::{JobFound, JobSearchUpdate};
+use kdeck::domain::{Header, Record, Role};
+use kdeck::engine::job::stuck::{Source, StuckJob, StuckReport};
+use kdeck::engine::job::{Outcome, Step};
+use kdeck::kafka::KafkaEvent;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
 use kdeck::tui::app::state::{Modal, State};
 use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
-use kdeck::codec::decode::{to_record, Incoming};
-use kdeck::domain::event::{JobFound, JobSearchUpdate};
-use kdeck::engine::job::{Outcome, Step};
-use kdeck::engine::job::stuck::{Source, StuckJob, StuckReport};
-use kdeck::domain::{Header, Record, Role};
-use kdeck::kafka::KafkaEvent;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::timeline::{Search, TimelineView};
 use std::collections::BTreeMap;

@@ -2,16 +2,16 @@
 //! key flows through `update`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::codec::decode::{to_record, Incoming};
+use kdeck::domain::{Connection, Header, Record, Role};
+use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
+use kdeck::kafka::KafkaEvent;
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
 use kdeck::tui::app::state::{Modal, State};
 use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
-use kdeck::codec::decode::{to_record, Incoming};
-use kdeck::engine::lag::{GroupSnapshot, LagSnapshot};
-use kdeck::domain::{Connection, Header, Record, Role};
-use kdeck::kafka::KafkaEvent;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::panes::PaneId;
 use kdeck::tui::theme::Theme;

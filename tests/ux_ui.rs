@@ -7,15 +7,15 @@ mod common;
 use common::fixtures::{filter_dialog as dialog, keymap, status_record, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdeck::domain::event::KafkaEvent;
+use kdeck::domain::{Record, Role};
+use kdeck::support::config::load::load_with;
+use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::mouse::MouseInput;
 use kdeck::tui::app::msg::Msg;
 use kdeck::tui::app::state::{Modal, State};
 use kdeck::tui::app::update::update;
-use kdeck::support::config::load::load_with;
-use kdeck::support::config::Overrides;
-use kdeck::domain::event::KafkaEvent;
-use kdeck::domain::{Record, Role};
 use kdeck::tui::panes::PaneId;
 use ratatui::layout::Rect;
 use std::path::PathBuf;
@@ -448,7 +448,9 @@ fn a_burst_of_arrivals_is_filtered_in_bounded_steps_and_the_selection_holds() {
     push(&mut s, Role::Status, 10..10_010);
     let p = s.stream(Role::Status);
     assert!(p.filter_scanning(), "one push filters one bounded step");
-    assert!(p.filter.as_ref().unwrap().scanned <= 10 + kdeck::tui::panes::stream::STEP_RECORDS as u64);
+    assert!(
+        p.filter.as_ref().unwrap().scanned <= 10 + kdeck::tui::panes::stream::STEP_RECORDS as u64
+    );
     assert_eq!(on(&s), 6, "the selection stays on its record");
     while s.stream(Role::Status).filter_scanning() {
         update(&mut s, Msg::FilterStep, &keymap());

@@ -302,9 +302,9 @@ impl ConnArgs {
     pub fn overrides(&self) -> Result<Overrides, String> {
         let mut properties = Vec::new();
         for p in &self.props {
-            let (k, v) = p
-                .split_once('=')
-                .ok_or_else(|| format!("-X {}: expected KEY=VALUE", crate::support::redact::flag(p)))?;
+            let (k, v) = p.split_once('=').ok_or_else(|| {
+                format!("-X {}: expected KEY=VALUE", crate::support::redact::flag(p))
+            })?;
             properties.push((k.trim().to_string(), v.trim().to_string()));
         }
         Ok(Overrides {

@@ -5,9 +5,10 @@
 //! and the end-to-end latency.
 
 use crate::cmd::cli::JobArgs;
-use crate::support::config::Config;
-use crate::engine::job::{parse_duration_ms, Outcome, Timeline};
+use crate::codec::text::{delta_text, parse_since};
 use crate::engine::job::stuck::Source;
+use crate::engine::job::{Outcome, Timeline};
+use crate::support::config::Config;
 use serde_json::json;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -27,7 +28,7 @@ const MAX_RELATED: usize = 32;
 const MAX_STEPS: usize = 10_000;
 
 pub fn run(cfg: &Config, args: &JobArgs) -> anyhow::Result<u8> {
-    let now = crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock);
+    let now = crate::domain::clock::Clock::now_ms(&crate::domain::clock::SystemClock);
     let since_ms = parse_since(&args.since, now).map_err(|m| anyhow::anyhow!("--since: {m}"))?;
     let id = args.id.trim();
     if id.is_empty() {
@@ -89,19 +90,6 @@ fn search(
     Ok((ids, again))
 }
 
-/// A duration back from `now` (`1h`), `all` (from the beginning), or a time (RFC 3339).
-pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
-    if let Some(t) = crate::codec::decode::parse_time_ms(text.trim()) {
-        return Ok(t);
-    }
-    if matches!(text.trim(), "all" | "beginning") {
-        return Ok(0);
-    }
-    parse_duration_ms(text).map(|d| now_ms - d).map_err(|_| {
-        format!("expected a duration (30m, 1h, 2d) or a time (RFC 3339), got {text:?}")
-    })
-}
-
 pub use crate::kafka::jobs::Found;
 
 /// Reads the job's topics from `since_ms` to their current end; keeps what names any of `ids`.
@@ -128,19 +116,6 @@ fn since_text(ms: i64) -> String {
         "the beginning".into()
     } else {
         iso(ms)
-    }
-}
-
-/// `+0.120s`, `+12.3s`, `+3m05s`, `-0.200s` (a clock ahead of the request's).
-pub fn delta_text(ms: i64) -> String {
-    let sign = if ms < 0 { "-" } else { "+" };
-    let a = ms.unsigned_abs();
-    if a < 10_000 {
-        format!("{sign}{}.{:03}s", a / 1000, a % 1000)
-    } else if a < 60_000 {
-        format!("{sign}{:.1}s", a as f64 / 1000.0)
-    } else {
-        format!("{sign}{}", crate::codec::text::human_secs(a as f64 / 1000.0))
     }
 }
 
@@ -265,28 +240,7 @@ fn write_json(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::engine::job::{matching, Identity};
-
-    #[test]
-    fn since_reads_durations_and_times() {
-        assert_eq!(parse_since("1h", 10_000_000), Ok(10_000_000 - 3_600_000));
-        assert_eq!(
-            parse_since("2024-01-15T10:30:00Z", 0),
-            Ok(1_705_314_600_000)
-        );
-        assert!(parse_since("yesterday", 0)
-            .unwrap_err()
-            .contains("RFC 3339"));
-    }
-
-    #[test]
-    fn deltas_read_at_a_glance() {
-        assert_eq!(delta_text(120), "+0.120s");
-        assert_eq!(delta_text(-200), "-0.200s");
-        assert_eq!(delta_text(12_340), "+12.3s");
-        assert_eq!(delta_text(185_000), "+3m05s");
-    }
 
     #[test]
     fn a_record_is_matched_only_by_its_identity_fields() {

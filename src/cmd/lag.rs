@@ -1,12 +1,12 @@
 //! `kdeck lag`: the lag table once, or --watch, as text or JSON, with --fail-on and exit codes
 //! that tell scripts what happened.
 
-use crate::support::clock::{Clock, SystemClock};
-use crate::support::config::Config;
+use crate::codec::text::{human_count, human_secs};
+use crate::domain::clock::{Clock, SystemClock};
 use crate::engine::lag::{GroupView, LagStatus, LagTracker};
 use crate::kafka::lag::{LagProbe, LagSpec};
 use crate::kafka::Trouble;
-use crate::codec::text::{human_count, human_secs};
+use crate::support::config::Config;
 use std::io::Write;
 use std::time::{Duration, Instant};
 

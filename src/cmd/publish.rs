@@ -4,10 +4,10 @@
 //! Exit codes: 0 all acknowledged, 1 a record failed, 2 nothing sent (invalid field or input).
 
 use crate::cmd::cli::PublishArgs;
-use crate::support::config::Config;
 use crate::engine::publish::jsonl_in::{parse_line, LineTarget};
-use crate::engine::publish::send::{self, Event, SendOptions, Summary};
 use crate::engine::publish::{audit, template, Catalog, Form, PublishRecord, Vars};
+use crate::kafka::publish::send::{self, Event, SendOptions, Summary};
+use crate::support::config::Config;
 use base64::Engine;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::sync::atomic::AtomicBool;

@@ -3,10 +3,11 @@
 //! (JSON with `--output json`); exits 1 when any record failed.
 
 use crate::cmd::cli::ReplayArgs;
-use crate::support::config::Config;
 use crate::domain::bytes_display;
 use crate::domain::replay::{ReplayEvent, ReplayPlan, ReplayRequest, ReplaySummary, Selection};
-use crate::engine::replay::{self, guard, ReplayContext};
+use crate::engine::replay::guard;
+use crate::kafka::replay::{self, ReplayContext};
+use crate::support::config::Config;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
 

@@ -78,9 +78,98 @@ pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
     format!("{}{pos}", fit(topic, room))
 }
 
+/// A duration back from `now` (`1h`), `all` (from the beginning), or a time (RFC 3339).
+pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
+    if let Some(t) = crate::codec::decode::parse_time_ms(text.trim()) {
+        return Ok(t);
+    }
+    if matches!(text.trim(), "all" | "beginning") {
+        return Ok(0);
+    }
+    parse_duration_ms(text).map(|d| now_ms - d).map_err(|_| {
+        format!("expected a duration (30m, 1h, 2d) or a time (RFC 3339), got {text:?}")
+    })
+}
+
+/// `+0.120s`, `+12.3s`, `+3m05s`, `-0.200s` (a clock ahead of the request's).
+pub fn delta_text(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "+" };
+    let a = ms.unsigned_abs();
+    if a < 10_000 {
+        format!("{sign}{}.{:03}s", a / 1000, a % 1000)
+    } else if a < 60_000 {
+        format!("{sign}{:.1}s", a as f64 / 1000.0)
+    } else {
+        format!(
+            "{sign}{}",
+            crate::codec::text::human_secs(a as f64 / 1000.0)
+        )
+    }
+}
+
+/// A duration in words: `90s`, `5m`, `1h`, `2d`, `500ms`, or a bare number of seconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("expected a duration such as 30s, 5m, 1h or 2d, got {text:?}"))?;
+    let unit_ms = match unit.trim() {
+        "ms" => 1.0,
+        "" | "s" | "sec" | "secs" => 1000.0,
+        "m" | "min" | "mins" => 60_000.0,
+        "h" | "hour" | "hours" => 3_600_000.0,
+        "d" | "day" | "days" => 86_400_000.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (use ms, s, m, h or d)"
+            ))
+        }
+    };
+    let ms = n * unit_ms;
+    if !ms.is_finite() || ms > 3.65e12 {
+        return Err(format!("{text:?} is too long"));
+    }
+    Ok(ms as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_reads_durations_and_times() {
+        assert_eq!(parse_since("1h", 10_000_000), Ok(10_000_000 - 3_600_000));
+        assert_eq!(
+            parse_since("2024-01-15T10:30:00Z", 0),
+            Ok(1_705_314_600_000)
+        );
+        assert!(parse_since("yesterday", 0)
+            .unwrap_err()
+            .contains("RFC 3339"));
+    }
+
+    #[test]
+    fn deltas_read_at_a_glance() {
+        assert_eq!(delta_text(120), "+0.120s");
+        assert_eq!(delta_text(-200), "-0.200s");
+        assert_eq!(delta_text(12_340), "+12.3s");
+        assert_eq!(delta_text(185_000), "+3m05s");
+    }
+
+    #[test]
+    fn durations_read_like_words() {
+        assert_eq!(parse_duration_ms("5m"), Ok(300_000));
+        assert_eq!(parse_duration_ms("1h"), Ok(3_600_000));
+        assert_eq!(parse_duration_ms("90"), Ok(90_000));
+        assert_eq!(parse_duration_ms("1.5s"), Ok(1500));
+        assert_eq!(parse_duration_ms("250ms"), Ok(250));
+        assert!(parse_duration_ms("5 fortnights").is_err());
+        assert!(parse_duration_ms("m").is_err());
+    }
 
     #[test]
     fn topic_gives_way_to_position() {

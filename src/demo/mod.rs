@@ -34,7 +34,8 @@ impl Incoming<'_> {
     /// A request the simulator did not write itself (a user published it), or one replayed
     /// from a DLQ (the replay keeps the request's headers, the simulator's mark included).
     pub fn is_foreign(&self) -> bool {
-        self.header(crate::engine::replay::headers::RUN).is_some() || self.header(SIM_HEADER).is_none()
+        self.header(crate::engine::replay::headers::RUN).is_some()
+            || self.header(SIM_HEADER).is_none()
     }
 }
 
@@ -913,6 +914,17 @@ fn spring_headers(
     }
 }
 
+/// The topics of the simulated pipeline, by role.
+/// The demo's topics by role; the pipeline also writes the request topics.
+pub fn demo_topics() -> crate::support::config::Topics {
+    crate::support::config::Topics {
+        request: REQUEST_TOPICS.iter().map(|t| t.to_string()).collect(),
+        completion: vec!["export-completions".into(), "franc.task.completion".into()],
+        status: vec!["task-status".into(), "franc.task.status".into()],
+        dlq: vec!["dlq-domain-services".into(), "scheduler.jobs.dlq".into()],
+    }
+}
+
 #[cfg(test)]
 mod dlq_tests {
     use super::*;
@@ -950,7 +962,12 @@ mod dlq_tests {
                         value: Some(v.clone()),
                     })
                     .collect();
-                let d = crate::codec::decode::decode(r.key.as_deref(), r.value.as_deref(), &headers, true);
+                let d = crate::codec::decode::decode(
+                    r.key.as_deref(),
+                    r.value.as_deref(),
+                    &headers,
+                    true,
+                );
                 let o = d.dlq.expect("origin");
                 let dialect = o.dialect.expect("a dialect");
                 seen.insert(dialect.name());
@@ -1112,7 +1129,10 @@ mod pickup_tests {
     fn replayed_requests_mostly_succeed_and_a_poison_one_fails_again() {
         let mut p = Pipeline::new(9, 0.001);
         let (topic, _, value) = published("schedule-job");
-        let replay = [h(crate::engine::replay::headers::RUN, "run-1"), h(SIM_HEADER, "1")];
+        let replay = [
+            h(crate::engine::replay::headers::RUN, "run-1"),
+            h(SIM_HEADER, "1"),
+        ];
         let mut jobs = Vec::new();
         for i in 0..100 {
             let key = format!("k-{i}");
@@ -1177,13 +1197,13 @@ mod pickup_tests {
 #[cfg(test)]
 mod stuck_tests {
     use super::*;
-    use crate::engine::job::stuck::{Source, StuckTracker};
     use crate::domain::Header;
+    use crate::engine::job::stuck::{Source, StuckTracker};
 
     const T0: i64 = 1_700_000_000_000;
 
     fn source(topic: &str) -> Source {
-        let t = crate::kafka::demo::demo_topics();
+        let t = demo_topics();
         t.lifecycle()
             .into_iter()
             .find(|(x, _)| x == topic)
@@ -1205,7 +1225,7 @@ mod stuck_tests {
                     })
                     .collect();
                 let parts = (r.key.as_deref(), &headers[..], r.value.as_deref());
-                crate::kafka::jobs::observe(t, id, parts, source(&r.topic), T0 + ms);
+                crate::engine::job::stuck::observe(t, id, parts, source(&r.topic), T0 + ms);
             }
         }
     }

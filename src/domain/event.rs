@@ -20,19 +20,19 @@ pub enum KafkaEvent {
     /// A non-fatal problem worth a line in the UI.
     Warning(String),
     /// One lag refresh.
-    Lag(Box<crate::engine::lag::LagSnapshot>),
+    Lag(Box<super::lag::LagSnapshot>),
     /// What the replay worker reports.
     Replay(ReplayUpdate),
     /// What the publish worker reports.
     Publish(PublishUpdate),
     /// What the search worker reports.
-    Search(crate::engine::search::SearchUpdate),
+    Search(super::search::SearchUpdate),
     /// The stuck-jobs watcher's view of open and stuck jobs.
-    Stuck(Box<crate::engine::job::stuck::StuckReport>),
+    Stuck(Box<super::job::StuckReport>),
     /// News of a timeline's search on the topics.
     JobSearch(JobSearchUpdate),
     /// An export's outcome: what was written, or why not.
-    Exported(Result<crate::engine::export::Summary, String>),
+    Exported(Result<super::export::Summary, String>),
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's
@@ -53,7 +53,7 @@ pub enum JobSearchUpdate {
 /// What a search found: the job's records, and how much it read.
 #[derive(Debug, Default)]
 pub struct JobFound {
-    pub steps: Vec<crate::engine::job::Step>,
+    pub steps: Vec<super::job::Step>,
     pub scanned: u64,
     pub warnings: Vec<String>,
     /// Stopped by the user or a cap before the end of the topics.
@@ -74,13 +74,13 @@ pub struct JobSearchCmd {
 pub enum PublishUpdate {
     Progress {
         job: u64,
-        progress: crate::engine::publish::send::Progress,
+        progress: super::publish::Progress,
     },
     /// The first record delivered: the dashboard follows its job.
     First {
         job: u64,
-        record: crate::engine::publish::PublishRecord,
-        at: crate::engine::publish::send::Delivered,
+        record: super::publish::PublishRecord,
+        at: super::publish::Delivered,
     },
     Failed {
         job: u64,
@@ -88,13 +88,7 @@ pub enum PublishUpdate {
     },
     Finished {
         job: u64,
-        result: Result<
-            (
-                crate::engine::publish::send::Summary,
-                Option<crate::engine::publish::send::Delivered>,
-            ),
-            String,
-        >,
+        result: Result<(super::publish::Summary, Option<super::publish::Delivered>), String>,
     },
     /// Save-as-template: the file written, or why not.
     Saved(Result<String, String>),

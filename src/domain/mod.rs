@@ -1,7 +1,13 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
+pub mod clock;
 pub mod event;
+pub mod export;
+pub mod job;
+pub mod lag;
+pub mod publish;
 pub mod replay;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 

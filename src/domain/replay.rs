@@ -53,7 +53,7 @@ pub enum Selection {
         until_ms: Option<i64>,
     },
     /// Records whose failure reason contains this text (any case), or whose masked reason
-    /// (`decode::dlq::reason_key`) equals it: the dashboard's by-reason groups.
+    /// (`reason_key`) equals it: the dashboard's by-reason groups.
     Reason {
         text: String,
     },
@@ -110,8 +110,7 @@ impl Selection {
             Selection::Time { since_ms, until_ms } => timestamp_ms
                 .is_some_and(|t| since_ms.is_none_or(|s| t >= s) && until_ms.is_none_or(|u| t < u)),
             Selection::Reason { text } => reason.is_some_and(|r| {
-                crate::codec::decode::dlq::reason_key(r) == *text
-                    || r.to_lowercase().contains(&text.to_lowercase())
+                reason_key(r) == *text || r.to_lowercase().contains(&text.to_lowercase())
             }),
             Selection::Marked { coords } => coords.contains(&(partition, offset)),
         }
@@ -364,6 +363,25 @@ impl ReplaySummary {
     pub fn ok(&self) -> bool {
         self.failed == 0 && !self.cancelled && self.stopped_early.is_none()
     }
+}
+
+/// A short, stable form of an error message, for grouping DLQ records by reason:
+/// numbers and ids are masked so "timeout after 3012ms" and "timeout after 5000ms" group together.
+pub fn reason_key(error: &str) -> String {
+    let mut out = String::new();
+    let mut in_num = false;
+    for c in error.chars().take(120) {
+        if c.is_ascii_digit() {
+            if !in_num {
+                out.push('#');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
 }
 
 #[cfg(test)]

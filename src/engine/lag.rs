@@ -2,36 +2,9 @@
 //! window of them (`LagTracker`): Burrow-style statuses, lag in seconds by interpolating over
 //! a bounded table of (end offset, time) points per partition, rates and time to zero.
 
+pub use crate::domain::lag::{GroupSnapshot, LagSnapshot, Tp};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
-
-pub type Tp = (String, i32);
-
-/// One refresh of the lag worker.
-#[derive(Clone, Debug, Default)]
-pub struct LagSnapshot {
-    pub at_ms: i64,
-    pub groups: Vec<GroupSnapshot>,
-    /// End (high watermark) of every partition any group reads.
-    pub ends: BTreeMap<Tp, i64>,
-    /// Produce time of the record at a committed offset, where it was looked up.
-    pub record_times: BTreeMap<(Tp, i64), i64>,
-    /// Why something could not be measured (e.g. the broker does not list groups).
-    pub notes: Vec<String>,
-    pub took_ms: u64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct GroupSnapshot {
-    pub group: String,
-    /// Stable, PreparingRebalance, Empty, Dead… when the broker describes groups.
-    pub state: Option<String>,
-    pub members: Option<usize>,
-    pub committed: BTreeMap<Tp, i64>,
-    /// Which member (client id) owns a partition, when the group is active.
-    pub owners: BTreeMap<Tp, String>,
-    pub error: Option<String>,
-}
 
 /// Worst last: a group's status is its worst partition's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]

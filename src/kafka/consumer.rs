@@ -5,9 +5,9 @@ use super::{
     create_reader, describe, describe_with, headers_of, rd_offset, read_only_config, timestamp_ms,
     KafkaEvent, Reader, META_TIMEOUT,
 };
-use crate::support::config::{Cluster, StartAt, Topics};
 use crate::codec::decode::{to_record, to_record_seen, Incoming};
 use crate::domain::{Connection, Record, Role};
+use crate::support::config::{Cluster, StartAt, Topics};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;

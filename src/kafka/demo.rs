@@ -3,8 +3,8 @@
 //! and stall. Runs on one thread until stopped.
 
 use super::producer::Writer;
-use crate::support::config::{Cluster, Topics};
 use crate::demo::{Incoming, Pipeline, SimEvent};
+use crate::support::config::Cluster;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
 use rdkafka::Message;
@@ -15,17 +15,7 @@ use std::time::{Duration, Instant};
 
 pub const PARTITIONS: i32 = 3;
 
-/// The demo's topics by role; the pipeline also writes the request topics.
-pub fn demo_topics() -> Topics {
-    Topics {
-        request: REQUEST_TOPICS.iter().map(|t| t.to_string()).collect(),
-        completion: vec!["export-completions".into(), "franc.task.completion".into()],
-        status: vec!["task-status".into(), "franc.task.status".into()],
-        dlq: vec!["dlq-domain-services".into(), "scheduler.jobs.dlq".into()],
-    }
-}
-
-pub use crate::demo::REQUEST_TOPICS;
+pub use crate::demo::{demo_topics, REQUEST_TOPICS};
 
 pub struct DemoHandle {
     pub bootstrap: String,
@@ -212,7 +202,7 @@ fn simulate(
     // Delivery reports map our send ids back to the job whose request they carried.
     let mut pending_requests: BTreeMap<usize, u64> = BTreeMap::new();
     while !stop.load(Ordering::SeqCst) {
-        let now_ms = crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock);
+        let now_ms = crate::domain::clock::Clock::now_ms(&crate::domain::clock::SystemClock);
         let elapsed = started.elapsed().as_millis() as i64;
         if let Some(r) = requests {
             pick_up(r, &mut pipeline, elapsed, now_ms);

@@ -7,8 +7,8 @@
 //! Separate from the lag probe's own lookup on purpose: the probe can switch to it in one place.
 
 use super::{describe, read_only_config, Reader};
-use crate::support::config::Cluster;
 use crate::engine::lag::Tp;
+use crate::support::config::Cluster;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;

@@ -15,8 +15,8 @@
 //! minutes is destroyed whole (librdkafka's shutdown fails pending lookups on a path without
 //! that bug) and replaced.
 
-use crate::support::config::Cluster;
 use crate::engine::lag::Tp;
+use crate::support::config::Cluster;
 use rdkafka::bindings as rd;
 use rdkafka::consumer::BaseConsumer;
 use std::collections::{BTreeMap, HashMap};

@@ -4,14 +4,12 @@
 //! channel; the UI task never parses a value for them.
 
 use super::KafkaEvent;
-use crate::support::config::{Cluster, StartAt};
 use crate::codec::decode::json::Obj;
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
-use crate::engine::job::{matching, Identity, Step, View};
 use crate::domain::replay::PartitionRange;
-use crate::engine::job::stuck::{Seen, Source, StuckTracker};
-use crate::domain::StatusClass;
-use std::borrow::Cow;
+use crate::engine::job::stuck::{observe_value, Source, StuckTracker};
+use crate::engine::job::{matching, Identity, Step};
+use crate::support::config::{Cluster, StartAt};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -307,65 +305,13 @@ impl JobWatch {
 }
 
 fn now_ms() -> i64 {
-    crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock)
-}
-
-/// One record into the tracker: its ids, its status word (one parse of the value).
-pub fn observe(
-    tracker: &mut StuckTracker,
-    identity: &Identity,
-    (key, headers, value): (Option<&[u8]>, &[crate::domain::Header], Option<&[u8]>),
-    source: Source,
-    at_ms: i64,
-) {
-    let parsed = value.and_then(Obj::parse);
-    observe_value(
-        tracker,
-        identity,
-        (key, headers, parsed.as_ref()),
-        None,
-        (source, at_ms),
-    );
-}
-
-fn observe_value(
-    tracker: &mut StuckTracker,
-    identity: &Identity,
-    (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
-    status: Option<Option<&str>>,
-    (source, at_ms): (Source, i64),
-) {
-    let ids = identity.ids_borrowed(&View {
-        key,
-        headers,
-        value: if identity.reads_value() { parsed } else { None },
-    });
-    if ids.is_empty() {
-        return;
-    }
-    let mut refs = [""; crate::engine::job::MAX_IDS];
-    for (r, id) in refs.iter_mut().zip(&ids) {
-        *r = id;
-    }
-    let status = match status {
-        Some(known) => known.map(Cow::Borrowed),
-        None => parsed.and_then(crate::codec::decode::status_word),
-    };
-    let class = status
-        .as_deref()
-        .map_or(StatusClass::Unknown, StatusClass::from_word);
-    tracker.observe(&Seen {
-        ids: &refs[..ids.len()],
-        source,
-        status: status.as_deref(),
-        class,
-        at_ms,
-    });
+    crate::domain::clock::Clock::now_ms(&crate::domain::clock::SystemClock)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::job::stuck::observe;
 
     #[test]
     fn records_feed_the_tracker_by_their_ids_and_status_words() {

@@ -7,8 +7,8 @@ use super::{
     create_reader, describe, describe_with, read_only_config, trouble, KafkaEvent, Reader, Trouble,
     META_TIMEOUT,
 };
-use crate::support::config::Cluster;
 use crate::engine::lag::{GroupSnapshot, LagSnapshot, Tp};
+use crate::support::config::Cluster;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};

@@ -10,14 +10,15 @@ pub mod group_offsets;
 pub mod jobs;
 pub mod lag;
 pub mod producer;
+pub mod publish;
 pub mod replay;
 pub mod safe_producer;
 pub mod search;
 pub mod tail;
 pub mod window;
 
-use crate::support::config::{Cluster, StartAt};
 use crate::domain::Header;
+use crate::support::config::{Cluster, StartAt};
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext};

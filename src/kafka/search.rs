@@ -4,7 +4,6 @@
 
 use super::replay::{read_ranges, ReadRecord};
 use super::window::ranges_since;
-use crate::support::config::Cluster;
 use crate::domain::event::KafkaEvent;
 use crate::domain::Record;
 use crate::engine::search::range::TimeRange;
@@ -12,6 +11,7 @@ use crate::engine::search::{
     keep_newest, next_round, Cursor, Progress, RawRecord, SearchCmd, SearchRequest, SearchUpdate,
     Summary,
 };
+use crate::support::config::Cluster;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};

@@ -3,9 +3,9 @@
 use super::{
     create_reader, describe, describe_with, rd_offset, read_only_config, Reader, META_TIMEOUT,
 };
-use crate::support::config::{Cluster, StartAt};
 use crate::codec::jsonl::{write_line, LineRecord};
 use crate::engine::search::range::TimeRange;
+use crate::support::config::{Cluster, StartAt};
 use anyhow::bail;
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
@@ -51,7 +51,7 @@ pub fn run_range(spec: &TailSpec, range: TimeRange, out: &mut dyn Write) -> anyh
     .set("fetch.queue.backoff.ms", "10");
     let consumer = create_reader(&cfg)
         .map_err(|e| anyhow::anyhow!("cannot create the consumer: {}", describe(&e)))?;
-    let now = crate::support::clock::Clock::now_ms(&crate::support::clock::SystemClock);
+    let now = crate::domain::clock::Clock::now_ms(&crate::domain::clock::SystemClock);
     let bounded = spec.exit_at_end || range.until_ms.is_some_and(|u| u <= now);
     let (tpl, ends) = plan(spec, &consumer, range, bounded)?;
     consumer

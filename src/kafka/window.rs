@@ -3,8 +3,8 @@
 //! themselves are read by `replay::read_ranges`, the one fixed-range reader.
 
 use super::{create_reader, describe, read_only_config, META_TIMEOUT};
-use crate::support::config::Cluster;
 use crate::domain::replay::PartitionRange;
+use crate::support::config::Cluster;
 use rdkafka::consumer::Consumer;
 use rdkafka::{Offset, TopicPartitionList};
 

@@ -202,7 +202,7 @@ pub fn publish_start(run: &str, source: &str, count: Option<u64>, topic: Option<
 /// A publish run ends: its counts, or why it could not start (secret values masked).
 pub fn publish_end<E: std::fmt::Display>(
     run: &str,
-    result: Result<&crate::engine::publish::send::Summary, E>,
+    result: Result<&crate::domain::publish::Summary, E>,
     props: &std::collections::BTreeMap<String, String>,
 ) {
     match result {

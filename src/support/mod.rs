@@ -1,6 +1,5 @@
 //! Configuration (file < environment < flags), logging, clock, redaction and rate limiting.
 
-pub mod clock;
 pub mod config;
 pub mod log;
 pub mod rate;

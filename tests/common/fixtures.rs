@@ -1,8 +1,8 @@
 //! Records and a keymap for the tests that drive `update` without a broker.
 
-use kdeck::tui::app::state::{Modal, State};
 use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::{Header, Record};
+use kdeck::tui::app::state::{Modal, State};
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::filter::FilterDialog;
 use std::collections::BTreeMap;

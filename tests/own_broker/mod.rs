@@ -2,9 +2,9 @@
 //! a test can kill and restart them without touching the shared broker other tests use.
 #![allow(dead_code)]
 
-use kdeck::support::config::Cluster;
 use kdeck::domain::OutRecord;
 use kdeck::kafka::producer::Writer;
+use kdeck::support::config::Cluster;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output};

@@ -5,6 +5,7 @@
 //! Karafka. Numbers arrive as text or as big-endian binary (Spring); a header that does not
 //! decode is kept raw in `DlqOrigin::undecoded`, never dropped.
 
+pub use crate::domain::replay::reason_key;
 use crate::domain::{bytes_display, DlqDialect, DlqOrigin, Header};
 
 /// Longest stack trace kept per record (the raw header stays in the record's headers).
@@ -494,25 +495,6 @@ pub fn describe(o: &DlqOrigin) -> Vec<(&'static str, String)> {
         }
     }
     rows
-}
-
-/// A short, stable form of an error message, for grouping DLQ records by reason:
-/// numbers and ids are masked so "timeout after 3012ms" and "timeout after 5000ms" group together.
-pub fn reason_key(error: &str) -> String {
-    let mut out = String::new();
-    let mut in_num = false;
-    for c in error.chars().take(120) {
-        if c.is_ascii_digit() {
-            if !in_num {
-                out.push('#');
-            }
-            in_num = true;
-        } else {
-            in_num = false;
-            out.push(c);
-        }
-    }
-    out.trim().to_string()
 }
 
 /// The masked failure reason of a DLQ record, which groups like failures together: the

@@ -2,8 +2,9 @@
 //! record a line, oldest first. Takes any list of records, so every view that holds records
 //! (a pane after its filter, a search result, a job's timeline) writes the same file.
 
-use crate::domain::Record;
 use crate::codec::jsonl::{write_line, LineRecord};
+pub use crate::domain::export::Summary;
+use crate::domain::Record;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,35 +17,6 @@ impl PartialEq for Batch {
     fn eq(&self, other: &Batch) -> bool {
         let at = |r: &Record| (r.topic.clone(), r.partition, r.offset);
         self.0.len() == other.0.len() && self.0.iter().map(at).eq(other.0.iter().map(at))
-    }
-}
-
-/// What an export wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Summary {
-    pub path: PathBuf,
-    pub written: u64,
-    /// Records whose value the dashboard holds cut at `ui.max_value_bytes`: written as text.
-    pub cut: u64,
-}
-
-impl Summary {
-    /// For the status line, in words.
-    pub fn describe(&self) -> String {
-        let mut s = format!(
-            "exported {} record{} to {}",
-            self.written,
-            if self.written == 1 { "" } else { "s" },
-            self.path.display()
-        );
-        if self.cut > 0 {
-            s.push_str(&format!(
-                " ({} value{} cut at ui.max_value_bytes, written as text)",
-                self.cut,
-                if self.cut == 1 { " was" } else { "s were" }
-            ));
-        }
-        s
     }
 }
 

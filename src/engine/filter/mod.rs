@@ -8,8 +8,8 @@
 //! yields at least one truthy value (neither `false` nor `null`); a record on which the program
 //! fails (e.g. `test` on a number) does not match.
 
-use crate::domain::Record;
 use crate::codec::jsonl::LineRecord;
+use crate::domain::Record;
 use jaq_core::data::JustLut;
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{unwrap_valr, Compiler, Ctx, Vars};

@@ -12,12 +12,12 @@
 pub mod follow;
 pub mod stuck;
 
-use stuck::Source;
-use crate::domain::{Header, Record, StatusClass};
 use crate::codec::decode::json::Obj;
-use serde::Serialize;
+pub use crate::domain::job::{Outcome, Step};
+use crate::domain::{Header, Record, StatusClass};
 use std::borrow::Cow;
 use std::sync::LazyLock;
+use stuck::Source;
 
 /// The seeds' job ids, most specific first. Seed 000: export_id/job_id (also inside a scheduler
 /// request's `jobData`); seed 001: the correlation-id header; seed 002: change_number,
@@ -307,67 +307,6 @@ pub fn progress(value: &Obj<'_>) -> Option<f64> {
             .or_else(|| v.as_str()?.trim_end_matches('%').parse().ok())?;
         (p.is_finite() && (0.0..=100.0).contains(&p)).then_some(p)
     })
-}
-
-/// A duration in words: `90s`, `5m`, `1h`, `2d`, `500ms`, or a bare number of seconds.
-pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("expected a duration such as 30s, 5m, 1h or 2d, got {text:?}"))?;
-    let unit_ms = match unit.trim() {
-        "ms" => 1.0,
-        "" | "s" | "sec" | "secs" => 1000.0,
-        "m" | "min" | "mins" => 60_000.0,
-        "h" | "hour" | "hours" => 3_600_000.0,
-        "d" | "day" | "days" => 86_400_000.0,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?} (use ms, s, m, h or d)"
-            ))
-        }
-    };
-    let ms = n * unit_ms;
-    if !ms.is_finite() || ms > 3.65e12 {
-        return Err(format!("{text:?} is too long"));
-    }
-    Ok(ms as i64)
-}
-
-/// One record of a job's timeline.
-#[derive(Clone, Debug)]
-pub struct Step {
-    pub record: Record,
-    pub source: Source,
-    /// Progress in percent, read from the whole value before it was cut (`progress`).
-    pub progress: Option<f64>,
-    /// Time since the job's request (else its first record), once the timeline is built.
-    pub delta_ms: Option<i64>,
-}
-
-/// How a job ended, as far as its records tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Completed,
-    Failed,
-    DeadLettered,
-    StillRunning,
-}
-
-impl Outcome {
-    pub fn words(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Failed => "failed",
-            Outcome::DeadLettered => "dead-lettered (DLQ)",
-            Outcome::StillRunning => "still running",
-        }
-    }
 }
 
 /// Every record of one job in time order, its outcome and its end-to-end latency.
@@ -667,16 +606,6 @@ mod tests {
         assert!(Identity::seeds().ids(&binary_key).is_empty());
     }
 
-    #[test]
-    fn durations_read_like_words() {
-        assert_eq!(parse_duration_ms("5m"), Ok(300_000));
-        assert_eq!(parse_duration_ms("1h"), Ok(3_600_000));
-        assert_eq!(parse_duration_ms("90"), Ok(90_000));
-        assert_eq!(parse_duration_ms("1.5s"), Ok(1500));
-        assert_eq!(parse_duration_ms("250ms"), Ok(250));
-        assert!(parse_duration_ms("5 fortnights").is_err());
-        assert!(parse_duration_ms("m").is_err());
-    }
     fn step(topic: &str, source: Source, value: &str, at: Option<i64>, offset: i64) -> Step {
         test_step(topic, source, value, at, offset)
     }

@@ -11,30 +11,13 @@
 //! touched job that is not stuck is dropped, and counted; stuck ones only when all are), at most `MAX_IDS` ids each, and a bounded memory of ended
 //! jobs so a late status of a finished job does not reopen it.
 
-use super::{Identity, MAX_IDS};
-use crate::domain::{Record, Role, StatusClass};
+use super::{Identity, View, MAX_IDS};
+use crate::codec::decode::json::Obj;
+pub use crate::domain::job::{Source, StuckJob, StuckReport};
+use crate::domain::{Record, StatusClass};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
-
-/// Which kind of topic a record came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Request,
-    Status,
-    Completion,
-    Dlq,
-}
-
-/// A pane's records: request topics have no pane (see `config::Topics::lifecycle`).
-impl From<Role> for Source {
-    fn from(r: Role) -> Source {
-        match r {
-            Role::Completion => Source::Completion,
-            Role::Status => Source::Status,
-            Role::Dlq => Source::Dlq,
-        }
-    }
-}
 
 /// One record, as the tracker needs it.
 #[derive(Clone, Copy, Debug)]
@@ -45,20 +28,6 @@ pub struct Seen<'a> {
     pub class: StatusClass,
     /// The record's time (its timestamp, else when it arrived), ms since the epoch.
     pub at_ms: i64,
-}
-
-/// A stuck job as a view lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StuckJob {
-    /// The first id it was seen with (the request's, when the request came first).
-    pub id: String,
-    pub ids: Vec<String>,
-    pub opened_ms: i64,
-    /// Its last request or status record.
-    pub last_ms: i64,
-    pub last_status: String,
-    /// How long it has been silent at `now`.
-    pub silent_ms: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -368,18 +337,6 @@ fn listed(j: &Open, now_ms: i64) -> StuckJob {
     }
 }
 
-/// What the watcher tells the app about open and stuck jobs, about once a second.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StuckReport {
-    /// The stuck jobs, the longest silent first, at most `MAX_LISTED`.
-    pub jobs: Vec<StuckJob>,
-    /// All stuck jobs (the list may be shorter).
-    pub stuck: usize,
-    pub open: usize,
-    pub evicted: u64,
-    pub after_ms: i64,
-}
-
 /// Stuck jobs a report lists at most: the view scrolls, it is no store.
 pub const MAX_LISTED: usize = 500;
 
@@ -411,10 +368,63 @@ impl StuckTracker {
     }
 }
 
+/// One record into the tracker: its ids, its status word (one parse of the value).
+pub fn observe(
+    tracker: &mut StuckTracker,
+    identity: &Identity,
+    (key, headers, value): (Option<&[u8]>, &[crate::domain::Header], Option<&[u8]>),
+    source: Source,
+    at_ms: i64,
+) {
+    let parsed = value.and_then(Obj::parse);
+    observe_value(
+        tracker,
+        identity,
+        (key, headers, parsed.as_ref()),
+        None,
+        (source, at_ms),
+    );
+}
+
+pub fn observe_value(
+    tracker: &mut StuckTracker,
+    identity: &Identity,
+    (key, headers, parsed): (Option<&[u8]>, &[crate::domain::Header], Option<&Obj<'_>>),
+    status: Option<Option<&str>>,
+    (source, at_ms): (Source, i64),
+) {
+    let ids = identity.ids_borrowed(&View {
+        key,
+        headers,
+        value: if identity.reads_value() { parsed } else { None },
+    });
+    if ids.is_empty() {
+        return;
+    }
+    let mut refs = [""; crate::engine::job::MAX_IDS];
+    for (r, id) in refs.iter_mut().zip(&ids) {
+        *r = id;
+    }
+    let status = match status {
+        Some(known) => known.map(Cow::Borrowed),
+        None => parsed.and_then(crate::codec::decode::status_word),
+    };
+    let class = status
+        .as_deref()
+        .map_or(StatusClass::Unknown, StatusClass::from_word);
+    tracker.observe(&Seen {
+        ids: &refs[..ids.len()],
+        source,
+        status: status.as_deref(),
+        class,
+        at_ms,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::support::clock::{Clock, FixedClock};
+    use crate::domain::clock::{Clock, FixedClock};
 
     const MIN: i64 = 60_000;
 

@@ -28,25 +28,12 @@ pub mod audit;
 pub mod form;
 pub mod jsonl_in;
 pub mod placeholder;
-pub mod send;
 pub mod template;
-pub mod worker;
 
+pub use crate::domain::publish::PublishRecord;
 pub use form::{FieldError, Form, Place};
 pub use placeholder::Vars;
 pub use template::{Catalog, Field, FieldType, Template};
-
-/// One record to produce, exactly: header values and key/value bytes as they go on the wire
-/// (None: a null key, value or header value).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PublishRecord {
-    pub topic: String,
-    /// None: the key (and the partitioner) decides.
-    pub partition: Option<i32>,
-    pub key: Option<Vec<u8>>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
-    pub value: Option<Vec<u8>>,
-}
 
 /// A record as text for a preview: valid UTF-8 shown as is (JSON values pretty-printed),
 /// anything else as hex, null as `null`.

@@ -16,7 +16,7 @@ pub fn parse_point(text: &str, now_ms: i64) -> Result<i64, String> {
     if t.is_empty() {
         return Err("expected a duration (30m, 1h, 2d) or a time (RFC 3339), got nothing".into());
     }
-    crate::cmd::job::parse_since(t, now_ms)
+    crate::codec::text::parse_since(t, now_ms)
 }
 
 impl TimeRange {

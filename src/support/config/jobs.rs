@@ -10,7 +10,8 @@
 //! ```
 
 use super::ConfigError;
-use crate::engine::job::{parse_duration_ms, Identity};
+use crate::codec::text::parse_duration_ms;
+use crate::engine::job::Identity;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -81,9 +82,9 @@ pub fn resolve(
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::job::stuck::Source;
     use crate::support::config::load::load_with;
     use crate::support::config::Overrides;
-    use crate::engine::job::stuck::Source;
 
     fn load(toml: &str) -> crate::support::config::Config {
         let dir = tempfile::tempdir().unwrap();
@@ -142,7 +143,8 @@ mod tests {
         );
         assert_eq!(cfg.jobs.stuck_after_ms, 120_000);
         assert_eq!(cfg.jobs.max_open, 50);
-        let v = crate::codec::decode::json::Obj::parse(br#"{"x": "j-1", "job_id": "other"}"#).unwrap();
+        let v =
+            crate::codec::decode::json::Obj::parse(br#"{"x": "j-1", "job_id": "other"}"#).unwrap();
         let view = crate::engine::job::View {
             key: None,
             headers: &[],

@@ -57,10 +57,10 @@ pub fn load(o: &Overrides) -> Result<Config, ConfigError> {
 }
 
 /// Where a setting came from, for error messages: every error names the file.
-struct At(String);
+pub struct At(String);
 
 impl At {
-    fn new(source: &Option<PathBuf>) -> At {
+    pub fn new(source: &Option<PathBuf>) -> At {
         At(source
             .as_ref()
             .map_or("built-in defaults".to_string(), |p| {
@@ -68,7 +68,7 @@ impl At {
             }))
     }
 
-    fn err(&self, key: &str, msg: impl std::fmt::Display) -> ConfigError {
+    pub fn err(&self, key: &str, msg: impl std::fmt::Display) -> ConfigError {
         ConfigError(format!("{}: key `{key}`: {msg}", self.0))
     }
 
@@ -76,13 +76,14 @@ impl At {
         self.0 == "built-in defaults"
     }
 
-    fn msg(&self, msg: impl std::fmt::Display) -> ConfigError {
+    pub fn msg(&self, msg: impl std::fmt::Display) -> ConfigError {
         ConfigError(format!("{}: {msg}", self.0))
     }
 }
 
 /// Every subcommand loads through here, so the dashboard, `tail` and `lag` accept and refuse
-/// exactly the same files (theme and key bindings included).
+/// exactly the same files (the theme and key bindings are checked by `tui::ui_parts`, which
+/// every subcommand calls too).
 pub fn load_with(
     o: &Overrides,
     env: Env<'_>,
@@ -125,17 +126,7 @@ pub fn load_with(
         watch_groups,
         keys: file.keys,
     };
-    ui_parts(&cfg)?;
     Ok(cfg)
-}
-
-/// The theme and keymap the config names, with errors that name the file and key. Called
-/// by `load_with` (so every subcommand validates them) and by the dashboard, which uses them.
-pub fn ui_parts(cfg: &Config) -> Result<(crate::tui::theme::Theme, crate::tui::keymap::Keymap), ConfigError> {
-    let at = At::new(&cfg.source);
-    let theme = crate::tui::theme::Theme::load(&cfg.ui.theme).map_err(|e| at.err("ui.theme", e))?;
-    let keymap = crate::tui::keymap::Keymap::new(&cfg.keys).map_err(|e| at.msg(e))?;
-    Ok((theme, keymap))
 }
 
 fn read_source(
@@ -504,8 +495,9 @@ fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     };
     let secret_line = |line: Option<usize>| {
         let l = line_text(line);
-        l.split_once('=')
-            .is_some_and(|(k, _)| crate::support::redact::is_secret_name(k.trim().trim_matches('"')))
+        l.split_once('=').is_some_and(|(k, _)| {
+            crate::support::redact::is_secret_name(k.trim().trim_matches('"'))
+        })
     };
     let at_line = |line: Option<usize>| line.map_or(String::new(), |l| format!(" line {l}"));
     let de = toml::Deserializer::parse(text).map_err(|e| {

@@ -8,7 +8,7 @@ pub mod load;
 pub mod replay;
 pub mod words;
 
-pub use load::{load, ui_parts, Overrides};
+pub use load::{load, At, Overrides};
 
 use crate::domain::Role;
 use std::collections::BTreeMap;
@@ -59,7 +59,10 @@ impl std::fmt::Debug for Cluster {
         f.debug_struct("Cluster")
             .field("brokers", &self.brokers)
             .field("client_id", &self.client_id)
-            .field("properties", &crate::support::redact::properties(&self.properties))
+            .field(
+                "properties",
+                &crate::support::redact::properties(&self.properties),
+            )
             .finish()
     }
 }

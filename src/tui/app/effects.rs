@@ -3,15 +3,15 @@
 //! UI task cannot block on a busy worker.
 
 use super::effect::Effect;
-use crate::support::clock::Clock;
-use crate::support::config::Config;
+use crate::domain::clock::Clock;
 use crate::domain::event::{KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
 use crate::kafka::consumer::{self, StreamHandle, StreamSpec};
 use crate::kafka::lag::{LagHandle, LagSpec};
-use crate::engine::publish::send::SendOptions;
-use crate::engine::publish::worker::{PublishCmd, PublishContext, PublishHandle};
-use crate::engine::replay::worker::ReplayHandle;
-use crate::engine::replay::ReplayContext;
+use crate::kafka::publish::send::SendOptions;
+use crate::kafka::publish::worker::{PublishCmd, PublishContext, PublishHandle};
+use crate::kafka::replay::worker::ReplayHandle;
+use crate::kafka::replay::ReplayContext;
+use crate::support::config::Config;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
@@ -67,12 +67,12 @@ impl Workers {
                 refresh_ms: cfg.lag.refresh_ms,
             },
             events.clone(),
-            || crate::support::clock::SystemClock.now_ms(),
+            || crate::domain::clock::SystemClock.now_ms(),
         );
         let replay = ReplayContext::from_config(cfg)
-            .map(|ctx| crate::engine::replay::worker::spawn(ctx, events.clone()))
+            .map(|ctx| crate::kafka::replay::worker::spawn(ctx, events.clone()))
             .map_err(|e| format!("replay is not available: {e:#}"));
-        let publish = crate::engine::publish::worker::spawn(
+        let publish = crate::kafka::publish::worker::spawn(
             PublishContext {
                 cluster: cfg.cluster.clone(),
                 options: SendOptions::from_config(cfg),

@@ -5,9 +5,9 @@ use super::effects::{Flow, Workers};
 use super::msg::Msg;
 use super::state::State;
 use super::update::update;
-use crate::support::clock::Clock;
-use crate::support::config::Config;
+use crate::domain::clock::Clock;
 use crate::domain::event::KafkaEvent;
+use crate::support::config::Config;
 use crate::tui::keymap::Keymap;
 use crate::tui::terminal::TerminalGuard;
 use crate::tui::theme::Theme;
@@ -47,7 +47,9 @@ pub async fn run(
 
     let mut state = State::new(cfg, demo, clock.now_ms());
     // The user's publish templates are read once, here: update does no I/O.
-    let catalog = crate::engine::publish::Catalog::load(crate::engine::publish::template::user_dir().as_deref());
+    let catalog = crate::engine::publish::Catalog::load(
+        crate::engine::publish::template::user_dir().as_deref(),
+    );
     if let Some(w) = catalog.warnings.first() {
         state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
     }

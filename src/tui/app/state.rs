@@ -1,7 +1,7 @@
 use super::action::Action;
 use super::component::{Hint, Reply};
-use crate::support::config::Config;
 use crate::domain::{Connection, Role};
+use crate::support::config::Config;
 use crate::tui::keymap::Context;
 use crate::tui::modals::detail::DetailState;
 use crate::tui::modals::help::HelpState;

@@ -307,7 +307,8 @@ fn open_replay(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     let pane = &state.streams[Role::Dlq.index()];
-    let Some(scope) = crate::tui::modals::replay::scope::of(&state.dlq, pane, &state.dlq_topics) else {
+    let Some(scope) = crate::tui::modals::replay::scope::of(&state.dlq, pane, &state.dlq_topics)
+    else {
         state.health.warning = Some((
             "nothing to replay: select or mark DLQ messages".into(),
             state.now_ms,

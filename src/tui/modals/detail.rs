@@ -1,12 +1,12 @@
 //! The detail view of one record: where it sits, its headers, key and the value pretty-printed.
 
+use crate::codec::decode::pretty_value;
+use crate::codec::sanitize::clean;
+use crate::codec::text::fit;
+use crate::domain::{bytes_display, PayloadKind, Record};
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
-use crate::codec::decode::pretty_value;
-use crate::domain::{bytes_display, PayloadKind, Record};
 use crate::tui::theme::Theme;
-use crate::codec::text::fit;
-use crate::codec::sanitize::clean;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

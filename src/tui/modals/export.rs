@@ -3,12 +3,12 @@
 //! cancels. The file is written off the UI task; the status line says how many records went
 //! where, or why none did.
 
+use crate::domain::Record;
+use crate::engine::export::Batch;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{Hint, Reply};
 use crate::tui::app::effect::Effect;
 use crate::tui::app::state::{Modal, State};
-use crate::domain::Record;
-use crate::engine::export::Batch;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::input::TextField;
@@ -70,7 +70,8 @@ pub fn open(state: &mut State) -> Reply {
 
 /// Opens the dialog for any records (other views call this with what they hold).
 pub fn open_with(state: &State, label: &str, source: Source, count: usize) -> Reply {
-    let path = crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
+    let path =
+        crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
     Reply::Open(Modal::Export(Box::new(ExportDialog {
         label: label.to_string(),
         source,

@@ -4,12 +4,12 @@
 //! config; `@name` typed works too), ctrl-t switches between this pane and all record panes.
 //! An invalid expression shows jaq's error under the field and changes nothing.
 
+use crate::domain::Role;
+use crate::engine::filter::Quick;
+use crate::support::config::filters::SavedFilter;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{Hint, Reply};
 use crate::tui::app::state::{Modal, State};
-use crate::support::config::filters::SavedFilter;
-use crate::domain::Role;
-use crate::engine::filter::Quick;
 use crate::tui::panes::stream::PaneFilter;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;

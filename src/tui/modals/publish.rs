@@ -5,12 +5,12 @@
 pub mod open;
 pub mod view;
 
+use crate::domain::event::PublishUpdate;
+use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
+use crate::kafka::publish::send::{Delivered, Progress, Summary};
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{Hint, Reply};
 use crate::tui::app::effect::Effect;
-use crate::domain::event::PublishUpdate;
-use crate::engine::publish::send::{Delivered, Progress, Summary};
-use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
 use crate::tui::widgets::input::TextField;
 
 #[derive(Debug)]

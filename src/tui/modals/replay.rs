@@ -5,13 +5,13 @@
 pub mod scope;
 pub mod view;
 
-use crate::tui::app::action::Action;
-use crate::tui::app::component::{Hint, Reply};
-use crate::tui::app::effect::Effect;
 use crate::domain::event::ReplayUpdate;
 use crate::domain::replay::{
     Failure, ReplayPlan, ReplayProgress, ReplayRequest, ReplaySettings, ReplaySummary, Selection,
 };
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{Hint, Reply};
+use crate::tui::app::effect::Effect;
 use crate::tui::widgets::input::TextField;
 use std::collections::BTreeMap;
 

@@ -3,19 +3,19 @@
 //! scan in the search worker, Esc stops it. Matches fill a results table like the stream panes
 //! (newest first, at most `MAX_MATCHES`), whose rows open the detail view.
 
+use crate::codec::text::human_count;
+use crate::domain::{Record, Role};
+use crate::engine::search::range::TimeRange;
+use crate::engine::search::{Progress, Query, SearchRequest, SearchUpdate, Summary, MAX_MATCHES};
+use crate::support::config::Config;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::app::effect::Effect;
 use crate::tui::app::state::{Modal, State};
-use crate::support::config::Config;
-use crate::domain::{Record, Role};
 use crate::tui::keymap::Context;
 use crate::tui::modals::detail::DetailState;
 use crate::tui::panes::stream::StreamPane;
-use crate::engine::search::range::TimeRange;
-use crate::engine::search::{Progress, Query, SearchRequest, SearchUpdate, Summary, MAX_MATCHES};
 use crate::tui::theme::Theme;
-use crate::codec::text::human_count;
 use crate::tui::widgets::input::TextField;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

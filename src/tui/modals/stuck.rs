@@ -2,16 +2,16 @@
 //! longest silent first, with each job's last known status and how long it has been silent.
 //! Enter opens a job's timeline.
 
+use crate::codec::sanitize::cell;
+use crate::codec::text::{clock_time, fit, human_count, human_secs};
+use crate::domain::{Role, StatusClass};
+use crate::engine::job::stuck::{Source, StuckReport};
+use crate::engine::job::Identity;
+use crate::support::config::Config;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::Hint;
 use crate::tui::app::state::State;
-use crate::support::config::Config;
-use crate::engine::job::Identity;
-use crate::engine::job::stuck::{Source, StuckReport};
-use crate::domain::{Role, StatusClass};
 use crate::tui::theme::Theme;
-use crate::codec::text::{clock_time, fit, human_count, human_secs};
-use crate::codec::sanitize::cell;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -5,14 +5,14 @@
 //! From here a record opens in the detail view, the job's DLQ record goes to the replay
 //! dialog and its request to the publish dialog.
 
+use crate::domain::event::JobSearchUpdate;
+use crate::domain::Record;
+use crate::engine::job::stuck::Source;
+use crate::engine::job::{matching, Outcome, Step, Timeline, MAX_IDS};
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::app::effect::Effect;
 use crate::tui::app::state::{Modal, State};
-use crate::domain::event::JobSearchUpdate;
-use crate::engine::job::{matching, Outcome, Step, Timeline, MAX_IDS};
-use crate::engine::job::stuck::Source;
-use crate::domain::Record;
 use crate::tui::modals::detail::DetailState;
 use crate::tui::panes::PaneId;
 use std::collections::HashSet;
@@ -439,7 +439,7 @@ pub fn on_search(state: &mut State, u: JobSearchUpdate) {
 /// The outcome in words with the end-to-end latency, or how long it has been running.
 pub fn outcome_text(tl: &Timeline) -> String {
     let dur = |ms: i64| {
-        crate::cmd::job::delta_text(ms)
+        crate::codec::text::delta_text(ms)
             .trim_start_matches('+')
             .to_string()
     };

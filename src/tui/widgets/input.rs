@@ -125,7 +125,11 @@ fn editing_request(key: &KeyEvent) -> Option<InputRequest> {
 }
 
 /// The line under a field: its error (sanitised, in the failure colour), else `hint`.
-pub fn error_or_hint<'a>(field: &TextField, hint: &str, theme: &crate::tui::theme::Theme) -> Line<'a> {
+pub fn error_or_hint<'a>(
+    field: &TextField,
+    hint: &str,
+    theme: &crate::tui::theme::Theme,
+) -> Line<'a> {
     match &field.error {
         Some(e) => Line::styled(
             crate::codec::sanitize::clean(e).into_owned(),

@@ -2,9 +2,9 @@
 
 use super::layout::{compute, Areas};
 use crate::codec::sanitize::clean;
+use crate::domain::{Connection, Role};
 use crate::tui::app::action::Action;
 use crate::tui::app::state::{Modal, State};
-use crate::domain::{Connection, Role};
 use crate::tui::keymap::Keymap;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;
@@ -47,7 +47,9 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
                 },
             ),
             PaneId::Lag => crate::tui::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
-            PaneId::Metrics => crate::tui::panes::metrics::view::draw(f, *rect, state, focused, theme),
+            PaneId::Metrics => {
+                crate::tui::panes::metrics::view::draw(f, *rect, state, focused, theme)
+            }
         }
     }
     draw_hints(f, areas.hints, state, theme, keymap);
@@ -144,7 +146,10 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
         ));
     }
     f.render_widget(
-        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        Line::from(crate::tui::widgets::spans::fit_spans(
+            spans,
+            area.width as usize,
+        )),
         area,
     );
 }
@@ -192,7 +197,10 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
         spans.push(Span::raw(" "));
     }
     f.render_widget(
-        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        Line::from(crate::tui::widgets::spans::fit_spans(
+            spans,
+            area.width as usize,
+        )),
         area,
     );
 }
@@ -229,7 +237,10 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
         }
     }
     f.render_widget(
-        Line::from(crate::tui::widgets::spans::fit_spans(spans, area.width as usize)),
+        Line::from(crate::tui::widgets::spans::fit_spans(
+            spans,
+            area.width as usize,
+        )),
         area,
     );
 }

@@ -3,11 +3,11 @@
 //! profiles.
 
 use super::PublishDialog;
+use crate::engine::job::follow::Follow;
+use crate::engine::publish::{Form, PublishRecord, Vars};
 use crate::tui::app::component::Reply;
 use crate::tui::app::state::{Modal, State};
-use crate::engine::job::follow::Follow;
 use crate::tui::panes::PaneId;
-use crate::engine::publish::{Form, PublishRecord, Vars};
 
 fn vars(state: &State) -> Vars {
     Vars {

@@ -1,9 +1,9 @@
 //! Draws the publish dialog. Reads only.
 
 use super::{Extra, PublishDialog, Stage};
-use crate::tui::theme::Theme;
-use crate::codec::text::fit;
 use crate::codec::sanitize::clean;
+use crate::codec::text::fit;
+use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -1,9 +1,9 @@
 //! Draws the replay dialog. Reads only.
 
 use super::{Field, ReplayDialog, Stage};
+use crate::codec::text::fit;
 use crate::domain::replay::{PlanItem, ReplayPlan, ReplayProgress};
 use crate::tui::theme::Theme;
-use crate::codec::text::fit;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -208,10 +208,13 @@ fn done_lines<'a>(
 fn draw_options(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
     let rows = Layout::vertical([Constraint::Length(1); 5]).split(area);
     let accent = Style::default().fg(theme.accent);
-    let field =
-        |f: &mut Frame, r: Rect, which: Field, tf: &crate::tui::widgets::input::TextField, l: &str| {
-            tf.draw(f, r, l, d.focus == Some(which), accent);
-        };
+    let field = |f: &mut Frame,
+                 r: Rect,
+                 which: Field,
+                 tf: &crate::tui::widgets::input::TextField,
+                 l: &str| {
+        tf.draw(f, r, l, d.focus == Some(which), accent);
+    };
     field(
         f,
         rows[0],

@@ -1,11 +1,11 @@
 //! Draws a job's timeline: the outcome, the search's progress, then one row per record.
 
 use super::{outcome_text, Search, TimelineView};
-use crate::engine::job::{Outcome, Step};
-use crate::engine::job::stuck::Source;
-use crate::tui::theme::Theme;
-use crate::codec::text::{clock_time, fit, human_count, topic_at};
 use crate::codec::sanitize::cell;
+use crate::codec::text::{clock_time, fit, human_count, topic_at};
+use crate::engine::job::stuck::Source;
+use crate::engine::job::{Outcome, Step};
+use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -175,7 +175,8 @@ fn step_line(s: &Step, selected: bool, theme: &Theme, w: usize) -> Line<'static>
     let mut spans = vec![
         Span::raw(format!(
             " {:<a$} {:<b$} ",
-            s.delta_ms.map_or("?".into(), crate::cmd::job::delta_text),
+            s.delta_ms
+                .map_or("?".into(), crate::codec::text::delta_text),
             time
         )),
         Span::styled(

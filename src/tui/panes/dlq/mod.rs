@@ -3,10 +3,10 @@
 
 pub mod view;
 
-use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::codec::decode::dlq::record_reason;
 use crate::domain::Record;
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::panes::stream::{PaneFilter, StreamPane};
 use std::collections::{BTreeSet, HashMap, HashSet};
 

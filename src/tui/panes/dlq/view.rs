@@ -2,9 +2,9 @@
 //! reason.
 
 use super::DlqTriage;
+use crate::codec::text::clock_time;
 use crate::tui::panes::stream::StreamPane;
 use crate::tui::theme::Theme;
-use crate::codec::text::clock_time;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -77,7 +77,8 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
     let start = v.triage.selected.saturating_sub(inner_h.saturating_sub(1));
     let w = area.width.saturating_sub(2) as usize;
     let wo = if w >= 90 { 22 } else { 12 };
-    let widths = crate::tui::widgets::table::allot(w, &[(6, 6), (8, 8), (8, 8), (6, wo), (4, 4)], Some(4));
+    let widths =
+        crate::tui::widgets::table::allot(w, &[(6, 6), (8, 8), (8, 8), (6, wo), (4, 4)], Some(4));
     let cols: Vec<(&str, usize)> = ["count", "first", "last", "origin", "reason"]
         .into_iter()
         .zip(widths)
@@ -104,7 +105,10 @@ fn draw_groups(f: &mut Frame, area: Rect, v: &DlqView, theme: &Theme) {
         })
         .collect();
     let empty = groups.is_empty();
-    f.render_widget(crate::tui::widgets::table::grid(&cols, rows, block, theme), area);
+    f.render_widget(
+        crate::tui::widgets::table::grid(&cols, rows, block, theme),
+        area,
+    );
     if empty && area.height > 4 {
         let msg = Line::styled(
             "  no failures with a reason yet",

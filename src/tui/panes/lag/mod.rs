@@ -3,10 +3,10 @@
 
 pub mod view;
 
+use crate::engine::lag::{GroupView, LagSnapshot, LagTracker};
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::app::effect::Effect;
-use crate::engine::lag::{GroupView, LagSnapshot, LagTracker};
 
 pub struct LagPane {
     pub tracker: LagTracker,

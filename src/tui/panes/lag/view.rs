@@ -1,8 +1,8 @@
 use super::LagPane;
+use crate::codec::sanitize::{cell, clean};
+use crate::codec::text::{fit, human_count, human_secs, topic_at};
 use crate::engine::lag::{GroupView, LagStatus};
 use crate::tui::theme::Theme;
-use crate::codec::text::{fit, human_count, human_secs, topic_at};
-use crate::codec::sanitize::{cell, clean};
 use crate::tui::widgets::spark::spark;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

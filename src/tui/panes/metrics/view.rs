@@ -1,8 +1,8 @@
-use crate::tui::app::state::State;
-use crate::domain::Role;
-use crate::tui::theme::Theme;
-use crate::codec::text::{fit, human_count, human_secs};
 use crate::codec::sanitize::{cell, clean};
+use crate::codec::text::{fit, human_count, human_secs};
+use crate::domain::Role;
+use crate::tui::app::state::State;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::spark::spark;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

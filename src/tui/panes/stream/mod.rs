@@ -3,13 +3,13 @@
 
 pub mod view;
 
+use crate::domain::{Record, Role};
+use crate::support::rate::RateMeter;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::app::effect::Effect;
 use crate::tui::app::state::Modal;
-use crate::domain::{Record, Role};
 use crate::tui::modals::detail::DetailState;
-use crate::support::rate::RateMeter;
 use std::collections::VecDeque;
 
 pub struct StreamPane {
@@ -50,14 +50,18 @@ impl PaneFilter {
             }
             PaneFilter::Expr(e) => match e.name() {
                 Some(n) => format!("@{}", crate::codec::text::fit(n, 40).trim_end()),
-                None => crate::codec::text::fit(e.source(), 60).trim_end().to_string(),
+                None => crate::codec::text::fit(e.source(), 60)
+                    .trim_end()
+                    .to_string(),
             },
         }
     }
 
     pub fn keeps(&self, r: &Record) -> bool {
         match self {
-            PaneFilter::Reason(key) => crate::codec::decode::dlq::record_reason(r).as_deref() == Some(key),
+            PaneFilter::Reason(key) => {
+                crate::codec::decode::dlq::record_reason(r).as_deref() == Some(key)
+            }
             PaneFilter::Quick(q) => q.matches(r),
             PaneFilter::Expr(e) => e.matches(r),
         }

@@ -1,7 +1,7 @@
 use super::StreamPane;
-use crate::tui::theme::Theme;
-use crate::codec::text::{clock_time, topic_at};
 use crate::codec::sanitize::clean;
+use crate::codec::text::{clock_time, topic_at};
+use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -2,13 +2,16 @@
 //! not done yet with the idempotent producer, logs each acknowledgement to the audit file, and
 //! reports progress. Blocking; meant for a worker thread or the headless command.
 
-use super::audit::{self, AuditWriter, Line, RecordLine, RecordResult, TargetStarts};
-use super::{guard, ItemBuilder, ReplayContext, RunStamp};
+use super::plan::{ItemBuilder, ReplayContext, RunStamp};
+use super::{self as kr, ReadRecord};
 use crate::domain::replay::{
     Coord, Failure, PartitionRange, PlanItem, ReplayEvent, ReplayPlan, ReplayProgress,
     ReplaySummary, Selection, FAILURES_MAX,
 };
-use crate::kafka::replay::{self as kr, ReadRecord};
+use crate::engine::replay::audit::{
+    self, AuditWriter, Line, RecordLine, RecordResult, TargetStarts,
+};
+use crate::engine::replay::guard;
 use crate::kafka::safe_producer::{Delivery, Outgoing, SafeProducer};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,12 +1,57 @@
-//! Replay's Kafka side: reading fixed offset ranges (the DLQ selection, the target partitions
-//! on resume), end offsets, and the optional DLQ group commit (the producer is
-//! `safe_producer`, shared with publish).
-//! Plain types in and out; the engine in `crate::engine::replay` decides everything.
+//! Replay: DLQ records back to where they came from, grouped, rate-limited, previewed,
+//! audited and resumable. Blocking functions meant for a worker thread (the dashboard) or the
+//! main thread (`kdeck replay`): [`plan()`] is the dry run, [`execute`] sends, [`resume_plan`]
+//! continues an interrupted run. This file reads fixed offset ranges (the DLQ selection, the
+//! target partitions on resume), end offsets, and does the optional DLQ group commit; the
+//! producer is `safe_producer`, shared with publish. The plain logic (audit, headers,
+//! targets) is `crate::engine::replay`.
+//!
+//! # The guarantee: nothing lost, nothing twice
+//!
+//! For every DLQ record selected when a run starts, once the run (with its resumes) ends with no
+//! failure, the target topic holds **exactly one** replayed copy of it, written by that run:
+//!
+//! * **The set is fixed.** The DLQ's end offsets are read when the run is planned and stored in
+//!   the run's audit file; records appended later (including the run's own records when the DLQ
+//!   is also the target) are never read, so a replay cannot loop, and a resume works on exactly
+//!   the same records. The same request is stored too, so a resume resolves the same targets.
+//! * **Nothing lost.** A record counts as done only when the broker acknowledged it with
+//!   `acks=all` (every in-sync replica has it) or when it is read back from the target. Anything
+//!   else is reported as failed or not sent, and a resume sends it.
+//! * **Nothing twice within one process.** The producer is idempotent: librdkafka's retries
+//!   after a lost connection or a timeout carry sequence numbers the broker deduplicates.
+//! * **Nothing twice across a kill or a broker outage.** Every replayed record carries
+//!   `kdeck-replay-run` and `kdeck-replay-source` (`dlq/partition@offset`). Before sending
+//!   anything, a run writes (and syncs) the end offsets of its target topics to its audit file;
+//!   all its records land past them. A resume skips records the audit shows acknowledged, then
+//!   reads every target partition from those recorded offsets to its current end and skips
+//!   every record found there with this run's id, whatever the audit says: that covers records
+//!   that were in flight at a kill, acknowledged but not yet logged, or reported as timed out
+//!   although the broker wrote them. Only the rest is sent again.
+//! * **No race with the interrupted process.** A run holds a lock on its audit file while it
+//!   sends; a resume refuses while the lock is held, so the lookup cannot miss records that a
+//!   live process is still writing. The lock dies with the process.
+//!
+//! The assumptions, stated: the target's records written by the run are not deleted
+//! (retention, compaction) or rewritten with the same headers by someone else before the
+//! resume; and no record is still only in the broker's hands when the resume reads (on a
+//! multi-broker cluster, a record the leader took but whose high watermark had not yet moved
+//! is not visible; kdeck cannot see it and would send it again).
+//! kdeck never deletes, compacts or commits anything on the DLQ, unless the profile names a
+//! `commit_group`: then that group is moved forward (never back) past the records that were
+//! replayed, only where every record before that point was selected and is done.
+
+pub mod engine;
+pub mod plan;
+pub mod worker;
+
+pub use engine::execute;
+pub use plan::{plan, resume_plan, ItemBuilder, ReplayContext, RunStamp};
 
 use super::{client_config, headers_of, timestamp_ms, META_TIMEOUT};
-use crate::support::config::Cluster;
 use crate::domain::replay::{Coord, PartitionRange};
 use crate::domain::Header;
+use crate::support::config::Cluster;
 use anyhow::Context;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;

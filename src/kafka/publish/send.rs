@@ -2,12 +2,12 @@
 //! lines), paced to a rate, produced by the idempotent producer, each delivery reported.
 //! Blocking; for a worker thread or the headless command.
 
-use super::PublishRecord;
-use crate::support::config::Cluster;
+use crate::domain::publish::PublishRecord;
+pub use crate::domain::publish::{Delivered, Progress, Summary};
+use crate::kafka::replay::engine::Pace;
 use crate::kafka::safe_producer::{Delivery, Outgoing, SafeProducer};
-use crate::engine::replay::engine::Pace;
-use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use crate::support::config::Cluster;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -33,25 +33,6 @@ impl SendOptions {
     }
 }
 
-/// One record acknowledged by the broker.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Delivered {
-    pub seq: u64,
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-    pub key: Option<Vec<u8>>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Progress {
-    pub sent: u64,
-    pub acked: u64,
-    pub failed: u64,
-    /// Acknowledged records per second since the start.
-    pub rate: f64,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Delivered(Delivered),
@@ -62,27 +43,6 @@ pub enum Event {
         error: String,
     },
     Progress(Progress),
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub sent: u64,
-    pub acked: u64,
-    pub failed: u64,
-    pub elapsed_ms: u64,
-    pub rate: f64,
-    pub topics: BTreeSet<String>,
-    pub cancelled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_error: Option<String>,
-}
-
-impl Summary {
-    pub fn ok(&self) -> bool {
-        self.failed == 0 && self.stopped.is_none() && !self.cancelled
-    }
 }
 
 /// The records to send, asked for by sequence number (1, 2, ...); None: no more.

@@ -2,9 +2,10 @@
 //! runs the engine's blocking dry runs and sends, and reports `ReplayUpdate`s with the job id
 //! the dialog gave, so late news of a replaced job can be dropped.
 
-use super::{audit, ReplayContext};
+use super::ReplayContext;
 use crate::domain::event::{KafkaEvent, ReplayCmd, ReplayUpdate};
 use crate::domain::replay::{ReplayPlan, ReplayRequest};
+use crate::engine::replay::audit;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use tokio::sync::mpsc;

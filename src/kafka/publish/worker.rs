@@ -2,11 +2,11 @@
 //! form's records with the engine's paced loop, and saving forms as templates. News carries
 //! the dialog's job id.
 
-use super::audit::Line;
 use super::send::{self, Event, SendOptions};
-use super::{Form, Vars};
-use crate::support::config::Cluster;
 use crate::domain::event::{KafkaEvent, PublishUpdate};
+use crate::engine::publish::audit::Line;
+use crate::engine::publish::{Form, Vars};
+use crate::support::config::Cluster;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -134,7 +134,7 @@ fn send_form(
 
 impl Burst<'_> {
     /// Record `seq`: 1 is the one the preview showed; the next get their own seq, time and ids.
-    fn record(&self, seq: u64) -> Option<Result<super::PublishRecord, String>> {
+    fn record(&self, seq: u64) -> Option<Result<crate::domain::publish::PublishRecord, String>> {
         if seq > self.count {
             return None;
         }
@@ -165,7 +165,7 @@ fn audit_start(ctx: &PublishContext, b: &Burst, run: &str) -> anyhow::Result<()>
         count: Some(b.count),
         topic: topic.as_deref(),
     };
-    super::audit::append(path, &start)
+    crate::engine::publish::audit::append(path, &start)
 }
 
 fn audit_end(ctx: &PublishContext, run: &str, s: &send::Summary) {
@@ -178,7 +178,7 @@ fn audit_end(ctx: &PublishContext, run: &str, s: &send::Summary) {
             topics: s.topics.iter().map(String::as_str).collect(),
             result: if s.ok() { "ok" } else { "failed" },
         };
-        let _ = super::audit::append(path, &end);
+        let _ = crate::engine::publish::audit::append(path, &end);
     }
 }
 
@@ -189,5 +189,6 @@ fn save(ctx: &PublishContext, form: &Form, name: &str) -> Result<String, String>
         .templates_dir
         .as_ref()
         .ok_or("no config folder for templates: set KDECK_CONFIG_DIR")?;
-    super::template::save(dir, &form.as_template(name)).map(|p| p.display().to_string())
+    crate::engine::publish::template::save(dir, &form.as_template(name))
+        .map(|p| p.display().to_string())
 }
