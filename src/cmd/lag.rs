@@ -65,6 +65,36 @@ impl Outcome {
 /// Text for `kdeck lag --help`.
 pub const EXIT_CODES: &str = "Exit codes:\n  0  every group measured (and none at --fail-on)\n  1  a group is at or beyond --fail-on\n  2  usage or configuration error\n  3  the cluster cannot be reached\n  4  authentication or TLS failed\n  5  a group given with -g does not exist on the cluster\nWith --watch, kdeck lag keeps going through 3, 4 and 5 and says so on every refresh.";
 
+/// `kdeck lag` from its flags: the exit code tells what the lag was.
+pub fn from_args(
+    o: &crate::support::config::Overrides,
+    l: &super::cli::LagArgs,
+) -> anyhow::Result<std::process::ExitCode> {
+    let cfg = super::load_checked(o)?;
+    let interval = l
+        .interval
+        .map(std::time::Duration::from_secs_f64)
+        .unwrap_or(std::time::Duration::from_millis(cfg.lag.refresh_ms));
+    let opts = LagOptions {
+        watch: l.watch,
+        json: l.output == "json",
+        fail_on: l
+            .fail_on
+            .as_deref()
+            .and_then(crate::engine::lag::LagStatus::parse),
+        samples: l.samples,
+        interval,
+        partitions: l.partitions,
+        clear_screen: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
+    let outcome = run(&cfg, &opts, &mut std::io::stdout().lock())?;
+    if let Some(m) = outcome.message() {
+        tracing::warn!("kdeck lag: {m}");
+        eprintln!("kdeck lag: {m}");
+    }
+    Ok(std::process::ExitCode::from(outcome.exit_code()))
+}
+
 pub fn run(cfg: &Config, o: &LagOptions, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     match run_inner(cfg, o, out) {
         Err(e) if is_broken_pipe(&e) => Ok(Outcome::OutputClosed),

@@ -1,7 +1,47 @@
-//! Every subcommand: one file each. The top layer: may use anything below.
+//! Every subcommand, one file each: `kdeck` alone opens the dashboard, the rest are headless.
+//! The top layer: may use anything below.
 
 pub mod cli;
+pub mod dashboard;
+pub mod demo;
 pub mod job;
 pub mod lag;
 pub mod publish;
 pub mod replay;
+pub mod tail;
+
+use crate::kafka;
+use crate::support::config;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// Parses the overrides and hands over to the subcommand: one file each in this folder.
+pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    let o = cli.conn.overrides().map_err(anyhow::Error::msg)?;
+    match cli.command.take() {
+        Some(Command::Demo { rate }) => demo::run(&cli, &o, rate),
+        Some(Command::Lag(l)) => lag::from_args(&o, &l),
+        Some(Command::Tail(t)) => tail::run(o, &t),
+        Some(Command::Replay(r)) => {
+            let cfg = load_checked(&o)?;
+            Ok(ExitCode::from(replay::run(&cfg, &r)?))
+        }
+        Some(Command::Publish(p)) => {
+            let cfg = load_checked(&o)?;
+            Ok(ExitCode::from(publish::run(&cfg, &p)?))
+        }
+        Some(Command::Job(j)) => Ok(ExitCode::from(job::run(&load_checked(&o)?, &j)?)),
+        // Answered by `generated` before logging starts.
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
+        None => dashboard::run(o, &cli),
+    }
+}
+
+/// The config (validated once, the same way for every subcommand) and a client built from
+/// its settings, so a bad property is reported before any output.
+pub fn load_checked(o: &config::Overrides) -> anyhow::Result<config::Config> {
+    let cfg = config::load(o)?;
+    crate::tui::ui_parts(&cfg)?;
+    kafka::validate(&cfg.cluster)?;
+    Ok(cfg)
+}

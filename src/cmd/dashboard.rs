@@ -1,0 +1,54 @@
+//! `kdeck` with no subcommand: the dashboard, on the configured cluster or the embedded demo.
+
+use super::cli::Cli;
+use crate::domain::clock::SystemClock;
+use crate::kafka;
+use crate::support::config;
+use std::process::ExitCode;
+
+pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
+    o.completion = cli.completion.clone();
+    o.status = cli.status.clone();
+    o.dlq = cli.dlq.clone();
+    o.start = cli.from.clone();
+    let demo = if cli.demo {
+        Some(kafka::demo::start(cli.demo_rate)?)
+    } else {
+        None
+    };
+    let mut cfg = config::load(&o)?;
+    if let Some(d) = &demo {
+        use_demo_cluster(&mut cfg, d);
+    }
+    kafka::validate(&cfg.cluster)?;
+    let (theme, keymap) = crate::tui::ui_parts(&cfg)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let exit = rt.block_on(crate::tui::app::run::run(
+        &cfg,
+        &theme,
+        &keymap,
+        &SystemClock,
+        cli.demo,
+    ))?;
+    drop(demo);
+    Ok(ExitCode::from(exit.code()))
+}
+
+/// `--demo` shows the embedded cluster's topics and groups, whatever the config says.
+fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
+    cfg.cluster = d.cluster();
+    cfg.topics = kafka::demo::demo_topics();
+    cfg.profile = "demo".into();
+    cfg.jobs.stuck_after_ms = crate::demo::DEMO_STUCK_AFTER_MS;
+    cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS
+        .iter()
+        .map(|(g, _, _)| g.to_string())
+        .collect();
+    cfg.lag_topics = kafka::demo::REQUEST_TOPICS
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+}
