@@ -1,7 +1,7 @@
 //! Config loading: folders of valid and invalid files (each invalid one names the error it must
 //! give), the example config, and the layering of file < environment < flags.
 
-use kdeck::support::config::load::load_with;
+use kdeck::cmd::load_config_with as load_with;
 use kdeck::support::config::{Overrides, StartAt};
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use kdeck::support::config::load::load_with;
 use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::publish::{PublishDialog, Stage};
@@ -55,9 +55,9 @@ fn clear(s: &mut State) {
 }
 
 fn dialog(s: &State) -> &PublishDialog {
-    match &s.modal {
-        Some(Modal::Publish(d)) => d,
-        _ => panic!("the publish dialog is not open"),
+    match s.modal_as::<kdeck::tui::modals::publish::PublishDialog>() {
+        Some(d) => d,
+        None => panic!("the publish dialog is not open"),
     }
 }
 
@@ -276,7 +276,7 @@ fn a_read_only_profile_refuses_publishing() {
 fn snapshot_of_the_form_with_its_preview() {
     let mut s = state(false);
     open(&mut s, "package-message");
-    if let Some(Modal::Publish(d)) = &mut s.modal {
+    if let Some(d) = s.modal_as_mut::<kdeck::tui::modals::publish::PublishDialog>() {
         // A fixed clock and seed: the preview's uuids and times are the same every run.
         d.vars = kdeck::engine::publish::Vars::fixed(NOW, 42, &[]);
     }

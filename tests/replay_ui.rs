@@ -15,7 +15,7 @@ use kdeck::support::config::load::load_with;
 use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::replay::Stage;
@@ -92,9 +92,9 @@ fn typed(s: &mut State, text: &str) {
 }
 
 fn dialog(s: &State) -> &kdeck::tui::modals::replay::ReplayDialog {
-    match &s.modal {
-        Some(Modal::Replay(d)) => d,
-        _ => panic!("the replay dialog is not open"),
+    match s.modal_as::<kdeck::tui::modals::replay::ReplayDialog>() {
+        Some(d) => d,
+        None => panic!("the replay dialog is not open"),
     }
 }
 

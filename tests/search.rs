@@ -15,7 +15,7 @@ use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::effects::Workers;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::search::Phase;
@@ -205,9 +205,9 @@ fn clear(s: &mut State) {
 }
 
 fn dialog(s: &State) -> &kdeck::tui::modals::search::SearchDialog {
-    match &s.modal {
-        Some(Modal::Search(d)) => d,
-        _ => panic!("the search dialog is not open"),
+    match s.modal_as::<kdeck::tui::modals::search::SearchDialog>() {
+        Some(d) => d,
+        None => panic!("the search dialog is not open"),
     }
 }
 

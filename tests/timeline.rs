@@ -20,7 +20,7 @@ use kdeck::support::config::load::load_with;
 use kdeck::support::config::{Config, Overrides, StartAt};
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::timeline::Search;
@@ -222,10 +222,8 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
         panic!("expected a search, got {effects:?}");
     };
     assert_eq!(
-        match &s.modal {
-            Some(Modal::Timeline(v)) => v.timeline.steps.len(),
-            _ => 0,
-        },
+        s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+            .map_or(0, |v| v.timeline.steps.len()),
         4,
         "three statuses and the completion come from memory at once"
     );
@@ -236,14 +234,12 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
         cancel: Arc::new(AtomicBool::new(false)),
     };
     search.commands.try_send(cmd).unwrap();
-    let searched = pump(
-        &mut s,
-        &mut rx,
-        Duration::from_secs(60),
-        |s| matches!(&s.modal, Some(Modal::Timeline(v)) if matches!(v.search, Search::Done { .. })),
-    );
+    let searched = pump(&mut s, &mut rx, Duration::from_secs(60), |s| {
+        s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+            .is_some_and(|v| matches!(v.search, Search::Done { .. }))
+    });
     assert!(searched, "the search did not end");
-    let Some(Modal::Timeline(v)) = &s.modal else {
+    let Some(v) = s.modal_as::<kdeck::tui::modals::timeline::TimelineView>() else {
         unreachable!()
     };
     let got: Vec<(Source, &str, Option<i64>, Option<f64>)> = v

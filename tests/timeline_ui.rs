@@ -15,7 +15,7 @@ use kdeck::support::config::load::load_with;
 use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::timeline::{Search, TimelineView};
@@ -127,9 +127,9 @@ fn state() -> State {
 }
 
 fn timeline(s: &State) -> &TimelineView {
-    match &s.modal {
-        Some(Modal::Timeline(v)) => v,
-        _ => panic!("no timeline open"),
+    match s.modal_as::<kdeck::tui::modals::timeline::TimelineView>() {
+        Some(v) => v,
+        None => panic!("no timeline open"),
     }
 }
 
@@ -269,9 +269,9 @@ fn enter_opens_a_record_and_esc_comes_back_to_the_timeline() {
     let (gen, _) = open_chg7(&mut s);
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Enter);
-    match &s.modal {
-        Some(Modal::Detail(d)) => assert_eq!(d.title, "franc.task.status/0@2"),
-        _ => panic!("no detail"),
+    match s.modal_as::<kdeck::tui::modals::detail::DetailState>() {
+        Some(d) => assert_eq!(d.title, "franc.task.status/0@2"),
+        None => panic!("no detail"),
     }
     // The search's answer reaches the timeline under the detail view.
     feed(&mut s, found(gen, vec![step(request(), Source::Request)]));
@@ -285,7 +285,9 @@ fn enter_opens_a_record_and_esc_comes_back_to_the_timeline() {
     );
     // Help over the timeline, and back.
     key(&mut s, KeyCode::Char('?'));
-    assert!(matches!(s.modal, Some(Modal::Help(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::help::HelpState>()
+        .is_some());
     key(&mut s, KeyCode::Esc);
     assert_eq!(timeline(&s).timeline.steps.len(), 5);
     // The detail view's `t` opens the timeline of the record shown.
@@ -303,8 +305,8 @@ fn r_replays_the_jobs_dlq_record_and_e_republishes_its_request() {
     assert_eq!(timeline(&s).label, "export-9");
     assert_eq!(timeline(&s).timeline.outcome, Outcome::DeadLettered);
     let effects = key(&mut s, KeyCode::Char('r'));
-    match &s.modal {
-        Some(Modal::Replay(d)) => {
+    match s.modal_as::<kdeck::tui::modals::replay::ReplayDialog>() {
+        Some(d) => {
             assert_eq!(d.scope.what, "dlq-domain-services/1@9");
         }
         _ => panic!("no replay dialog"),
@@ -315,9 +317,13 @@ fn r_replays_the_jobs_dlq_record_and_e_republishes_its_request() {
     );
     // No request of this job: republish says so and opens nothing.
     key(&mut s, KeyCode::Esc);
-    assert!(matches!(s.modal, Some(Modal::Timeline(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+        .is_some());
     key(&mut s, KeyCode::Char('e'));
-    assert!(matches!(s.modal, Some(Modal::Timeline(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+        .is_some());
     let warning = s.health.warning.as_ref().map(|w| w.0.clone());
     assert!(warning.unwrap_or_default().contains("no request"));
 
@@ -325,11 +331,13 @@ fn r_replays_the_jobs_dlq_record_and_e_republishes_its_request() {
     let mut s = state();
     let (gen, _) = open_chg7(&mut s);
     key(&mut s, KeyCode::Char('r'));
-    assert!(matches!(s.modal, Some(Modal::Timeline(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+        .is_some());
     feed(&mut s, found(gen, vec![step(request(), Source::Request)]));
     key(&mut s, KeyCode::Char('e'));
-    match &s.modal {
-        Some(Modal::Publish(d)) => {
+    match s.modal_as::<kdeck::tui::modals::publish::PublishDialog>() {
+        Some(d) => {
             let values: Vec<&str> = d.inputs.iter().map(|f| f.value()).collect();
             assert!(
                 values.iter().any(|v| v.contains("\"device_conn_CHG-7\"")),
@@ -402,7 +410,9 @@ fn stuck_jobs_show_on_the_health_line_and_in_their_view_and_enter_opens_a_timeli
     // Esc twice (stop the search, close): back on the stuck list.
     key(&mut s, KeyCode::Esc);
     key(&mut s, KeyCode::Esc);
-    assert!(matches!(s.modal, Some(Modal::Stuck(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::stuck::StuckView>()
+        .is_some());
     // A report without the job: it left the list (its completion arrived).
     let mut r = report();
     r.jobs.remove(1);
@@ -444,9 +454,13 @@ fn going_from_record_to_timeline_again_and_again_keeps_a_bounded_stack() {
     open_chg7(&mut s);
     for _ in 0..50 {
         key(&mut s, KeyCode::Enter);
-        assert!(matches!(s.modal, Some(Modal::Detail(_))));
+        assert!(s
+            .modal_as::<kdeck::tui::modals::detail::DetailState>()
+            .is_some());
         key(&mut s, KeyCode::Char('t'));
-        assert!(matches!(s.modal, Some(Modal::Timeline(_))));
+        assert!(s
+            .modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+            .is_some());
     }
     assert!(s.parked.len() <= 8, "{} parked", s.parked.len());
     // Closing walks back through what is kept, then to the dashboard.
@@ -463,7 +477,7 @@ fn e_exports_the_timeline_in_its_order_and_the_timeline_comes_back() {
     s.export_dir = Some(std::path::PathBuf::from("/tmp/kdeck-exports"));
     open_chg7(&mut s);
     key(&mut s, KeyCode::Char('E'));
-    let Some(Modal::Export(d)) = &s.modal else {
+    let Some(d) = s.modal_as::<kdeck::tui::modals::export::ExportDialog>() else {
         panic!("E opens the export dialog over the timeline");
     };
     assert_eq!(d.count, 4);

@@ -10,7 +10,7 @@ use kdeck::support::config::load::load_with;
 use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::panes::PaneId;
@@ -305,7 +305,9 @@ fn detail_of_binary_dlq_record_shows_hex_and_origin() {
     let mut s = state();
     key(&mut s, KeyCode::Char('3'));
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::detail::DetailState>()
+        .is_some());
     let screen = render(&s, 120, 40);
     assert!(
         screen.contains("binary (not UTF-8), shown as hex"),
@@ -458,7 +460,9 @@ fn long_values_wrap_in_the_detail_view() {
 fn q_in_help_quits() {
     let mut s = state();
     key(&mut s, KeyCode::Char('?'));
-    assert!(matches!(s.modal, Some(Modal::Help(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::help::HelpState>()
+        .is_some());
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
 }
 
@@ -470,7 +474,9 @@ fn open_dlq_record(s: &mut State, r: Record) {
     );
     key(s, KeyCode::Char('3'));
     key(s, KeyCode::Enter);
-    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::detail::DetailState>()
+        .is_some());
 }
 
 #[test]
@@ -492,7 +498,7 @@ fn detail_scrolls_by_screen_row_to_the_end_of_a_one_line_value() {
     let screen = render(&s, 120, 40);
     assert!(screen.contains("START"), "{screen}");
     assert!(!screen.contains("THE_END"), "{screen}");
-    let Some(Modal::Detail(d)) = &s.modal else {
+    let Some(d) = s.modal_as::<kdeck::tui::modals::detail::DetailState>() else {
         unreachable!()
     };
     let rows = d.row_count();

@@ -14,7 +14,7 @@ use kdeck::support::config::Overrides;
 use kdeck::tui::app::effect::Effect;
 use kdeck::tui::app::mouse::MouseInput;
 use kdeck::tui::app::msg::Msg;
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::app::update::update;
 use kdeck::tui::panes::PaneId;
 use ratatui::layout::Rect;
@@ -249,9 +249,9 @@ fn a_click_focuses_the_pane_and_selects_the_row_and_a_double_click_opens_it() {
             at_ms: NOW + 2_200,
         },
     );
-    match &s.modal {
-        Some(Modal::Detail(d)) => assert!(d.title.ends_with("/0@7"), "{}", d.title),
-        _ => panic!("a double-click opens the detail view"),
+    match s.modal_as::<kdeck::tui::modals::detail::DetailState>() {
+        Some(d) => assert!(d.title.ends_with("/0@7"), "{}", d.title),
+        None => panic!("a double-click opens the detail view"),
     }
     // A click on the header row or a border selects nothing.
     s.modal = None;
@@ -296,11 +296,11 @@ fn the_wheel_scrolls_the_pane_under_it_or_the_detail_view() {
     big.value_size = big.value.as_ref().unwrap().len();
     let mut d = kdeck::tui::modals::detail::DetailState::from_record(&big);
     d.fit_to((40, 20));
-    s.modal = Some(Modal::Detail(d));
+    s.modal = Some(Box::new(d));
     mouse(&mut s, MouseInput::ScrollDown { col: 10, row: 10 });
-    match &s.modal {
-        Some(Modal::Detail(d)) => assert_eq!(d.scroll, 3),
-        _ => panic!("the detail view stays open"),
+    match s.modal_as::<kdeck::tui::modals::detail::DetailState>() {
+        Some(d) => assert_eq!(d.scroll, 3),
+        None => panic!("the detail view stays open"),
     }
 }
 
@@ -312,7 +312,7 @@ fn export_writes_the_focused_pane_as_shown_oldest_first() {
     typed(&mut s, "org-customer-001");
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('E'));
-    let Some(Modal::Export(d)) = &s.modal else {
+    let Some(d) = s.modal_as::<kdeck::tui::modals::export::ExportDialog>() else {
         panic!("E opens the export dialog");
     };
     assert_eq!(d.count, 5);
@@ -373,7 +373,7 @@ fn an_empty_export_path_is_refused_at_the_field() {
     press(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
     let effects = key(&mut s, KeyCode::Enter);
     assert!(effects.is_empty());
-    let Some(Modal::Export(d)) = &s.modal else {
+    let Some(d) = s.modal_as::<kdeck::tui::modals::export::ExportDialog>() else {
         panic!("the dialog stays open");
     };
     assert_eq!(
@@ -386,7 +386,9 @@ fn an_empty_export_path_is_refused_at_the_field() {
 fn copy_is_off_by_default_and_says_how_to_turn_it_on() {
     let mut s = state_with(None);
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(s.modal, Some(Modal::Detail(_))));
+    assert!(s
+        .modal_as::<kdeck::tui::modals::detail::DetailState>()
+        .is_some());
     let effects = key(&mut s, KeyCode::Char('y'));
     assert!(effects.is_empty());
     let w = s.health.warning.clone().unwrap().0;

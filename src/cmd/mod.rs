@@ -37,6 +37,19 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The config as every subcommand takes it: loaded (file < environment < flags), with its
+/// theme and key bindings checked, so the dashboard and the headless commands accept and
+/// refuse exactly the same files.
+pub fn load_config_with(
+    o: &config::Overrides,
+    env: config::load::Env<'_>,
+    platform_path: Option<std::path::PathBuf>,
+) -> Result<config::Config, config::ConfigError> {
+    let cfg = config::load::load_with(o, env, platform_path)?;
+    crate::tui::ui_parts(&cfg)?;
+    Ok(cfg)
+}
+
 /// The config (validated once, the same way for every subcommand) and a client built from
 /// its settings, so a bad property is reported before any output.
 pub fn load_checked(o: &config::Overrides) -> anyhow::Result<config::Config> {

@@ -50,6 +50,15 @@ pub enum JobSearchUpdate {
     },
 }
 
+impl JobSearchUpdate {
+    /// The search this news is about.
+    pub fn gen(&self) -> u64 {
+        match self {
+            JobSearchUpdate::Progress { gen, .. } | JobSearchUpdate::Done { gen, .. } => *gen,
+        }
+    }
+}
+
 /// What a search found: the job's records, and how much it read.
 #[derive(Debug, Default)]
 pub struct JobFound {

@@ -70,22 +70,25 @@ pub fn osc52(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The detail view's copy: OSC 52 when the config allows it, else how to allow it.
+/// The detail view's copy: OSC 52 when the config allows it, else how to allow it. Ok: the
+/// notice to show; Err: the warning.
 pub fn request(
-    state: &mut crate::tui::app::state::State,
+    enabled: bool,
     c: Option<Copied>,
-) -> Vec<crate::tui::app::effect::Effect> {
-    let now = state.now_ms;
-    if !state.clipboard_osc52 {
-        state.health.warning = Some((OFF.into(), now));
-        return vec![];
+) -> (Vec<crate::tui::app::effect::Effect>, Result<String, String>) {
+    if !enabled {
+        return (vec![], Err(OFF.into()));
     }
     let Some(c) = c else {
-        state.health.warning = Some(("nothing to copy: the record has no value".into(), now));
-        return vec![];
+        return (
+            vec![],
+            Err("nothing to copy: the record has no value".into()),
+        );
     };
-    state.health.notice = Some((c.describe(), now));
-    vec![crate::tui::app::effect::Effect::Osc52(osc52(&c.bytes))]
+    (
+        vec![crate::tui::app::effect::Effect::Osc52(osc52(&c.bytes))],
+        Ok(c.describe()),
+    )
 }
 
 /// The status line's words when copying is off.

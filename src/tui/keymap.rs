@@ -5,48 +5,44 @@ use crate::tui::app::action::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
+/// Where a key is looked up: the dashboard's own contexts, then one per registered modal
+/// (`modals::REGISTRY`), in that order (the help screen's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Dashboard,
-    /// The DLQ pane: its own keys over the dashboard's.
-    Dlq,
-    Detail,
-    Help,
-    Replay,
-    Publish,
-    Filter,
-    Search,
-    Timeline,
-    Stuck,
-    Export,
-}
+pub struct Context(u8);
+
+/// The contexts that are not modals.
+const OWN: [&str; 3] = ["global", "dashboard", "dlq"];
 
 impl Context {
+    pub const GLOBAL: Context = Context(0);
+    pub const DASHBOARD: Context = Context(1);
+    /// The DLQ pane: its own keys over the dashboard's.
+    pub const DLQ: Context = Context(2);
+
+    /// Every context's name, in order.
+    fn names() -> impl Iterator<Item = &'static str> {
+        OWN.into_iter()
+            .chain(crate::tui::modals::REGISTRY.iter().map(|e| e.context))
+    }
+
     fn parse(s: &str) -> Option<Context> {
-        match s {
-            "global" => Some(Context::Global),
-            "dashboard" => Some(Context::Dashboard),
-            "dlq" => Some(Context::Dlq),
-            "detail" => Some(Context::Detail),
-            "help" => Some(Context::Help),
-            "replay" => Some(Context::Replay),
-            "publish" => Some(Context::Publish),
-            "filter" => Some(Context::Filter),
-            "search" => Some(Context::Search),
-            "timeline" => Some(Context::Timeline),
-            "stuck" => Some(Context::Stuck),
-            "export" => Some(Context::Export),
-            _ => None,
-        }
+        Context::names()
+            .position(|n| n == s)
+            .map(|i| Context(i as u8))
+    }
+
+    /// The context of a registered modal (its entry's name).
+    pub fn named(name: &str) -> Context {
+        // A registry entry names its own context, so it is always found.
+        Context::parse(name).unwrap_or(Context::GLOBAL)
     }
 
     /// Where a key not bound here is looked up next.
     pub fn parent(self) -> Option<Context> {
         match self {
-            Context::Global => None,
-            Context::Dlq => Some(Context::Dashboard),
-            _ => Some(Context::Global),
+            Context::GLOBAL => None,
+            Context::DLQ => Some(Context::DASHBOARD),
+            _ => Some(Context::GLOBAL),
         }
     }
 
@@ -56,19 +52,15 @@ impl Context {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Dashboard => "dashboard",
-            Context::Dlq => "dlq",
-            Context::Detail => "detail",
-            Context::Help => "help",
-            Context::Replay => "replay",
-            Context::Publish => "publish",
-            Context::Filter => "filter",
-            Context::Search => "search",
-            Context::Timeline => "timeline",
-            Context::Stuck => "stuck",
-            Context::Export => "export",
+        Context::names().nth(self.0 as usize).unwrap_or("global")
+    }
+
+    /// "global, dashboard, … or export", for an error message.
+    fn listed() -> String {
+        let names: Vec<&str> = Context::names().collect();
+        match names.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
 }
@@ -101,6 +93,8 @@ pub enum KeyCodeKey {
     F(u8),
 }
 
+/// The keys of the dashboard's own contexts; each modal brings its table in its registry
+/// entry (`Entry::keys`), and the dashboard keys that open it (`Entry::dashboard_keys`).
 pub const DEFAULT_KEYS: &str = r#"
 [global]
 "ctrl-c" = "quit"
@@ -135,15 +129,7 @@ pub const DEFAULT_KEYS: &str = r#"
 "z" = "zoom"
 "R" = "refresh_lag"
 "F" = "follow"
-"n" = "publish"
-"e" = "republish"
 "esc" = "close"
-"/" = "quick_filter"
-"f" = "expr_filter"
-"s" = "search"
-"t" = "timeline"
-"J" = "stuck_jobs"
-"E" = "export"
 
 [dlq]
 "space" = "mark"
@@ -151,111 +137,6 @@ pub const DEFAULT_KEYS: &str = r#"
 "b" = "by_reason"
 "r" = "replay"
 
-[detail]
-"esc" = "close"
-"q" = "close"
-"enter" = "close"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-"t" = "timeline"
-"y" = "copy"
-
-[replay]
-"enter" = "confirm"
-"esc" = "close"
-"tab" = "next_field"
-"backtab" = "prev_field"
-"s" = "toggle_stop_on_error"
-"p" = "toggle_keep_partition"
-"c" = "cancel_job"
-"R" = "retry"
-
-[publish]
-"enter" = "confirm"
-"esc" = "close"
-"tab" = "next_field"
-"backtab" = "prev_field"
-"up" = "up"
-"down" = "down"
-"right" = "next_choice"
-"left" = "prev_choice"
-"ctrl-n" = "next_choice"
-"ctrl-p" = "prev_choice"
-"ctrl-s" = "save_template"
-"c" = "cancel_job"
-
-[filter]
-"enter" = "confirm"
-"esc" = "close"
-"up" = "up"
-"down" = "down"
-"tab" = "next_choice"
-"backtab" = "prev_choice"
-"ctrl-t" = "toggle_all_panes"
-
-[export]
-"enter" = "confirm"
-"esc" = "close"
-
-[search]
-"enter" = "confirm"
-"esc" = "close"
-"E" = "export"
-"tab" = "next_field"
-"backtab" = "prev_field"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-
-[timeline]
-"esc" = "close"
-"q" = "close"
-"enter" = "open"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-"r" = "replay"
-"e" = "republish"
-"E" = "export"
-
-[stuck]
-"esc" = "close"
-"q" = "close"
-"enter" = "open"
-"t" = "open"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-
-[help]
-"esc" = "close"
-"q" = "quit"
-"?" = "close"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
 "#;
 
 #[derive(Clone, Debug)]
@@ -268,13 +149,14 @@ impl Keymap {
     /// of "none" unbinds a key.
     pub fn new(overrides: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Keymap, String> {
         let defaults: BTreeMap<String, BTreeMap<String, String>> =
-            toml::from_str(DEFAULT_KEYS).map_err(|e| format!("built-in keymap: {e}"))?;
+            toml::from_str(&default_keys()).map_err(|e| format!("built-in keymap: {e}"))?;
         let mut map = BTreeMap::new();
         for layer in [&defaults, overrides] {
             for (ctx_name, keys) in layer {
                 let ctx = Context::parse(ctx_name).ok_or_else(|| {
                     format!(
-                        "keys.{ctx_name}: unknown context (expected global, dashboard, dlq, detail, help, replay, publish, filter, search, timeline, stuck or export)"
+                        "keys.{ctx_name}: unknown context (expected {})",
+                        Context::listed()
                     )
                 })?;
                 for (chord_text, action_text) in keys {
@@ -366,6 +248,24 @@ impl Keymap {
         ctx.chain()
             .find_map(|c| self.map.get(&(c, *chord)).copied())
     }
+}
+
+/// The built-in keymap as one TOML text: the dashboard's tables, each modal's, and the
+/// dashboard keys the modals bring.
+pub fn default_keys() -> String {
+    let registry = crate::tui::modals::REGISTRY;
+    let opening: String = registry
+        .iter()
+        .map(|e| e.dashboard_keys.trim())
+        .filter(|k| !k.is_empty())
+        .map(|k| format!("{k}\n"))
+        .collect();
+    // The opening keys belong to the dashboard's table, which ends where [dlq] starts.
+    let mut text = DEFAULT_KEYS.replace("\n[dlq]\n", &format!("\n{opening}\n[dlq]\n"));
+    for e in registry {
+        text.push_str(&format!("\n[{}]\n{}\n", e.context, e.keys.trim()));
+    }
+    text
 }
 
 pub fn parse_chord(s: &str) -> Option<Chord> {

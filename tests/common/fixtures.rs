@@ -2,7 +2,7 @@
 
 use kdeck::codec::decode::{to_record, Incoming};
 use kdeck::domain::{Header, Record};
-use kdeck::tui::app::state::{Modal, State};
+use kdeck::tui::app::state::State;
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::filter::FilterDialog;
 use std::collections::BTreeMap;
@@ -54,8 +54,8 @@ pub fn keymap() -> Keymap {
 
 /// The open filter input; panics when it is not open.
 pub fn filter_dialog(s: &State) -> &FilterDialog {
-    match &s.modal {
-        Some(Modal::Filter(d)) => d,
-        _ => panic!("the filter input is not open"),
+    match s.modal_as::<kdeck::tui::modals::filter::FilterDialog>() {
+        Some(d) => d,
+        None => panic!("the filter input is not open"),
     }
 }

@@ -43,7 +43,7 @@ impl std::fmt::Debug for Overrides {
 
 pub const DEFAULT_BROKERS: &str = "localhost:9092";
 
-type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The platform's config file, e.g. `~/.config/kdeck/config.toml`.
 pub fn default_config_path() -> Option<PathBuf> {

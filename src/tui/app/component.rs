@@ -1,29 +1,190 @@
-//! What a pane or modal answers when it handles a key: components own their keys, and
-//! `update` only routes actions to the focused one and carries out the reply.
+//! The component contract. A modal is a folder under `tui/modals/` with a type implementing
+//! [`Modal`] and one line in that folder's registry (`modals::REGISTRY`): its key context and
+//! default keys come from there, so nothing else lists it. `update` routes actions and worker
+//! news to the open modal through this trait and carries out its [`Reply`]; drawing goes
+//! through [`Modal::draw`]. A modal sees the dashboard through a narrow [`Cx`], never the
+//! whole state.
 
 use super::action::Action;
 use super::effect::Effect;
-use super::state::Modal;
+use crate::domain::event::KafkaEvent;
+use crate::domain::Record;
+use crate::engine::publish::Template;
+use crate::support::config::filters::SavedFilter;
+use crate::tui::app::state::Jobs;
+use crate::tui::keymap::{Context, Keymap};
+use crate::tui::modals::filter::History;
+use crate::tui::modals::search::Scope;
+use crate::tui::panes::stream::StreamPane;
+use crate::tui::panes::PaneId;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::input::TextField;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use std::any::Any;
 
+/// What a modal answers when it handles a key or an action forwarded to it.
 pub enum Reply {
     /// Handled (or ignored) with nothing more to do.
     Done,
-    /// Close this modal.
+    /// Close this modal (the one under it, if any, shows again); [`Modal::closing`] says
+    /// what to stop.
     Close,
-    /// Open the help overlay (it needs the keymap, which components do not hold).
+    /// Open the help overlay over this modal (it needs the keymap).
     Help,
     Quit,
     Effects(Vec<Effect>),
-    /// Open a modal over the dashboard.
-    Open(Modal),
-    /// Open the replay dialog for the DLQ's marked (or selected) messages.
-    Replay,
+    /// Replace what is open with this modal; then these effects.
+    Open(Box<dyn Modal>, Vec<Effect>),
+    /// Open this modal over the current one, which shows again when it closes; then these
+    /// effects.
+    Over(Box<dyn Modal>, Vec<Effect>),
+    /// Hand an action to the registered modal that opens on it (`Entry::opens_on`), with
+    /// what it is about: the detail view's `t` opens the job's timeline without naming it.
+    /// `over`: the current modal stays under the new one (else it is replaced).
+    Forward {
+        action: Action,
+        subject: Subject,
+        over: bool,
+    },
     /// Copy this to the clipboard (None: the record has no value).
     Copy(Option<crate::tui::clipboard::Copied>),
     /// The export dialog's path was confirmed: write its records there.
     Export(std::path::PathBuf),
     /// Open the export dialog over this modal for these records (named by the label).
-    ExportRecords(String, Vec<crate::domain::Record>),
+    ExportRecords(String, Vec<Record>),
+}
+
+impl Reply {
+    /// Replace what is open with `m`.
+    pub fn open(m: impl Modal) -> Reply {
+        Reply::Open(Box::new(m), Vec::new())
+    }
+}
+
+/// What a forwarded action is about.
+pub enum Subject {
+    /// The dashboard's selection (a record pane's selected record).
+    Selection,
+    Record(Box<Record>),
+    /// A job by its ids, with a time near its start.
+    Job {
+        label: String,
+        ids: Vec<String>,
+        near_ms: Option<i64>,
+    },
+}
+
+/// The dashboard as a modal may see it: what it reads, the few shared memories it keeps
+/// (filter history, the search's last query), and a place for a warning.
+pub struct Cx<'a> {
+    pub now_ms: i64,
+    pub size: (u16, u16),
+    /// Rows in a page, for page up / down.
+    pub page: isize,
+    pub focus: PaneId,
+    /// The embedded demo (its mock cluster has no time index).
+    pub demo: bool,
+    /// Why write actions are refused (read-only profile); None: allowed.
+    pub read_only: Option<&'a str>,
+    pub streams: &'a mut [StreamPane; 3],
+    pub dlq: &'a crate::tui::panes::dlq::DlqTriage,
+    pub dlq_topics: &'a [String],
+    pub jobs: &'a Jobs,
+    pub keymap: &'a Keymap,
+    pub templates: &'a [Template],
+    pub topic_prefix: &'a str,
+    pub replay_settings: &'a crate::domain::replay::ReplaySettings,
+    pub saved_filters: &'a [SavedFilter],
+    pub filter_history: &'a mut History,
+    pub search: &'a mut Scope,
+    pub export_dir: Option<&'a std::path::Path>,
+    pub(crate) next_job: &'a mut u64,
+    /// Set by [`Cx::warn`]: shown on the health line.
+    pub(crate) warning: Option<String>,
+}
+
+impl Cx<'_> {
+    /// A new job id: worker news carries it, and news of another job is dropped.
+    pub fn job(&mut self) -> u64 {
+        *self.next_job += 1;
+        *self.next_job
+    }
+
+    /// A warning for the health line, in words.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.warning = Some(text.into());
+    }
+
+    pub fn stream(&self, role: crate::domain::Role) -> &StreamPane {
+        &self.streams[role.index()]
+    }
+
+    /// The record selected in the focused record pane.
+    pub fn selected_record(&self) -> Option<&Record> {
+        match self.focus {
+            PaneId::Stream(role) => self.stream(role).selected_record(),
+            _ => None,
+        }
+    }
+}
+
+/// What drawing reads besides the modal itself.
+pub struct DrawCx<'a> {
+    pub theme: &'a Theme,
+    pub now_ms: i64,
+    pub jobs: &'a Jobs,
+}
+
+/// A modal over the dashboard: it owns its state, its keys, the worker news it asked for and
+/// its drawing.
+pub trait Modal: Any {
+    /// Its key context: the registry entry it belongs to.
+    fn context(&self) -> Context;
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply;
+    /// Worker news: a modal takes what is its own (the job it asked for) and hands the rest
+    /// back. Offered to the open modal first, then to those under it.
+    fn on_event(&mut self, ev: KafkaEvent, _cx: &mut Cx<'_>) -> Option<KafkaEvent> {
+        Some(ev)
+    }
+    /// The footer's hints; the keys shown come from the keymap.
+    fn hints(&self) -> &'static [Hint];
+    /// The text field that gets keys before the keymap.
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        None
+    }
+    /// After a key went into the text field (a preview that follows typing).
+    fn after_key(&mut self, _cx: &mut Cx<'_>) {}
+    /// It is closing: what to stop (a search it started).
+    fn closing(&mut self) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// The terminal changed size, or the clock moved.
+    fn refit(&mut self, _cx: &mut Cx<'_>) {}
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>);
+    /// The mouse wheel scrolls it as its arrow keys do.
+    fn wheel_scrolls(&self) -> bool {
+        false
+    }
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// One registered modal: its key context (the `[keys.NAME]` table), its default keys (TOML
+/// lines of that table), the dashboard's keys that open it, and the actions that open it,
+/// with how.
+pub struct Entry {
+    pub context: &'static str,
+    pub keys: &'static str,
+    pub dashboard_keys: &'static str,
+    pub opens_on: &'static [Action],
+    /// Opens it for `action`, about `subject`.
+    pub open: fn(Action, Subject, &mut Cx<'_>) -> Reply,
+}
+
+/// For an entry whose modal no dashboard action opens (other views open it).
+pub fn opened_elsewhere(_: Action, _: Subject, _: &mut Cx<'_>) -> Reply {
+    Reply::Done
 }
 
 /// Scroll distance of a navigation action, `page` rows to a page; `None` for other actions.
@@ -40,3 +201,16 @@ pub fn nav_delta(action: Action, page: isize) -> Option<isize> {
 /// A key hint for the footer: the action and what it does here. The key shown comes from the
 /// keymap, so a rebound key is shown as the user bound it.
 pub type Hint = (Action, &'static str);
+
+/// The boilerplate half of [`Modal`] for a type: `as_any` and `as_any_mut`.
+macro_rules! modal_any {
+    () => {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+    };
+}
+pub(crate) use modal_any;

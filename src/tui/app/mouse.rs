@@ -4,7 +4,7 @@
 //! only turns terminal events into `MouseInput`; the decisions are made here, in `update`.
 
 use super::action::Action;
-use super::state::{Modal, State};
+use super::state::State;
 use crate::domain::Role;
 use crate::tui::panes::PaneId;
 use ratatui::layout::Rect;
@@ -53,7 +53,7 @@ pub fn to_actions(state: &mut State, m: MouseInput) -> Vec<Action> {
 fn wheel(state: &mut State, col: u16, row: u16, action: Action) -> Vec<Action> {
     match &state.modal {
         // A modal scrolls as its arrow keys do; the panes behind it stay put.
-        Some(Modal::Detail(_) | Modal::Help(_)) => vec![action; WHEEL_ROWS],
+        Some(m) if m.wheel_scrolls() => vec![action; WHEEL_ROWS],
         Some(_) => vec![],
         None => match pane_at(state, col, row) {
             Some((pane, _)) => {

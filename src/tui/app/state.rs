@@ -1,97 +1,14 @@
-use super::action::Action;
-use super::component::{Hint, Reply};
+use super::component::{Cx, Modal};
+use crate::domain::job::{Source, StuckReport};
 use crate::domain::{Connection, Role};
+use crate::engine::job::Identity;
 use crate::support::config::Config;
-use crate::tui::keymap::Context;
-use crate::tui::modals::detail::DetailState;
-use crate::tui::modals::help::HelpState;
-use crate::tui::modals::publish::PublishDialog;
-use crate::tui::modals::replay::ReplayDialog;
+use crate::tui::keymap::Keymap;
 use crate::tui::panes::dlq::DlqTriage;
 use crate::tui::panes::lag::LagPane;
 use crate::tui::panes::metrics::MetricsPane;
 use crate::tui::panes::stream::StreamPane;
 use crate::tui::panes::PaneId;
-use crate::tui::widgets::input::TextField;
-
-pub enum Modal {
-    Detail(DetailState),
-    Help(HelpState),
-    Replay(Box<ReplayDialog>),
-    Publish(Box<PublishDialog>),
-    Filter(Box<crate::tui::modals::filter::FilterDialog>),
-    Search(Box<crate::tui::modals::search::SearchDialog>),
-    Timeline(Box<crate::tui::modals::timeline::TimelineView>),
-    Stuck(crate::tui::modals::stuck::StuckView),
-    Export(Box<crate::tui::modals::export::ExportDialog>),
-}
-
-/// Each modal owns its keys, hints and text fields; this only dispatches.
-impl Modal {
-    pub fn context(&self) -> Context {
-        match self {
-            Modal::Detail(_) => Context::Detail,
-            Modal::Help(_) => Context::Help,
-            Modal::Replay(_) => Context::Replay,
-            Modal::Publish(_) => Context::Publish,
-            Modal::Filter(_) => Context::Filter,
-            Modal::Search(s) => s.context(),
-            Modal::Timeline(_) => Context::Timeline,
-            Modal::Stuck(_) => Context::Stuck,
-            Modal::Export(_) => Context::Export,
-        }
-    }
-
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
-        match self {
-            Modal::Detail(d) => d.handle(action, page),
-            Modal::Help(h) => h.handle(action, page),
-            Modal::Replay(r) => r.handle(action),
-            Modal::Publish(p) => p.handle(action),
-            Modal::Filter(d) => d.handle(action),
-            Modal::Search(s) => s.handle(action, page),
-            // Handled with the whole state at hand (`modals::timeline::intercept`).
-            Modal::Timeline(_) | Modal::Stuck(_) => match action {
-                Action::Help => Reply::Help,
-                Action::Quit => Reply::Quit,
-                _ => Reply::Done,
-            },
-            Modal::Export(d) => d.handle(action),
-        }
-    }
-
-    pub fn hints(&self) -> &'static [Hint] {
-        match self {
-            Modal::Detail(_) => DetailState::HINTS,
-            Modal::Help(_) => HelpState::HINTS,
-            Modal::Replay(r) => r.hints(),
-            Modal::Publish(p) => p.hints(),
-            Modal::Filter(d) => d.hints(),
-            Modal::Export(_) => crate::tui::modals::export::ExportDialog::HINTS,
-            Modal::Search(s) => s.hints(),
-            Modal::Timeline(_) => crate::tui::modals::timeline::TimelineView::HINTS,
-            Modal::Stuck(_) => crate::tui::modals::stuck::StuckView::HINTS,
-        }
-    }
-
-    /// After a key went into a text field: a dialog whose preview follows typing updates it.
-    pub fn after_key(&mut self) {
-        if let Modal::Publish(p) = self {
-            p.after_key();
-        }
-    }
-
-    pub fn focused_field(&mut self) -> Option<&mut TextField> {
-        match self {
-            Modal::Replay(r) => r.focused_field(),
-            Modal::Publish(p) => p.focused_field(),
-            Modal::Filter(d) => d.focused_field(),
-            Modal::Search(s) => s.focused_field(),
-            Modal::Export(d) => Some(&mut d.field),
-            Modal::Detail(_) | Modal::Help(_) | Modal::Timeline(_) | Modal::Stuck(_) => None,
-        }
-    }
-}
 
 /// The health line's facts.
 pub struct Health {
@@ -117,7 +34,7 @@ pub struct State {
     pub metrics: MetricsPane,
     pub focus: PaneId,
     pub zoom: bool,
-    pub modal: Option<Modal>,
+    pub modal: Option<Box<dyn Modal>>,
     pub health: Health,
     pub now_ms: i64,
     pub size: (u16, u16),
@@ -138,10 +55,10 @@ pub struct State {
     /// What `s` searches, and the last query and range typed.
     pub search: crate::tui::modals::search::Scope,
     /// Job identity, the stuck-jobs watcher's last report, the timeline's searches.
-    pub jobs: crate::tui::modals::stuck::Jobs,
+    pub jobs: Jobs,
     /// Modals under the open one (a timeline under the record it opened): closing the open
     /// one shows the last of them again.
-    pub parked: Vec<Modal>,
+    pub parked: Vec<Box<dyn Modal>>,
     /// `[filters]` from the config: `@name` in the filter input.
     pub saved_filters: Vec<crate::support::config::filters::SavedFilter>,
     /// Copy with OSC 52 (`[ui] clipboard = "osc52"`); off by default.
@@ -191,7 +108,7 @@ impl State {
             topic_prefix: cfg.topic_prefix.clone(),
             filter_history: Default::default(),
             search: crate::tui::modals::search::Scope::from_config(cfg),
-            jobs: crate::tui::modals::stuck::Jobs::new(cfg),
+            jobs: Jobs::new(cfg),
             parked: Vec::new(),
             saved_filters: cfg.filters.clone(),
             clipboard_osc52: cfg.ui.clipboard_osc52,
@@ -207,5 +124,104 @@ impl State {
 
     pub fn stream_mut(&mut self, role: Role) -> &mut StreamPane {
         &mut self.streams[role.index()]
+    }
+
+    /// The open modal as its own type, if it is one.
+    pub fn modal_as<T: Modal>(&self) -> Option<&T> {
+        self.modal.as_ref()?.as_any().downcast_ref()
+    }
+
+    pub fn modal_as_mut<T: Modal>(&mut self) -> Option<&mut T> {
+        self.modal.as_mut()?.as_any_mut().downcast_mut()
+    }
+
+    /// The open modal (taken out while it works) and the narrow view of the rest it gets.
+    pub fn split<'a>(&'a mut self, keymap: &'a Keymap) -> Split<'a> {
+        let page = (self.size.1 as isize / 3).max(3);
+        let State {
+            modal,
+            parked,
+            streams,
+            dlq,
+            dlq_topics,
+            jobs,
+            templates,
+            topic_prefix,
+            replay_settings,
+            saved_filters,
+            filter_history,
+            search,
+            export_dir,
+            next_job,
+            read_only,
+            health,
+            now_ms,
+            size,
+            focus,
+            ..
+        } = self;
+        let cx = Cx {
+            now_ms: *now_ms,
+            size: *size,
+            page,
+            focus: *focus,
+            demo: health.demo,
+            read_only: read_only.as_deref(),
+            streams,
+            dlq,
+            dlq_topics,
+            jobs,
+            keymap,
+            templates,
+            topic_prefix,
+            replay_settings,
+            saved_filters,
+            filter_history,
+            search,
+            export_dir: export_dir.as_deref(),
+            next_job,
+            warning: None,
+        };
+        (modal, parked, cx)
+    }
+}
+
+/// The open modal, the ones parked under it, and the rest of the state as a modal sees it.
+pub type Split<'a> = (
+    &'a mut Option<Box<dyn Modal>>,
+    &'a mut Vec<Box<dyn Modal>>,
+    Cx<'a>,
+);
+
+/// What the dashboard knows about jobs: how to tell them apart, where each topic sits in a
+/// job's life, and the stuck-jobs tracking's last report.
+pub struct Jobs {
+    pub identity: Identity,
+    pub lifecycle: Vec<(String, Source)>,
+    pub stuck_after_ms: i64,
+    /// None until the tracking reports (about a second after start).
+    pub report: Option<StuckReport>,
+}
+
+impl Jobs {
+    pub fn new(cfg: &Config) -> Jobs {
+        Jobs {
+            identity: cfg.jobs.identity.clone(),
+            lifecycle: cfg.topics.lifecycle(),
+            stuck_after_ms: cfg.jobs.stuck_after_ms,
+            report: None,
+        }
+    }
+
+    pub fn stuck_count(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| r.stuck)
+    }
+
+    /// The kind of a topic in a job's life; a topic not in the profile's lists is its pane's.
+    pub fn source_of(&self, topic: &str, role: Role) -> Source {
+        self.lifecycle
+            .iter()
+            .find(|(t, _)| t == topic)
+            .map_or(Source::from(role), |(_, k)| *k)
     }
 }

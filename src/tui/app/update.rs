@@ -1,18 +1,17 @@
-//! The one place state changes: synchronous, no I/O, effects returned to the run loop.
+//! The one place state changes: synchronous, no I/O, effects returned to the run loop. It
+//! routes keys to the open modal (through the component contract) or to the dashboard and its
+//! focused pane, worker news to whoever asked for it, and carries out the replies.
 
 use super::action::Action;
-use super::component::{Hint, Reply};
+use super::component::{Cx, Hint, Modal, Reply, Subject};
 use super::effect::Effect;
 use super::msg::Msg;
-use super::state::{Modal, State};
+use super::state::State;
 use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
 use crate::domain::Role;
 use crate::tui::keymap::{Context, Keymap};
-use crate::tui::modals::detail::DetailState as DetailStateHints;
-use crate::tui::modals::filter;
-use crate::tui::modals::help::HelpState;
-use crate::tui::modals::replay::ReplayDialog;
+use crate::tui::modals::REGISTRY;
 use crate::tui::panes::dlq::DlqTriage;
 use crate::tui::panes::lag::LagPane;
 use crate::tui::panes::stream::StreamPane;
@@ -22,11 +21,15 @@ use crate::tui::widgets::input::TextField;
 /// How long a warning stays on the health line.
 const WARNING_MS: i64 = 15_000;
 
+/// Modals kept under the open one at most: going from a timeline to a record and on to its
+/// job's timeline again and again does not pile them up.
+const MAX_PARKED: usize = 8;
+
 pub fn context(state: &State) -> Context {
     match &state.modal {
         Some(m) => m.context(),
-        None if state.focus == PaneId::Stream(Role::Dlq) => Context::Dlq,
-        None => Context::Dashboard,
+        None if state.focus == PaneId::Stream(Role::Dlq) => Context::DLQ,
+        None => Context::DASHBOARD,
     }
 }
 
@@ -34,13 +37,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             state.now_ms = now;
-            crate::tui::modals::search::on_clock(state);
+            with_modal(state, keymap, |m, cx| m.refit(cx));
             state.metrics.recompute();
-            if let Some((_, at)) = &state.health.warning {
-                if now - at > WARNING_MS {
-                    state.health.warning = None;
-                }
-            }
+            state.health.warning.take_if(|w| now - w.1 > WARNING_MS);
             state.health.notice.take_if(|n| now - n.1 > WARNING_MS);
             vec![]
         }
@@ -59,25 +58,18 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
-            if let Some(Modal::Detail(d)) = &mut state.modal {
-                d.fit_to((w, h));
-            }
-            crate::tui::modals::search::on_clock(state);
+            with_modal(state, keymap, |m, cx| m.refit(cx));
             vec![]
         }
         Msg::Kafka(ev) => {
-            on_kafka(state, ev);
+            on_kafka(state, ev, keymap);
             vec![]
         }
         Msg::Key(key) => {
             // A focused text field gets keys first: typing `q` types a q.
-            if let Some(field) = focused_field(state) {
-                if field.key(&key) {
-                    if let Some(m) = &mut state.modal {
-                        m.after_key();
-                    }
-                    return vec![];
-                }
+            if focused_field(state).is_some_and(|f| f.key(&key)) {
+                with_modal(state, keymap, |m, cx| m.after_key(cx));
+                return vec![];
             }
             match keymap.action(context(state), &key) {
                 Some(a) => apply(state, a, keymap),
@@ -87,9 +79,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Some(field) = focused_field(state) {
                 field.paste(&text);
-                if let Some(m) = &mut state.modal {
-                    m.after_key();
-                }
+                with_modal(state, keymap, |m, cx| m.after_key(cx));
             }
             vec![]
         }
@@ -98,9 +88,26 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
 
 /// The text field that has focus, if a modal with fields is open.
 fn focused_field(state: &mut State) -> Option<&mut TextField> {
-    match &mut state.modal {
-        Some(m) => m.focused_field(),
-        None => None,
+    state.modal.as_mut()?.focused_field()
+}
+
+/// Runs `f` on the open modal with its narrow view of the dashboard; a warning it raised
+/// goes to the health line.
+fn with_modal<R>(
+    state: &mut State,
+    keymap: &Keymap,
+    f: impl FnOnce(&mut dyn Modal, &mut Cx<'_>) -> R,
+) -> Option<R> {
+    let (modal, _, mut cx) = state.split(keymap);
+    let out = modal.as_mut().map(|m| f(m.as_mut(), &mut cx));
+    let warning = cx.warning.take();
+    warn_opt(state, warning);
+    out
+}
+
+fn warn_opt(state: &mut State, warning: Option<String>) {
+    if let Some(w) = warning {
+        state.health.warning = Some((w, state.now_ms));
     }
 }
 
@@ -117,7 +124,7 @@ pub fn hints(state: &State) -> &'static [Hint] {
     }
 }
 
-fn on_kafka(state: &mut State, ev: KafkaEvent) {
+fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
     let now = state.now_ms;
     match ev {
         KafkaEvent::Records(role, batch) => {
@@ -147,11 +154,10 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
             crate::support::log::warning(state.health.warning.as_ref().map(|p| p.0.as_str()), &w);
             state.health.warning = Some((w, now));
         }
-        KafkaEvent::Replay(u) => on_replay(state, u),
-        KafkaEvent::Publish(u) => on_publish(state, u),
-        KafkaEvent::Search(u) => crate::tui::modals::search::on_update(state, u),
+        KafkaEvent::Replay(ReplayUpdate::Counts { dlq, counts }) => {
+            state.dlq.replayed_counts(&dlq, counts)
+        }
         KafkaEvent::Stuck(r) => state.jobs.report = Some(*r),
-        KafkaEvent::JobSearch(u) => crate::tui::modals::timeline::on_search(state, u),
         KafkaEvent::Exported(Ok(summary)) => {
             state.health.notice = Some((summary.describe(), now));
         }
@@ -159,59 +165,47 @@ fn on_kafka(state: &mut State, ev: KafkaEvent) {
             state.health.notice = None;
             state.health.warning = Some((format!("export failed: {e}"), now));
         }
-    }
-}
-
-fn on_replay(state: &mut State, u: ReplayUpdate) {
-    match u {
-        ReplayUpdate::Counts { dlq, counts } => {
-            state.dlq.replayed.retain(|c, _| c.0 != dlq);
-            for ((p, o), n) in counts {
-                state.dlq.replayed.insert((dlq.clone(), p, o), n);
-            }
-            // What was replayed is no longer marked for replay.
-            let replayed = &state.dlq.replayed;
-            state.dlq.marks.retain(|c| !replayed.contains_key(c));
-        }
         other => {
-            if let Some(Modal::Replay(d)) = &mut state.modal {
-                d.on_update(other);
+            // The first delivery of a publish starts following the job it sent.
+            if let KafkaEvent::Publish(PublishUpdate::First { record, .. }) = &other {
+                state.follow = crate::tui::modals::publish::open::follow_of(record);
             }
+            offer(state, other, keymap);
         }
     }
 }
 
-/// Publish news goes to the dialog; the first delivery starts following the sent job.
-fn on_publish(state: &mut State, u: PublishUpdate) {
-    if let PublishUpdate::First { record, .. } = &u {
-        state.follow = crate::tui::modals::publish::open::follow_of(record);
+/// Worker news for the modal that asked: the open one first, then those under it. News
+/// nobody takes is late (its dialog closed) and dropped.
+fn offer(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
+    let (modal, parked, mut cx) = state.split(keymap);
+    let mut ev = Some(ev);
+    for m in modal.iter_mut().chain(parked.iter_mut().rev()) {
+        match ev.take() {
+            Some(e) => ev = m.on_event(e, &mut cx),
+            None => break,
+        }
     }
-    if let Some(Modal::Publish(d)) = &mut state.modal {
-        d.on_update(&u);
-    }
-}
-
-fn page(state: &State) -> isize {
-    (state.size.1 as isize / 3).max(3)
+    let warning = cx.warning.take();
+    warn_opt(state, warning);
 }
 
 /// Routes an action to the open modal, else to the dashboard and its focused pane.
 fn apply(state: &mut State, action: Action, keymap: &Keymap) -> Vec<Effect> {
-    let pg = page(state);
-    if let Some(effects) = crate::tui::modals::timeline::intercept(state, action, pg) {
-        return effects;
+    if state.modal.is_none() {
+        state.parked.clear();
     }
-    let reply = match &mut state.modal {
-        Some(m) => m.handle(action, pg),
-        None => dashboard(state, action, pg),
+    let reply = match with_modal(state, keymap, |m, cx| m.handle(action, cx)) {
+        Some(reply) => reply,
+        None => dashboard(state, action, keymap),
     };
-    crate::tui::modals::filter::settle(state);
-    crate::tui::modals::search::settle(state);
     settle(state, reply, keymap)
 }
 
-/// Dashboard-wide actions (focus, zoom, help, quit); the rest goes to the focused pane.
-fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
+/// Dashboard-wide actions (focus, zoom, help, quit, the actions that open a modal); the rest
+/// goes to the focused pane.
+fn dashboard(state: &mut State, action: Action, keymap: &Keymap) -> Reply {
+    let pg = (state.size.1 as isize / 3).max(3);
     match action {
         Action::Quit => return Reply::Quit,
         Action::Help => return Reply::Help,
@@ -225,12 +219,7 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         Action::Zoom => state.zoom = !state.zoom,
         Action::Close if state.zoom => state.zoom = false,
         Action::Follow => follow(state),
-        Action::Publish => return crate::tui::modals::publish::open::new(state),
-        Action::Republish => return crate::tui::modals::publish::open::republish(state),
-        Action::QuickFilter => return filter::open(state, filter::FilterKind::Quick),
-        Action::ExprFilter => return filter::open(state, filter::FilterKind::Expr),
-        Action::Search => return crate::tui::modals::search::open(state),
-        Action::Export => return crate::tui::modals::export::open(state),
+        a if opener(a).is_some() => return open_registered(state, a, Subject::Selection, keymap),
         _ => {
             return match state.focus {
                 PaneId::Stream(Role::Dlq) => {
@@ -244,6 +233,22 @@ fn dashboard(state: &mut State, action: Action, pg: isize) -> Reply {
         }
     }
     Reply::Done
+}
+
+/// The registered modal that opens on `action`.
+fn opener(action: Action) -> Option<&'static super::component::Entry> {
+    REGISTRY.iter().find(|e| e.opens_on.contains(&action))
+}
+
+fn open_registered(state: &mut State, action: Action, subject: Subject, keymap: &Keymap) -> Reply {
+    let Some(entry) = opener(action) else {
+        return Reply::Done;
+    };
+    let (_, _, mut cx) = state.split(keymap);
+    let reply = (entry.open)(action, subject, &mut cx);
+    let warning = cx.warning.take();
+    warn_opt(state, warning);
+    reply
 }
 
 /// Follows the selected record's job, or stops following when it is that job already.
@@ -261,63 +266,73 @@ fn follow(state: &mut State) {
     }
 }
 
+/// Keeps the open modal under the next one; the oldest goes past `MAX_PARKED`.
+fn park_open(state: &mut State) {
+    if let Some(m) = state.modal.take() {
+        if state.parked.len() >= MAX_PARKED {
+            state.parked.remove(0);
+        }
+        state.parked.push(m);
+    }
+}
+
 /// Carries out a component's reply on the state; effects go back to the run loop.
 fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
     match reply {
         Reply::Done => vec![],
         Reply::Close => {
+            let effects = state
+                .modal
+                .as_mut()
+                .map(|m| m.closing())
+                .unwrap_or_default();
             state.modal = state.parked.pop();
-            vec![]
+            effects
         }
         Reply::Help => {
-            state.modal = Some(Modal::Help(HelpState::new(keymap)));
+            // Help opens over what is open, which shows again when help closes.
+            park_open(state);
+            state.modal = Some(Box::new(crate::tui::modals::help::HelpState::new(keymap)));
             vec![]
         }
-        Reply::Open(mut m) => {
-            if let Modal::Detail(d) = &mut m {
-                d.fit_to(state.size);
-                d.keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
-            }
-            if let Modal::Search(s) = &mut m {
-                s.detail_keys = keymap.hint(Context::Detail, DetailStateHints::HINTS);
-            }
+        Reply::Open(m, effects) => {
             state.modal = Some(m);
-            vec![]
+            with_modal(state, keymap, |m, cx| m.refit(cx));
+            effects
+        }
+        Reply::Over(m, effects) => {
+            park_open(state);
+            settle(state, Reply::Open(m, effects), keymap)
+        }
+        Reply::Forward {
+            action,
+            subject,
+            over,
+        } => {
+            let next = open_registered(state, action, subject, keymap);
+            match next {
+                Reply::Open(m, effects) if over => settle(state, Reply::Over(m, effects), keymap),
+                Reply::Open(m, effects) => settle(state, Reply::Open(m, effects), keymap),
+                other => settle(state, other, keymap),
+            }
         }
         Reply::Quit => {
             state.quit = true;
             vec![Effect::Quit]
         }
         Reply::Effects(e) => e,
-        Reply::Replay => open_replay(state),
-        Reply::Copy(c) => crate::tui::clipboard::request(state, c),
+        Reply::Copy(c) => {
+            let (effects, news) = crate::tui::clipboard::request(state.clipboard_osc52, c);
+            match news {
+                Ok(notice) => state.health.notice = Some((notice, state.now_ms)),
+                Err(warning) => state.health.warning = Some((warning, state.now_ms)),
+            }
+            effects
+        }
         Reply::Export(path) => crate::tui::modals::export::start(state, path),
         Reply::ExportRecords(label, records) => {
-            crate::tui::modals::export::open_over(state, &label, records);
-            vec![]
+            let m = crate::tui::modals::export::for_records(state, &label, records);
+            settle(state, Reply::Over(Box::new(m), vec![]), keymap)
         }
     }
-}
-
-/// Opens the replay dialog for the DLQ's marks, else the selected group (by-reason view) or
-/// the selected message, and asks for the dry run. Refused on a read-only profile.
-fn open_replay(state: &mut State) -> Vec<Effect> {
-    if let Some(why) = &state.read_only {
-        state.health.warning = Some((format!("replay refused: {why}"), state.now_ms));
-        return vec![];
-    }
-    let pane = &state.streams[Role::Dlq.index()];
-    let Some(scope) = crate::tui::modals::replay::scope::of(&state.dlq, pane, &state.dlq_topics)
-    else {
-        state.health.warning = Some((
-            "nothing to replay: select or mark DLQ messages".into(),
-            state.now_ms,
-        ));
-        return vec![];
-    };
-    state.next_job += 1;
-    let mut d = ReplayDialog::new(state.next_job, scope, state.replay_settings.clone());
-    let effects = d.first_plan();
-    state.modal = Some(Modal::Replay(Box::new(d)));
-    effects
 }

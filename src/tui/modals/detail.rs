@@ -5,7 +5,8 @@ use crate::codec::sanitize::clean;
 use crate::codec::text::fit;
 use crate::domain::{bytes_display, PayloadKind, Record};
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, opened_elsewhere, Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
+use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -21,6 +22,28 @@ const MAX_VALUE_LINES: usize = 20_000;
 const MAX_ROWS: usize = 200_000;
 /// Widest label column; longer header names are cut with an ellipsis.
 const MAX_LABEL: usize = 28;
+
+pub const ENTRY: Entry = Entry {
+    context: "detail",
+    keys: r#"
+"esc" = "close"
+"q" = "close"
+"enter" = "close"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"t" = "timeline"
+"y" = "copy"
+"#,
+    dashboard_keys: "",
+    opens_on: &[],
+    open: opened_elsewhere,
+};
 
 pub struct DetailState {
     pub title: String,
@@ -106,7 +129,7 @@ impl DetailState {
         (Action::Copy, "copy value"),
     ];
 
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+    pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page * 2) {
             self.scroll_by(d);
             return Reply::Done;
@@ -123,6 +146,11 @@ impl DetailState {
             }
             Action::Help => Reply::Help,
             Action::Quit => Reply::Quit,
+            Action::Timeline => Reply::Forward {
+                action,
+                subject: Subject::Record(self.record.clone()),
+                over: false,
+            },
             Action::Copy => Reply::Copy(
                 self.value
                     .as_deref()
@@ -145,6 +173,35 @@ impl DetailState {
             .sum::<usize>()
             + self.rows.len() * std::mem::size_of::<WrapRow>()
     }
+}
+
+impl Modal for DetailState {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        self.on_key(action, cx.page)
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn refit(&mut self, cx: &mut Cx<'_>) {
+        self.fit_to(cx.size);
+        self.keys = cx.keymap.hint(self.context(), Self::HINTS);
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx.theme)
+    }
+
+    fn wheel_scrolls(&self) -> bool {
+        true
+    }
+
+    crate::tui::app::component::modal_any!();
 }
 
 /// Where the record sits and what kdeck made of it.

@@ -6,9 +6,10 @@
 use crate::domain::Record;
 use crate::engine::export::Batch;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{Hint, Reply};
+use crate::tui::app::component::{Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
 use crate::tui::app::effect::Effect;
-use crate::tui::app::state::{Modal, State};
+use crate::tui::app::state::State;
+use crate::tui::keymap::Context;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::input::TextField;
@@ -26,6 +27,17 @@ pub enum Source {
     Records(Vec<Record>),
 }
 
+pub const ENTRY: Entry = Entry {
+    context: "export",
+    keys: r#"
+"enter" = "confirm"
+"esc" = "close"
+"#,
+    dashboard_keys: r#""E" = "export""#,
+    opens_on: &[Action::Export],
+    open,
+};
+
 pub struct ExportDialog {
     /// What is exported, for the title ("Status pane").
     pub label: String,
@@ -38,7 +50,7 @@ pub struct ExportDialog {
 impl ExportDialog {
     pub const HINTS: &'static [Hint] = &[(Action::Confirm, "write"), (Action::Close, "cancel")];
 
-    pub fn handle(&mut self, action: Action) -> Reply {
+    pub fn on_key(&mut self, action: Action) -> Reply {
         match action {
             Action::Close => Reply::Close,
             Action::Confirm => {
@@ -54,39 +66,57 @@ impl ExportDialog {
     }
 }
 
-/// `E` on the dashboard: exports the focused record pane as shown.
-pub fn open(state: &mut State) -> Reply {
-    let PaneId::Stream(role) = state.focus else {
-        state.health.warning = Some((
-            "export works on the completion, status and DLQ panes".into(),
-            state.now_ms,
-        ));
-        return Reply::Done;
-    };
-    let count = state.stream(role).len();
-    let label = format!("{} pane", role.title());
-    open_with(state, &label, Source::Pane(role), count)
+impl Modal for ExportDialog {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    fn handle(&mut self, action: Action, _cx: &mut Cx<'_>) -> Reply {
+        self.on_key(action)
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        Some(&mut self.field)
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
 }
 
-/// Opens the dialog for any records (other views call this with what they hold).
-pub fn open_with(state: &State, label: &str, source: Source, count: usize) -> Reply {
-    let path =
-        crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
-    Reply::Open(Modal::Export(Box::new(ExportDialog {
+/// `E` on the dashboard: exports the focused record pane as shown.
+fn open(_: Action, _: Subject, cx: &mut Cx<'_>) -> Reply {
+    let PaneId::Stream(role) = cx.focus else {
+        cx.warn("export works on the completion, status and DLQ panes");
+        return Reply::Done;
+    };
+    let count = cx.stream(role).len();
+    let label = format!("{} pane", role.title());
+    let path = crate::engine::export::default_path(cx.export_dir, &label, cx.now_ms);
+    Reply::open(dialog(&label, Source::Pane(role), count, &path))
+}
+
+fn dialog(label: &str, source: Source, count: usize, path: &std::path::Path) -> ExportDialog {
+    ExportDialog {
         label: label.to_string(),
         source,
         field: TextField::new(&path.display().to_string()),
         count,
-    })))
+    }
 }
 
-/// The export dialog over the open modal (a search's results, a timeline), which shows
-/// again when the dialog closes or its export starts.
-pub fn open_over(state: &mut State, label: &str, records: Vec<Record>) {
+/// The dialog for records another view hands over (a search's results, a timeline).
+pub fn for_records(state: &State, label: &str, records: Vec<Record>) -> ExportDialog {
+    let path =
+        crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
     let count = records.len();
-    if let Reply::Open(m) = open_with(state, label, Source::Records(records), count) {
-        crate::tui::modals::timeline::over(state, m);
-    }
+    dialog(label, Source::Records(records), count, &path)
 }
 
 /// Records an export copies from a pane per step: a large pane is copied across several
@@ -106,8 +136,14 @@ pub struct Gather {
 /// Enter with a path: closes the dialog and hands its records to the export worker (a large
 /// pane after a few `gather_step`s).
 pub fn start(state: &mut State, path: PathBuf) -> Vec<Effect> {
-    let Some(Modal::Export(d)) = state.modal.take() else {
+    let Some(d) = state.modal_as_mut::<ExportDialog>() else {
         return vec![];
+    };
+    let d = ExportDialog {
+        label: std::mem::take(&mut d.label),
+        source: std::mem::replace(&mut d.source, Source::Records(Vec::new())),
+        field: TextField::new(""),
+        count: d.count,
     };
     state.modal = state.parked.pop();
     state.health.notice = Some((

@@ -8,8 +8,8 @@ use crate::domain::Role;
 use crate::engine::filter::Quick;
 use crate::support::config::filters::SavedFilter;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{Hint, Reply};
-use crate::tui::app::state::{Modal, State};
+use crate::tui::app::component::{Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
+use crate::tui::keymap::Context;
 use crate::tui::panes::stream::PaneFilter;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;
@@ -55,6 +55,25 @@ impl History {
     }
 }
 
+pub const ENTRY: Entry = Entry {
+    context: "filter",
+    keys: r#"
+"enter" = "confirm"
+"esc" = "close"
+"up" = "up"
+"down" = "down"
+"tab" = "next_choice"
+"backtab" = "prev_choice"
+"ctrl-t" = "toggle_all_panes"
+"#,
+    dashboard_keys: r#"
+"/" = "quick_filter"
+"f" = "expr_filter"
+"#,
+    opens_on: &[Action::QuickFilter, Action::ExprFilter],
+    open,
+};
+
 pub struct FilterDialog {
     pub kind: FilterKind,
     pub role: Role,
@@ -73,16 +92,17 @@ pub struct FilterDialog {
 }
 
 /// Opens the filter input for the focused record pane, filled with its filter of this kind.
-pub fn open(state: &mut State, kind: FilterKind) -> Reply {
-    let PaneId::Stream(role) = state.focus else {
-        state.health.warning = Some((
-            "filters apply to the completion, status and DLQ panes".into(),
-            state.now_ms,
-        ));
+fn open(action: Action, _: Subject, cx: &mut Cx<'_>) -> Reply {
+    let kind = match action {
+        Action::QuickFilter => FilterKind::Quick,
+        _ => FilterKind::Expr,
+    };
+    let PaneId::Stream(role) = cx.focus else {
+        cx.warn("filters apply to the completion, status and DLQ panes");
         return Reply::Done;
     };
     // A saved filter shows as its name, as it was typed or picked.
-    let current = match state.stream(role).filter.as_ref().map(|f| &f.filter) {
+    let current = match cx.stream(role).filter.as_ref().map(|f| &f.filter) {
         Some(PaneFilter::Quick(q)) if kind == FilterKind::Quick => q.text().to_string(),
         Some(PaneFilter::Expr(e)) if kind == FilterKind::Expr => e
             .name()
@@ -90,45 +110,62 @@ pub fn open(state: &mut State, kind: FilterKind) -> Reply {
         _ => String::new(),
     };
     let saved = match kind {
-        FilterKind::Expr => state.saved_filters.clone(),
+        FilterKind::Expr => cx.saved_filters.to_vec(),
         FilterKind::Quick => Vec::new(),
     };
-    Reply::Open(Modal::Filter(Box::new(FilterDialog {
+    Reply::open(FilterDialog {
         kind,
         role,
         field: TextField::new(&current),
-        history: state.filter_history.of(kind),
+        history: cx.filter_history.of(kind),
         at: None,
         typed: current,
         chosen: None,
         saved,
         picked: None,
-        all_panes: state.filter_history.all_panes,
-    })))
+        all_panes: cx.filter_history.all_panes,
+    })
 }
 
-/// After the dialog handled a key: a filter chosen with Enter goes to its pane and history.
-pub fn settle(state: &mut State) {
-    let Some(Modal::Filter(d)) = &mut state.modal else {
-        return;
-    };
-    let Some(choice) = d.chosen.take() else {
-        return;
-    };
-    let (kind, role, text) = (d.kind, d.role, d.field.value().trim().to_string());
-    let all = d.all_panes;
-    state.modal = None;
-    if !text.is_empty() {
-        state.filter_history.push(kind, &text);
+impl Modal for FilterDialog {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
     }
-    state.filter_history.all_panes = all;
-    if all {
-        for p in state.streams.iter_mut() {
-            p.set_filter(choice.clone());
+
+    /// A filter chosen with Enter goes to its pane (or every record pane) and the history.
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        let reply = self.on_key(action);
+        let Some(choice) = self.chosen.take() else {
+            return reply;
+        };
+        let text = self.field.value().trim().to_string();
+        if !text.is_empty() {
+            cx.filter_history.push(self.kind, &text);
         }
-    } else {
-        state.stream_mut(role).set_filter(choice);
+        cx.filter_history.all_panes = self.all_panes;
+        if self.all_panes {
+            for p in cx.streams.iter_mut() {
+                p.set_filter(choice.clone());
+            }
+        } else {
+            cx.streams[self.role.index()].set_filter(choice);
+        }
+        Reply::Close
     }
+
+    fn hints(&self) -> &'static [Hint] {
+        FilterDialog::hints(self)
+    }
+
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        Some(&mut self.field)
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
 }
 
 impl FilterDialog {
@@ -154,11 +191,7 @@ impl FilterDialog {
         }
     }
 
-    pub fn focused_field(&mut self) -> Option<&mut TextField> {
-        Some(&mut self.field)
-    }
-
-    pub fn handle(&mut self, action: Action) -> Reply {
+    pub fn on_key(&mut self, action: Action) -> Reply {
         match action {
             Action::Close => return Reply::Close,
             Action::Confirm => self.confirm(),

@@ -1,7 +1,7 @@
 //! Keys, generated from the keymap in force, and what the panes' marks mean.
 
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, opened_elsewhere, Cx, DrawCx, Entry, Hint, Modal, Reply};
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
@@ -9,6 +9,22 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
+
+pub const ENTRY: Entry = Entry {
+    context: "help",
+    keys: r#"
+"esc" = "close"
+"q" = "quit"
+"?" = "close"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"#,
+    dashboard_keys: "",
+    opens_on: &[],
+    open: opened_elsewhere,
+};
 
 pub struct HelpState {
     pub lines: Vec<(String, String)>,
@@ -66,7 +82,7 @@ impl HelpState {
             lines.push((a.to_string(), b.to_string()));
         }
         let keys = keymap.hint(
-            Context::Help,
+            Context::named(ENTRY.context),
             &[(Action::Close, "close"), (Action::Quit, "quit")],
         );
         HelpState {
@@ -83,7 +99,7 @@ impl HelpState {
 
     pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
 
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+    pub fn keys_of(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page) {
             self.scroll_by(d);
             return Reply::Done;
@@ -94,6 +110,30 @@ impl HelpState {
             _ => Reply::Done,
         }
     }
+}
+
+impl Modal for HelpState {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        self.keys_of(action, cx.page)
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx.theme)
+    }
+
+    fn wheel_scrolls(&self) -> bool {
+        true
+    }
+
+    crate::tui::app::component::modal_any!();
 }
 
 pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {

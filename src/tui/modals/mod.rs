@@ -1,12 +1,28 @@
-pub mod detail;
-pub mod export;
-pub mod filter;
-pub mod help;
-pub mod publish;
-pub mod replay;
-pub mod search;
-pub mod stuck;
-pub mod timeline;
+//! The modals over the dashboard, one folder each. A modal is registered here by its name,
+//! one line: its key context, default keys and the actions that open it come from its
+//! `ENTRY` (see `app::component`). The order is the help screen's.
+
+use crate::tui::app::component::Entry;
+
+macro_rules! registry {
+    ($($name:ident),* $(,)?) => {
+        $(pub mod $name;)*
+        /// Every modal, in the help screen's order.
+        pub const REGISTRY: &[Entry] = &[$($name::ENTRY),*];
+    };
+}
+
+registry! {
+    detail,
+    help,
+    replay,
+    publish,
+    filter,
+    search,
+    timeline,
+    stuck,
+    export,
+}
 
 use ratatui::layout::Rect;
 

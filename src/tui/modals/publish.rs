@@ -9,9 +9,35 @@ use crate::domain::event::PublishUpdate;
 use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
 use crate::kafka::publish::send::{Delivered, Progress, Summary};
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{Hint, Reply};
+use crate::domain::event::KafkaEvent;
+use crate::tui::app::component::{Cx, DrawCx, Entry, Hint, Modal, Reply};
+use crate::tui::keymap::Context;
 use crate::tui::app::effect::Effect;
 use crate::tui::widgets::input::TextField;
+
+pub const ENTRY: Entry = Entry {
+    context: "publish",
+    keys: r#"
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"down" = "down"
+"right" = "next_choice"
+"left" = "prev_choice"
+"ctrl-n" = "next_choice"
+"ctrl-p" = "prev_choice"
+"ctrl-s" = "save_template"
+"c" = "cancel_job"
+"#,
+    dashboard_keys: r#"
+"n" = "publish"
+"e" = "republish"
+"#,
+    opens_on: &[Action::Publish, Action::Republish],
+    open: open::open,
+};
 
 #[derive(Debug)]
 pub enum Stage {
@@ -385,4 +411,42 @@ impl PublishDialog {
             _ => {}
         }
     }
+}
+
+impl Modal for PublishDialog {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    fn handle(&mut self, action: Action, _cx: &mut Cx<'_>) -> Reply {
+        PublishDialog::handle(self, action)
+    }
+
+    fn on_event(&mut self, ev: KafkaEvent, _cx: &mut Cx<'_>) -> Option<KafkaEvent> {
+        match ev {
+            KafkaEvent::Publish(u) => {
+                self.on_update(&u);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        PublishDialog::hints(self)
+    }
+
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        PublishDialog::focused_field(self)
+    }
+
+    fn after_key(&mut self, _cx: &mut Cx<'_>) {
+        PublishDialog::after_key(self)
+    }
+
+    fn draw(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &DrawCx<'_>) {
+        view::draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
 }

@@ -10,10 +10,87 @@ use crate::domain::replay::{
     Failure, ReplayPlan, ReplayProgress, ReplayRequest, ReplaySettings, ReplaySummary, Selection,
 };
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{Hint, Reply};
+use crate::domain::event::KafkaEvent;
+use crate::domain::Role;
+use crate::tui::app::component::{Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
+use crate::tui::keymap::Context;
 use crate::tui::app::effect::Effect;
 use crate::tui::widgets::input::TextField;
 use std::collections::BTreeMap;
+
+pub const ENTRY: Entry = Entry {
+    context: "replay",
+    keys: r#"
+"enter" = "confirm"
+"esc" = "close"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"s" = "toggle_stop_on_error"
+"p" = "toggle_keep_partition"
+"c" = "cancel_job"
+"R" = "retry"
+"#,
+    dashboard_keys: "",
+    opens_on: &[Action::Replay],
+    open,
+};
+
+/// Opens the dialog for the record forwarded (a timeline's DLQ record), else the DLQ pane's
+/// marks, selected reason group or selected message, and asks for the dry run. Refused on a
+/// read-only profile.
+fn open(_: Action, subject: Subject, cx: &mut Cx<'_>) -> Reply {
+    if let Some(why) = cx.read_only {
+        let text = format!("replay refused: {why}");
+        cx.warn(text);
+        return Reply::Done;
+    }
+    let scope = match subject {
+        Subject::Record(r) => Some(scope::one(&r)),
+        _ => scope::of(cx.dlq, cx.stream(Role::Dlq), cx.dlq_topics),
+    };
+    let Some(scope) = scope else {
+        cx.warn("nothing to replay: select or mark DLQ messages");
+        return Reply::Done;
+    };
+    let job = cx.job();
+    let mut d = ReplayDialog::new(job, scope, cx.replay_settings.clone());
+    let effects = d.first_plan();
+    Reply::Open(Box::new(d), effects)
+}
+
+impl Modal for ReplayDialog {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    fn handle(&mut self, action: Action, _cx: &mut Cx<'_>) -> Reply {
+        ReplayDialog::handle(self, action)
+    }
+
+    fn on_event(&mut self, ev: KafkaEvent, _cx: &mut Cx<'_>) -> Option<KafkaEvent> {
+        match ev {
+            KafkaEvent::Replay(u) => {
+                self.on_update(u);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        ReplayDialog::hints(self)
+    }
+
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        ReplayDialog::focused_field(self)
+    }
+
+    fn draw(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &DrawCx<'_>) {
+        view::draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
+}
 
 /// Failures listed at most (the summary counts them all).
 const FAILURES_SHOWN: usize = 200;

@@ -9,9 +9,9 @@ use crate::engine::search::range::TimeRange;
 use crate::engine::search::{Progress, Query, SearchRequest, SearchUpdate, Summary, MAX_MATCHES};
 use crate::support::config::Config;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::domain::event::KafkaEvent;
+use crate::tui::app::component::{nav_delta, Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
 use crate::tui::app::effect::Effect;
-use crate::tui::app::state::{Modal, State};
 use crate::tui::keymap::Context;
 use crate::tui::modals::detail::DetailState;
 use crate::tui::panes::stream::StreamPane;
@@ -88,20 +88,42 @@ pub struct SearchDialog {
     size: (u16, u16),
 }
 
+pub const ENTRY: Entry = Entry {
+    context: "search",
+    keys: r#"
+"enter" = "confirm"
+"esc" = "close"
+"E" = "export"
+"tab" = "next_field"
+"backtab" = "prev_field"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"#,
+    dashboard_keys: r#""s" = "search""#,
+    opens_on: &[Action::Search],
+    open,
+};
+
 /// Opens the search dialog with the last query and range.
-pub fn open(state: &mut State) -> Reply {
-    if state.search.topics.is_empty() {
-        state.health.warning = Some(("no topics are configured to search".into(), state.now_ms));
+fn open(_: Action, _: Subject, cx: &mut Cx<'_>) -> Reply {
+    if cx.search.topics.is_empty() {
+        cx.warn("no topics are configured to search");
         return Reply::Done;
     }
-    state.next_job += 1;
-    let scope = state.search.clone();
-    Reply::Open(Modal::Search(Box::new(SearchDialog {
+    let dialog = cx.job();
+    let scope = cx.search.clone();
+    Reply::open(SearchDialog {
         phase: Phase::Form,
         query: TextField::new(&scope.last_query),
         range: TextField::new(&scope.last_range),
         field: 0,
-        dialog: state.next_job,
+        dialog,
         searches: 0,
         job: 0,
         request: None,
@@ -111,28 +133,66 @@ pub fn open(state: &mut State) -> Reply {
         detail: None,
         detail_keys: String::new(),
         scope,
-        now_ms: state.now_ms,
-        size: state.size,
-    })))
+        now_ms: cx.now_ms,
+        size: cx.size,
+    })
 }
 
-/// The clock and the terminal size, for ranges typed as durations and the detail's wrapping.
-pub fn on_clock(state: &mut State) {
-    if let Some(Modal::Search(d)) = &mut state.modal {
-        d.now_ms = state.now_ms;
-        d.size = state.size;
-        if let Some(det) = &mut d.detail {
-            det.fit_to(state.size);
+impl Modal for SearchDialog {
+    fn context(&self) -> Context {
+        if self.detail.is_some() {
+            Context::named(crate::tui::modals::detail::ENTRY.context)
+        } else {
+            Context::named(ENTRY.context)
         }
     }
-}
 
-/// Worker news for the open dialog's current search; anything else is late and dropped.
-pub fn on_update(state: &mut State, u: SearchUpdate) {
-    let Some(Modal::Search(d)) = &mut state.modal else {
-        return;
-    };
-    d.on_update(u);
+    /// The last search's query and range are kept for the next dialog.
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        let reply = self.on_key(action, cx.page);
+        cx.search.last_query.clone_from(&self.scope.last_query);
+        cx.search.last_range.clone_from(&self.scope.last_range);
+        reply
+    }
+
+    /// Worker news for the current search; anything else is late and dropped.
+    fn on_event(&mut self, ev: KafkaEvent, _cx: &mut Cx<'_>) -> Option<KafkaEvent> {
+        match ev {
+            KafkaEvent::Search(u) => {
+                self.on_update(u);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        SearchDialog::hints(self)
+    }
+
+    fn focused_field(&mut self) -> Option<&mut TextField> {
+        SearchDialog::focused_field(self)
+    }
+
+    /// The clock and the terminal size, for ranges typed as durations and the detail's
+    /// wrapping.
+    fn refit(&mut self, cx: &mut Cx<'_>) {
+        self.now_ms = cx.now_ms;
+        self.size = cx.size;
+        self.detail_keys = cx.keymap.hint(
+            Context::named(crate::tui::modals::detail::ENTRY.context),
+            DetailState::HINTS,
+        );
+        if let Some(det) = &mut self.detail {
+            det.fit_to(cx.size);
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
 }
 
 impl SearchDialog {
@@ -153,14 +213,6 @@ impl SearchDialog {
         (Action::Close, "new search"),
     ];
 
-    pub fn context(&self) -> Context {
-        if self.detail.is_some() {
-            Context::Detail
-        } else {
-            Context::Search
-        }
-    }
-
     pub fn hints(&self) -> &'static [Hint] {
         match (&self.detail, self.phase) {
             (Some(_), _) => DetailState::HINTS,
@@ -178,15 +230,21 @@ impl SearchDialog {
         }
     }
 
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+    pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = &mut self.detail {
-            return match d.handle(action, page) {
+            return match d.on_key(action, page) {
                 Reply::Close => {
                     self.detail = None;
                     Reply::Done
                 }
-                // Help would replace the dialog and drop its results.
-                Reply::Help => Reply::Done,
+                // A result's job timeline opens over the results, which stay.
+                Reply::Forward {
+                    action, subject, ..
+                } => Reply::Forward {
+                    action,
+                    subject,
+                    over: true,
+                },
                 other => other,
             };
         }
@@ -307,19 +365,6 @@ impl SearchDialog {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-/// After the dialog handled a key: the last search's query and range are kept for the next
-/// dialog.
-pub fn settle(state: &mut State) {
-    if let Some(Modal::Search(d)) = &state.modal {
-        if d.scope.last_query != state.search.last_query
-            || d.scope.last_range != state.search.last_range
-        {
-            state.search.last_query = d.scope.last_query.clone();
-            state.search.last_range = d.scope.last_range.clone();
         }
     }
 }

@@ -4,13 +4,10 @@
 
 use crate::codec::sanitize::cell;
 use crate::codec::text::{clock_time, fit, human_count, human_secs};
-use crate::domain::{Role, StatusClass};
-use crate::engine::job::stuck::{Source, StuckReport};
-use crate::engine::job::Identity;
-use crate::support::config::Config;
+use crate::domain::StatusClass;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::Hint;
-use crate::tui::app::state::State;
+use crate::tui::app::component::{Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
+use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -18,38 +15,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-/// What the dashboard knows about jobs: how to tell them apart, where each topic sits in a
-/// job's life, and the watcher's last report.
-pub struct Jobs {
-    pub identity: Identity,
-    pub lifecycle: Vec<(String, Source)>,
-    pub stuck_after_ms: i64,
-    /// None until the watcher reports (about a second after start).
-    pub report: Option<StuckReport>,
-}
-
-impl Jobs {
-    pub fn new(cfg: &Config) -> Jobs {
-        Jobs {
-            identity: cfg.jobs.identity.clone(),
-            lifecycle: cfg.topics.lifecycle(),
-            stuck_after_ms: cfg.jobs.stuck_after_ms,
-            report: None,
-        }
-    }
-
-    pub fn stuck_count(&self) -> usize {
-        self.report.as_ref().map_or(0, |r| r.stuck)
-    }
-
-    /// The kind of a topic in a job's life; a topic not in the profile's lists is its pane's.
-    pub fn source_of(&self, topic: &str, role: Role) -> Source {
-        self.lifecycle
-            .iter()
-            .find(|(t, _)| t == topic)
-            .map_or(Source::from(role), |(_, k)| *k)
-    }
-}
+pub const ENTRY: Entry = Entry {
+    context: "stuck",
+    keys: r#"
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"t" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"#,
+    dashboard_keys: r#""J" = "stuck_jobs""#,
+    opens_on: &[Action::StuckJobs],
+    open: |_, _, _| Reply::open(StuckView::default()),
+};
 
 #[derive(Clone, Debug, Default)]
 pub struct StuckView {
@@ -79,7 +64,7 @@ impl StuckView {
 }
 
 /// The line above the list: how many are stuck, and after how long a silence.
-fn summary(s: &State) -> String {
+fn summary(s: &DrawCx<'_>) -> String {
     let after = human_secs(s.jobs.stuck_after_ms as f64 / 1000.0);
     match &s.jobs.report {
         None => "waiting for the first count of open jobs…".into(),
@@ -103,7 +88,51 @@ fn summary(s: &State) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, v: &StuckView, s: &State, theme: &Theme) {
+impl Modal for StuckView {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
+    }
+
+    /// Enter opens the selected job's timeline over the list.
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        let jobs = cx.jobs.report.as_ref().map_or(&[][..], |r| &r.jobs[..]);
+        match action {
+            Action::Close => Reply::Close,
+            Action::Help => Reply::Help,
+            Action::Quit => Reply::Quit,
+            Action::Open | Action::Timeline => {
+                let Some(j) = jobs.get(self.selected.min(jobs.len().saturating_sub(1))) else {
+                    return Reply::Done;
+                };
+                Reply::Forward {
+                    action: Action::Timeline,
+                    subject: Subject::Job {
+                        label: j.id.clone(),
+                        ids: j.ids.clone(),
+                        near_ms: Some(j.opened_ms),
+                    },
+                    over: true,
+                }
+            }
+            a => {
+                self.nav(a, cx.page, jobs.len());
+                Reply::Done
+            }
+        }
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {
+        draw(f, area, self, cx, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
+}
+
+pub fn draw(f: &mut Frame, area: Rect, v: &StuckView, s: &DrawCx<'_>, theme: &Theme) {
     let rect = super::centered(area, 92, 80);
     f.render_widget(Clear, rect);
     let w = rect.width.saturating_sub(2) as usize;

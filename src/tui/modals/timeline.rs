@@ -5,20 +5,41 @@
 //! From here a record opens in the detail view, the job's DLQ record goes to the replay
 //! dialog and its request to the publish dialog.
 
-use crate::domain::event::JobSearchUpdate;
+use crate::domain::event::{JobSearchUpdate, KafkaEvent};
 use crate::domain::Record;
 use crate::engine::job::stuck::Source;
 use crate::engine::job::{matching, Outcome, Step, Timeline, MAX_IDS};
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
 use crate::tui::app::effect::Effect;
-use crate::tui::app::state::{Modal, State};
+use crate::tui::keymap::Context;
 use crate::tui::modals::detail::DetailState;
-use crate::tui::panes::PaneId;
 use std::collections::HashSet;
 
 mod view;
-pub use view::draw;
+
+pub const ENTRY: Entry = Entry {
+    context: "timeline",
+    keys: r#"
+"esc" = "close"
+"q" = "close"
+"enter" = "open"
+"up" = "up"
+"k" = "up"
+"down" = "down"
+"j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
+"r" = "replay"
+"e" = "republish"
+"E" = "export"
+"#,
+    dashboard_keys: r#""t" = "timeline""#,
+    opens_on: &[Action::Timeline],
+    open,
+};
 
 /// How far before the job's earliest known record the search starts reading.
 pub const SEARCH_BACK_MS: i64 = 3_600_000;
@@ -137,105 +158,71 @@ impl TimelineView {
     }
 }
 
-/// Handles what the timeline and the stuck view (they need the whole state) and the keys that
-/// open them; None leaves the action to the usual routing.
-pub fn intercept(state: &mut State, action: Action, page: isize) -> Option<Vec<Effect>> {
-    if state.modal.is_none() {
-        state.parked.clear();
-    }
-    match (&state.modal, action) {
-        (Some(Modal::Timeline(_) | Modal::Stuck(_)), Action::Help) => {
-            // Help opens over it and closing help shows it again.
-            if let Some(m) = state.modal.take() {
-                park(state, m);
+/// The timeline of the selected record's job, of a record forwarded (the detail view's `t`),
+/// or of a job named by its ids (the stuck list).
+fn open(_: Action, subject: Subject, cx: &mut Cx<'_>) -> Reply {
+    let record = match subject {
+        Subject::Job {
+            label,
+            ids,
+            near_ms,
+        } => return open_of_ids(cx, label, ids, near_ms),
+        Subject::Record(r) => *r,
+        Subject::Selection => match cx.selected_record() {
+            Some(r) => r.clone(),
+            None => {
+                cx.warn("select a record first: its job's timeline opens");
+                return Reply::Done;
             }
-            None
-        }
-        (_, Action::Help | Action::Quit) => None,
-        (None, Action::Timeline) => Some(from_pane(state)),
-        (None, Action::StuckJobs) => {
-            state.modal = Some(Modal::Stuck(Default::default()));
-            Some(vec![])
-        }
-        (Some(Modal::Detail(d)), Action::Timeline) => {
-            let r = (*d.record).clone();
-            state.modal = None;
-            Some(open_of_record(state, &r))
-        }
-        (Some(Modal::Timeline(_)), _) => Some(timeline_key(state, action, page)),
-        (Some(Modal::Stuck(_)), _) => Some(stuck_key(state, action, page)),
-        _ => None,
-    }
-}
-
-fn from_pane(state: &mut State) -> Vec<Effect> {
-    let PaneId::Stream(role) = state.focus else {
-        return vec![];
+        },
     };
-    match state.stream(role).selected_record().cloned() {
-        Some(r) => open_of_record(state, &r),
-        None => warn(state, "select a record first: its job's timeline opens"),
-    }
-}
-
-fn warn(state: &mut State, text: &str) -> Vec<Effect> {
-    state.health.warning = Some((text.to_string(), state.now_ms));
-    vec![]
+    open_of_record(cx, &record)
 }
 
 /// The timeline of `r`'s job: the ids its identity fields give (else the decoder's job id).
-pub fn open_of_record(state: &mut State, r: &Record) -> Vec<Effect> {
-    let mut ids = state.jobs.identity.ids_of_record(r);
+fn open_of_record(cx: &mut Cx<'_>, r: &Record) -> Reply {
+    let mut ids = cx.jobs.identity.ids_of_record(r);
     if ids.is_empty() {
         ids.extend(r.decoded.job_id.iter().cloned());
     }
     let Some(label) = ids.first().cloned() else {
-        return warn(
-            state,
-            "this record names no job (no id field of [jobs] id, no correlation header)",
-        );
+        cx.warn("this record names no job (no id field of [jobs] id, no correlation header)");
+        return Reply::Done;
     };
-    open_of_ids(state, label, ids, r.timestamp_ms)
+    open_of_ids(cx, label, ids, r.timestamp_ms)
 }
 
 /// Opens the timeline of the job named by `ids` with what the panes hold, and asks the
 /// search worker for the rest (from an hour before the earliest record known).
-pub fn open_of_ids(
-    state: &mut State,
-    label: String,
-    ids: Vec<String>,
-    hint_ms: Option<i64>,
-) -> Vec<Effect> {
-    let (steps, ids) = in_memory(state, ids);
+fn open_of_ids(cx: &mut Cx<'_>, label: String, ids: Vec<String>, hint_ms: Option<i64>) -> Reply {
+    let (steps, ids) = in_memory(cx, ids);
     let earliest = steps
         .iter()
         .filter_map(|s| s.record.timestamp_ms)
         .chain(hint_ms)
-        .chain([state.now_ms])
+        .chain([cx.now_ms])
         .min()
-        .unwrap_or(state.now_ms);
+        .unwrap_or(cx.now_ms);
     // The demo's mock cluster has no time index: its topics are read whole (they are small).
-    let since_ms = if state.health.demo {
+    let since_ms = if cx.demo {
         0
     } else {
         earliest.saturating_sub(SEARCH_BACK_MS).max(1)
     };
-    state.next_job += 1;
-    let gen = state.next_job;
+    let gen = cx.job();
     let view = TimelineView::new(gen, label, ids.clone(), steps, since_ms);
-    state.modal = Some(Modal::Timeline(Box::new(view)));
-    vec![Effect::SearchJob { gen, ids, since_ms }]
+    Reply::Open(Box::new(view), vec![Effect::SearchJob { gen, ids, since_ms }])
 }
 
 /// The panes' records that name the job. Ids the matched records carry besides are taken in
 /// (a status naming the job by its request id and its change number), up to `MAX_IDS`.
-pub fn in_memory(state: &State, mut ids: Vec<String>) -> (Vec<Step>, Vec<String>) {
-    let jobs = &state.jobs;
+pub fn in_memory(cx: &Cx<'_>, mut ids: Vec<String>) -> (Vec<Step>, Vec<String>) {
+    let jobs = cx.jobs;
     let mut seen: HashSet<(&str, i32, i64)> = HashSet::new();
     let mut steps = Vec::new();
     for _round in 0..2 {
         let before = ids.len();
-        for pane in &state.streams {
+        for pane in cx.streams.iter() {
             for r in &pane.records {
                 let coord = (r.topic.as_str(), r.partition, r.offset);
                 if seen.contains(&coord) {
@@ -269,170 +256,109 @@ pub fn in_memory(state: &State, mut ids: Vec<String>) -> (Vec<Step>, Vec<String>
     (steps, ids)
 }
 
-/// The timeline's own keys.
-fn timeline_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
-    let Some(Modal::Timeline(v)) = &mut state.modal else {
-        return vec![];
-    };
-    if v.nav(action, page) {
-        return vec![];
+impl Modal for TimelineView {
+    fn context(&self) -> Context {
+        Context::named(ENTRY.context)
     }
-    match action {
-        Action::Close => {
-            if let Search::Running { stopping, .. } = &mut v.search {
-                if !*stopping {
+
+    fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
+        if self.nav(action, cx.page) {
+            return Reply::Done;
+        }
+        let forward = |action, r: Option<&Record>| {
+            r.map(|r| Reply::Forward {
+                action,
+                subject: Subject::Record(Box::new(r.clone())),
+                over: true,
+            })
+        };
+        match action {
+            Action::Close => match &mut self.search {
+                // The first Esc stops a running search; the next closes.
+                Search::Running { stopping, .. } if !*stopping => {
                     *stopping = true;
-                    return vec![Effect::CancelJobSearch];
+                    Reply::Effects(vec![Effect::CancelJobSearch])
+                }
+                _ => Reply::Close,
+            },
+            Action::Help => Reply::Help,
+            Action::Quit => Reply::Quit,
+            Action::Open => match self.selected_step() {
+                Some(s) => Reply::Over(Box::new(DetailState::from_record(&s.record)), vec![]),
+                None => Reply::Done,
+            },
+            Action::Replay => forward(action, self.dlq_record()).unwrap_or_else(|| {
+                cx.warn("this job has no DLQ record to replay");
+                Reply::Done
+            }),
+            Action::Republish => forward(action, self.request_record()).unwrap_or_else(|| {
+                cx.warn("no request of this job was found on the request topics (topics.request)");
+                Reply::Done
+            }),
+            Action::Export => {
+                let records: Vec<Record> =
+                    self.timeline.steps.iter().map(|s| s.record.clone()).collect();
+                Reply::ExportRecords(format!("timeline {}", self.label), records)
+            }
+            _ => Reply::Done,
+        }
+    }
+
+    /// The search worker's news for this timeline (open or under another modal).
+    fn on_event(&mut self, ev: KafkaEvent, _cx: &mut Cx<'_>) -> Option<KafkaEvent> {
+        match ev {
+            KafkaEvent::JobSearch(u) if u.gen() == self.gen => {
+                self.on_search(u);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn closing(&mut self) -> Vec<Effect> {
+        vec![Effect::CancelJobSearch]
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn draw(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &DrawCx<'_>) {
+        view::draw(f, area, self, cx.theme)
+    }
+
+    crate::tui::app::component::modal_any!();
+}
+
+impl TimelineView {
+    fn on_search(&mut self, u: JobSearchUpdate) {
+        let since = match &self.search {
+            Search::Running { since_ms, .. } | Search::Done { since_ms, .. } => *since_ms,
+            Search::Failed(_) => return,
+        };
+        match u {
+            JobSearchUpdate::Progress { scanned, found, .. } => {
+                if let Search::Running {
+                    scanned: s,
+                    found: f,
+                    ..
+                } = &mut self.search
+                {
+                    (*s, *f) = (scanned, found);
                 }
             }
-            state.modal = state.parked.pop();
-            vec![Effect::CancelJobSearch]
-        }
-        Action::Open => match v.selected_step().map(|s| s.record.clone()) {
-            Some(r) => {
-                let mut d = DetailState::from_record(&r);
-                d.fit_to(state.size);
-                over(state, Modal::Detail(d));
-                vec![]
+            JobSearchUpdate::Done { result: Ok(f), .. } => {
+                let added = self.merge(f.steps);
+                self.search = Search::Done {
+                    since_ms: since,
+                    scanned: f.scanned,
+                    added,
+                    stopped: f.stopped,
+                    warning: f.warnings.into_iter().next(),
+                };
             }
-            None => vec![],
-        },
-        Action::Replay => match v.dlq_record().cloned() {
-            Some(r) => replay(state, &r),
-            None => warn(state, "this job has no DLQ record to replay"),
-        },
-        Action::Export => {
-            let records: Vec<Record> = v.timeline.steps.iter().map(|s| s.record.clone()).collect();
-            let label = format!("timeline {}", v.label);
-            crate::tui::modals::export::open_over(state, &label, records);
-            vec![]
+            JobSearchUpdate::Done { result: Err(e), .. } => self.search = Search::Failed(e),
         }
-        Action::Republish => match v.request_record().cloned() {
-            Some(r) => republish(state, &r),
-            None => warn(
-                state,
-                "no request of this job was found on the request topics (topics.request)",
-            ),
-        },
-        _ => vec![],
-    }
-}
-
-/// Opens `m` over the current modal, which shows again when `m` closes.
-pub(crate) fn over(state: &mut State, m: Modal) {
-    if let Some(cur) = state.modal.take() {
-        park(state, cur);
-    }
-    state.modal = Some(m);
-}
-
-/// Modals kept under the open one at most: going from a timeline to a record and on to its
-/// job's timeline again and again does not pile them up.
-const MAX_PARKED: usize = 8;
-
-fn park(state: &mut State, m: Modal) {
-    if state.parked.len() >= MAX_PARKED {
-        state.parked.remove(0);
-    }
-    state.parked.push(m);
-}
-
-/// The replay dialog for one DLQ record, over the timeline (refused on a read-only profile).
-fn replay(state: &mut State, r: &Record) -> Vec<Effect> {
-    if let Some(why) = &state.read_only {
-        let text = format!("replay refused: {why}");
-        return warn(state, &text);
-    }
-    state.next_job += 1;
-    let scope = crate::tui::modals::replay::scope::one(r);
-    let mut d = crate::tui::modals::replay::ReplayDialog::new(
-        state.next_job,
-        scope,
-        state.replay_settings.clone(),
-    );
-    let effects = d.first_plan();
-    over(state, Modal::Replay(Box::new(d)));
-    effects
-}
-
-/// The publish dialog filled with the request's key, headers and value, over the timeline.
-fn republish(state: &mut State, r: &Record) -> Vec<Effect> {
-    if let Reply::Open(m) = crate::tui::modals::publish::open::republish_record(state, r) {
-        over(state, m);
-    }
-    vec![]
-}
-
-/// The stuck view's keys: Enter opens the selected job's timeline over it.
-fn stuck_key(state: &mut State, action: Action, page: isize) -> Vec<Effect> {
-    let jobs = state.jobs.report.as_ref().map(|r| r.jobs.clone());
-    let jobs = jobs.unwrap_or_default();
-    let Some(Modal::Stuck(v)) = &mut state.modal else {
-        return vec![];
-    };
-    match action {
-        Action::Close => {
-            state.modal = state.parked.pop();
-            vec![]
-        }
-        Action::Open | Action::Timeline => {
-            let Some(j) = jobs.get(v.selected.min(jobs.len().saturating_sub(1))) else {
-                return vec![];
-            };
-            if let Some(cur) = state.modal.take() {
-                park(state, cur);
-            }
-            open_of_ids(state, j.id.clone(), j.ids.clone(), Some(j.opened_ms))
-        }
-        a => {
-            v.nav(a, page, jobs.len());
-            vec![]
-        }
-    }
-}
-
-/// The search worker's news, for the timeline that asked (open or under another modal).
-pub fn on_search(state: &mut State, u: JobSearchUpdate) {
-    let gen = match &u {
-        JobSearchUpdate::Progress { gen, .. } | JobSearchUpdate::Done { gen, .. } => *gen,
-    };
-    let Some(v) = state
-        .modal
-        .iter_mut()
-        .chain(state.parked.iter_mut())
-        .find_map(|m| match m {
-            Modal::Timeline(v) if v.gen == gen => Some(v),
-            _ => None,
-        })
-    else {
-        return;
-    };
-    let since = match &v.search {
-        Search::Running { since_ms, .. } | Search::Done { since_ms, .. } => *since_ms,
-        Search::Failed(_) => return,
-    };
-    match u {
-        JobSearchUpdate::Progress { scanned, found, .. } => {
-            if let Search::Running {
-                scanned: s,
-                found: f,
-                ..
-            } = &mut v.search
-            {
-                (*s, *f) = (scanned, found);
-            }
-        }
-        JobSearchUpdate::Done { result: Ok(f), .. } => {
-            let added = v.merge(f.steps);
-            v.search = Search::Done {
-                since_ms: since,
-                scanned: f.scanned,
-                added,
-                stopped: f.stopped,
-                warning: f.warnings.into_iter().next(),
-            };
-        }
-        JobSearchUpdate::Done { result: Err(e), .. } => v.search = Search::Failed(e),
     }
 }
 

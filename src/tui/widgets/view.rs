@@ -4,7 +4,7 @@ use super::layout::{compute, Areas};
 use crate::codec::sanitize::clean;
 use crate::domain::{Connection, Role};
 use crate::tui::app::action::Action;
-use crate::tui::app::state::{Modal, State};
+use crate::tui::app::state::State;
 use crate::tui::keymap::Keymap;
 use crate::tui::panes::PaneId;
 use crate::tui::theme::Theme;
@@ -53,17 +53,13 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         }
     }
     draw_hints(f, areas.hints, state, theme, keymap);
-    match &state.modal {
-        Some(Modal::Detail(d)) => crate::tui::modals::detail::draw(f, area, d, theme),
-        Some(Modal::Help(h)) => crate::tui::modals::help::draw(f, area, h, theme),
-        Some(Modal::Replay(r)) => crate::tui::modals::replay::view::draw(f, area, r, theme),
-        Some(Modal::Publish(p)) => crate::tui::modals::publish::view::draw(f, area, p, theme),
-        Some(Modal::Filter(d)) => crate::tui::modals::filter::draw(f, area, d, theme),
-        Some(Modal::Search(s)) => crate::tui::modals::search::draw(f, area, s, theme),
-        Some(Modal::Timeline(v)) => crate::tui::modals::timeline::draw(f, area, v, theme),
-        Some(Modal::Stuck(v)) => crate::tui::modals::stuck::draw(f, area, v, state, theme),
-        Some(Modal::Export(d)) => crate::tui::modals::export::draw(f, area, d, theme),
-        None => {}
+    if let Some(m) = &state.modal {
+        let cx = crate::tui::app::component::DrawCx {
+            theme,
+            now_ms: state.now_ms,
+            jobs: &state.jobs,
+        };
+        m.draw(f, area, &cx);
     }
 }
 

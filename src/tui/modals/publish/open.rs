@@ -5,66 +5,53 @@
 use super::PublishDialog;
 use crate::engine::job::follow::Follow;
 use crate::engine::publish::{Form, PublishRecord, Vars};
-use crate::tui::app::component::Reply;
-use crate::tui::app::state::{Modal, State};
-use crate::tui::panes::PaneId;
+use crate::tui::app::action::Action;
+use crate::tui::app::component::{Cx, Reply, Subject};
 
-fn vars(state: &State) -> Vars {
+fn vars(cx: &Cx<'_>) -> Vars {
     Vars {
-        now_ms: state.now_ms,
+        now_ms: cx.now_ms,
         ..Vars::system()
     }
 }
 
-fn refused(state: &mut State) -> bool {
-    match &state.read_only {
+fn refused(cx: &mut Cx<'_>) -> bool {
+    match cx.read_only {
         Some(why) => {
-            state.health.warning = Some((format!("publish refused: {why}"), state.now_ms));
+            let text = format!("publish refused: {why}");
+            cx.warn(text);
             true
         }
         None => false,
     }
 }
 
-fn dialog(state: &mut State) -> PublishDialog {
-    state.next_job += 1;
-    PublishDialog::new(
-        state.next_job,
-        state.templates.clone(),
-        &state.topic_prefix,
-        vars(state),
-    )
+fn dialog(cx: &mut Cx<'_>) -> PublishDialog {
+    let job = cx.job();
+    PublishDialog::new(job, cx.templates.to_vec(), cx.topic_prefix, vars(cx))
 }
 
-pub fn new(state: &mut State) -> Reply {
-    if refused(state) {
+/// `n`: the template picker; `e` (republish): the selected record, or the record forwarded
+/// (a timeline republishes its job's request).
+pub fn open(action: Action, subject: Subject, cx: &mut Cx<'_>) -> Reply {
+    if refused(cx) {
         return Reply::Done;
     }
-    Reply::Open(Modal::Publish(Box::new(dialog(state))))
+    match (action, subject) {
+        (Action::Republish, Subject::Record(r)) => republish_record(cx, &r),
+        (Action::Republish, _) => match cx.selected_record().cloned() {
+            Some(r) => republish_record(cx, &r),
+            None => Reply::Done,
+        },
+        _ => Reply::open(dialog(cx)),
+    }
 }
 
-/// The selected record into the raw template, taken literally (a `{{` in it stays text); a
-/// binary value is kept as bytes unless typed over. A record that text fields cannot hold
-/// unchanged (a binary key or header, a cut value, a tombstone) is refused with the byte-exact
-/// way to copy it.
-pub fn republish(state: &mut State) -> Reply {
-    if refused(state) {
-        return Reply::Done;
-    }
-    let PaneId::Stream(role) = state.focus else {
-        return Reply::Done;
-    };
-    let Some(r) = state.stream(role).selected_record().cloned() else {
-        return Reply::Done;
-    };
-    republish_record(state, &r)
-}
-
-/// `r` into the raw template (see `republish`); the timeline republishes a job's request so.
-pub fn republish_record(state: &mut State, r: &crate::domain::Record) -> Reply {
-    if refused(state) {
-        return Reply::Done;
-    }
+/// The record into the raw template, taken literally (a `{{` in it stays text); a binary
+/// value is kept as bytes unless typed over. A record that text fields cannot hold unchanged
+/// (a binary key or header, a cut value, a tombstone) is refused with the byte-exact way to
+/// copy it.
+fn republish_record(cx: &mut Cx<'_>, r: &crate::domain::Record) -> Reply {
     let rec = PublishRecord {
         topic: r.topic.clone(),
         partition: None,
@@ -77,16 +64,16 @@ pub fn republish_record(state: &mut State, r: &crate::domain::Record) -> Reply {
         value: r.value.clone(),
     };
     let truncated = r.truncated();
-    let raw = state.templates.iter().find(|t| t.name == "raw").cloned();
+    let raw = cx.templates.iter().find(|t| t.name == "raw").cloned();
     let form = raw
         .filter(|_| !truncated)
         .and_then(|t| Form::from_record(&t, &rec));
     match form {
-        Some(form) => Reply::Open(Modal::Publish(Box::new(dialog(state).with_form(form)))),
+        Some(form) => Reply::open(dialog(cx).with_form(form)),
         None => {
             let msg = "this record's key or a header is binary, or its value is cut or a \
                        tombstone: copy it byte-exact with kdeck tail | kdeck publish --input jsonl";
-            state.health.warning = Some((msg.into(), state.now_ms));
+            cx.warn(msg);
             Reply::Done
         }
     }

@@ -6,7 +6,7 @@ pub mod view;
 use crate::codec::decode::dlq::record_reason;
 use crate::domain::Record;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, Hint, Reply, Subject};
 use crate::tui::panes::stream::{PaneFilter, StreamPane};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -45,7 +45,27 @@ pub fn coord(r: &Record) -> Coord {
     (r.topic.clone(), r.partition, r.offset)
 }
 
+/// The replay dialog for the marks, else the selection.
+fn replay() -> Reply {
+    Reply::Forward {
+        action: Action::Replay,
+        subject: Subject::Selection,
+        over: false,
+    }
+}
+
 impl DlqTriage {
+    /// How often each record of `dlq` was replayed (from the audit log); what was replayed is
+    /// no longer marked for replay.
+    pub fn replayed_counts(&mut self, dlq: &str, counts: HashMap<(i32, i64), u32>) {
+        self.replayed.retain(|c, _| c.0 != dlq);
+        for ((p, o), n) in counts {
+            self.replayed.insert((dlq.to_string(), p, o), n);
+        }
+        let replayed = &self.replayed;
+        self.marks.retain(|c| !replayed.contains_key(c));
+    }
+
     pub fn observe(&mut self, batch: &[Record]) {
         for r in batch {
             let Some(key) = record_reason(r) else {
@@ -180,7 +200,7 @@ impl DlqTriage {
                 self.by_reason = true;
                 Reply::Done
             }
-            Action::Replay => Reply::Replay,
+            Action::Replay => replay(),
             _ => pane.handle(action, page),
         }
     }
@@ -207,7 +227,7 @@ impl DlqTriage {
                 }
             }
             Action::ByReason | Action::Close => self.by_reason = false,
-            Action::Replay => return Reply::Replay,
+            Action::Replay => return replay(),
             _ => {}
         }
         Reply::Done

@@ -99,6 +99,9 @@ fn space_marks_the_selected_message_and_moves_on() {
     assert_eq!(pane.selected, 2);
     assert!(matches!(
         t.handle(&mut pane, Action::Replay, 10),
-        Reply::Replay
+        Reply::Forward {
+            action: Action::Replay,
+            ..
+        }
     ));
 }

@@ -8,7 +8,6 @@ use crate::support::rate::RateMeter;
 use crate::tui::app::action::Action;
 use crate::tui::app::component::{nav_delta, Hint, Reply};
 use crate::tui::app::effect::Effect;
-use crate::tui::app::state::Modal;
 use crate::tui::modals::detail::DetailState;
 use std::collections::VecDeque;
 
@@ -284,7 +283,7 @@ impl StreamPane {
             Action::Bottom => self.to_oldest(),
             Action::Open => {
                 if let Some(r) = self.selected_record() {
-                    return Reply::Open(Modal::Detail(DetailState::from_record(r)));
+                    return Reply::open(DetailState::from_record(r));
                 }
             }
             Action::TogglePause => {
