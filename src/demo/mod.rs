@@ -760,9 +760,9 @@ struct Failure<'a> {
 fn demo_dialect(job_id: &str) -> crate::domain::DlqDialect {
     use crate::domain::DlqDialect::*;
     const MIX: [crate::domain::DlqDialect; 12] = [
-        Seed,
-        Seed,
-        Seed,
+        GoPackage,
+        GoPackage,
+        GoPackage,
         SpringDlt,
         SpringRetryTopic,
         SpringCloudStream,
@@ -802,7 +802,7 @@ fn dialect_headers(d: crate::domain::DlqDialect, f: &Failure<'_>) -> Vec<(String
     );
     let text = |k: &str, v: &str| (k.to_string(), v.as_bytes().to_vec());
     match d {
-        Seed => vec![
+        GoPackage => vec![
             text("dlq-original-topic", f.topic),
             text("dlq-original-partition", &p.to_string()),
             text("dlq-original-offset", &o.to_string()),

@@ -143,7 +143,7 @@ const DIALECTS: &[Dialect] = &[
     },
     // Last among the writers: `source` and `retry-count` are on every record of the seeds.
     Dialect {
-        dialect: Some(DlqDialect::Seed),
+        dialect: Some(DlqDialect::GoPackage),
         headers: &[
             (Topic, "dlq-original-topic"),
             (Partition, "dlq-original-partition"),
