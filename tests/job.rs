@@ -82,9 +82,9 @@ fn kdeck(b: &str, config: &Path, args: &[&str]) -> Output {
     c.stdin(Stdio::null()).output().unwrap()
 }
 
-/// Seed 002's shapes: a device-connection request, three status updates over two status
+/// The FRANC portal's shapes: a device-connection request, three status updates over two status
 /// topics, a completion; produced out of time order, with noise around them.
-fn seed_002_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
+fn portal_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
     let req_id = format!("device_conn_{chg}");
     let status = |n: i64, pct: i64, topic: &str| {
         rec(
@@ -150,8 +150,8 @@ fn a_job_over_five_topics_is_printed_whole_and_in_time_order() {
     );
     old.partition = Some(0);
     produce(&b, &[old]);
-    let mut recs = seed_002_job(&t, "CHG-7", t0);
-    recs.extend(seed_002_job(&t, "CHG-8", t0 + 100));
+    let mut recs = portal_job(&t, "CHG-7", t0);
+    recs.extend(portal_job(&t, "CHG-8", t0 + 100));
     // Names the job, but in no identity field.
     recs.push(rec(
         &t.status_a,

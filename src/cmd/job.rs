@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_record_is_matched_only_by_its_identity_fields() {
-        let id = Identity::seeds();
+        let id = Identity::builtin();
         let one = |s: &str| vec![s.to_string()];
         let v = br#"{"change_number":"CHG-1","progress_percentage":40,"note":"CHG-2"}"#;
         assert_eq!(

@@ -1192,7 +1192,7 @@ mod stuck_tests {
 
     /// Runs the simulator in 100 ms steps over `[from, to)`, feeding the tracker.
     fn feed(p: &mut Pipeline, t: &mut StuckTracker, from: i64, to: i64) {
-        let id = crate::engine::job::Identity::seeds();
+        let id = crate::engine::job::Identity::builtin();
         for ms in (from..to).step_by(100) {
             for ev in p.step(ms, T0 + ms) {
                 let r = ev.record;

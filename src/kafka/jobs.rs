@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn records_feed_the_tracker_by_their_ids_and_status_words() {
         let mut t = StuckTracker::new(1000, 100);
-        let id = Identity::seeds();
+        let id = Identity::builtin();
         let req = br#"{"request_id":"device_conn_CHG-9","change_number":"CHG-9"}"#;
         observe(&mut t, id, (None, &[], Some(req)), Source::Request, 0);
         let st = br#"{"change_number":"CHG-9","status":"in_progress","progress_percentage":5}"#;

@@ -201,7 +201,7 @@ fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
     .or_else(|| env(&["taskId", "requestId"]));
     latency(body, d);
 
-    let mut words = seed_summary(body, env_headers, d.status_class);
+    let mut words = contract_summary(body, env_headers, d.status_class);
     if words.is_empty() {
         words = generic_summary(body);
     }
@@ -228,7 +228,7 @@ pub fn envelope<'a>(obj: &Obj<'a>) -> Option<(Obj<'a>, Obj<'a>)> {
 }
 
 /// The facts each seed's contract puts first, recognised by its field names.
-fn seed_summary(
+fn contract_summary(
     body: &Obj<'_>,
     env_headers: Option<&Obj<'_>>,
     status_class: StatusClass,

@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 /// Not the key: producers key by org or by entity as often as by job (seed 000 suggests
 /// partitioning by org_id), and a shared key would make many jobs one. A profile whose key
 /// is the job id adds `.key` to its `[jobs] id`.
-pub const SEED_PATHS: &[&str] = &[
+pub const BUILTIN_ID_PATHS: &[&str] = &[
     ".value.export_id",
     ".value.job_id",
     ".value.jobId",
@@ -210,26 +210,26 @@ pub struct View<'a> {
     pub value: Option<&'a Obj<'a>>,
 }
 
-/// The paths that name a job: the profile's `[jobs] id`, or the seeds' (`SEED_PATHS`).
+/// The paths that name a job: the profile's `[jobs] id`, or the seeds' (`BUILTIN_ID_PATHS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     paths: Vec<IdPath>,
 }
 
-static SEEDS: LazyLock<Identity> = LazyLock::new(|| {
-    Identity::parse(SEED_PATHS.iter().map(|s| s.to_string())).expect("built-in paths parse")
+static BUILTIN: LazyLock<Identity> = LazyLock::new(|| {
+    Identity::parse(BUILTIN_ID_PATHS.iter().map(|s| s.to_string())).expect("built-in paths parse")
 });
 
 impl Default for Identity {
     fn default() -> Identity {
-        Identity::seeds().clone()
+        Identity::builtin().clone()
     }
 }
 
 impl Identity {
     /// The built-in paths, parsed once.
-    pub fn seeds() -> &'static Identity {
-        &SEEDS
+    pub fn builtin() -> &'static Identity {
+        &BUILTIN
     }
 
     pub fn parse(paths: impl IntoIterator<Item = String>) -> Result<Identity, String> {
@@ -534,7 +534,7 @@ mod tests {
     fn ids(key: Option<&str>, headers: &[Header], value: serde_json::Value) -> Vec<String> {
         let bytes = value.to_string();
         let obj = Obj::parse(bytes.as_bytes()).expect("an object");
-        Identity::seeds().ids(&View {
+        Identity::builtin().ids(&View {
             key: key.map(str::as_bytes),
             headers,
             value: Some(&obj),
@@ -578,7 +578,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_000_export_completion_gives_export_and_job_ids() {
+    fn export_completion_gives_export_and_job_ids() {
         let v = json!({"export_id": "export-123", "job_id": "job-abc", "org_id": "org-1",
                        "status": "complete"});
         let got = ids(Some("export-123"), &[hdr("org_id", "org-1")], v);
@@ -586,7 +586,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_001_correlation_header_ties_a_command_to_its_dead_letter() {
+    fn go_package_correlation_header_ties_a_command_to_its_dead_letter() {
         let got = ids(
             Some("booking-12345"),
             &[
@@ -599,7 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_status_and_completion_carry_the_request_id_and_change_number() {
+    fn portal_status_and_completion_carry_the_request_id_and_change_number() {
         let status = json!({"change_number": "CHG-1", "request_id": "status_update_CHG-1",
             "original_request_id": "device_conn_CHG-1", "status": "in_progress",
             "progress_percentage": 65});
@@ -613,7 +613,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_003_scheduler_request_gives_its_key_without_the_app_name() {
+    fn scheduler_request_gives_its_key_without_the_app_name() {
         let v = json!({"requestId": "r-1", "appName": "sms", "idempotencyKey": "sms-k9",
                        "jobData": {"job_id": "job-7"}});
         let got = ids(None, &[], v);
@@ -623,7 +623,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_004_envelope_gives_task_request_and_trace_ids() {
+    fn task_manager_envelope_gives_task_request_and_trace_ids() {
         let status = json!({"headers": {"taskId": "t-1", "traceId": "tr-9"},
                             "message": {"taskId": "t-1", "status": "completed"}});
         let got = ids(None, &[], status);
@@ -634,7 +634,7 @@ mod tests {
     }
 
     #[test]
-    fn configured_paths_replace_the_seeds_and_match_numbers_too() {
+    fn configured_paths_replace_the_builtin_ones_and_match_numbers_too() {
         let id = Identity::parse([".value.order.id".to_string(), ".headers.x".into()]).unwrap();
         let v = br#"{"order": {"id": 42}, "job_id": "ignored"}"#;
         let v = Obj::parse(v).unwrap();
@@ -656,7 +656,7 @@ mod tests {
             headers: &headers,
             value: None,
         };
-        assert_eq!(Identity::seeds().ids(&view), vec!["tr-1"]);
+        assert_eq!(Identity::builtin().ids(&view), vec!["tr-1"]);
         let with_key = Identity::parse([".key".to_string()]).unwrap();
         assert_eq!(with_key.ids(&view), vec!["job-1"]);
         let binary_key = View {
@@ -664,7 +664,7 @@ mod tests {
             headers: &[],
             value: None,
         };
-        assert!(Identity::seeds().ids(&binary_key).is_empty());
+        assert!(Identity::builtin().ids(&binary_key).is_empty());
     }
 
     #[test]

@@ -97,7 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn request_topics_default_to_the_seeds_and_feed_the_lag_pane() {
+    fn request_topics_default_to_the_services_and_feed_the_lag_pane() {
         let cfg = load("");
         assert_eq!(
             cfg.topics.request,
