@@ -1,8 +1,8 @@
 //! `kdeck job ID`: one job's timeline, headless. Reads the configured request, status,
 //! completion and DLQ topics from `--since` on (the broker's time index finds where), keeps the
-//! records whose identity fields (`[jobs] id`, else the seeds') name ID, and prints them in time
-//! order with the delta from the request, progress and the decoded summary, then the outcome
-//! and the end-to-end latency.
+//! records whose identity fields (`[jobs] id`, else the built-in ones) name ID, and prints them
+//! in time order with the delta from the request, progress and the decoded summary, then the
+//! outcome and the end-to-end latency.
 
 use crate::cmd::cli::JobArgs;
 use crate::support::config::Config;

@@ -379,7 +379,7 @@ mod tests {
         let s = t.stuck(1500);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].last_status, "in_progress");
-        // Seed 004's envelope: the status is inside `message`.
+        // The task manager's envelope: the status is inside `message`.
         let env = br#"{"headers":{"taskId":"t-1"},"message":{"taskId":"t-1","status":"queued"}}"#;
         observe(&mut t, id, (None, &[], Some(env)), Source::Status, 600);
         assert_eq!(t.stuck(1600)[1].last_status, "queued");

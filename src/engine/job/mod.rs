@@ -19,12 +19,13 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// The seeds' job ids, most specific first. Seed 000: export_id/job_id (also inside a scheduler
-/// request's `jobData`); seed 001: the correlation-id header; seed 002: change_number,
-/// original_request_id, request_id; seed 003: idempotencyKey, requestId; seed 004: taskId,
-/// requestId, traceId (in the `{headers, message}` envelope and as Kafka headers).
-/// Not the key: producers key by org or by entity as often as by job (seed 000 suggests
-/// partitioning by org_id), and a shared key would make many jobs one. A profile whose key
+/// The services' job ids, most specific first. Export service: export_id/job_id (also inside a
+/// scheduler request's `jobData`); pipeline executor's Go package: the correlation-id header;
+/// FRANC portal: change_number, original_request_id, request_id; infinite scheduler:
+/// idempotencyKey, requestId; task manager: taskId, requestId, traceId (in the
+/// `{headers, message}` envelope and as Kafka headers).
+/// Not the key: producers key by org or by entity as often as by job (the export service
+/// suggests partitioning by org_id), and a shared key would make many jobs one. A profile whose key
 /// is the job id adds `.key` to its `[jobs] id`.
 pub const BUILTIN_ID_PATHS: &[&str] = &[
     ".value.export_id",
@@ -131,7 +132,7 @@ impl IdPath {
                     },
                     None => return,
                 };
-                // Seed 003: the scheduler's idempotency key is `<appName>-<id>`, and the
+                // The infinite scheduler's idempotency key is `<appName>-<id>`, and the
                 // scheduler names the job by `<id>`.
                 let suffix = if fields.last().is_some_and(|f| f == "idempotencyKey") {
                     let app = match parent {
@@ -210,7 +211,7 @@ pub struct View<'a> {
     pub value: Option<&'a Obj<'a>>,
 }
 
-/// The paths that name a job: the profile's `[jobs] id`, or the seeds' (`BUILTIN_ID_PATHS`).
+/// The paths that name a job: the profile's `[jobs] id`, or the built-in ones (`BUILTIN_ID_PATHS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     paths: Vec<IdPath>,
@@ -289,8 +290,8 @@ impl Identity {
     }
 }
 
-/// A progress figure in percent, when the record gives one (seed 002's `progress_percentage`,
-/// and the usual other spellings, also inside seed 004's `message`).
+/// A progress figure in percent, when the record gives one (the portal's
+/// `progress_percentage`, and the usual other spellings, also inside the task manager's `message`).
 pub fn progress(value: &Obj<'_>) -> Option<f64> {
     const NAMES: &[&str] = &[
         "progress_percentage",
