@@ -1,6 +1,7 @@
 //! Bytes -> `Decoded`: JSON, text or binary, with the services' contracts recognised
 //! (export completions, the Go package's standard headers and DLQ, the portal's status and
-//! completion events, the scheduler's job requests, the task manager's envelope).
+//! completion events, the scheduler's job requests, the task manager's envelope). Each
+//! service's contract, as kdeck reads it: `CONTRACTS.md` beside this file.
 
 pub mod dlq;
 pub mod json;
