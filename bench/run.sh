@@ -3,7 +3,7 @@
 # asserts nothing about speed (it fails only when a step cannot be carried out).
 #
 #   1. Tail throughput: `kdeck tail` vs `kcat -C` and `kcat -C -J`, each reading 1,000,000
-#      seed-shaped JSON records (a fresh 3-partition topic) to the end; best of 2 warm runs,
+#      export-completion JSON records (a fresh 3-partition topic) to the end; best of 2 warm runs,
 #      output to /dev/null, peak RSS; a separate pass checks that each printed every record.
 #   1b. A backlog: the dashboard reading half as many records from the beginning of a fresh
 #      topic (time until its pane counts them all, CPU per record, peak RSS) beside kcat -C.
@@ -127,7 +127,7 @@ thousands() { printf "%d" "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
 # ===== 1. tail throughput ================================================================
 topic="bench-tail-$(date +%Y%m%d%H%M%S)-$$"
-log "1. generating $(thousands "$records") seed-shaped JSON records"
+log "1. generating $(thousands "$records") export-completion JSON records"
 python3 - "$records" > "$work/records.tsv" <<'PY'
 import json, random, sys
 n = int(sys.argv[1])
@@ -370,7 +370,7 @@ echo "Machine: $(nproc) cores (${cpu_model:-unknown CPU}), $mem_gib GiB RAM, Lin
 echo "kdeck $kdeck_version (tree at $commit), kcat $kcat_version, $kafka_version."
 echo "The broker, the load and the reader share the machine; compare the rows, not the machines."
 echo
-echo "**Reading $(thousands "$records") seed-shaped JSON records ($data_mb MB, $nparts partitions, uncompressed) to the end of a topic**"
+echo "**Reading $(thousands "$records") export-completion JSON records ($data_mb MB, $nparts partitions, uncompressed) to the end of a topic**"
 echo "(best of 2 warm runs, output to /dev/null; CPU time and peak RSS from GNU time):"
 echo
 echo "| reader | time | records/s | CPU time | CPU per record | peak RSS | lines printed |"

@@ -1,5 +1,5 @@
-//! Filter cost per record on seed-shaped JSON: the jq expressions of the help and README, and
-//! the quick filter, over a mix of the seed shapes. Prints ns per record; aim: under 2 µs so
+//! Filter cost per record on the services' JSON event shapes: the jq expressions of the help
+//! and README, and the quick filter, over a mix of those shapes. Prints ns per record; aim: under 2 µs so
 //! the dashboard keeps up with 100k records/s with a filter on. Run: bench/filter.sh.
 
 use kdeck::codec::decode::{to_record, Incoming};
@@ -12,8 +12,8 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// One value per seed shape (000 export, 001 package status, 002 change status, 003 web
-/// crawl, 004 task), the size and nesting the seeds publish.
+/// One value per shape (export completion, package status, portal change status, web-crawl
+/// request status, task-manager task), the size and nesting the services publish.
 const VALUES: [&str; 5] = [
     r#"{"export_id":"export-20240115-000042","job_id":"job-42","org_id":"org-customer-001","status":"failed","export_type":"csv","record_count":15230,"file_size_bytes":2048576,"requested_at":"2024-01-15T10:29:00Z","completed_at":"2024-01-15T10:30:00Z","error":{"code":"STORAGE_QUOTA","message":"quota exceeded"}}"#,
     r#"{"event_id":"evt-7d1c","package_id":"pkg-42","status":"in_progress","progress_percentage":65,"org_id":"org-customer-002","updated_at":"2024-07-09T14:30:15.123456Z","details":{"step":"validate","attempt":2}}"#,
@@ -88,7 +88,7 @@ fn main() {
     let recs = records();
     let mean = recs.iter().map(|r| r.value_size).sum::<usize>() / recs.len();
     println!(
-        "filter cost per record, {} seed-shaped records (mean value {mean} B), best of 5:",
+        "filter cost per record, {} job-event records (mean value {mean} B), best of 5:",
         recs.len()
     );
     let exprs = [

@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
     )?;
     let quick = time_search(&c, &topic, NEEDLE)?;
     let jq = time_search(&c, &topic, &format!(r#".value.export_id == "{NEEDLE}""#))?;
-    println!("search back over {n} seed-shaped JSON records, {PARTITIONS} partitions:");
+    println!("search back over {n} export-completion JSON records, {PARTITIONS} partitions:");
     for (what, secs) in [
         ("kdeck tail --from beginning -e", tail_plain),
         ("kdeck tail -e --filter (jq)", tail_jq),
@@ -65,7 +65,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seed-shaped completions; the first (oldest) record of partition 0 is the needle.
+/// Export completions; the first (oldest) record of partition 0 is the needle.
 fn load(c: &Cluster, topic: &str, n: usize) -> anyhow::Result<()> {
     let chunk = 100_000;
     for start in (0..n).step_by(chunk) {

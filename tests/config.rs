@@ -112,7 +112,7 @@ fn defaults_without_any_file() {
 }
 
 #[test]
-fn seed_environment_is_understood() {
+fn services_environment_is_understood() {
     let env: HashMap<&str, &str> = HashMap::from([
         ("KAFKA_BOOTSTRAP_SERVERS", "b1:9092,b2:9092"),
         ("KAFKA_TOPIC", "prod-export-completions"),

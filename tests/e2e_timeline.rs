@@ -34,7 +34,7 @@ fn demo_failed_task_timeline_and_stuck_jobs() {
     );
     let t = Tmux::start(&cmd, 150, 45);
     t.wait_for("the dashboard", |s| s.contains("┌ Status"), 30);
-    // Seed 004's task status wraps its body in `message`; a failed crawl says "error".
+    // The task manager's task status wraps its body in `message`; a failed crawl says "error".
     t.keys(&["2", "f", r#".value.message.status == "error""#, "Enter"]);
     let s = t.wait_for(
         "a failed task in the filtered status pane",

@@ -248,7 +248,7 @@ fn headless_demo_is_readable_by_kcat() {
     let rec: serde_json::Value = serde_json::from_str(line).unwrap();
     let payload: serde_json::Value =
         serde_json::from_str(rec["payload"].as_str().unwrap()).unwrap();
-    // Seed 000's shape: key = export_id, headers event_type and org_id.
+    // The export service's completion: key = export_id, headers event_type and org_id.
     assert_eq!(rec["key"], payload["export_id"]);
     let headers = rec["headers"].as_array().unwrap();
     assert_eq!(headers[0], "event_type");

@@ -10,9 +10,9 @@ use kdeck::support::config::StartAt;
 use serde_json::Value;
 use std::time::Duration;
 
-/// Seed-shaped records: every third failed, org ids alternating, some keys `export-`, one
+/// Export-completion records: every third failed, org ids alternating, some keys `export-`, one
 /// non-JSON value and binary header values.
-fn seed(topic: &str, n: usize) -> Vec<OutRecord> {
+fn export_completions(topic: &str, n: usize) -> Vec<OutRecord> {
     (0..n)
         .map(|i| {
             let status = if i % 3 == 0 { "failed" } else { "complete" };
@@ -82,7 +82,7 @@ fn tail_filter_writes_only_matching_records() {
     let c = cluster(&brokers());
     let topic = unique("kdeck-tail-filter");
     admin::create_topics(&c, &[&topic], 2).unwrap();
-    let recs = seed(&topic, 40);
+    let recs = export_completions(&topic, 40);
     producer::produce_all(&c, &recs, Duration::from_secs(30)).unwrap();
 
     // 0, 3, 6, ... 39 are failed, except 7 which is not JSON (and 7 % 3 != 0 anyway).

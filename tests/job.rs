@@ -67,7 +67,7 @@ fn now_ms() -> i64 {
 fn kdeck(b: &str, config: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kdeck"));
     c.arg("-b").arg(b).arg("--config").arg(config).args(args);
-    // The seeds' topic variables would replace the configured lists.
+    // The services' topic variables would replace the configured lists.
     for var in [
         "KDECK_PROFILE",
         "KAFKA_TOPIC",
@@ -82,9 +82,9 @@ fn kdeck(b: &str, config: &Path, args: &[&str]) -> Output {
     c.stdin(Stdio::null()).output().unwrap()
 }
 
-/// Seed 002's shapes: a device-connection request, three status updates over two status
+/// The FRANC portal's shapes: a device-connection request, three status updates over two status
 /// topics, a completion; produced out of time order, with noise around them.
-fn seed_002_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
+fn portal_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
     let req_id = format!("device_conn_{chg}");
     let status = |n: i64, pct: i64, topic: &str| {
         rec(
@@ -150,8 +150,8 @@ fn a_job_over_five_topics_is_printed_whole_and_in_time_order() {
     );
     old.partition = Some(0);
     produce(&b, &[old]);
-    let mut recs = seed_002_job(&t, "CHG-7", t0);
-    recs.extend(seed_002_job(&t, "CHG-8", t0 + 100));
+    let mut recs = portal_job(&t, "CHG-7", t0);
+    recs.extend(portal_job(&t, "CHG-8", t0 + 100));
     // Names the job, but in no identity field.
     recs.push(rec(
         &t.status_a,
@@ -218,8 +218,8 @@ fn a_job_over_five_topics_is_printed_whole_and_in_time_order() {
 #[test]
 fn a_job_that_ends_in_the_dlq_says_so_and_an_unknown_id_exits_1() {
     let (b, t, _dir, config, t0) = setup();
-    // Seed 004's envelope on the request and statuses; seed 001's correlation header on the
-    // dead letter.
+    // The task manager's envelope on the request and statuses; the Go package's correlation
+    // header on the dead letter.
     let task = unique("task");
     let trace = format!("tr-{task}");
     let env = |status: &str| {
@@ -332,7 +332,7 @@ fn a_job_without_completion_is_stuck_until_its_completion_arrives() {
         ..Default::default()
     };
     let cfg = kdeck::support::config::load::load_with(&o, &|_| None, None).unwrap();
-    // Seed 003's request, seed 004's status envelope, seed 000's completion.
+    // The scheduler's request, the task manager's status envelope, the export completion.
     let request = |job: &str| {
         json!({"requestId": format!("r-{job}"), "appName": "sms",
                "idempotencyKey": format!("sms-{job}"), "jobData": {"job_id": job}})

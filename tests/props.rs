@@ -43,7 +43,7 @@ fn nasty_string(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(nasty_char(), 0..max).prop_map(|v| v.into_iter().collect())
 }
 
-/// JSON shaped like the seeds' payloads (their field names), with hostile strings inside.
+/// JSON shaped like the services' payloads (their field names), with hostile strings inside.
 fn json_value() -> impl Strategy<Value = Value> {
     let names = prop::sample::select(vec![
         "status",
@@ -89,7 +89,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// A value: arbitrary bytes, hostile text, or seed-shaped JSON.
+/// A value: arbitrary bytes, hostile text, or JSON shaped like the services' payloads.
 fn value_bytes() -> impl Strategy<Value = Option<Vec<u8>>> {
     prop_oneof![
         1 => Just(None),

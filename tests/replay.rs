@@ -160,7 +160,7 @@ fn dialect_records(dlq: &str, origins: &[String; 4]) -> Vec<OutRecord> {
         out.push(OutRecord {
             topic: dlq.into(),
             partition: Some(0),
-            key: key("seed"),
+            key: key("go-package"),
             value: v(format!(
                 "{{\"export_id\":\"e-{i}\",\"note\":\"quote \\\" tab \\t é\",\"error\":\"timeout after {i}00ms\"}}"
             )),

@@ -1,6 +1,7 @@
 //! SASL/SCRAM-SHA-512 over TLS against a real broker of the test's own: the test command makes
 //! a CA and a broker certificate with keytool and a SCRAM user at format time
-//! (`scripts/kafka.sh start --sasl`); kdeck connects with the seeds' environment variables.
+//! (`scripts/kafka.sh start --sasl`); kdeck connects with the FRANC portal's SASL/SSL
+//! environment variables.
 
 mod own_broker;
 

@@ -135,8 +135,8 @@ fn pump(
     done(s)
 }
 
-/// Seed 002: a request, three status updates over two status topics, a completion.
-fn seed_002_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
+/// A FRANC portal job: a request, three status updates over two status topics, a completion.
+fn portal_job(t: &Topics, chg: &str, t0: i64) -> Vec<OutRecord> {
     let req_id = format!("device_conn_{chg}");
     let status = |n: i64, pct: i64, topic: &str| {
         rec(
@@ -210,8 +210,8 @@ fn panes_with(
 fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
     let (t, cfg, _dir) = setup();
     let t0 = now_ms() - 60_000;
-    let mut recs = seed_002_job(&t, "CHG-DT", t0);
-    recs.extend(seed_002_job(&t, "CHG-OTHER", t0 + 100));
+    let mut recs = portal_job(&t, "CHG-DT", t0);
+    recs.extend(portal_job(&t, "CHG-OTHER", t0 + 100));
     produce(&cfg, &recs);
 
     let (tx, mut rx) = mpsc::channel(64);
@@ -290,8 +290,8 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
 fn the_search_reads_whole_topics_from_0_and_stops_at_its_cap() {
     let (t, cfg, _dir) = setup();
     let t0 = now_ms() - 60_000;
-    let mut recs = seed_002_job(&t, "CHG-W", t0);
-    recs.extend(seed_002_job(&t, "CHG-X", t0 + 100));
+    let mut recs = portal_job(&t, "CHG-W", t0);
+    recs.extend(portal_job(&t, "CHG-X", t0 + 100));
     produce(&cfg, &recs);
     let ids = ["CHG-W".to_string()];
     let no = AtomicBool::new(false);

@@ -1,8 +1,8 @@
 //! `kdeck job ID`: one job's timeline, headless. Reads the configured request, status,
 //! completion and DLQ topics from `--since` on (the broker's time index finds where), keeps the
-//! records whose identity fields (`[jobs] id`, else the seeds') name ID, and prints them in time
-//! order with the delta from the request, progress and the decoded summary, then the outcome
-//! and the end-to-end latency.
+//! records whose identity fields (`[jobs] id`, else the built-in ones) name ID, and prints them
+//! in time order with the delta from the request, progress and the decoded summary, then the
+//! outcome and the end-to-end latency.
 
 use crate::cmd::cli::JobArgs;
 use crate::codec::text::{delta_text, parse_since};
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_record_is_matched_only_by_its_identity_fields() {
-        let id = Identity::seeds();
+        let id = Identity::builtin();
         let one = |s: &str| vec![s.to_string()];
         let v = br#"{"change_number":"CHG-1","progress_percentage":40,"note":"CHG-2"}"#;
         assert_eq!(

@@ -1,5 +1,6 @@
 //! The simulated pipeline behind the demo: jobs requested, progressing, completing or failing
-//! into a DLQ, each record in the shape of one of the seeds' contracts. Pure: it returns
+//! into a DLQ, each record in the shape of one of the services' contracts (export service, pipeline
+//! executor, FRANC portal, infinite scheduler, task manager). Pure: it returns
 //! records to write and never touches Kafka, so it is tested without a broker.
 
 use crate::domain::OutRecord;
@@ -41,13 +42,13 @@ impl Incoming<'_> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Flavor {
-    /// Seeds 003 + 004 + 000 + 001: scheduler request, task-status, export completion, DLQ.
+    /// Scheduler request, task-manager task-status, export completion, Go-package DLQ.
     Export,
-    /// Seed 002: portal request, status with progress %, completion.
+    /// FRANC portal: request, status with progress %, completion.
     Portal,
-    /// Seed 004: web-crawl request, task-status new/completed/error, DLQ.
+    /// Task manager: web-crawl request, task-status new/completed/error, DLQ.
     Crawl,
-    /// Seed 003: a malformed scheduler request that ends in the scheduler's DLQ.
+    /// Infinite scheduler: a malformed request that ends in the scheduler's DLQ.
     Poison,
 }
 
@@ -302,7 +303,7 @@ impl Pipeline {
         self.schedule(at + STUCK_FOR_MS, id, Step::Finish);
     }
 
-    /// Seed 003: a scheduler job-ingest request (an export, or a poison one for another app).
+    /// The infinite scheduler's job-ingest request (an export, or a poison one for another app).
     fn scheduler_request(
         &mut self,
         flavor: Flavor,
@@ -343,7 +344,7 @@ impl Pipeline {
         (key, job_id, "scheduler.jobs.ingest", v)
     }
 
-    /// Seed 002: a portal device-connection request.
+    /// The FRANC portal's device-connection request.
     fn portal_request(&mut self, now: &str) -> (String, String, &'static str, serde_json::Value) {
         let change = format!("CHG-2026-{:06}", self.rand() % 1_000_000);
         let device = self.pick(DEVICES);
@@ -369,7 +370,7 @@ impl Pipeline {
         )
     }
 
-    /// Seed 004: a web-crawl request in the task manager's envelope.
+    /// The task manager's web-crawl request, in its envelope.
     fn crawl_request(&mut self, now: &str) -> (String, String, &'static str, serde_json::Value) {
         let task = self.uuid();
         let v = json!({
@@ -561,7 +562,7 @@ fn iso(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Seed 001's standard headers.
+/// The pipeline executor's Go package's standard headers.
 fn std_headers(
     event_id: &str,
     event_type: &str,
@@ -628,7 +629,7 @@ fn task_status(job: &Job, progress: Option<u8>, status: &str, now: &str, span: &
     rec("task-status", &job.job_id, v, vec![])
 }
 
-/// The request's trace id (seed 004's envelope carries one), else one made from the job id.
+/// The request's trace id (the task manager's envelope carries one), else one made from the job id.
 fn trace_of(request: &[u8], job_id: &str) -> String {
     let v: Option<serde_json::Value> = serde_json::from_slice(request).ok();
     let from_request = v
@@ -756,14 +757,15 @@ struct Failure<'a> {
     now: &'a str,
 }
 
-/// The demo's DLQs mix every writer kdeck decodes, so triage can be tried on each; the seeds'
-/// own format stays the most common. Chosen from the job id, so a job always fails the same way.
+/// The demo's DLQs mix every writer kdeck decodes, so triage can be tried on each; the Go
+/// package's format stays the most common. Chosen from the job id, so a job always fails the
+/// same way.
 fn demo_dialect(job_id: &str) -> crate::domain::DlqDialect {
     use crate::domain::DlqDialect::*;
     const MIX: [crate::domain::DlqDialect; 12] = [
-        Seed,
-        Seed,
-        Seed,
+        GoPackage,
+        GoPackage,
+        GoPackage,
         SpringDlt,
         SpringRetryTopic,
         SpringCloudStream,
@@ -803,7 +805,7 @@ fn dialect_headers(d: crate::domain::DlqDialect, f: &Failure<'_>) -> Vec<(String
     );
     let text = |k: &str, v: &str| (k.to_string(), v.as_bytes().to_vec());
     match d {
-        Seed => vec![
+        GoPackage => vec![
             text("dlq-original-topic", f.topic),
             text("dlq-original-partition", &p.to_string()),
             text("dlq-original-offset", &o.to_string()),
@@ -1212,7 +1214,7 @@ mod stuck_tests {
 
     /// Runs the simulator in 100 ms steps over `[from, to)`, feeding the tracker.
     fn feed(p: &mut Pipeline, t: &mut StuckTracker, from: i64, to: i64) {
-        let id = crate::engine::job::Identity::seeds();
+        let id = crate::engine::job::Identity::builtin();
         for ms in (from..to).step_by(100) {
             for ev in p.step(ms, T0 + ms) {
                 let r = ev.record;

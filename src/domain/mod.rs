@@ -98,8 +98,9 @@ impl StatusClass {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DlqDialect {
-    /// The seeds' Go package (seed 001) and kdeck's own demo: `dlq-*` and standard headers.
-    Seed,
+    /// The pipeline executor's Go Kafka package (segmentio/kafka-go) and kdeck's own demo:
+    /// `dlq-*` and the package's standard headers.
+    GoPackage,
     SpringDlt,
     SpringRetryTopic,
     SpringCloudStream,
@@ -113,7 +114,7 @@ pub enum DlqDialect {
 impl DlqDialect {
     pub fn name(self) -> &'static str {
         match self {
-            DlqDialect::Seed => "seed 001 package",
+            DlqDialect::GoPackage => "pipeline executor's Go package",
             DlqDialect::SpringDlt => "Spring DeadLetterPublishingRecoverer",
             DlqDialect::SpringRetryTopic => "Spring @RetryableTopic",
             DlqDialect::SpringCloudStream => "Spring Cloud Stream",

@@ -1,5 +1,5 @@
 //! The embedded demo: librdkafka's in-process mock cluster plus a simulated job pipeline
-//! speaking the seeds' contracts, and simulated consumer groups that keep up, fall behind
+//! speaking the services' contracts, and simulated consumer groups that keep up, fall behind
 //! and stall. Runs on one thread until stopped.
 
 use super::producer::Writer;

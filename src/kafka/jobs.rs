@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn records_feed_the_tracker_by_their_ids_and_status_words() {
         let mut t = StuckTracker::new(1000, 100);
-        let id = Identity::seeds();
+        let id = Identity::builtin();
         let req = br#"{"request_id":"device_conn_CHG-9","change_number":"CHG-9"}"#;
         observe(&mut t, id, (None, &[], Some(req)), Source::Request, 0);
         let st = br#"{"change_number":"CHG-9","status":"in_progress","progress_percentage":5}"#;
@@ -325,7 +325,7 @@ mod tests {
         let s = t.stuck(1500);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].last_status, "in_progress");
-        // Seed 004's envelope: the status is inside `message`.
+        // The task manager's envelope: the status is inside `message`.
         let env = br#"{"headers":{"taskId":"t-1"},"message":{"taskId":"t-1","status":"queued"}}"#;
         observe(&mut t, id, (None, &[], Some(env)), Source::Status, 600);
         assert_eq!(t.stuck(1600)[1].last_status, "queued");

@@ -1,5 +1,5 @@
 //! Where a dead-lettered record came from and why it failed, from the headers of whichever
-//! writer put it there: the seeds' Go package (and kdeck's demo), Spring's
+//! writer put it there: the pipeline executor's Go package (and kdeck's demo), Spring's
 //! DeadLetterPublishingRecoverer and @RetryableTopic, Spring Cloud Stream, SmallRye/Quarkus,
 //! Kafka Connect, Kafka Streams (KIP-1034), the broker's share-group DLQ (KIP-1191) and
 //! Karafka. Numbers arrive as text or as big-endian binary (Spring); a header that does not
@@ -142,9 +142,10 @@ const DIALECTS: &[Dialect] = &[
             (Attempts, "source_attempts"),
         ],
     },
-    // Last among the writers: `source` and `retry-count` are on every record of the seeds.
+    // Last among the writers: `source` and `retry-count` are on every record of the Go package's
+    // producers, dead letter or not.
     Dialect {
-        dialect: Some(DlqDialect::Seed),
+        dialect: Some(DlqDialect::GoPackage),
         headers: &[
             (Topic, "dlq-original-topic"),
             (Partition, "dlq-original-partition"),
@@ -171,7 +172,7 @@ const DIALECTS: &[Dialect] = &[
     },
 ];
 
-/// Application headers the seeds put on every record: not dead-letter diagnostics, so a
+/// Application headers the Go package puts on every record: not dead-letter diagnostics, so a
 /// replay keeps them (the replay engine decides about `retry-count` itself).
 const APPLICATION_HEADERS: &[&str] = &["source", "retry-count", "retry_count", "x-retry-count"];
 
@@ -395,7 +396,8 @@ fn time_header(v: &[u8]) -> Decoded<i64> {
     }
 }
 
-/// JSON fields that carry the failure when the headers do not (the seeds put it there).
+/// JSON fields that carry the failure when the headers do not (the export service's
+/// `error_message`, the portal's `error_details`, the task manager's `error`).
 const ERROR_FIELDS: &[&str] = &[
     "error",
     "error_message",
@@ -406,7 +408,7 @@ const ERROR_FIELDS: &[&str] = &[
 
 fn payload_error(json: Option<&super::json::Obj<'_>>) -> Option<String> {
     let v = json?;
-    // Seed 004's envelope keeps the payload under "message".
+    // The task manager's envelope keeps the payload under "message".
     let message = v
         .get("message")
         .filter(|m| m.is_object() && v.get("headers").is_some())

@@ -1,6 +1,7 @@
-//! Bytes -> `Decoded`: JSON, text or binary, with the seed contracts recognised
+//! Bytes -> `Decoded`: JSON, text or binary, with the services' contracts recognised
 //! (export completions, the Go package's standard headers and DLQ, the portal's status and
-//! completion events, the scheduler's job requests, the task manager's envelope).
+//! completion events, the scheduler's job requests, the task manager's envelope). Each
+//! service's contract, as kdeck reads it: `CONTRACTS.md` beside this file.
 
 pub mod dlq;
 pub mod json;
@@ -169,7 +170,7 @@ fn mark_dlq(d: &mut Decoded, headers: &[Header], json: Option<&Obj<'_>>) {
 }
 
 fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
-    // Seed 004: the task manager wraps its payload in {"headers": {...}, "message": {...}}.
+    // The task manager wraps its payload in {"headers": {...}, "message": {...}}.
     let envelope = envelope(obj);
     let (env_headers, body) = match &envelope {
         Some((h, m)) => (Some(h), m),
@@ -201,24 +202,25 @@ fn describe_json(obj: &Obj<'_>, d: &mut Decoded) {
     .or_else(|| env(&["taskId", "requestId"]));
     latency(body, d);
 
-    let mut words = seed_summary(body, env_headers, d.status_class);
+    let mut words = contract_summary(body, env_headers, d.status_class);
     if words.is_empty() {
         words = generic_summary(body);
     }
     d.summary = one_line(&words, SUMMARY_MAX);
 }
 
-/// Where the seeds put a record's status word, most specific first.
+/// Where the services put a record's status word, most specific first (`status` everywhere,
+/// the portal's completion event `completion_status`).
 const STATUS_FIELDS: &[&str] = &["status", "completion_status", "state", "completionStatus"];
 
-/// The status word as decoding reads it: from the body, or seed 004's `message`.
+/// The status word as decoding reads it: from the body, or the task manager's `message`.
 pub fn status_word<'a>(obj: &Obj<'a>) -> Option<Cow<'a, str>> {
     let envelope = envelope(obj);
     let body = envelope.as_ref().map_or(obj, |(_, m)| m);
     text_field(body, STATUS_FIELDS)
 }
 
-/// Seed 004's envelope `{"headers": {...}, "message": {...}}`: its headers and its message.
+/// The task manager's envelope `{"headers": {...}, "message": {...}}`: its headers and its message.
 pub fn envelope<'a>(obj: &Obj<'a>) -> Option<(Obj<'a>, Obj<'a>)> {
     let (h, m) = (obj.get("headers")?, obj.get("message")?);
     if !(h.is_object() && m.is_object()) {
@@ -227,8 +229,9 @@ pub fn envelope<'a>(obj: &Obj<'a>) -> Option<(Obj<'a>, Obj<'a>)> {
     Some((h.object()?, m.object()?))
 }
 
-/// The facts each seed's contract puts first, recognised by its field names.
-fn seed_summary(
+/// The facts each service's contract puts first, recognised by its field names (see
+/// CONTRACTS.md beside this file).
+fn contract_summary(
     body: &Obj<'_>,
     env_headers: Option<&Obj<'_>>,
     status_class: StatusClass,
@@ -237,14 +240,14 @@ fn seed_summary(
     let env = |names: &[&str]| env_headers.and_then(|h| text_field(h, names));
     let mut parts = Words::default();
     if body.contains_key("export_id") {
-        // Seed 000: export completion. The key already is the export id.
+        // The export service's completion event. The key already is the export id.
         parts.add("job", s(&["job_id"]));
         parts.add("org", s(&["org_id"]));
         if status_class == StatusClass::Failed {
             parts.add("", s(&["error_message"]).filter(|e| !e.is_empty()));
         }
     } else if body.contains_key("progress_percentage") || body.contains_key("completion_status") {
-        // Seed 002: portal task status / completion.
+        // The FRANC portal's task status / completion.
         parts.add("", s(&["change_number"]));
         if let Some(p) = body.get("progress_percentage").and_then(|n| n.as_f64()) {
             parts.percent(p);
@@ -254,22 +257,22 @@ fn seed_summary(
             s(&["status_message", "completion_message", "error_details"]),
         );
     } else if body.contains_key("appName") || body.contains_key("scheduledTime") {
-        // Seed 003: scheduler job-ingest request.
+        // The infinite scheduler's job-ingest request.
         parts.add("", s(&["appName"]));
         parts.add("at", s(&["scheduledTime"]));
         parts.add("prio", s(&["priority"]));
         parts.add("idem", s(&["idempotencyKey"]));
     } else if env_headers.is_some() || body.contains_key("taskId") {
-        // Seed 004: task manager status/request.
+        // The task manager's status / request.
         parts.add("task", s(&["taskId"]).or_else(|| env(&["taskId"])));
         parts.add("", s(&["result", "error", "userQuery", "originalUrl"]));
     } else if body.contains_key("device_name") || body.contains_key("dc_name") {
-        // Seed 002: portal requests.
+        // The FRANC portal's requests.
         parts.add("", s(&["change_number"]));
         parts.add("", s(&["device_name", "dc_name", "pop_name"]));
         parts.add("@", s(&["location"]));
     } else if body.contains_key("action") {
-        // Seed 001: a command with action + params.
+        // The pipeline executor's command: action + params.
         parts.add("", s(&["action"]));
     }
     parts.0

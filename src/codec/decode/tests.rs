@@ -9,7 +9,7 @@ fn h(k: &str, v: &str) -> Header {
 }
 
 #[test]
-fn export_completion_seed_000() {
+fn export_completion() {
     let v = br#"{"export_id":"export-123-456-789","job_id":"job-abc-def-ghi","org_id":"org-customer-001","status":"complete","completed_at":"2024-01-15T10:30:00Z","download_url":"https://x/e","error_message":""}"#;
     let d = decode(
         Some(b"export-123-456-789"),
@@ -38,7 +38,7 @@ fn failed_export_shows_its_error() {
 }
 
 #[test]
-fn portal_status_and_completion_seed_002() {
+fn portal_status_and_completion() {
     let status = br#"{"event_id":"status_CHG-1","event_type":"task_status_update","change_number":"CHG-2024-001234","request_id":"status_update_CHG","timestamp":"2024-07-09T14:30:15.123456Z","user_id":null,"source":"franc-portal","original_request_id":"device_conn_CHG-2024-001234","status":"in_progress","progress_percentage":65,"status_message":"Configuring interfaces on device NYC-Core-SW01","error_details":null,"estimated_completion":"2024-07-09T14:35:00.000000Z"}"#;
     let d = decode(Some(b"CHG-2024-001234"), Some(status), &[], false);
     assert_eq!(d.event_type.as_deref(), Some("task_status_update"));
@@ -63,7 +63,7 @@ fn portal_status_and_completion_seed_002() {
 }
 
 #[test]
-fn scheduler_request_seed_003() {
+fn scheduler_request() {
     let v = br#"{"requestId":"r1","appName":"sms","scheduledTime":"2025-01-01T10:00:00","jobData":{},"priority":"high","idempotencyKey":"unique-key-123"}"#;
     let d = decode(Some(b"sms-1"), Some(v), &[], false);
     assert_eq!(
@@ -74,7 +74,7 @@ fn scheduler_request_seed_003() {
 }
 
 #[test]
-fn task_manager_envelope_seed_004() {
+fn task_manager_envelope() {
     let v = br#"{"headers":{"taskId":"t-1","taskType":"web-crawl","timestamp":"2024-01-01T00:00:00.000Z","traceId":"a","spanId":"b"},"message":{"taskId":"t-1","status":"error","error":"Network timeout occurred","finishedAt":"2024-01-01T00:00:05.000Z"}}"#;
     let keyed = decode(Some(b"t-1"), Some(v), &[], false);
     assert_eq!(keyed.summary, "Network timeout occurred");
@@ -94,7 +94,7 @@ fn latency_from_request_and_finish_fields() {
 }
 
 #[test]
-fn go_package_headers_seed_001_and_dlq_origin() {
+fn go_package_headers_and_dlq_origin() {
     let headers = vec![
         h("event-id", "e-1"),
         h("event-type", "booking.create.requested"),

@@ -25,7 +25,7 @@ impl Follow {
         // A follow starts from one record the user picked: its key is a fair id here.
         let key = r.key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
         let key = key.filter(|k| !k.is_empty()).map(str::to_string);
-        for id in Identity::seeds().ids_of_record(r).into_iter().chain(key) {
+        for id in Identity::builtin().ids_of_record(r).into_iter().chain(key) {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -64,7 +64,7 @@ impl Follow {
             headers: &r.headers,
             value: None,
         };
-        Identity::seeds()
+        Identity::builtin()
             .ids(&cheap)
             .iter()
             .any(|id| self.ids.contains(id))

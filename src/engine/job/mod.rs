@@ -19,14 +19,15 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 use stuck::Source;
 
-/// The seeds' job ids, most specific first. Seed 000: export_id/job_id (also inside a scheduler
-/// request's `jobData`); seed 001: the correlation-id header; seed 002: change_number,
-/// original_request_id, request_id; seed 003: idempotencyKey, requestId; seed 004: taskId,
-/// requestId, traceId (in the `{headers, message}` envelope and as Kafka headers).
-/// Not the key: producers key by org or by entity as often as by job (seed 000 suggests
-/// partitioning by org_id), and a shared key would make many jobs one. A profile whose key
+/// The services' job ids, most specific first. Export service: export_id/job_id (also inside a
+/// scheduler request's `jobData`); pipeline executor's Go package: the correlation-id header;
+/// FRANC portal: change_number, original_request_id, request_id; infinite scheduler:
+/// idempotencyKey, requestId; task manager: taskId, requestId, traceId (in the
+/// `{headers, message}` envelope and as Kafka headers).
+/// Not the key: producers key by org or by entity as often as by job (the export service
+/// suggests partitioning by org_id), and a shared key would make many jobs one. A profile whose key
 /// is the job id adds `.key` to its `[jobs] id`.
-pub const SEED_PATHS: &[&str] = &[
+pub const BUILTIN_ID_PATHS: &[&str] = &[
     ".value.export_id",
     ".value.job_id",
     ".value.jobId",
@@ -131,7 +132,7 @@ impl IdPath {
                     },
                     None => return,
                 };
-                // Seed 003: the scheduler's idempotency key is `<appName>-<id>`, and the
+                // The infinite scheduler's idempotency key is `<appName>-<id>`, and the
                 // scheduler names the job by `<id>`.
                 let suffix = if fields.last().is_some_and(|f| f == "idempotencyKey") {
                     let app = match parent {
@@ -210,26 +211,26 @@ pub struct View<'a> {
     pub value: Option<&'a Obj<'a>>,
 }
 
-/// The paths that name a job: the profile's `[jobs] id`, or the seeds' (`SEED_PATHS`).
+/// The paths that name a job: the profile's `[jobs] id`, or the built-in ones (`BUILTIN_ID_PATHS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     paths: Vec<IdPath>,
 }
 
-static SEEDS: LazyLock<Identity> = LazyLock::new(|| {
-    Identity::parse(SEED_PATHS.iter().map(|s| s.to_string())).expect("built-in paths parse")
+static BUILTIN: LazyLock<Identity> = LazyLock::new(|| {
+    Identity::parse(BUILTIN_ID_PATHS.iter().map(|s| s.to_string())).expect("built-in paths parse")
 });
 
 impl Default for Identity {
     fn default() -> Identity {
-        Identity::seeds().clone()
+        Identity::builtin().clone()
     }
 }
 
 impl Identity {
     /// The built-in paths, parsed once.
-    pub fn seeds() -> &'static Identity {
-        &SEEDS
+    pub fn builtin() -> &'static Identity {
+        &BUILTIN
     }
 
     pub fn parse(paths: impl IntoIterator<Item = String>) -> Result<Identity, String> {
@@ -289,8 +290,8 @@ impl Identity {
     }
 }
 
-/// A progress figure in percent, when the record gives one (seed 002's `progress_percentage`,
-/// and the usual other spellings, also inside seed 004's `message`).
+/// A progress figure in percent, when the record gives one (the portal's
+/// `progress_percentage`, and the usual other spellings, also inside the task manager's `message`).
 pub fn progress(value: &Obj<'_>) -> Option<f64> {
     const NAMES: &[&str] = &[
         "progress_percentage",
@@ -473,7 +474,7 @@ mod tests {
     fn ids(key: Option<&str>, headers: &[Header], value: serde_json::Value) -> Vec<String> {
         let bytes = value.to_string();
         let obj = Obj::parse(bytes.as_bytes()).expect("an object");
-        Identity::seeds().ids(&View {
+        Identity::builtin().ids(&View {
             key: key.map(str::as_bytes),
             headers,
             value: Some(&obj),
@@ -517,7 +518,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_000_export_completion_gives_export_and_job_ids() {
+    fn export_completion_gives_export_and_job_ids() {
         let v = json!({"export_id": "export-123", "job_id": "job-abc", "org_id": "org-1",
                        "status": "complete"});
         let got = ids(Some("export-123"), &[hdr("org_id", "org-1")], v);
@@ -525,7 +526,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_001_correlation_header_ties_a_command_to_its_dead_letter() {
+    fn go_package_correlation_header_ties_a_command_to_its_dead_letter() {
         let got = ids(
             Some("booking-12345"),
             &[
@@ -538,7 +539,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_002_status_and_completion_carry_the_request_id_and_change_number() {
+    fn portal_status_and_completion_carry_the_request_id_and_change_number() {
         let status = json!({"change_number": "CHG-1", "request_id": "status_update_CHG-1",
             "original_request_id": "device_conn_CHG-1", "status": "in_progress",
             "progress_percentage": 65});
@@ -552,7 +553,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_003_scheduler_request_gives_its_key_without_the_app_name() {
+    fn scheduler_request_gives_its_key_without_the_app_name() {
         let v = json!({"requestId": "r-1", "appName": "sms", "idempotencyKey": "sms-k9",
                        "jobData": {"job_id": "job-7"}});
         let got = ids(None, &[], v);
@@ -562,7 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_004_envelope_gives_task_request_and_trace_ids() {
+    fn task_manager_envelope_gives_task_request_and_trace_ids() {
         let status = json!({"headers": {"taskId": "t-1", "traceId": "tr-9"},
                             "message": {"taskId": "t-1", "status": "completed"}});
         let got = ids(None, &[], status);
@@ -573,7 +574,7 @@ mod tests {
     }
 
     #[test]
-    fn configured_paths_replace_the_seeds_and_match_numbers_too() {
+    fn configured_paths_replace_the_builtin_ones_and_match_numbers_too() {
         let id = Identity::parse([".value.order.id".to_string(), ".headers.x".into()]).unwrap();
         let v = br#"{"order": {"id": 42}, "job_id": "ignored"}"#;
         let v = Obj::parse(v).unwrap();
@@ -595,7 +596,7 @@ mod tests {
             headers: &headers,
             value: None,
         };
-        assert_eq!(Identity::seeds().ids(&view), vec!["tr-1"]);
+        assert_eq!(Identity::builtin().ids(&view), vec!["tr-1"]);
         let with_key = Identity::parse([".key".to_string()]).unwrap();
         assert_eq!(with_key.ids(&view), vec!["job-1"]);
         let binary_key = View {
@@ -603,7 +604,7 @@ mod tests {
             headers: &[],
             value: None,
         };
-        assert!(Identity::seeds().ids(&binary_key).is_empty());
+        assert!(Identity::builtin().ids(&binary_key).is_empty());
     }
 
     fn step(topic: &str, source: Source, value: &str, at: Option<i64>, offset: i64) -> Step {

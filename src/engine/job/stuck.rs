@@ -5,7 +5,7 @@
 //!
 //! The clock of a job restarts with each of its records that is not an end (a new progress
 //! update means it is moving), so "stuck" is "silent for `stuck_after` since its last request
-//! or status". Records of one job may name it differently (seed 002's request_id on the
+//! or status". Records of one job may name it differently (the portal's request_id on the
 //! request, original_request_id and change_number on its statuses): records sharing any id
 //! are one job. Memory is bounded: at most `cap` open jobs (past that the least recently
 //! touched job that is not stuck is dropped, and counted; stuck ones only when all are), at most `MAX_IDS` ids each, and a bounded memory of ended
@@ -483,7 +483,8 @@ mod tests {
 
     #[test]
     fn records_naming_a_job_differently_are_one_job_and_a_failure_ends_it() {
-        // Seed 002: the request has request_id, the statuses original_request_id and change_number.
+        // The FRANC portal: the request has request_id, the statuses original_request_id and
+        // change_number.
         let mut t = StuckTracker::new(MIN, 100);
         see(
             &mut t,

@@ -222,7 +222,7 @@ fn offset_ms(s: &str) -> Option<i64> {
     n.checked_mul(unit).map(|v| v * sign)
 }
 
-/// RFC 3339 in UTC with milliseconds, as the seeds' producers write it.
+/// RFC 3339 in UTC with milliseconds, as the services' producers write it.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()

@@ -87,7 +87,8 @@ pub struct Template {
     pub description: String,
     /// May contain `{prefix}` (the profile's topic prefix) and placeholders.
     pub topic: String,
-    /// Used for `{prefix}` when the profile sets none (the seed's own default).
+    /// Used for `{prefix}` when the profile sets none (the service's own default: the FRANC
+    /// portal's `franc`).
     #[serde(default)]
     pub default_prefix: Option<String>,
     /// The key expression; absent or rendering empty: no key.
@@ -151,7 +152,7 @@ impl Template {
     }
 }
 
-/// The built-in templates, one per seed shape plus the raw one.
+/// The built-in templates, one per service event shape plus the raw one.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("export-job", include_str!("builtin/export-job.toml")),
     (

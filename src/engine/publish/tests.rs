@@ -50,7 +50,7 @@ fn every_builtin_renders_with_its_defaults() {
 }
 
 #[test]
-fn export_completion_has_the_seed_shape() {
+fn export_completion_has_the_export_service_shape() {
     let r = form("export-completion").render(&vars()).unwrap();
     let b = body(&r);
     assert_eq!(r.topic, "export-completions");
@@ -85,7 +85,7 @@ fn nested_fields_build_the_envelope() {
 }
 
 #[test]
-fn prefix_fills_the_topic_and_the_seed_default_applies() {
+fn prefix_fills_the_topic_and_the_portal_default_applies() {
     let t = Catalog::builtin();
     let d = t.get("device-connection").unwrap();
     assert_eq!(

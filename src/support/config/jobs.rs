@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [profiles.prod.jobs]
-//! id = [".value.job_id", ".headers[\"correlation-id\"]", ".key"]  # default: the seeds' ids
+//! id = [".value.job_id", ".headers[\"correlation-id\"]", ".key"]  # default: the services' ids
 //! stuck_after = "5m"    # requested or in progress, then silent this long: stuck
 //! max_open = 10000      # open jobs tracked at most (the least recently seen non-stuck one goes)
 //! stuck = true          # false: no stuck-jobs tracking (request topics are then not read)
@@ -98,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn request_topics_default_to_the_seeds_and_feed_the_lag_pane() {
+    fn request_topics_default_to_the_services_and_feed_the_lag_pane() {
         let cfg = load("");
         assert_eq!(
             cfg.topics.request,

@@ -243,8 +243,8 @@ fn cluster(
     })
 }
 
-/// The seeds' security variables (and the profile's keys of the same meaning) as librdkafka
-/// properties.
+/// The FRANC portal's and the task manager's security variables (and the profile's keys of the
+/// same meaning) as librdkafka properties.
 fn security_properties(env: Env<'_>, profile: &FileProfile) -> BTreeMap<String, String> {
     let p = profile;
     let security = [
@@ -268,14 +268,15 @@ fn security_properties(env: Env<'_>, profile: &FileProfile) -> BTreeMap<String, 
     for (prop, from_file, var) in security {
         if let Some(v) = env(var).or(from_file.clone()) {
             let v = match prop {
-                // Clients in the seeds write "plain" or "scram-sha-256"; librdkafka wants upper case.
+                // The task manager (kafkajs) writes "plain" or "scram-sha-256"; librdkafka wants
+                // upper case.
                 "sasl.mechanism" | "security.protocol" => v.to_ascii_uppercase(),
                 _ => v,
             };
             props.insert(prop.to_string(), v);
         }
     }
-    // Seed 004 switches TLS and SASL on with booleans instead of naming the protocol.
+    // The task manager switches TLS and SASL on with booleans instead of naming the protocol.
     if !props.contains_key("security.protocol") {
         let on = |k: &str| env(k).is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
         let proto = match (on("KAFKA_SSL_ENABLED"), on("KAFKA_SASL_ENABLED")) {
@@ -353,7 +354,8 @@ fn topics(o: &Overrides, env: Env<'_>, profile: &FileProfile, prefix: &str) -> T
     }
 }
 
-/// The seeds' request topics (seeds 003, 004 and 002).
+/// The services' request topics: the infinite scheduler's, the task manager's and the FRANC
+/// portal's.
 pub const REQUEST_TOPICS: &[&str] = &[
     "scheduler.jobs.ingest",
     "requests-web-crawl",

@@ -48,7 +48,7 @@ impl StartAt {
 pub struct Cluster {
     pub brokers: String,
     pub client_id: String,
-    /// librdkafka properties: security settings mapped from the seeds' env names, then the
+    /// librdkafka properties: security settings mapped from the services' env names, then the
     /// profile's `[librdkafka]` table, then `-X` flags (later wins).
     pub properties: BTreeMap<String, String>,
 }
