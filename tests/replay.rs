@@ -310,6 +310,78 @@ fn every_dialect_replays_to_its_origin_byte_exact() {
     assert!(counts.values().all(|n| *n == 1));
 }
 
+/// A record the pipeline executor's Go package dead-lettered, exactly as its DLQ writer sends it: the
+/// package's standard headers, then the four the writer adds. Replayed to its origin topic, it
+/// carries none of the four back; the application headers arrive byte for byte.
+#[test]
+fn go_package_dlq_record_replays_without_its_four_dlq_headers() {
+    let b = brokers();
+    let c = cluster(&b);
+    let dlq = unique("kdeck-rp-go-dlq");
+    let origin = unique("kdeck-rp-go-origin");
+    admin::create_topics(&c, &[&dlq, &origin], 1).unwrap();
+    let application = [
+        hdr("event-id", b"e-7"),
+        hdr("event-type", b"booking.create.requested"),
+        hdr("correlation-id", b"corr-abc-123"),
+        hdr("schema-version", b"v1"),
+        hdr("source", b"pipeline-executor"),
+        hdr("timestamp", b"2025-11-18T15:00:00Z"),
+        hdr("retry-count", b"3"),
+    ];
+    let go_dlq = [
+        hdr("original-topic", origin.as_bytes()),
+        hdr("dlq-error", b"connection refused"),
+        hdr("dlq-timestamp", b"2025-11-18T17:00:05+02:00"),
+        hdr("dlq-consumer-group", b"bookings-service-consumer-group"),
+    ];
+    let rec = OutRecord {
+        topic: dlq.clone(),
+        partition: Some(0),
+        key: Some(b"booking-12345".to_vec()),
+        value: Some(br#"{"action":"create_booking"}"#.to_vec()),
+        headers: application.iter().chain(&go_dlq).cloned().collect(),
+        timestamp_ms: None,
+    };
+    producer::produce_all(&c, &[rec], Duration::from_secs(30)).unwrap();
+
+    let s = Scratch::new();
+    let out = s.run(
+        &b,
+        &[
+            "replay", "--dlq", &dlq, "--all", "--yes", "--output", "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum = summary_of(&out);
+    assert_eq!(sum["acked"], 1, "{sum}");
+    assert_eq!(sum["per_target"][&origin]["acked"], 1, "{sum}");
+
+    let got = kcat_read(&b, &origin);
+    assert_eq!(got.len(), 1);
+    let g = &got[0];
+    for (k, _) in &go_dlq {
+        assert_eq!(header(g, k), None, "{k} came back: {:?}", g.headers);
+    }
+    let want: Vec<(String, String)> = application
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "retry-count" { b"0" } else { &v[..] };
+            (k.clone(), String::from_utf8(v.to_vec()).unwrap())
+        })
+        .collect();
+    assert_eq!(app_headers(g), want);
+    assert_eq!(g.key, b"booking-12345");
+    assert_eq!(
+        header(g, "kdeck-replay-source"),
+        Some(format!("{dlq}/0@0").as_str())
+    );
+}
+
 /// `n` records over partitions 0..3 of `dlq`, each naming `target` as its origin.
 fn dlq_with_origin(c: &Cluster, dlq: &str, target: &str, n: usize) {
     let recs: Vec<OutRecord> = (0..n)

@@ -430,6 +430,48 @@ fn tiny_terminal_does_not_panic() {
     }
 }
 
+/// A record the pipeline executor's Go package dead-lettered: its DLQ writer's consumer group and failure
+/// time are shown by meaning, not only among the raw headers.
+#[test]
+fn detail_of_go_package_dlq_record_shows_group_and_failure_time_by_meaning() {
+    let r = record(
+        "dlq-domain-services",
+        7,
+        "booking-12345",
+        br#"{"action":"create_booking"}"#,
+        vec![
+            h("event-type", "booking.create.requested"),
+            h("source", "pipeline-executor"),
+            h("retry-count", "3"),
+            h("original-topic", "pipeline-executor-to-bookings"),
+            h("dlq-error", "connection refused"),
+            h("dlq-timestamp", "2025-11-18T17:00:05+02:00"),
+            h("dlq-consumer-group", "bookings-service-consumer-group"),
+        ],
+        true,
+    );
+    let d = kdeck::tui::modals::detail::DetailState::from_record(&r);
+    let row = |label: &str| {
+        d.lines
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        row("consumer group"),
+        Some("bookings-service-consumer-group")
+    );
+    assert_eq!(row("failed at"), Some("2025-11-18T15:00:05.000Z"));
+    assert_eq!(row("dlq error"), Some("connection refused"));
+    assert_eq!(row("dlq written by"), Some("pipeline executor's Go package"));
+    assert!(row("undecoded").is_none(), "{:?}", d.lines);
+    // The raw headers are still listed too.
+    assert_eq!(
+        row("  dlq-consumer-group"),
+        Some("bookings-service-consumer-group")
+    );
+}
+
 #[test]
 fn long_values_wrap_in_the_detail_view() {
     let mut s = state();

@@ -148,6 +148,8 @@ pub struct DlqOrigin {
     pub consumer_group: Option<String>,
     /// The failed record's own timestamp (ms since the epoch).
     pub original_timestamp_ms: Option<i64>,
+    /// When the writer dead-lettered it (ms since the epoch).
+    pub failed_at_ms: Option<i64>,
     /// Kafka Connect's connector (and task), Kafka Streams' processor and the like.
     pub component: Option<String>,
     /// Dead-letter headers present whose value did not decode: (name, raw value shown as

@@ -126,6 +126,108 @@ fn go_package_headers_and_dlq_origin() {
     );
 }
 
+/// The headers of a record the pipeline executor's Go package dead-lettered: its standard headers, then the
+/// four its consumer's sendToDLQ adds (`dlq-timestamp` is Go's time.RFC3339, local offset).
+fn go_package_dlq_headers() -> Vec<Header> {
+    vec![
+        h("event-id", "e-7"),
+        h("event-type", "booking.create.requested"),
+        h("correlation-id", "corr-abc-123"),
+        h("schema-version", "v1"),
+        h("source", "pipeline-executor"),
+        h("timestamp", "2025-11-18T15:00:00Z"),
+        h("retry-count", "3"),
+        h("original-topic", "pipeline-executor-to-bookings"),
+        h("dlq-error", "connection refused"),
+        h("dlq-timestamp", "2025-11-18T17:00:05+02:00"),
+        h("dlq-consumer-group", "bookings-service-consumer-group"),
+    ]
+}
+
+#[test]
+fn go_package_dlq_writer_headers_decode_by_meaning() {
+    let v = br#"{"action":"create_booking","params":{"user_phone":"+972501234567"}}"#;
+    let d = decode(
+        Some(b"booking-12345"),
+        Some(v),
+        &go_package_dlq_headers(),
+        true,
+    );
+    let o = d.dlq.expect("dlq origin");
+    assert_eq!(o.dialect, Some(crate::domain::DlqDialect::GoPackage));
+    assert_eq!(o.topic.as_deref(), Some("pipeline-executor-to-bookings"));
+    assert_eq!(o.error.as_deref(), Some("connection refused"));
+    assert_eq!(
+        o.failed_at_ms,
+        Some(
+            chrono::DateTime::parse_from_rfc3339("2025-11-18T15:00:05Z")
+                .unwrap()
+                .timestamp_millis()
+        )
+    );
+    assert_eq!(
+        o.consumer_group.as_deref(),
+        Some("bookings-service-consumer-group")
+    );
+    assert_eq!(o.retry_count, Some(3));
+    assert!(o.undecoded.is_empty(), "{:?}", o.undecoded);
+    // The detail view names them by meaning, not only as raw headers.
+    let rows = dlq::describe(&o);
+    let row = |label: &str| {
+        rows.iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        row("dlq origin"),
+        Some("pipeline-executor-to-bookings (partition/offset unknown)")
+    );
+    assert_eq!(row("dlq error"), Some("connection refused"));
+    assert_eq!(row("failed at"), Some("2025-11-18T15:00:05.000Z"));
+    assert_eq!(
+        row("consumer group"),
+        Some("bookings-service-consumer-group")
+    );
+    assert_eq!(row("dlq written by"), Some("pipeline executor's Go package"));
+}
+
+/// Every name of the table decodes into the field of its meaning: decoding reads the table,
+/// so no name is known to replay and unknown to the detail view.
+#[test]
+fn every_name_in_the_header_table_decodes_by_its_meaning() {
+    use dlq::headers::{all, Meaning::*};
+    for n in all() {
+        let value = match n.meaning {
+            OriginPartition | OriginOffset | Attempts => "7",
+            OriginTimestamp | FailedAt => "2025-01-01T00:00:00Z",
+            _ => "some text",
+        };
+        let o = dlq::origin(&[h(&n.name.to_ascii_uppercase(), value)], None);
+        let set = match n.meaning {
+            OriginTopic => o.topic.is_some(),
+            OriginPartition => o.partition.is_some(),
+            OriginOffset => o.offset.is_some(),
+            OriginTimestamp => o.original_timestamp_ms.is_some(),
+            FailedAt => o.failed_at_ms.is_some(),
+            Error => o.error.is_some(),
+            ErrorClass => o.exception_class.is_some(),
+            CauseClass => o.cause_class.is_some(),
+            Cause => o.cause.is_some(),
+            StackTrace => o.stacktrace.is_some(),
+            Attempts => o.retry_count.is_some(),
+            ConsumerGroup => o.consumer_group.is_some(),
+            Component => o.component.is_some(),
+        };
+        assert!(set, "{} ({:?}): {o:?}", n.name, n.meaning);
+        let label = n.meaning.label();
+        assert!(
+            dlq::describe(&o).iter().any(|(l, _)| *l == label),
+            "{}: no {label:?} row",
+            n.name
+        );
+    }
+}
+
 /// A fixture: headers as a writer sends them (text, or `{"hex": ...}` for binary), an
 /// optional JSON value, and the fields of `DlqOrigin` it must decode to.
 fn fixture_headers(f: &serde_json::Value) -> Vec<Header> {

@@ -1,6 +1,7 @@
 //! The replayed record's headers: the application's kept, the dead-letter diagnostics dropped
 //! (unless configured otherwise), kdeck's provenance added.
 
+use crate::codec::decode::dlq::headers as dlq_headers;
 use crate::domain::replay::{Coord, RetryCount};
 use crate::domain::Header;
 
@@ -12,48 +13,11 @@ pub const COUNT: &str = "kdeck-replay-count";
 
 const PROVENANCE: &[&str] = &[RUN, SOURCE, AT, BY, COUNT];
 
-/// Header names (exact, any case) that only describe the failure.
-const DIAGNOSTIC_NAMES: &[&str] = &[
-    "dlq-original-topic",
-    "dlq-original-partition",
-    "dlq-original-offset",
-    "dlq-error",
-    "dlq-error-message",
-    "dlq-reason",
-    "dlq-failed-at",
-    "original-topic",
-    "original-partition",
-    "original-offset",
-    "error",
-    "error-message",
-    "retry_topic-attempts",
-    "source_topic",
-    "source_partition",
-    "source_offset",
-    "source_consumer_group",
-    "source_attempts",
-];
-
-/// Header name prefixes (any case) of the dead-letter dialects kdeck knows.
-const DIAGNOSTIC_PREFIXES: &[&str] = &[
-    "kafka_dlt-",
-    "kafka_original-",
-    "kafka_exception-",
-    "x-original-",
-    "x-exception-",
-    "dead-letter-",
-    "__connect.errors.",
-    "__streams.errors.",
-    "__dlq.errors.",
-];
-
-const RETRY_COUNT: &[&str] = &["retry-count", "retry_count", "x-retry-count"];
-
-/// Whether a header only describes the dead-lettering (origin, exception, stack trace).
-/// The one place that decides it, so the list can follow `decode::dlq`'s dialects.
+/// Whether a header only describes the dead-lettering (origin, error, exception, stack trace,
+/// failure time, consumer group...): decided by the codec's one table of dead-letter header
+/// names (`codec::decode::dlq::headers`), the same that decodes them, so the two cannot drift.
 pub fn is_diagnostic(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    DIAGNOSTIC_NAMES.contains(&n.as_str()) || DIAGNOSTIC_PREFIXES.iter().any(|p| n.starts_with(p))
+    dlq_headers::is_diagnostic(name)
 }
 
 /// Provenance for one replayed record.
@@ -83,7 +47,7 @@ pub fn replay_headers(
         if PROVENANCE.contains(&h.key.as_str()) || (!keep_diagnostic && is_diagnostic(&h.key)) {
             continue;
         }
-        let is_retry = RETRY_COUNT.iter().any(|r| h.key.eq_ignore_ascii_case(r));
+        let is_retry = dlq_headers::is_retry_count(&h.key);
         if is_retry && retry == RetryCount::Reset {
             out.push((h.key.clone(), Some(b"0".to_vec())));
         } else {
@@ -167,6 +131,77 @@ mod tests {
         assert_eq!(out.last().unwrap().1.as_deref(), Some(&b"1"[..]));
     }
 
+    /// A record the pipeline executor's Go package dead-lettered: its application headers, then the four
+    /// its DLQ writer adds.
+    const GO_APPLICATION: &[(&str, &str)] = &[
+        ("event-id", "e-7"),
+        ("event-type", "booking.create.requested"),
+        ("correlation-id", "corr-abc-123"),
+        ("schema-version", "v1"),
+        ("source", "pipeline-executor"),
+        ("timestamp", "2025-11-18T15:00:00Z"),
+    ];
+    const GO_DLQ: &[(&str, &str)] = &[
+        ("original-topic", "pipeline-executor-to-bookings"),
+        ("dlq-error", "connection refused"),
+        ("dlq-timestamp", "2025-11-18T17:00:05+02:00"),
+        ("dlq-consumer-group", "bookings-service-consumer-group"),
+    ];
+
+    #[test]
+    fn go_package_dlq_headers_are_dropped_and_kept_when_configured() {
+        let c = Coord::parse("dlq-domain-services/0@5").unwrap();
+        let hs: Vec<Header> = GO_APPLICATION
+            .iter()
+            .chain(GO_DLQ)
+            .map(|(k, v)| h(k, v.as_bytes()))
+            .collect();
+        let out = replay_headers(&hs, false, RetryCount::Reset, &prov(&c));
+        let names: Vec<&str> = out.iter().map(|(k, _)| k.as_str()).collect();
+        let mut want: Vec<&str> = GO_APPLICATION.iter().map(|(k, _)| *k).collect();
+        want.extend([RUN, SOURCE, AT, BY, COUNT]);
+        assert_eq!(names, want);
+        for (k, v) in GO_APPLICATION {
+            let got = out.iter().find(|(n, _)| n == k).unwrap();
+            assert_eq!(got.1.as_deref(), Some(v.as_bytes()), "{k}");
+        }
+
+        let kept = replay_headers(&hs, true, RetryCount::Reset, &prov(&c));
+        for (k, v) in GO_DLQ {
+            let got = kept.iter().find(|(n, _)| n == k);
+            assert_eq!(got.and_then(|g| g.1.as_deref()), Some(v.as_bytes()), "{k}");
+        }
+    }
+
+    /// Every name of the codec's dead-letter table, in any case: a diagnostic is dropped on
+    /// replay (kept with keep_diagnostic), an application header is kept. The drop list is
+    /// the table, so the two can never drift apart again.
+    #[test]
+    fn every_name_in_the_dlq_header_table_is_dropped_on_replay() {
+        use dlq_headers::{all, Role, RESERVED_PREFIXES};
+        let c = Coord::parse("dlq/0@1").unwrap();
+        let mut diagnostics = 0;
+        for n in all() {
+            for name in [n.name.to_string(), n.name.to_ascii_uppercase()] {
+                let hs = vec![h("event-type", b"x"), h(&name, b"7")];
+                let out = replay_headers(&hs, false, RetryCount::Keep, &prov(&c));
+                let carried = out.iter().any(|(k, _)| *k == name);
+                assert_eq!(carried, n.role == Role::Application, "{name}");
+                assert!(out.iter().any(|(k, _)| k == "event-type"), "{name}");
+                let kept = replay_headers(&hs, true, RetryCount::Keep, &prov(&c));
+                assert!(kept.iter().any(|(k, _)| *k == name), "{name} with keep");
+            }
+            diagnostics += usize::from(n.role == Role::Diagnostic);
+        }
+        assert!(diagnostics > 60, "{diagnostics} diagnostic names");
+        for p in RESERVED_PREFIXES {
+            let name = format!("{p}added-later");
+            let hs = vec![h(&name, b"v")];
+            let out = replay_headers(&hs, false, RetryCount::Keep, &prov(&c));
+            assert!(!out.iter().any(|(k, _)| *k == name), "{name}");
+        }
+    }
+
     #[test]
     fn knows_every_dialect() {
         for n in [
@@ -178,6 +213,10 @@ mod tests {
             "__dlq.errors.delivery.count",
             "source_topic",
             "DLQ-Original-Topic",
+            "dlq-timestamp",
+            "dlq-consumer-group",
+            "dlq-error-type",
+            "retry_topic-original-timestamp",
         ] {
             assert!(is_diagnostic(n), "{n}");
         }
