@@ -4,6 +4,8 @@
 //! "enter the alternate screen" come "stop mouse reports", "leave it" and "show the cursor" (the
 //! mouse is on by default, so the tape must also show it was switched on). The shell that started it
 //! then records the exit code and `stty -a`, which must show the line discipline back on.
+//! The panic, the abort and the stall are induced by fault hooks compiled only with the
+//! `test-hooks` feature: run with `cargo test --features test-hooks` (scripts/test.sh does).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -163,6 +165,24 @@ impl Run {
     }
 }
 
+/// Starts the demo with a fault hook armed (`KDECK_TEST_…_AFTER_MS`). The hooks exist only in a
+/// build with the `test-hooks` feature, which `kdeck --version` reports: without it the test
+/// fails here, saying why, rather than waiting for a fault that never comes.
+fn start_with_fault(hook: &str, after_ms: &str) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && version.trim_end().ends_with("+test-hooks"),
+        "{hook} needs a kdeck built with the fault hooks, and `kdeck --version` says {:?}: \
+         run the tests with `--features test-hooks` (as scripts/test.sh does)",
+        version.trim()
+    );
+    Run::start(&[(hook, after_ms)])
+}
+
 impl Drop for Run {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -264,7 +284,7 @@ fn sigint_restores_and_exits_130() {
 #[test]
 fn panic_in_another_thread_restores_and_exits_101() {
     let _l = lock();
-    let r = Run::start(&[("KDECK_TEST_PANIC_AFTER_MS", "1500")]);
+    let r = start_with_fault("KDECK_TEST_PANIC_AFTER_MS", "1500");
     r.assert_restored("panic", 101);
     let s = r.screen();
     assert!(
@@ -276,7 +296,7 @@ fn panic_in_another_thread_restores_and_exits_101() {
 #[test]
 fn abort_restores_and_dies_by_sigabrt() {
     let _l = lock();
-    let r = Run::start(&[("KDECK_TEST_ABORT_AFTER_MS", "1500")]);
+    let r = start_with_fault("KDECK_TEST_ABORT_AFTER_MS", "1500");
     r.assert_restored("abort", 134);
 }
 
@@ -316,7 +336,7 @@ fn the_checker_catches_a_missing_restore() {
 #[test]
 fn sigterm_while_the_loop_hangs_still_restores_and_exits_143() {
     let _l = lock();
-    let r = Run::start(&[("KDECK_TEST_STALL_AFTER_MS", "1000")]);
+    let r = start_with_fault("KDECK_TEST_STALL_AFTER_MS", "1000");
     // Let the stall take hold: the loop blocks at its next draw (the demo redraws often).
     std::thread::sleep(Duration::from_millis(2500));
     r.kill("TERM");

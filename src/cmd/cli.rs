@@ -4,10 +4,18 @@ use crate::support::config::Overrides;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// `kdeck --version`: a build with the test fault hooks (feature `test-hooks`) says so, as
+/// "0.1.0+test-hooks", so the tests that need them can tell, and a release can be checked.
+pub const VERSION: &str = if cfg!(feature = "test-hooks") {
+    concat!(env!("CARGO_PKG_VERSION"), "+test-hooks")
+} else {
+    env!("CARGO_PKG_VERSION")
+};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kdeck",
-    version,
+    version = VERSION,
     about = "A terminal event console for Kafka job and task pipelines: completion, status and DLQ streams, consumer lag and metrics on one screen.",
     after_help = "Run `kdeck --demo` to try it without a broker."
 )]

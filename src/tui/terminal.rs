@@ -282,7 +282,9 @@ fn hard_exit(sig: i32) -> ! {
 /// panics in a thread of its own, `KDECK_TEST_ABORT_AFTER_MS` aborts from one (as a failed
 /// assertion in librdkafka would), `KDECK_TEST_STALL_AFTER_MS` takes the stdout lock for good,
 /// so the run loop hangs at its next draw (a terminal that stopped reading does the same);
-/// each that many milliseconds after the screen is up.
+/// each that many milliseconds after the screen is up. Only in a build with the `test-hooks`
+/// feature (scripts/test.sh): a normal or release build has none of this, nor the names.
+#[cfg(feature = "test-hooks")]
 pub fn arm_test_faults() {
     let after = |name: &str| {
         std::env::var(name)

@@ -55,6 +55,7 @@ pub async fn run(
     }
     state.templates = catalog.templates;
     let mut guard = TerminalGuard::enter_with(cfg.ui.mouse)?;
+    #[cfg(feature = "test-hooks")]
     crate::tui::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
