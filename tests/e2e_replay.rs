@@ -31,6 +31,24 @@ fn marked(screen: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// (acknowledged, failed, total) of each "run ID: A acknowledged, F failed of T from DLQ" line.
+fn run_counts(screen: &str) -> Vec<(u64, u64, u64)> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("run ").nth(1)?.split_once(": ")?.1;
+            let (acked, rest) = rest.split_once(" acknowledged, ")?;
+            let (failed, rest) = rest.split_once(" failed of ")?;
+            let total = rest.split_whitespace().next()?;
+            Some((
+                acked.parse().ok()?,
+                failed.parse().ok()?,
+                total.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
 #[test]
 fn a_reason_group_is_marked_replayed_and_audited_in_the_demo() {
     let data = tempfile::tempdir().unwrap();
@@ -82,9 +100,17 @@ fn a_reason_group_is_marked_replayed_and_audited_in_the_demo() {
         |s| s.contains(" acknowledged, 0 failed of "),
         30,
     );
-    assert!(
-        s.contains(&format!("{n} acknowledged, 0 failed of {n}"))
-            || s.matches(" acknowledged, 0 failed of ").count() > 1,
+    // One run per DLQ topic the marked group spans, and which group is first when `Space`
+    // marks depends on what the demo has dead-lettered by then: the number of runs is not
+    // known, their sum is. Every run acknowledged all it read and none failed, n in all.
+    let runs = run_counts(&s);
+    assert!(!runs.is_empty(), "no run summary:\n{s}");
+    for &(acked, failed, total) in &runs {
+        assert_eq!((acked, failed), (total, 0), "a run with failures:\n{s}");
+    }
+    assert_eq!(
+        runs.iter().map(|r| r.0).sum::<u64>(),
+        n,
         "every marked message acknowledged:\n{s}"
     );
     let acked: Vec<_> = audit_records(&data.path().join("replay"))

@@ -622,7 +622,12 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
         kcat_read(&b, &target).is_empty(),
         "nothing reached the target"
     );
-    assert!(!s.audit_dir().exists() || std::fs::read_dir(s.audit_dir()).unwrap().next().is_none());
+    // Refused before any run starts, and a dry run opens no audit file: no folder at all.
+    assert!(
+        !s.audit_dir().exists(),
+        "{} was created",
+        s.audit_dir().display()
+    );
     // The engine itself refuses too (the dashboard calls it directly).
     let ctx = kdeck::kafka::replay::ReplayContext {
         cluster: c.clone(),
@@ -641,6 +646,7 @@ fn read_only_refuses_every_write_path_and_writes_nothing() {
     let err = kdeck::kafka::replay::execute(&ctx, &plan, &cancel, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("read-only"), "{err}");
     assert!(kcat_read(&b, &target).is_empty());
+    assert!(!s.audit_dir().exists(), "the engine opened an audit file");
 }
 
 #[test]

@@ -1118,7 +1118,8 @@ mod pickup_tests {
             .find(|r| r.topic == "task-status" && body(r)["message"]["taskId"] == id.as_str())
             .expect("status of the task");
         let status = body(last)["message"]["status"].clone();
-        assert!(status == "completed" || status == "error", "{status}");
+        // The pipeline is seeded (3) and the request fixed: this job draws no error.
+        assert_eq!(status, "completed");
         // Not a request topic, or no request at all: nothing to pick up.
         let other = Incoming {
             topic: "task-status",
