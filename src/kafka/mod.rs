@@ -16,6 +16,7 @@ pub mod safe_producer;
 pub mod search;
 pub mod tail;
 pub mod window;
+pub mod worker;
 
 use crate::domain::Header;
 use crate::support::config::{Cluster, StartAt};
