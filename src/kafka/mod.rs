@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod demo;
 pub mod demo_groups;
 pub mod ends;
+pub mod export;
 pub mod group_offsets;
 pub mod jobs;
 pub mod lag;
