@@ -315,8 +315,7 @@ fn open_replay(state: &mut State) -> Vec<Effect> {
         ));
         return vec![];
     };
-    state.next_job += 1;
-    let mut d = ReplayDialog::new(state.next_job, scope, state.replay_settings.clone());
+    let mut d = ReplayDialog::new(state.job_ids.open(), scope, state.replay_settings.clone());
     let effects = d.first_plan();
     state.modal = Some(Modal::Replay(Box::new(d)));
     effects

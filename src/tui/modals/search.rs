@@ -4,6 +4,7 @@
 //! (newest first, at most `MAX_MATCHES`), whose rows open the detail view.
 
 use crate::codec::text::human_count;
+use crate::domain::work::JobIds;
 use crate::domain::{Record, Role};
 use crate::engine::search::range::TimeRange;
 use crate::engine::search::{Progress, Query, SearchRequest, SearchUpdate, Summary, MAX_MATCHES};
@@ -71,9 +72,8 @@ pub struct SearchDialog {
     pub range: TextField,
     /// 0: the query field, 1: the range field.
     pub field: usize,
-    /// The dialog's generation (high bits) and its search count: news of another is dropped.
-    dialog: u64,
-    searches: u64,
+    /// The dialog's job ids: news of any other search is dropped.
+    ids: JobIds,
     pub job: u64,
     /// The last search started: what the results title names.
     pub request: Option<SearchRequest>,
@@ -94,15 +94,13 @@ pub fn open(state: &mut State) -> Reply {
         state.health.warning = Some(("no topics are configured to search".into(), state.now_ms));
         return Reply::Done;
     }
-    state.next_job += 1;
     let scope = state.search.clone();
     Reply::Open(Modal::Search(Box::new(SearchDialog {
         phase: Phase::Form,
         query: TextField::new(&scope.last_query),
         range: TextField::new(&scope.last_range),
         field: 0,
-        dialog: state.next_job,
-        searches: 0,
+        ids: state.job_ids.open(),
         job: 0,
         request: None,
         results: StreamPane::new(Role::Completion, MAX_MATCHES),
@@ -262,8 +260,7 @@ impl SearchDialog {
         };
         self.scope.last_query = self.query.value().trim().to_string();
         self.scope.last_range = self.range.value().trim().to_string();
-        self.searches += 1;
-        self.job = (self.dialog << 20) | self.searches;
+        self.job = self.ids.next_id();
         let request = SearchRequest {
             topics: self.scope.topics.clone(),
             query,

@@ -220,8 +220,7 @@ pub fn open_of_ids(
     } else {
         earliest.saturating_sub(SEARCH_BACK_MS).max(1)
     };
-    state.next_job += 1;
-    let gen = state.next_job;
+    let gen = state.job_ids.open().next_id();
     let view = TimelineView::new(gen, label, ids.clone(), steps, since_ms);
     state.modal = Some(Modal::Timeline(Box::new(view)));
     vec![Effect::SearchJob { gen, ids, since_ms }]
@@ -343,10 +342,9 @@ fn replay(state: &mut State, r: &Record) -> Vec<Effect> {
         let text = format!("replay refused: {why}");
         return warn(state, &text);
     }
-    state.next_job += 1;
     let scope = crate::tui::modals::replay::scope::one(r);
     let mut d = crate::tui::modals::replay::ReplayDialog::new(
-        state.next_job,
+        state.job_ids.open(),
         scope,
         state.replay_settings.clone(),
     );

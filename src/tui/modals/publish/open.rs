@@ -27,9 +27,8 @@ fn refused(state: &mut State) -> bool {
 }
 
 fn dialog(state: &mut State) -> PublishDialog {
-    state.next_job += 1;
     PublishDialog::new(
-        state.next_job,
+        state.job_ids.open(),
         state.templates.clone(),
         &state.topic_prefix,
         vars(state),
