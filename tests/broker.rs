@@ -6,6 +6,7 @@ mod common;
 use base64::Engine;
 use common::{brokers, cluster, unique};
 use kdeck::domain::{OutRecord, Record, Role};
+use kdeck::kafka::worker::Worker;
 use kdeck::kafka::{admin, consumer, producer, tail, KafkaEvent};
 use kdeck::support::config::{StartAt, Topics};
 use serde_json::Value;
@@ -144,7 +145,7 @@ fn reader(
     c: &kdeck::support::config::Cluster,
     topics: Topics,
     start: StartAt,
-) -> (consumer::StreamHandle, Events) {
+) -> (Worker<consumer::StreamCmd>, Events) {
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let spec = consumer::StreamSpec {
         cluster: c.clone(),
@@ -362,7 +363,6 @@ fn pausing_a_pane_loses_nothing_and_resume_continues() {
         std::thread::sleep(Duration::from_millis(20));
     }
     handle
-        .commands
         .send(consumer::StreamCmd::Pause(Role::Status))
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
@@ -374,7 +374,6 @@ fn pausing_a_pane_loses_nothing_and_resume_continues() {
         while_paused.len()
     );
     handle
-        .commands
         .send(consumer::StreamCmd::Resume(Role::Status))
         .unwrap();
     let (after, _) = collect(&mut rx, 10, Duration::from_secs(15));

@@ -15,6 +15,7 @@ use kdeck::domain::{OutRecord, Role};
 use kdeck::engine::job::stuck::Source;
 use kdeck::engine::job::Outcome;
 use kdeck::kafka::jobs::{ScanSpec, WatchSpec};
+use kdeck::kafka::worker::Worker;
 use kdeck::kafka::{admin, consumer, producer, KafkaEvent};
 use kdeck::support::config::load::load_with;
 use kdeck::support::config::{Config, Overrides, StartAt};
@@ -27,7 +28,6 @@ use kdeck::tui::modals::timeline::Search;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -177,7 +177,7 @@ fn panes_with(
     tx: mpsc::Sender<KafkaEvent>,
     rx: &mut mpsc::Receiver<KafkaEvent>,
     key_of_job: &str,
-) -> (consumer::StreamHandle, State) {
+) -> (Worker<consumer::StreamCmd>, State) {
     let stream = consumer::spawn(
         consumer::StreamSpec {
             cluster: cfg.cluster.clone(),
@@ -227,17 +227,23 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
         4,
         "three statuses and the completion come from memory at once"
     );
-    let cmd = JobSearchCmd {
-        gen: *gen,
-        ids: ids.clone(),
-        since_ms: *since_ms,
-        cancel: Arc::new(AtomicBool::new(false)),
-    };
-    search.commands.try_send(cmd).unwrap();
-    let searched = pump(&mut s, &mut rx, Duration::from_secs(60), |s| {
-        s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
-            .is_some_and(|v| matches!(v.search, Search::Done { .. }))
-    });
+    let mut search = search;
+    search
+        .start(*gen, |job| JobSearchCmd {
+            job,
+            ids: ids.clone(),
+            since_ms: *since_ms,
+        })
+        .unwrap();
+    let searched = pump(
+        &mut s,
+        &mut rx,
+        Duration::from_secs(60),
+        |s| {
+            s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+                .is_some_and(|v| matches!(v.search, Search::Done { .. }))
+        },
+    );
     assert!(searched, "the search did not end");
     let Some(v) = s.modal_as::<kdeck::tui::modals::timeline::TimelineView>() else {
         unreachable!()

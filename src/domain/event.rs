@@ -2,10 +2,9 @@
 //! panes use them without importing any Kafka module.
 
 use super::replay::{Failure, ReplayPlan, ReplayProgress, ReplayRequest, ReplaySummary};
+use super::work::Ticket;
 use super::{Connection, Record, Role};
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 /// What Kafka workers tell the app, all on one bounded channel.
 #[derive(Debug)]
@@ -72,10 +71,10 @@ pub struct JobFound {
 /// Commands to the job search worker.
 #[derive(Debug)]
 pub struct JobSearchCmd {
-    pub gen: u64,
+    /// The timeline's generation and the search's stop flag.
+    pub job: Ticket,
     pub ids: Vec<String>,
     pub since_ms: i64,
-    pub cancel: Arc<AtomicBool>,
 }
 
 /// A publish job's news, named by the dialog's job id.
@@ -138,22 +137,16 @@ pub enum ReplayUpdate {
 #[derive(Debug)]
 pub enum ReplayCmd {
     Plan {
-        job: u64,
+        job: Ticket,
         requests: Vec<ReplayRequest>,
-        cancel: Arc<AtomicBool>,
     },
     /// Sends what the last plan of `job` showed, with the dialog's final options.
     Run {
-        job: u64,
+        job: Ticket,
         requests: Vec<ReplayRequest>,
-        cancel: Arc<AtomicBool>,
     },
     /// Continues interrupted runs: sends only what did not reach the target.
-    Resume {
-        job: u64,
-        runs: Vec<String>,
-        cancel: Arc<AtomicBool>,
-    },
+    Resume { job: Ticket, runs: Vec<String> },
     /// Reads the audit log's replay counts for these DLQ topics.
     Counts(Vec<String>),
 }

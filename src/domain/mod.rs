@@ -8,6 +8,7 @@ pub mod lag;
 pub mod publish;
 pub mod replay;
 pub mod search;
+pub mod work;
 
 use serde::{Deserialize, Serialize};
 

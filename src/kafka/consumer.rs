@@ -1,6 +1,7 @@
 //! The dashboard's stream consumer: one thread, one `BaseConsumer`, partitions assigned by
 //! kdeck itself (no group join, no commits), records decoded here and sent in batches.
 
+use super::worker::Worker;
 use super::{
     create_reader, describe, describe_with, headers_of, rd_offset, read_only_config, timestamp_ms,
     KafkaEvent, Reader, META_TIMEOUT,
@@ -30,42 +31,18 @@ pub struct StreamSpec {
 
 pub use crate::domain::event::StreamCmd;
 
-pub struct StreamHandle {
-    pub commands: std_mpsc::SyncSender<StreamCmd>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl StreamHandle {
-    /// Stops the worker and waits for it: dropping the command sender ends its loop.
-    pub fn stop(mut self) {
-        let (dead, _) = std_mpsc::sync_channel(1);
-        self.commands = dead;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-
-    /// Lets the worker end on its own (it stops at its next loop turn).
-    pub fn detach(self) {}
-}
-
 const BATCH_MAX: usize = 500;
 const BATCH_AGE: Duration = Duration::from_millis(50);
 const RESCAN: Duration = Duration::from_secs(5);
 /// How long an idle reader waits for records before its housekeeping (commands, rescans).
 const POLL_WAIT: Duration = Duration::from_millis(100);
 
-pub fn spawn(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>) -> StreamHandle {
+/// The stream reader. `stop` waits for it (tests); `detach` lets it end on its own.
+pub fn spawn(spec: StreamSpec, events: mpsc::Sender<KafkaEvent>) -> Worker<StreamCmd> {
     // Bounded: a user holding the pause key cannot pile up commands.
-    let (tx, rx) = std_mpsc::sync_channel(16);
-    let thread = std::thread::Builder::new()
-        .name("kdeck-stream".into())
-        .spawn(move || run(spec, events, rx))
-        .expect("spawn stream thread");
-    StreamHandle {
-        commands: tx,
-        thread: Some(thread),
-    }
+    Worker::spawn("stream", 16, &events.clone(), move |rx| {
+        run(spec, events, rx)
+    })
 }
 
 /// Builds the consumer kdeck reads streams with. It never commits: the group id is kdeck's own

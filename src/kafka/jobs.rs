@@ -3,6 +3,7 @@
 //! (`spawn_watch`). Both workers run on their own threads and report on the app's one event
 //! channel; the UI task never parses a value for them.
 
+use super::worker::{progress, report, Worker};
 use super::KafkaEvent;
 use crate::codec::decode::json::Obj;
 use crate::domain::event::{JobFound, JobSearchCmd, JobSearchUpdate};
@@ -12,7 +13,6 @@ use crate::engine::job::{matching, Identity, Step};
 use crate::support::config::{Cluster, StartAt};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -149,45 +149,36 @@ pub const SEARCH_MAX_STEPS: usize = 2_000;
 /// Records the dashboard's search reads at most (`esc` stops it sooner).
 pub const SEARCH_MAX_SCANNED: u64 = 10_000_000;
 
-pub struct SearchHandle {
-    pub commands: std_mpsc::SyncSender<JobSearchCmd>,
-}
-
 /// The timeline's search worker: one search at a time, progress about 4 times a second.
-pub fn spawn_search(spec: ScanSpec, events: mpsc::Sender<KafkaEvent>) -> SearchHandle {
+pub fn spawn_search(spec: ScanSpec, events: mpsc::Sender<KafkaEvent>) -> Worker<JobSearchCmd> {
     // Bounded: a new search raises the old one's stop flag first, so the queue stays short.
-    let (tx, rx) = std_mpsc::sync_channel::<JobSearchCmd>(4);
-    let spawned = std::thread::Builder::new()
-        .name("kdeck-job-search".into())
-        .spawn(move || {
-            while let Ok(cmd) = rx.recv() {
-                if !search_once(&spec, cmd, &events) {
-                    return;
-                }
+    Worker::spawn("job search", 4, &events.clone(), move |rx| {
+        while let Ok(cmd) = rx.recv() {
+            if !search_once(&spec, cmd, &events) {
+                return;
             }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the job search thread: {e}");
-    }
-    SearchHandle { commands: tx }
+        }
+    })
 }
 
 /// Runs one search; false when the app is gone.
 fn search_once(spec: &ScanSpec, cmd: JobSearchCmd, events: &mpsc::Sender<KafkaEvent>) -> bool {
-    if cmd.cancel.load(Ordering::Relaxed) {
+    let ticket = &cmd.job;
+    if ticket.cancelled() {
         return true;
     }
-    let gen = cmd.gen;
+    let gen = ticket.gen();
     let mut last = Instant::now();
-    let mut progress = |scanned: u64, found: usize| {
+    let mut on_progress = |scanned: u64, found: usize| {
         if last.elapsed() >= Duration::from_millis(250) {
             last = Instant::now();
             // Progress is news, not a duty: a full channel skips it.
-            let _ = events.try_send(KafkaEvent::JobSearch(JobSearchUpdate::Progress {
+            let news = JobSearchUpdate::Progress {
                 gen,
                 scanned,
                 found,
-            }));
+            };
+            progress(events, ticket, KafkaEvent::JobSearch(news));
         }
     };
     let result = find(
@@ -195,8 +186,8 @@ fn search_once(spec: &ScanSpec, cmd: JobSearchCmd, events: &mpsc::Sender<KafkaEv
         &cmd.ids,
         cmd.since_ms,
         SEARCH_MAX_STEPS,
-        &cmd.cancel,
-        &mut progress,
+        ticket.flag(),
+        &mut on_progress,
     )
     .map(|f| JobFound {
         steps: f.steps,
@@ -205,9 +196,8 @@ fn search_once(spec: &ScanSpec, cmd: JobSearchCmd, events: &mpsc::Sender<KafkaEv
         stopped: f.stopped,
     })
     .map_err(|e| format!("{e:#}"));
-    events
-        .blocking_send(KafkaEvent::JobSearch(JobSearchUpdate::Done { gen, result }))
-        .is_ok()
+    let done = JobSearchUpdate::Done { gen, result };
+    report(events, ticket, KafkaEvent::JobSearch(done))
 }
 
 /// What the stuck-jobs tracking reads and how it judges.

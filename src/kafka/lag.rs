@@ -3,6 +3,7 @@
 //! table cannot tell. Read-only: kdeck never joins, commits for or alters these groups.
 
 use super::group_offsets::GroupOffsetsReader;
+use super::worker::Worker;
 use super::{
     create_reader, describe, describe_with, read_only_config, trouble, KafkaEvent, Reader, Trouble,
     META_TIMEOUT,
@@ -478,43 +479,39 @@ impl LagProbe {
     }
 }
 
-/// Commands to a running lag probe; dropping it stops the probe at its next turn.
-pub struct LagHandle {
-    pub commands: std::sync::mpsc::SyncSender<crate::domain::event::LagCmd>,
-}
-
-/// Runs the probe every `refresh_ms` on its own thread until the app goes away.
-pub fn spawn(spec: LagSpec, events: mpsc::Sender<KafkaEvent>, clock: fn() -> i64) -> LagHandle {
+/// Runs the probe every `refresh_ms` on its own thread until the app goes away; dropping the
+/// handle stops the probe at its next turn.
+pub fn spawn(
+    spec: LagSpec,
+    events: mpsc::Sender<KafkaEvent>,
+    clock: fn() -> i64,
+) -> Worker<crate::domain::event::LagCmd> {
     use std::sync::mpsc::RecvTimeoutError;
     let refresh = Duration::from_millis(spec.refresh_ms);
-    let (tx, cmds) = std::sync::mpsc::sync_channel(4);
-    let _ = std::thread::Builder::new()
-        .name("kdeck-lag".into())
-        .spawn(move || {
-            let mut probe = match LagProbe::new(spec) {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = events.blocking_send(KafkaEvent::Warning(format!("lag: {e}")));
-                    return;
-                }
-            };
-            loop {
-                let started = Instant::now();
-                let snap = probe.refresh(clock());
-                if events
-                    .blocking_send(KafkaEvent::Lag(Box::new(snap)))
-                    .is_err()
-                {
-                    return;
-                }
-                let rest = refresh.saturating_sub(started.elapsed());
-                // A command (refresh now) cuts the wait short; a gone app ends the probe.
-                if let Err(RecvTimeoutError::Disconnected) = cmds.recv_timeout(rest) {
-                    return;
-                }
+    Worker::spawn("lag", 4, &events.clone(), move |cmds| {
+        let mut probe = match LagProbe::new(spec) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = events.blocking_send(KafkaEvent::Warning(format!("lag: {e}")));
+                return;
             }
-        });
-    LagHandle { commands: tx }
+        };
+        loop {
+            let started = Instant::now();
+            let snap = probe.refresh(clock());
+            if events
+                .blocking_send(KafkaEvent::Lag(Box::new(snap)))
+                .is_err()
+            {
+                return;
+            }
+            let rest = refresh.saturating_sub(started.elapsed());
+            // A command (refresh now) cuts the wait short; a gone app ends the probe.
+            if let Err(RecvTimeoutError::Disconnected) = cmds.recv_timeout(rest) {
+                return;
+            }
+        }
+    })
 }
 
 /// The consumer protocol's member assignment: version, then topics with their partitions.

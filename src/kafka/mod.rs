@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod demo;
 pub mod demo_groups;
 pub mod ends;
+pub mod export;
 pub mod group_offsets;
 pub mod jobs;
 pub mod lag;
@@ -16,6 +17,7 @@ pub mod safe_producer;
 pub mod search;
 pub mod tail;
 pub mod window;
+pub mod worker;
 
 use crate::domain::Header;
 use crate::support::config::{Cluster, StartAt};

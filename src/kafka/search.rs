@@ -4,6 +4,7 @@
 
 use super::replay::{read_ranges, ReadRecord};
 use super::window::ranges_since;
+use super::worker::{progress, report, Worker};
 use crate::domain::event::KafkaEvent;
 use crate::domain::Record;
 use crate::engine::search::range::TimeRange;
@@ -14,7 +15,7 @@ use crate::engine::search::{
 use crate::support::config::Cluster;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -25,33 +26,28 @@ const TRIM_SLACK: usize = 1024;
 /// How often progress is reported at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
-pub struct SearchHandle {
-    pub commands: SyncSender<SearchCmd>,
-}
-
-pub fn spawn(cluster: Cluster, events: mpsc::Sender<KafkaEvent>) -> SearchHandle {
-    let (tx, rx) = sync_channel(2);
-    let _ = std::thread::Builder::new()
-        .name("kdeck-search".into())
-        .spawn(move || run(cluster, events, rx));
-    SearchHandle { commands: tx }
+/// The search worker: one search at a time; a new one stops the old.
+pub fn spawn(cluster: Cluster, events: mpsc::Sender<KafkaEvent>) -> Worker<SearchCmd> {
+    Worker::spawn("search", 2, &events.clone(), move |rx| {
+        run(cluster, events, rx)
+    })
 }
 
 fn run(cluster: Cluster, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<SearchCmd>) {
     while let Ok(SearchCmd::Start {
-        job,
+        job: ticket,
         request,
-        cancel,
     }) = cmds.recv()
     {
-        let send = |u| events.blocking_send(KafkaEvent::Search(u)).is_ok();
-        let result = scan(&cluster, &request, &cancel, &mut |news| match news {
-            News::Progress(progress) => {
-                // Progress may be dropped when the UI is busy: the next one says more.
-                let _ =
-                    events.try_send(KafkaEvent::Search(SearchUpdate::Progress { job, progress }));
-                !events.is_closed()
-            }
+        let job = ticket.gen();
+        let send = |u| report(&events, &ticket, KafkaEvent::Search(u));
+        let result = scan(&cluster, &request, ticket.flag(), &mut |news| match news {
+            // Progress may be dropped when the UI is busy: the next one says more.
+            News::Progress(p) => progress(
+                &events,
+                &ticket,
+                KafkaEvent::Search(SearchUpdate::Progress { job, progress: p }),
+            ),
             News::Matches(records) => send(SearchUpdate::Matches { job, records }),
         });
         let result = result.map_err(|e| format!("{e:#}"));

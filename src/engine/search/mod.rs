@@ -9,8 +9,6 @@ pub use crate::domain::search::{Progress, SearchUpdate, Summary};
 use crate::domain::{Header, Record};
 use crate::engine::filter::{Expr, Quick};
 use range::TimeRange;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 /// Matches kept at most by a dashboard search; the results title says when it was reached.
 pub const MAX_MATCHES: usize = 10_000;
@@ -106,9 +104,8 @@ pub struct SearchRequest {
 #[derive(Debug)]
 pub enum SearchCmd {
     Start {
-        job: u64,
+        job: crate::domain::work::Ticket,
         request: SearchRequest,
-        cancel: Arc<AtomicBool>,
     },
 }
 

@@ -4,33 +4,28 @@
 
 use super::send::{self, Event, SendOptions};
 use crate::domain::event::{KafkaEvent, PublishUpdate};
+use crate::domain::work::Ticket;
 use crate::engine::publish::audit::Line;
 use crate::engine::publish::{Form, Vars};
+use crate::kafka::worker::{report, Worker};
 use crate::support::config::Cluster;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc;
 
 #[derive(Debug)]
 pub enum PublishCmd {
     Send {
-        job: u64,
+        job: Ticket,
         form: Box<Form>,
         vars: Vars,
         count: u64,
         rate: Option<f64>,
-        cancel: Arc<AtomicBool>,
     },
     Save {
         form: Box<Form>,
         name: String,
     },
-}
-
-pub struct PublishHandle {
-    pub commands: SyncSender<PublishCmd>,
 }
 
 pub struct PublishContext {
@@ -42,16 +37,13 @@ pub struct PublishContext {
     pub audit: Option<PathBuf>,
 }
 
-pub fn spawn(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>) -> PublishHandle {
-    let (tx, rx) = sync_channel(4);
-    let _ = std::thread::Builder::new()
-        .name("kdeck-publish".into())
-        .spawn(move || run(ctx, events, rx));
-    PublishHandle { commands: tx }
+pub fn spawn(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>) -> Worker<PublishCmd> {
+    Worker::spawn("publish", 4, &events.clone(), move |rx| {
+        run(ctx, events, rx)
+    })
 }
 
 fn run(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<PublishCmd>) {
-    let send = |u: PublishUpdate| events.blocking_send(KafkaEvent::Publish(u)).is_ok();
     while let Ok(cmd) = cmds.recv() {
         let alive = match cmd {
             PublishCmd::Send {
@@ -60,9 +52,14 @@ fn run(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<Pub
                 vars,
                 count,
                 rate,
-                cancel,
-            } => send_form(&ctx, job, &form, &vars, count, rate, &cancel, &send),
-            PublishCmd::Save { form, name } => send(PublishUpdate::Saved(save(&ctx, &form, &name))),
+            } => {
+                let send = |u| report(&events, &job, KafkaEvent::Publish(u));
+                send_form(&ctx, &job, &form, &vars, count, rate, &send)
+            }
+            PublishCmd::Save { form, name } => {
+                let saved = PublishUpdate::Saved(save(&ctx, &form, &name));
+                events.blocking_send(KafkaEvent::Publish(saved)).is_ok()
+            }
         };
         if !alive {
             return;
@@ -77,17 +74,16 @@ struct Burst<'a> {
     count: u64,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn send_form(
     ctx: &PublishContext,
-    job: u64,
+    ticket: &Ticket,
     form: &Form,
     vars: &Vars,
     count: u64,
     rate: Option<f64>,
-    cancel: &AtomicBool,
     send: &dyn Fn(PublishUpdate) -> bool,
 ) -> bool {
+    let job = ticket.gen();
     let b = Burst { form, vars, count };
     let run = crate::engine::replay::new_run_id();
     crate::support::log::publish_start(&run, &form.template.name, Some(count), None);
@@ -120,8 +116,14 @@ fn send_form(
             Event::Delivered(_) => true,
         };
     };
-    let result = send::run(&ctx.cluster, &opts, &mut source, cancel, &mut on_event)
-        .map_err(|e| format!("{e:#}"));
+    let result = send::run(
+        &ctx.cluster,
+        &opts,
+        &mut source,
+        ticket.flag(),
+        &mut on_event,
+    )
+    .map_err(|e| format!("{e:#}"));
     crate::support::log::publish_end(&run, result.as_ref(), &ctx.cluster.properties);
     if let Ok(s) = &result {
         audit_end(ctx, &run, s);

@@ -5,71 +5,68 @@
 use super::ReplayContext;
 use crate::domain::event::{KafkaEvent, ReplayCmd, ReplayUpdate};
 use crate::domain::replay::{ReplayPlan, ReplayRequest};
+use crate::domain::work::Ticket;
 use crate::engine::replay::audit;
+use crate::kafka::worker::{report, Worker};
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc;
 
-pub struct ReplayHandle {
-    pub commands: SyncSender<ReplayCmd>,
-}
-
-pub fn spawn(ctx: ReplayContext, events: mpsc::Sender<KafkaEvent>) -> ReplayHandle {
-    let (tx, rx) = sync_channel(4);
-    let _ = std::thread::Builder::new()
-        .name("kdeck-replay".into())
-        .spawn(move || run(ctx, events, rx));
-    ReplayHandle { commands: tx }
+pub fn spawn(ctx: ReplayContext, events: mpsc::Sender<KafkaEvent>) -> Worker<ReplayCmd> {
+    Worker::spawn("replay", 4, &events.clone(), move |rx| run(ctx, events, rx))
 }
 
 fn run(ctx: ReplayContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<ReplayCmd>) {
-    let send = |u: ReplayUpdate| events.blocking_send(KafkaEvent::Replay(u)).is_ok();
     // The last dry run, so a confirmed replay sends exactly what the dialog showed.
     let mut last: Option<(u64, Vec<ReplayPlan>)> = None;
     while let Ok(cmd) = cmds.recv() {
         let alive = match cmd {
-            ReplayCmd::Plan {
-                job,
-                requests,
-                cancel,
-            } => {
-                let result = plan_all(&ctx, &requests, &cancel);
+            ReplayCmd::Plan { job, requests } => {
+                let result = plan_all(&ctx, &requests, job.flag());
                 if let Ok(plans) = &result {
-                    last = Some((job, plans.clone()));
+                    last = Some((job.gen(), plans.clone()));
                 }
-                send(ReplayUpdate::Planned { job, result })
+                let news = ReplayUpdate::Planned {
+                    job: job.gen(),
+                    result,
+                };
+                report(&events, &job, KafkaEvent::Replay(news))
             }
-            ReplayCmd::Run {
-                job,
-                requests,
-                cancel,
-            } => {
+            ReplayCmd::Run { job, requests } => {
                 let planned = match last.take() {
-                    Some((j, plans)) if j == job && same_set(&plans, &requests) => Ok(plans),
-                    _ => plan_all(&ctx, &requests, &cancel),
+                    Some((j, plans)) if j == job.gen() && same_set(&plans, &requests) => Ok(plans),
+                    _ => plan_all(&ctx, &requests, job.flag()),
                 };
                 let plans = planned.map(|ps| with_options(ps, &requests));
-                execute_all(&ctx, job, plans, &cancel, &send)
+                execute_all(&ctx, &job, plans, &events)
             }
-            ReplayCmd::Resume { job, runs, cancel } => {
+            ReplayCmd::Resume { job, runs } => {
                 let plans = runs
                     .iter()
                     .map(|run| {
-                        super::resume_plan(&ctx, run, &cancel)
+                        super::resume_plan(&ctx, run, job.flag())
                             .map_err(|e| format!("resuming run {run}: {e:#}"))
                     })
                     .collect();
-                execute_all(&ctx, job, plans, &cancel, &send)
+                execute_all(&ctx, &job, plans, &events)
             }
-            ReplayCmd::Counts(dlqs) => dlqs.into_iter().all(|dlq| {
-                let counts = audit::replay_counts(&ctx.audit_dir, &dlq);
-                send(ReplayUpdate::Counts { dlq, counts })
-            }),
+            ReplayCmd::Counts(dlqs) => counts(&ctx, dlqs, &events),
         };
         if !alive {
             return;
         }
     }
+}
+
+/// How often the DLQ topics' records were replayed (the pane's marks: not a job's news, so
+/// never dropped as late).
+fn counts(ctx: &ReplayContext, dlqs: Vec<String>, events: &mpsc::Sender<KafkaEvent>) -> bool {
+    dlqs.into_iter().all(|dlq| {
+        let counts = audit::replay_counts(&ctx.audit_dir, &dlq);
+        events
+            .blocking_send(KafkaEvent::Replay(ReplayUpdate::Counts { dlq, counts }))
+            .is_ok()
+    })
 }
 
 fn plan_all(
@@ -109,11 +106,12 @@ fn with_options(mut plans: Vec<ReplayPlan>, requests: &[ReplayRequest]) -> Vec<R
 
 fn execute_all(
     ctx: &ReplayContext,
-    job: u64,
+    ticket: &Ticket,
     plans: Result<Vec<ReplayPlan>, String>,
-    cancel: &AtomicBool,
-    send: &dyn Fn(ReplayUpdate) -> bool,
+    events: &mpsc::Sender<KafkaEvent>,
 ) -> bool {
+    let job = ticket.gen();
+    let send = |u| report(events, ticket, KafkaEvent::Replay(u));
     let plans = match plans {
         Ok(p) => p,
         Err(e) => {
@@ -142,7 +140,7 @@ fn execute_all(
                 }
             });
         };
-        match super::execute(ctx, plan, cancel, &mut on_event) {
+        match super::execute(ctx, plan, ticket.flag(), &mut on_event) {
             Ok(s) => summaries.push(s),
             Err(e) => {
                 return send(ReplayUpdate::Finished {
@@ -156,8 +154,5 @@ fn execute_all(
     send(ReplayUpdate::Finished {
         job,
         result: Ok(summaries),
-    }) && dlqs.into_iter().all(|dlq| {
-        let counts = audit::replay_counts(&ctx.audit_dir, &dlq);
-        send(ReplayUpdate::Counts { dlq, counts })
-    })
+    }) && counts(ctx, dlqs, events)
 }

@@ -99,16 +99,16 @@ pub struct Cx<'a> {
     pub filter_history: &'a mut History,
     pub search: &'a mut Scope,
     pub export_dir: Option<&'a std::path::Path>,
-    pub(crate) next_job: &'a mut u64,
+    pub(crate) job_ids: &'a mut crate::domain::work::JobCounter,
     /// Set by [`Cx::warn`]: shown on the health line.
     pub(crate) warning: Option<String>,
 }
 
 impl Cx<'_> {
-    /// A new job id: worker news carries it, and news of another job is dropped.
-    pub fn job(&mut self) -> u64 {
-        *self.next_job += 1;
-        *self.next_job
+    /// The job ids of a new dialog: worker news carries them, and news of another job is
+    /// dropped.
+    pub fn job(&mut self) -> crate::domain::work::JobIds {
+        self.job_ids.open()
     }
 
     /// A warning for the health line, in words.

@@ -1,20 +1,20 @@
-//! Carries out `update`'s effects: the one place that turns them into commands for the Kafka
-//! workers. Every command channel is bounded; a full one is reported, never waited on, so the
-//! UI task cannot block on a busy worker.
+//! Carries out `update`'s effects: the one place that turns them into commands for the
+//! workers. Every worker is a `kafka::worker::Worker`: its command channel is bounded and a
+//! full one is reported, never waited on, so the UI task cannot block on a busy worker; a job
+//! effect starts a job (the previous one's flag raised), a cancel effect raises the flag.
 
 use super::effect::Effect;
 use crate::domain::clock::Clock;
-use crate::domain::event::{KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
-use crate::kafka::consumer::{self, StreamHandle, StreamSpec};
-use crate::kafka::lag::{LagHandle, LagSpec};
+use crate::domain::event::{JobSearchCmd, KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
+use crate::engine::search::SearchCmd;
+use crate::kafka::consumer::{self, StreamSpec};
+use crate::kafka::export::ExportCmd;
+use crate::kafka::lag::LagSpec;
 use crate::kafka::publish::send::SendOptions;
-use crate::kafka::publish::worker::{PublishCmd, PublishContext, PublishHandle};
-use crate::kafka::replay::worker::ReplayHandle;
+use crate::kafka::publish::worker::{PublishCmd, PublishContext};
 use crate::kafka::replay::ReplayContext;
+use crate::kafka::worker::Worker;
 use crate::support::config::Config;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// What the run loop does after an effect.
@@ -24,26 +24,23 @@ pub enum Flow {
     Quit,
 }
 
+/// The dashboard's workers, every one a `Worker` (kafka/worker.rs): bounded queues, a stop
+/// flag and a generation per job, a thread that could not start said on the health line. The
+/// workers hold the event channel's senders, not this: when every worker is gone the channel
+/// closes, which the run loop watches for.
 pub struct Workers {
-    stream: StreamHandle,
-    lag: LagHandle,
-    /// None when there is no place for the audit log: replay says why when asked.
-    replay: Result<ReplayHandle, String>,
-    /// The running replay job's stop flag.
-    cancel: Arc<AtomicBool>,
-    publish: PublishHandle,
-    publish_cancel: Arc<AtomicBool>,
-    search: crate::kafka::search::SearchHandle,
-    search_cancel: Arc<AtomicBool>,
-    job_search: crate::kafka::jobs::SearchHandle,
-    job_cancel: Arc<AtomicBool>,
-    /// For the export thread's answer. Weak: when every worker is gone the channel still
-    /// closes, which the run loop watches for.
-    events: mpsc::WeakSender<KafkaEvent>,
+    stream: Worker<StreamCmd>,
+    lag: Worker<LagCmd>,
+    /// Err when there is no place for the audit log: replay says why when asked.
+    replay: Result<Worker<ReplayCmd>, String>,
+    publish: Worker<PublishCmd>,
+    search: Worker<SearchCmd>,
+    job_search: Worker<JobSearchCmd>,
+    export: Worker<ExportCmd>,
 }
 
 impl Workers {
-    /// Starts the stream reader and the lag probe; both report on `events`.
+    /// Starts every worker; all report on `events`.
     pub fn start(cfg: &Config, events: mpsc::Sender<KafkaEvent>) -> Workers {
         let stream = consumer::spawn(
             StreamSpec {
@@ -83,18 +80,15 @@ impl Workers {
         );
         let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
         let job_search = start_jobs(cfg, &events);
+        let export = crate::kafka::export::spawn(events);
         let mut w = Workers {
             stream,
             lag,
             replay,
-            cancel: Arc::new(AtomicBool::new(false)),
             publish,
-            publish_cancel: Arc::new(AtomicBool::new(false)),
             search,
-            search_cancel: Arc::new(AtomicBool::new(false)),
             job_search,
-            job_cancel: Arc::new(AtomicBool::new(false)),
-            events: events.downgrade(),
+            export,
         };
         // The DLQ pane's ↻ marks come from the audit log.
         w.execute(Effect::ReplayCounts(cfg.topics.dlq.clone()));
@@ -103,137 +97,77 @@ impl Workers {
 
     /// Runs one effect. A worker whose queue is full or gone is named in the returned warning.
     pub fn execute(&mut self, effect: Effect) -> (Flow, Option<String>) {
-        let warn = match effect {
+        let sent = match effect {
             Effect::Quit => return (Flow::Quit, None),
-            Effect::PauseStream(r) => send(&self.stream.commands, StreamCmd::Pause(r), "stream"),
-            Effect::ResumeStream(r) => send(&self.stream.commands, StreamCmd::Resume(r), "stream"),
-            Effect::RefreshLag => send(&self.lag.commands, LagCmd::RefreshNow, "lag"),
-            Effect::CancelReplay => {
-                self.cancel.store(true, Ordering::Relaxed);
-                None
-            }
-            Effect::PlanReplay { job, requests } => self.replay_cmd(|cancel| ReplayCmd::Plan {
-                job,
-                requests,
-                cancel,
-            }),
-            Effect::RunReplay { job, requests } => self.replay_cmd(|cancel| ReplayCmd::Run {
-                job,
-                requests,
-                cancel,
-            }),
-            Effect::ResumeReplay { job, runs } => {
-                self.replay_cmd(|cancel| ReplayCmd::Resume { job, runs, cancel })
-            }
+            Effect::PauseStream(r) => self.stream.send(StreamCmd::Pause(r)),
+            Effect::ResumeStream(r) => self.stream.send(StreamCmd::Resume(r)),
+            Effect::RefreshLag => self.lag.send(LagCmd::RefreshNow),
+            Effect::PlanReplay { job, requests } => self
+                .replay()
+                .and_then(|w| w.start(job, |job| ReplayCmd::Plan { job, requests })),
+            Effect::RunReplay { job, requests } => self
+                .replay()
+                .and_then(|w| w.start(job, |job| ReplayCmd::Run { job, requests })),
+            Effect::ResumeReplay { job, runs } => self
+                .replay()
+                .and_then(|w| w.start(job, |job| ReplayCmd::Resume { job, runs })),
+            Effect::CancelReplay => self.replay().map(|w| w.cancel()),
+            Effect::ReplayCounts(dlqs) => match &self.replay {
+                Ok(w) => w.send(ReplayCmd::Counts(dlqs)),
+                Err(_) => Ok(()),
+            },
             Effect::Publish {
                 job,
                 form,
                 vars,
                 count,
                 rate,
-            } => {
-                self.publish_cancel.store(true, Ordering::Relaxed);
-                self.publish_cancel = Arc::new(AtomicBool::new(false));
-                let cmd = PublishCmd::Send {
-                    job,
-                    form,
-                    vars,
-                    count,
-                    rate,
-                    cancel: self.publish_cancel.clone(),
-                };
-                send(&self.publish.commands, cmd, "publish")
-            }
+            } => self.publish.start(job, |job| PublishCmd::Send {
+                job,
+                form,
+                vars,
+                count,
+                rate,
+            }),
             Effect::CancelPublish => {
-                self.publish_cancel.store(true, Ordering::Relaxed);
-                None
+                self.publish.cancel();
+                Ok(())
             }
-            Effect::SaveTemplate { form, name } => send(
-                &self.publish.commands,
-                PublishCmd::Save { form, name },
-                "publish",
-            ),
-            Effect::Search { job, request } => {
-                self.search_cancel.store(true, Ordering::Relaxed);
-                self.search_cancel = Arc::new(AtomicBool::new(false));
-                let cmd = crate::engine::search::SearchCmd::Start {
-                    job,
-                    request: *request,
-                    cancel: self.search_cancel.clone(),
-                };
-                send(&self.search.commands, cmd, "search")
+            Effect::SaveTemplate { form, name } => {
+                self.publish.send(PublishCmd::Save { form, name })
             }
+            Effect::Search { job, request } => self.search.start(job, |job| SearchCmd::Start {
+                job,
+                request: *request,
+            }),
             Effect::CancelSearch => {
-                self.search_cancel.store(true, Ordering::Relaxed);
-                None
+                self.search.cancel();
+                Ok(())
             }
-            Effect::SearchJob { gen, ids, since_ms } => {
-                self.job_cancel.store(true, Ordering::Relaxed);
-                self.job_cancel = Arc::new(AtomicBool::new(false));
-                let cmd = crate::domain::event::JobSearchCmd {
-                    gen,
-                    ids,
-                    since_ms,
-                    cancel: self.job_cancel.clone(),
-                };
-                send(&self.job_search.commands, cmd, "job search")
-            }
+            Effect::SearchJob { gen, ids, since_ms } => self
+                .job_search
+                .start(gen, |job| JobSearchCmd { job, ids, since_ms }),
             Effect::CancelJobSearch => {
-                self.job_cancel.store(true, Ordering::Relaxed);
-                None
+                self.job_search.cancel();
+                Ok(())
             }
-            Effect::Export { path, records } => self.export(path, records.0),
+            Effect::Export { path, records } => self.export.send(ExportCmd {
+                path,
+                records: records.0,
+            }),
             Effect::Osc52(seq) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();
                 out.write_all(&seq)
                     .and_then(|()| out.flush())
-                    .err()
-                    .map(|e| format!("copy: writing to the terminal failed: {e}"))
+                    .map_err(|e| format!("copy: writing to the terminal failed: {e}"))
             }
-            Effect::ReplayCounts(dlqs) => match &self.replay {
-                Ok(r) => send(&r.commands, ReplayCmd::Counts(dlqs), "replay"),
-                Err(_) => None,
-            },
         };
-        (Flow::Continue, warn)
+        (Flow::Continue, sent.err())
     }
 
-    /// A replay job gets a fresh stop flag; the old job's flag is raised so a job the dialog
-    /// replaced stops.
-    fn replay_cmd(&mut self, cmd: impl FnOnce(Arc<AtomicBool>) -> ReplayCmd) -> Option<String> {
-        let handle = match &self.replay {
-            Ok(h) => h,
-            Err(e) => return Some(e.clone()),
-        };
-        self.cancel.store(true, Ordering::Relaxed);
-        self.cancel = Arc::new(AtomicBool::new(false));
-        send(&handle.commands, cmd(self.cancel.clone()), "replay")
-    }
-
-    /// Writes the file on a thread of its own (a large pane takes a while); the outcome comes
-    /// back as an event.
-    fn export(
-        &self,
-        path: std::path::PathBuf,
-        records: Vec<crate::domain::Record>,
-    ) -> Option<String> {
-        let Some(events) = self.events.upgrade() else {
-            // Every worker is gone, so nobody would carry the answer: write here.
-            return Some(match crate::engine::export::write_jsonl(&path, &records) {
-                Ok(s) => s.describe(),
-                Err(e) => format!("export failed: {e}"),
-            });
-        };
-        let spawned = std::thread::Builder::new()
-            .name("kdeck-export".into())
-            .spawn(move || {
-                let outcome = crate::engine::export::write_jsonl(&path, &records);
-                let _ = events.blocking_send(KafkaEvent::Exported(outcome));
-            });
-        spawned
-            .err()
-            .map(|e| format!("export: cannot start a thread: {e}"))
+    fn replay(&mut self) -> Result<&mut Worker<ReplayCmd>, String> {
+        self.replay.as_mut().map_err(|e| e.clone())
     }
 
     /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout
@@ -244,7 +178,7 @@ impl Workers {
 }
 
 /// The timeline's search worker and the stuck-jobs watcher (it reads the request topics too).
-fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> crate::kafka::jobs::SearchHandle {
+fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> Worker<JobSearchCmd> {
     let scan = crate::kafka::jobs::ScanSpec {
         cluster: cfg.cluster.clone(),
         lifecycle: cfg.topics.lifecycle(),
@@ -263,13 +197,5 @@ fn watch_spec(cfg: &Config) -> crate::kafka::jobs::WatchSpec {
         start: cfg.consumer.start,
         stuck_after_ms: cfg.jobs.stuck_after_ms,
         max_open: cfg.jobs.max_open,
-    }
-}
-
-fn send<T>(to: &SyncSender<T>, cmd: T, worker: &str) -> Option<String> {
-    match to.try_send(cmd) {
-        Ok(()) => None,
-        Err(TrySendError::Full(_)) => Some(format!("the {worker} worker is busy; try again")),
-        Err(TrySendError::Disconnected(_)) => Some(format!("the {worker} worker has stopped")),
     }
 }

@@ -43,8 +43,9 @@ pub struct State {
     pub read_only: Option<String>,
     pub replay_settings: crate::domain::replay::ReplaySettings,
     pub dlq_topics: Vec<String>,
-    /// The last job id handed out: a dialog's news carries it.
-    pub next_job: u64,
+    /// Hands out job ids: each dialog numbers its jobs under a number of its own, so a
+    /// dialog's news carries an id no other dialog ever had.
+    pub job_ids: crate::domain::work::JobCounter,
     /// The job whose records are highlighted in every pane.
     pub follow: Option<crate::engine::job::follow::Follow>,
     /// Publish templates (built-ins and the user's), loaded before the loop starts.
@@ -102,7 +103,7 @@ impl State {
             read_only: cfg.read_only.clone(),
             replay_settings: cfg.replay.clone(),
             dlq_topics: cfg.topics.dlq.clone(),
-            next_job: 0,
+            job_ids: Default::default(),
             follow: None,
             templates: crate::engine::publish::Catalog::builtin().templates,
             topic_prefix: cfg.topic_prefix.clone(),
@@ -152,7 +153,7 @@ impl State {
             filter_history,
             search,
             export_dir,
-            next_job,
+            job_ids,
             read_only,
             health,
             now_ms,
@@ -179,7 +180,7 @@ impl State {
             filter_history,
             search,
             export_dir: export_dir.as_deref(),
-            next_job,
+            job_ids,
             warning: None,
         };
         (modal, parked, cx)

@@ -6,6 +6,7 @@ pub mod open;
 pub mod view;
 
 use crate::domain::event::PublishUpdate;
+use crate::domain::work::JobIds;
 use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
 use crate::kafka::publish::send::{Delivered, Progress, Summary};
 use crate::tui::app::action::Action;
@@ -58,7 +59,9 @@ pub enum Extra {
 }
 
 pub struct PublishDialog {
+    /// The running (or last) send's id; news of another is dropped.
     pub job: u64,
+    ids: JobIds,
     pub templates: Vec<Template>,
     pub prefix: String,
     pub stage: Stage,
@@ -80,9 +83,10 @@ pub struct PublishDialog {
 }
 
 impl PublishDialog {
-    pub fn new(job: u64, templates: Vec<Template>, prefix: &str, vars: Vars) -> PublishDialog {
+    pub fn new(ids: JobIds, templates: Vec<Template>, prefix: &str, vars: Vars) -> PublishDialog {
         PublishDialog {
-            job,
+            job: 0,
+            ids,
             templates,
             prefix: prefix.to_string(),
             stage: Stage::Pick,
@@ -142,7 +146,7 @@ impl PublishDialog {
         let form = Form::new(&self.templates[i], &self.prefix);
         let me = std::mem::replace(
             self,
-            PublishDialog::new(0, Vec::new(), "", self.vars.clone()),
+            PublishDialog::new(JobIds::default(), Vec::new(), "", self.vars.clone()),
         );
         *self = me.with_form(form);
     }
@@ -341,7 +345,7 @@ impl PublishDialog {
         let Some(form) = self.form.clone() else {
             return Reply::Done;
         };
-        self.job += 1;
+        self.job = self.ids.next_id();
         self.failures.clear();
         self.note = None;
         self.stage = Stage::Sending(Progress::default());

@@ -9,6 +9,7 @@ use crate::domain::event::ReplayUpdate;
 use crate::domain::replay::{
     Failure, ReplayPlan, ReplayProgress, ReplayRequest, ReplaySettings, ReplaySummary, Selection,
 };
+use crate::domain::work::JobIds;
 use crate::tui::app::action::Action;
 use crate::domain::event::KafkaEvent;
 use crate::domain::Role;
@@ -126,7 +127,9 @@ pub struct ReplayScope {
 }
 
 pub struct ReplayDialog {
+    /// The current dry run's or send's id; news of another is dropped.
     pub job: u64,
+    ids: JobIds,
     pub scope: ReplayScope,
     pub settings: ReplaySettings,
     pub stage: Stage,
@@ -145,10 +148,11 @@ pub struct ReplayDialog {
 }
 
 impl ReplayDialog {
-    pub fn new(job: u64, scope: ReplayScope, settings: ReplaySettings) -> ReplayDialog {
+    pub fn new(mut ids: JobIds, scope: ReplayScope, settings: ReplaySettings) -> ReplayDialog {
         let value = TextField::new(scope.single_value.as_deref().unwrap_or(""));
         ReplayDialog {
-            job,
+            job: ids.next_id(),
+            ids,
             planned_with: (String::new(), false, None),
             scope,
             settings,
@@ -248,7 +252,7 @@ impl ReplayDialog {
         match self.requests() {
             Ok(requests) => {
                 self.planned_with = key;
-                self.job += 1;
+                self.job = self.ids.next_id();
                 self.stage = Stage::Planning;
                 self.again_asked = false;
                 Reply::Effects(vec![Effect::PlanReplay {
@@ -424,7 +428,7 @@ impl ReplayDialog {
                 if runs.is_empty() {
                     return Reply::Done;
                 }
-                self.job += 1;
+                self.job = self.ids.next_id();
                 self.failures.clear();
                 self.cancelling = false;
                 self.stage = Stage::Sending {

@@ -10,6 +10,7 @@ use crate::engine::search::{Progress, Query, SearchRequest, SearchUpdate, Summar
 use crate::support::config::Config;
 use crate::tui::app::action::Action;
 use crate::domain::event::KafkaEvent;
+use crate::domain::work::JobIds;
 use crate::tui::app::component::{nav_delta, Cx, DrawCx, Entry, Hint, Modal, Reply, Subject};
 use crate::tui::app::effect::Effect;
 use crate::tui::keymap::Context;
@@ -71,9 +72,8 @@ pub struct SearchDialog {
     pub range: TextField,
     /// 0: the query field, 1: the range field.
     pub field: usize,
-    /// The dialog's generation (high bits) and its search count: news of another is dropped.
-    dialog: u64,
-    searches: u64,
+    /// The dialog's job ids: news of any other search is dropped.
+    ids: JobIds,
     pub job: u64,
     /// The last search started: what the results title names.
     pub request: Option<SearchRequest>,
@@ -116,15 +116,14 @@ fn open(_: Action, _: Subject, cx: &mut Cx<'_>) -> Reply {
         cx.warn("no topics are configured to search");
         return Reply::Done;
     }
-    let dialog = cx.job();
+    let ids = cx.job();
     let scope = cx.search.clone();
     Reply::open(SearchDialog {
         phase: Phase::Form,
         query: TextField::new(&scope.last_query),
         range: TextField::new(&scope.last_range),
         field: 0,
-        dialog,
-        searches: 0,
+        ids,
         job: 0,
         request: None,
         results: StreamPane::new(Role::Completion, MAX_MATCHES),
@@ -320,8 +319,7 @@ impl SearchDialog {
         };
         self.scope.last_query = self.query.value().trim().to_string();
         self.scope.last_range = self.range.value().trim().to_string();
-        self.searches += 1;
-        self.job = (self.dialog << 20) | self.searches;
+        self.job = self.ids.next_id();
         let request = SearchRequest {
             topics: self.scope.topics.clone(),
             query,

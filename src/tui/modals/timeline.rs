@@ -209,7 +209,7 @@ fn open_of_ids(cx: &mut Cx<'_>, label: String, ids: Vec<String>, hint_ms: Option
     } else {
         earliest.saturating_sub(SEARCH_BACK_MS).max(1)
     };
-    let gen = cx.job();
+    let gen = cx.job().next_id();
     let view = TimelineView::new(gen, label, ids.clone(), steps, since_ms);
     Reply::Open(Box::new(view), vec![Effect::SearchJob { gen, ids, since_ms }])
 }
