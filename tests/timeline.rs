@@ -235,15 +235,10 @@ fn a_job_over_five_topics_shows_whole_and_in_order_in_the_dashboard_timeline() {
             since_ms: *since_ms,
         })
         .unwrap();
-    let searched = pump(
-        &mut s,
-        &mut rx,
-        Duration::from_secs(60),
-        |s| {
-            s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
-                .is_some_and(|v| matches!(v.search, Search::Done { .. }))
-        },
-    );
+    let searched = pump(&mut s, &mut rx, Duration::from_secs(60), |s| {
+        s.modal_as::<kdeck::tui::modals::timeline::TimelineView>()
+            .is_some_and(|v| matches!(v.search, Search::Done { .. }))
+    });
     assert!(searched, "the search did not end");
     let Some(v) = s.modal_as::<kdeck::tui::modals::timeline::TimelineView>() else {
         unreachable!()

@@ -463,7 +463,10 @@ fn detail_of_go_package_dlq_record_shows_group_and_failure_time_by_meaning() {
     );
     assert_eq!(row("failed at"), Some("2025-11-18T15:00:05.000Z"));
     assert_eq!(row("dlq error"), Some("connection refused"));
-    assert_eq!(row("dlq written by"), Some("pipeline executor's Go package"));
+    assert_eq!(
+        row("dlq written by"),
+        Some("pipeline executor's Go package")
+    );
     assert!(row("undecoded").is_none(), "{:?}", d.lines);
     // The raw headers are still listed too.
     assert_eq!(

@@ -330,7 +330,6 @@ pub fn describe(o: &DlqOrigin) -> Vec<(&'static str, String)> {
     rows
 }
 
-
 /// The masked failure reason of a DLQ record, which groups like failures together: the
 /// exception class (when a header names one) and the message, numbers masked.
 pub fn record_reason(r: &crate::domain::Record) -> Option<String> {

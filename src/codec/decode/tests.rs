@@ -188,7 +188,10 @@ fn go_package_dlq_writer_headers_decode_by_meaning() {
         row("consumer group"),
         Some("bookings-service-consumer-group")
     );
-    assert_eq!(row("dlq written by"), Some("pipeline executor's Go package"));
+    assert_eq!(
+        row("dlq written by"),
+        Some("pipeline executor's Go package")
+    );
 }
 
 /// Every name of the table decodes into the field of its meaning: decoding reads the table,
