@@ -227,6 +227,88 @@ fn uses_crate(code: &str, krate: &str) -> bool {
     })
 }
 
+/// Longest function body allowed, in lines (its signature to its closing brace).
+const MAX_FN_LINES: usize = 80;
+
+/// Every function in `code` longer than `max` lines, as (name, first line, lines).
+fn long_functions(code: &str, max: usize) -> Vec<(String, usize, usize)> {
+    let bytes = code.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("fn ") {
+        let starts_word =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let name = ident(&code[at + 3..]);
+        if !starts_word || name.is_empty() {
+            continue;
+        }
+        // The body opens at the first `{` before any `;` (a trait method without a body).
+        let rest = &code[at..];
+        let Some(open) = rest
+            .find(['{', ';'])
+            .filter(|i| rest.as_bytes()[*i] == b'{')
+        else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(open + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let lines = rest[..close].matches('\n').count() + 1;
+        if lines > max {
+            let first = code[..at].matches('\n').count() + 1;
+            out.push((name.to_string(), first, lines));
+        }
+    }
+    out
+}
+
+#[test]
+fn functions_stay_short() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        for (name, line, lines) in long_functions(&code, MAX_FN_LINES) {
+            let rel = file.strip_prefix(&src).unwrap().display();
+            found.push(format!("src/{rel}:{line}: fn {name} is {lines} lines"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "functions over {MAX_FN_LINES} lines (split them):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_counts_bodies_not_signatures() {
+    let body = |n: usize| "    x();\n".repeat(n);
+    let code = format!(
+        "fn short() {{\n{}}}\nfn long(a: u8) -> u8 {{\n{}}}\ntrait T {{ fn sig(&self); }}\n",
+        body(3),
+        body(80)
+    );
+    assert_eq!(
+        long_functions(&code, MAX_FN_LINES),
+        vec![("long".to_string(), 6, 82)]
+    );
+}
+
 #[test]
 fn imports_only_point_down() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -45,15 +45,7 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
     let mut workers = Workers::start(cfg, tx);
 
-    let mut state = State::new(cfg, demo, clock.now_ms());
-    // The user's publish templates are read once, here: update does no I/O.
-    let catalog = crate::engine::publish::Catalog::load(
-        crate::engine::publish::template::user_dir().as_deref(),
-    );
-    if let Some(w) = catalog.warnings.first() {
-        state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
-    }
-    state.templates = catalog.templates;
+    let mut state = first_state(cfg, demo, clock);
     let mut guard = TerminalGuard::enter_with(cfg.ui.mouse)?;
     #[cfg(feature = "test-hooks")]
     crate::tui::terminal::arm_test_faults();
@@ -74,11 +66,7 @@ pub async fn run(
             let mut msgs: Vec<Msg> = Vec::new();
             tokio::select! {
                 ev = keys.next() => match ev {
-                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
-                    Some(Ok(Event::Resize(w, h))) => msgs.push(Msg::Resize(w, h)),
-                    Some(Ok(Event::Paste(text))) => msgs.push(Msg::Paste(text)),
-                    Some(Ok(Event::Mouse(m))) => msgs.extend(mouse_msg(m, clock.now_ms())),
-                    Some(Ok(_)) => {}
+                    Some(Ok(ev)) => msgs.extend(terminal_msg(ev, clock.now_ms())),
                     Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
                     None => return Ok(Exit::Quit),
                 },
@@ -122,6 +110,31 @@ pub async fn run(
     drop(rx);
     workers.detach();
     result
+}
+
+/// The state the loop starts with. The user's publish templates are read once, here: update
+/// does no I/O.
+fn first_state(cfg: &Config, demo: bool, clock: &dyn Clock) -> State {
+    let mut state = State::new(cfg, demo, clock.now_ms());
+    let catalog = crate::engine::publish::Catalog::load(
+        crate::engine::publish::template::user_dir().as_deref(),
+    );
+    if let Some(w) = catalog.warnings.first() {
+        state.health.warning = Some((format!("templates: {w}"), clock.now_ms()));
+    }
+    state.templates = catalog.templates;
+    state
+}
+
+/// The terminal events kdeck acts on: keys (not their release), resizes, pastes, the mouse.
+fn terminal_msg(ev: Event, now_ms: i64) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(m) => mouse_msg(m, now_ms),
+        _ => None,
+    }
 }
 
 /// The mouse events kdeck acts on (left click, wheel); moves and the rest are dropped here so

@@ -116,6 +116,19 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(theme.warn),
         ));
     }
+    rates_and_self_lag(&mut spans, s, theme);
+    f.render_widget(
+        Line::from(crate::tui::widgets::spans::fit_spans(
+            spans,
+            area.width as usize,
+        )),
+        area,
+    );
+}
+
+/// Records per second of each record pane, and how far kdeck's own reader is behind.
+fn rates_and_self_lag(spans: &mut Vec<Span<'static>>, s: &State, theme: &Theme) {
+    let h = &s.health;
     for role in Role::ALL {
         let p = s.stream(role);
         spans.push(Span::styled("│ ", Style::default().fg(theme.border)));
@@ -141,13 +154,6 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(style),
         ));
     }
-    f.render_widget(
-        Line::from(crate::tui::widgets::spans::fit_spans(
-            spans,
-            area.width as usize,
-        )),
-        area,
-    );
 }
 
 /// The connection state, in words: connecting, connected (with the broker count), or what
