@@ -9,9 +9,9 @@ use crate::tui::app::component::{nav_delta, opened_elsewhere, Cx, DrawCx, Entry,
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -350,7 +350,6 @@ fn wrap_rows(lines: &[(String, String)], widths: (usize, usize)) -> Vec<WrapRow>
 
 pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
     let rect = super::centered(area, 92, 90);
-    f.render_widget(Clear, rect);
     let label_w = label_width(d);
     // Drawn at another size than the state was fitted to (a test, a resize on its way):
     // wrap for this one.
@@ -395,16 +394,7 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
     } else {
         last * 100 / rows.len()
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(
-            format!(" {} ", d.title),
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Span::styled(
+    let block = crate::tui::widgets::dialog::block(format!(" {} ", d.title), theme).title_bottom(Span::styled(
             format!(
                 " rows {}-{last} of {} ({pct}%) · {} ",
                 (first + 1).min(last),
@@ -413,7 +403,8 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailState, theme: &Theme) {
             ),
             Style::default().fg(theme.muted),
         ));
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, block);
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// `s` padded with spaces to `width` display columns.

@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::input::TextField;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use std::path::PathBuf;
 
@@ -219,17 +219,12 @@ pub fn draw(f: &mut Frame, area: Rect, d: &ExportDialog, theme: &Theme) {
         w,
         h,
     );
-    f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(
-            " export {} records of the {} as JSONL (kdeck tail's format) ",
-            d.count,
-            crate::codec::sanitize::clean(&d.label)
-        ));
-    let inner = block.inner(rect);
-    f.render_widget(block, rect);
+    let title = format!(
+        " export {} records of the {} as JSONL (kdeck tail's format) ",
+        d.count,
+        crate::codec::sanitize::clean(&d.label)
+    );
+    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
     if inner.height == 0 {
         return;
     }

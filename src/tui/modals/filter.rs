@@ -17,7 +17,7 @@ use crate::tui::widgets::input::TextField;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use std::collections::VecDeque;
 
@@ -277,7 +277,6 @@ pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
         w,
         h,
     );
-    f.render_widget(Clear, rect);
     let (title, label) = match d.kind {
         FilterKind::Quick => (
             " quick filter: text in key, headers or value (any case) ",
@@ -293,12 +292,8 @@ pub fn draw(f: &mut Frame, area: Rect, d: &FilterDialog, theme: &Theme) {
     } else {
         format!("{} pane ", d.role.title())
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!("{title}· {scope}"));
-    let inner = block.inner(rect);
-    f.render_widget(block, rect);
+    let block = crate::tui::widgets::dialog::block(format!("{title}· {scope}"), theme);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, block);
     if inner.height == 0 {
         return;
     }

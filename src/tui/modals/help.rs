@@ -7,7 +7,7 @@ use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub const ENTRY: Entry = Entry {
@@ -138,7 +138,6 @@ impl Modal for HelpState {
 
 pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
     let rect = super::centered(area, 80, 85);
-    f.render_widget(Clear, rect);
     let lines: Vec<Line> = h
         .lines
         .iter()
@@ -159,9 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, h: &HelpState, theme: &Theme) {
             }
         })
         .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(" kdeck keys · {} ", h.keys));
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    let block = crate::tui::widgets::dialog::block(format!(" kdeck keys · {} ", h.keys), theme);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, block);
+    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -21,7 +21,6 @@ use crate::tui::widgets::input::TextField;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 
 /// A matched value is kept up to this many bytes (or the panes' cap when smaller): 10,000
@@ -369,18 +368,8 @@ impl SearchDialog {
 
 pub fn draw(f: &mut Frame, area: Rect, d: &SearchDialog, theme: &Theme) {
     let rect = super::centered(area, 96, 92);
-    f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(
-            format!(" search back: {} topic(s) ", d.scope.topics.len()),
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
-    let inner = block.inner(rect);
-    f.render_widget(block, rect);
+    let title = format!(" search back: {} topic(s) ", d.scope.topics.len());
+    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
     if inner.height < 4 {
         return;
     }

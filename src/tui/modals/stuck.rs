@@ -12,7 +12,7 @@ use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub const ENTRY: Entry = Entry {
@@ -134,7 +134,6 @@ impl Modal for StuckView {
 
 pub fn draw(f: &mut Frame, area: Rect, v: &StuckView, s: &DrawCx<'_>, theme: &Theme) {
     let rect = super::centered(area, 92, 80);
-    f.render_widget(Clear, rect);
     let w = rect.width.saturating_sub(2) as usize;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -195,14 +194,6 @@ pub fn draw(f: &mut Frame, area: Rect, v: &StuckView, s: &DrawCx<'_>, theme: &Th
         lines.push(Line::from(crate::tui::widgets::spans::fit_spans(spans, w)));
     }
     let title = format!(" Stuck jobs ({}) ", s.jobs.stuck_count());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            title,
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
+    f.render_widget(Paragraph::new(lines), inner);
 }

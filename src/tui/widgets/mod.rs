@@ -1,3 +1,4 @@
+pub mod dialog;
 pub mod input;
 pub mod layout;
 pub mod spans;

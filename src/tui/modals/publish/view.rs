@@ -5,29 +5,18 @@ use crate::codec::sanitize::clean;
 use crate::codec::text::fit;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
     let rect = crate::tui::modals::centered(area, 92, 92);
-    f.render_widget(Clear, rect);
     let title = match &d.form {
         Some(form) => format!(" Publish · {} ", form.template.name),
         None => " Publish · choose a template ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            title,
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
-    let inner = block.inner(rect);
-    f.render_widget(block, rect);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
     match &d.stage {
         Stage::Pick => draw_picker(f, inner, d, theme),
         _ => draw_form(f, inner, d, theme),

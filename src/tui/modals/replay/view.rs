@@ -5,25 +5,15 @@ use crate::codec::text::fit;
 use crate::domain::replay::{PlanItem, ReplayPlan, ReplayProgress};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
     let rect = crate::tui::modals::centered(area, 90, 90);
-    f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            format!(" Replay {} ", d.scope.what),
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
-    let inner = block.inner(rect);
-    f.render_widget(block, rect);
+    let title = format!(" Replay {} ", d.scope.what);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
     let [body, options, bottom] = Layout::vertical([
         Constraint::Min(4),
         Constraint::Length(5),

@@ -9,12 +9,11 @@ use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, v: &TimelineView, theme: &Theme) {
     let rect = crate::tui::modals::centered(area, 94, 86);
-    f.render_widget(Clear, rect);
     let w = rect.width.saturating_sub(2) as usize;
     let tl = &v.timeline;
     let outcome_style = match tl.outcome {
@@ -57,20 +56,13 @@ pub fn draw(f: &mut Frame, area: Rect, v: &TimelineView, theme: &Theme) {
             Style::default().fg(theme.muted),
         )));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            cell(&format!(" Timeline of job {} ", v.label), w),
-            Style::default()
-                .fg(theme.title)
-                .add_modifier(Modifier::BOLD),
-        ));
+    let block = crate::tui::widgets::dialog::block(cell(&format!(" Timeline of job {} ", v.label), w), theme);
     let lines: Vec<Line> = lines
         .into_iter()
         .map(|l| Line::from(crate::tui::widgets::spans::fit_spans(l.spans, w)))
         .collect();
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    let inner = crate::tui::widgets::dialog::frame(f, rect, block);
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn search_line(s: &Search, theme: &Theme, w: usize) -> Line<'static> {
