@@ -1,8 +1,9 @@
-use super::component::{Cx, Modal};
+use super::component::{Cx, Hint, Modal};
 use crate::domain::job::{Source, StuckReport};
 use crate::domain::{Connection, Role};
 use crate::engine::job::Identity;
 use crate::support::config::Config;
+use crate::tui::keymap::Context;
 use crate::tui::keymap::Keymap;
 use crate::tui::panes::dlq::DlqTriage;
 use crate::tui::panes::lag::LagPane;
@@ -125,6 +126,28 @@ impl State {
 
     pub fn stream_mut(&mut self, role: Role) -> &mut StreamPane {
         &mut self.streams[role.index()]
+    }
+
+    /// Where keys are looked up now: the open modal's context, else the focused pane's.
+    pub fn key_context(&self) -> Context {
+        match &self.modal {
+            Some(m) => m.context(),
+            None if self.focus == PaneId::Stream(Role::Dlq) => Context::DLQ,
+            None => Context::DASHBOARD,
+        }
+    }
+
+    /// The footer's hints for what has focus.
+    pub fn hints(&self) -> &'static [Hint] {
+        match &self.modal {
+            Some(m) => m.hints(),
+            None => match self.focus {
+                PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
+                PaneId::Stream(_) => StreamPane::HINTS,
+                PaneId::Lag => LagPane::HINTS,
+                PaneId::Metrics => &[],
+            },
+        }
     }
 
     /// The open modal as its own type, if it is one.

@@ -3,18 +3,15 @@
 //! focused pane, worker news to whoever asked for it, and carries out the replies.
 
 use super::action::Action;
-use super::component::{Cx, Hint, Modal, Reply, Subject};
+use super::component::{Cx, Modal, Reply, Subject};
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::State;
 use crate::domain::event::{KafkaEvent, PublishUpdate, ReplayUpdate};
 use crate::domain::Connection;
 use crate::domain::Role;
-use crate::tui::keymap::{Context, Keymap};
+use crate::tui::keymap::Keymap;
 use crate::tui::modals::REGISTRY;
-use crate::tui::panes::dlq::DlqTriage;
-use crate::tui::panes::lag::LagPane;
-use crate::tui::panes::stream::StreamPane;
 use crate::tui::panes::PaneId;
 use crate::tui::widgets::input::TextField;
 
@@ -24,14 +21,6 @@ const WARNING_MS: i64 = 15_000;
 /// Modals kept under the open one at most: going from a timeline to a record and on to its
 /// job's timeline again and again does not pile them up.
 const MAX_PARKED: usize = 8;
-
-pub fn context(state: &State) -> Context {
-    match &state.modal {
-        Some(m) => m.context(),
-        None if state.focus == PaneId::Stream(Role::Dlq) => Context::DLQ,
-        None => Context::DASHBOARD,
-    }
-}
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
@@ -71,7 +60,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 with_modal(state, keymap, |m, cx| m.after_key(cx));
                 return vec![];
             }
-            match keymap.action(context(state), &key) {
+            match keymap.action(state.key_context(), &key) {
                 Some(a) => apply(state, a, keymap),
                 None => vec![],
             }
@@ -108,19 +97,6 @@ fn with_modal<R>(
 fn warn_opt(state: &mut State, warning: Option<String>) {
     if let Some(w) = warning {
         state.health.warning = Some((w, state.now_ms));
-    }
-}
-
-/// The footer's hints for what has focus.
-pub fn hints(state: &State) -> &'static [Hint] {
-    match &state.modal {
-        Some(m) => m.hints(),
-        None => match state.focus {
-            PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
-            PaneId::Stream(_) => StreamPane::HINTS,
-            PaneId::Lag => LagPane::HINTS,
-            PaneId::Metrics => &[],
-        },
     }
 }
 

@@ -208,7 +208,7 @@ fn draw_tabs(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Them
 }
 
 fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Theme, km: &Keymap) {
-    let ctx = crate::tui::app::update::context(s);
+    let ctx = s.key_context();
     // Dashboard-wide keys around the focused pane's own; a modal shows only its own.
     let mut wanted: Vec<(Action, &str)> = Vec::new();
     let dashboard = s.modal.is_none();
@@ -219,7 +219,7 @@ fn draw_hints(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &The
             (Action::FocusNext, "focus"),
         ]);
     }
-    wanted.extend_from_slice(crate::tui::app::update::hints(s));
+    wanted.extend_from_slice(s.hints());
     if dashboard {
         wanted.push((Action::Zoom, "zoom"));
     }
