@@ -307,7 +307,8 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
         }
         Reply::Export(path) => crate::tui::modals::export::start(state, path),
         Reply::ExportRecords(label, records) => {
-            let m = crate::tui::modals::export::for_records(state, &label, records);
+            let dir = state.export_dir.as_deref();
+            let m = crate::tui::modals::export::for_records(dir, state.now_ms, &label, records);
             settle(state, Reply::Over(Box::new(m), vec![]), keymap)
         }
     }

@@ -112,9 +112,13 @@ fn dialog(label: &str, source: Source, count: usize, path: &std::path::Path) -> 
 }
 
 /// The dialog for records another view hands over (a search's results, a timeline).
-pub fn for_records(state: &State, label: &str, records: Vec<Record>) -> ExportDialog {
-    let path =
-        crate::engine::export::default_path(state.export_dir.as_deref(), label, state.now_ms);
+pub fn for_records(
+    export_dir: Option<&std::path::Path>,
+    now_ms: i64,
+    label: &str,
+    records: Vec<Record>,
+) -> ExportDialog {
+    let path = crate::engine::export::default_path(export_dir, label, now_ms);
     let count = records.len();
     dialog(label, Source::Records(records), count, &path)
 }
@@ -224,7 +228,11 @@ pub fn draw(f: &mut Frame, area: Rect, d: &ExportDialog, theme: &Theme) {
         d.count,
         crate::codec::sanitize::clean(&d.label)
     );
-    let inner = crate::tui::widgets::dialog::frame(f, rect, crate::tui::widgets::dialog::block(title, theme));
+    let inner = crate::tui::widgets::dialog::frame(
+        f,
+        rect,
+        crate::tui::widgets::dialog::block(title, theme),
+    );
     if inner.height == 0 {
         return;
     }

@@ -48,7 +48,13 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             ),
             PaneId::Lag => crate::tui::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
             PaneId::Metrics => {
-                crate::tui::panes::metrics::view::draw(f, *rect, state, focused, theme)
+                let view = crate::tui::panes::metrics::view::MetricsView {
+                    metrics: &state.metrics,
+                    streams: &state.streams,
+                    jobs: &state.jobs,
+                    now_ms: state.now_ms,
+                };
+                crate::tui::panes::metrics::view::draw(f, *rect, &view, focused, theme)
             }
         }
     }

@@ -1,7 +1,9 @@
 use crate::codec::sanitize::{cell, clean};
 use crate::codec::text::{fit, human_count, human_secs};
 use crate::domain::Role;
-use crate::tui::app::state::State;
+use crate::tui::app::state::Jobs;
+use crate::tui::panes::metrics::MetricsPane;
+use crate::tui::panes::stream::StreamPane;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::spark::spark;
 use ratatui::layout::Rect;
@@ -10,8 +12,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &Theme) {
-    let m = &state.metrics;
+/// What the metrics pane shows: its own counts, the record panes' rate meters and the stuck
+/// jobs report.
+pub struct MetricsView<'a> {
+    pub metrics: &'a MetricsPane,
+    pub streams: &'a [StreamPane; 3],
+    pub jobs: &'a Jobs,
+    pub now_ms: i64,
+}
+
+impl MetricsView<'_> {
+    fn stream(&self, role: Role) -> &StreamPane {
+        &self.streams[role.index()]
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, theme: &Theme) {
+    let m = state.metrics;
     let w = area.width.saturating_sub(2) as usize;
     let spark_w = w.saturating_sub(30).clamp(8, 60);
     // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
@@ -89,7 +106,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, focused: bool, theme: &The
 }
 
 /// One sparkline line per stream: msgs/s over minutes, the rate now and the total.
-fn rate_lines(state: &State, theme: &Theme, spark_w: usize, step: usize) -> Vec<Line<'static>> {
+fn rate_lines(
+    state: &MetricsView<'_>,
+    theme: &Theme,
+    spark_w: usize,
+    step: usize,
+) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
     for role in Role::ALL {
         let meter = &state.stream(role).rate;
@@ -122,7 +144,7 @@ fn rate_lines(state: &State, theme: &Theme, spark_w: usize, step: usize) -> Vec<
 }
 
 /// The status mix, most frequent first, as many as fit.
-fn mix_line<'a>(m: &crate::tui::panes::metrics::MetricsPane, theme: &Theme, w: usize) -> Line<'a> {
+fn mix_line<'a>(m: &MetricsPane, theme: &Theme, w: usize) -> Line<'a> {
     // Status mix, most frequent first.
     let mut words: Vec<_> = m.status_words.iter().collect();
     words.sort_by_key(|w| std::cmp::Reverse(w.1 .1));
