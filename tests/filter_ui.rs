@@ -246,5 +246,5 @@ fn esc_in_the_dlq_pane_keeps_a_text_filter() {
     // Esc is "back to the groups" only for a by-reason filter; a typed filter stays.
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.stream(Role::Dlq).len(), 1);
-    assert!(!s.dlq.by_reason);
+    assert!(!s.dlq().by_reason);
 }

@@ -197,7 +197,7 @@ fn marks_make_the_selection_and_a_group_replays_by_reason() {
     // Marks off again, then the by-reason view: the biggest group replays by its reason.
     key(&mut s, KeyCode::Char('a'));
     key(&mut s, KeyCode::Char('a'));
-    assert!(s.dlq.marks.is_empty());
+    assert!(s.dlq().marks.is_empty());
     key(&mut s, KeyCode::Char('b'));
     let e = key(&mut s, KeyCode::Char('r'));
     let [Effect::PlanReplay { requests, .. }] = e.as_slice() else {

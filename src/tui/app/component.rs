@@ -88,7 +88,6 @@ pub struct Cx<'a> {
     /// Why write actions are refused (read-only profile); None: allowed.
     pub read_only: Option<&'a str>,
     pub streams: &'a mut [StreamPane; 3],
-    pub dlq: &'a crate::tui::panes::dlq::DlqTriage,
     pub dlq_topics: &'a [String],
     pub jobs: &'a Jobs,
     pub keymap: &'a Keymap,
@@ -134,6 +133,30 @@ pub struct DrawCx<'a> {
     pub theme: &'a Theme,
     pub now_ms: i64,
     pub jobs: &'a Jobs,
+}
+
+/// What a pane draws with besides itself: the others are there to read (the metrics pane
+/// shows the record panes' rates).
+pub struct PaneCx<'a> {
+    pub theme: &'a Theme,
+    pub now_ms: i64,
+    pub focused: bool,
+    pub follow: Option<&'a crate::engine::job::follow::Follow>,
+    pub streams: &'a [StreamPane; 3],
+    pub jobs: &'a Jobs,
+}
+
+/// A pane of the dashboard: the same contract as a modal's, without the registry (the
+/// dashboard always has its panes) and without worker news (records come to the panes
+/// through `update`, which owns the routing of the one event channel).
+pub trait Pane {
+    /// Where its keys are looked up (the DLQ pane's own keys over the dashboard's).
+    fn context(&self) -> Context {
+        Context::DASHBOARD
+    }
+    fn handle(&mut self, action: Action, page: isize) -> Reply;
+    fn hints(&self) -> &'static [Hint];
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &PaneCx<'_>);
 }
 
 /// A modal over the dashboard: it owns its state, its keys, the worker news it asked for and

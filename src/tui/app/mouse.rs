@@ -126,11 +126,11 @@ fn select_row(state: &mut State, pane: PaneId, rect: Rect, row: u16) {
     let PaneId::Stream(role) = pane else {
         return;
     };
-    if role == Role::Dlq && state.dlq.by_reason {
-        let n = state.dlq.groups().len();
-        let at = crate::tui::panes::stream::view::row_at(state.dlq.selected, rect, row);
+    if role == Role::Dlq && state.dlq().by_reason {
+        let n = state.dlq().groups().len();
+        let at = crate::tui::panes::stream::view::row_at(state.dlq().selected, rect, row);
         if let Some(i) = at.filter(|i| *i < n) {
-            state.dlq.selected = i;
+            state.dlq_mut().selected = i;
         }
         return;
     }

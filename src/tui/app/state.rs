@@ -1,3 +1,4 @@
+use super::component::Pane;
 use super::component::{Cx, Hint, Modal};
 use crate::domain::job::{Source, StuckReport};
 use crate::domain::{Connection, Role};
@@ -30,7 +31,6 @@ pub struct Health {
 /// The one owner of everything the UI shows.
 pub struct State {
     pub streams: [StreamPane; 3],
-    pub dlq: DlqTriage,
     pub lag: LagPane,
     pub metrics: MetricsPane,
     pub focus: PaneId,
@@ -82,7 +82,6 @@ impl State {
                 StreamPane::new(Role::Status, cap),
                 StreamPane::new(Role::Dlq, cap),
             ],
-            dlq: DlqTriage::default(),
             lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
             metrics: MetricsPane::default(),
             focus: PaneId::Stream(Role::Completion),
@@ -132,8 +131,7 @@ impl State {
     pub fn key_context(&self) -> Context {
         match &self.modal {
             Some(m) => m.context(),
-            None if self.focus == PaneId::Stream(Role::Dlq) => Context::DLQ,
-            None => Context::DASHBOARD,
+            None => self.pane(self.focus).context(),
         }
     }
 
@@ -141,13 +139,33 @@ impl State {
     pub fn hints(&self) -> &'static [Hint] {
         match &self.modal {
             Some(m) => m.hints(),
-            None => match self.focus {
-                PaneId::Stream(Role::Dlq) => DlqTriage::HINTS,
-                PaneId::Stream(_) => StreamPane::HINTS,
-                PaneId::Lag => LagPane::HINTS,
-                PaneId::Metrics => &[],
-            },
+            None => self.pane(self.focus).hints(),
         }
+    }
+
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+        match id {
+            PaneId::Stream(role) => self.stream(role),
+            PaneId::Lag => &self.lag,
+            PaneId::Metrics => &self.metrics,
+        }
+    }
+
+    pub fn pane_mut(&mut self, id: PaneId) -> &mut dyn Pane {
+        match id {
+            PaneId::Stream(role) => self.stream_mut(role),
+            PaneId::Lag => &mut self.lag,
+            PaneId::Metrics => &mut self.metrics,
+        }
+    }
+
+    /// The DLQ pane's triage: failure reasons, marks, replay counts.
+    pub fn dlq(&self) -> &DlqTriage {
+        &self.stream(Role::Dlq).triage
+    }
+
+    pub fn dlq_mut(&mut self) -> &mut DlqTriage {
+        &mut self.stream_mut(Role::Dlq).triage
     }
 
     /// The open modal as its own type, if it is one.
@@ -166,7 +184,6 @@ impl State {
             modal,
             parked,
             streams,
-            dlq,
             dlq_topics,
             jobs,
             templates,
@@ -192,7 +209,6 @@ impl State {
             demo: health.demo,
             read_only: read_only.as_deref(),
             streams,
-            dlq,
             dlq_topics,
             jobs,
             keymap,

@@ -109,7 +109,7 @@ fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
                 f.seen += batch.iter().filter(|r| f.matches(r)).count() as u64;
             }
             if role == Role::Dlq {
-                state.dlq.observe(&batch);
+                state.dlq_mut().observe(&batch);
             }
             state.stream_mut(role).push_batch(batch, now);
         }
@@ -131,7 +131,7 @@ fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
             state.health.warning = Some((w, now));
         }
         KafkaEvent::Replay(ReplayUpdate::Counts { dlq, counts }) => {
-            state.dlq.replayed_counts(&dlq, counts)
+            state.dlq_mut().replayed_counts(&dlq, counts)
         }
         KafkaEvent::Stuck(r) => state.jobs.report = Some(*r),
         KafkaEvent::Exported(Ok(summary)) => {
@@ -196,17 +196,7 @@ fn dashboard(state: &mut State, action: Action, keymap: &Keymap) -> Reply {
         Action::Close if state.zoom => state.zoom = false,
         Action::Follow => follow(state),
         a if opener(a).is_some() => return open_registered(state, a, Subject::Selection, keymap),
-        _ => {
-            return match state.focus {
-                PaneId::Stream(Role::Dlq) => {
-                    let pane = &mut state.streams[Role::Dlq.index()];
-                    state.dlq.handle(pane, action, pg)
-                }
-                PaneId::Stream(role) => state.stream_mut(role).handle(action, pg),
-                PaneId::Lag => state.lag.handle(action, pg),
-                PaneId::Metrics => Reply::Done,
-            }
-        }
+        _ => return state.pane_mut(state.focus).handle(action, pg),
     }
     Reply::Done
 }

@@ -47,7 +47,10 @@ fn open(_: Action, subject: Subject, cx: &mut Cx<'_>) -> Reply {
     }
     let scope = match subject {
         Subject::Record(r) => Some(scope::one(&r)),
-        _ => scope::of(cx.dlq, cx.stream(Role::Dlq), cx.dlq_topics),
+        _ => {
+            let pane = cx.stream(Role::Dlq);
+            scope::of(&pane.triage, pane, cx.dlq_topics)
+        }
     };
     let Some(scope) = scope else {
         cx.warn("nothing to replay: select or mark DLQ messages");

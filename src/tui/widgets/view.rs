@@ -20,43 +20,15 @@ pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         draw_tabs(f, tabs, state, theme);
     }
     for (pane, rect) in &areas.panes {
-        let focused = *pane == state.focus;
-        match pane {
-            PaneId::Stream(Role::Dlq) => crate::tui::panes::dlq::view::draw(
-                f,
-                *rect,
-                &crate::tui::panes::dlq::view::DlqView {
-                    pane: state.stream(Role::Dlq),
-                    triage: &state.dlq,
-                    focused,
-                    now_ms: state.now_ms,
-                    follow: state.follow.as_ref(),
-                },
-                theme,
-            ),
-            PaneId::Stream(role) => crate::tui::panes::stream::view::draw(
-                f,
-                *rect,
-                state.stream(*role),
-                focused,
-                theme,
-                state.now_ms,
-                &crate::tui::panes::stream::view::Marks {
-                    triage: None,
-                    follow: state.follow.as_ref(),
-                },
-            ),
-            PaneId::Lag => crate::tui::panes::lag::view::draw(f, *rect, &state.lag, focused, theme),
-            PaneId::Metrics => {
-                let view = crate::tui::panes::metrics::view::MetricsView {
-                    metrics: &state.metrics,
-                    streams: &state.streams,
-                    jobs: &state.jobs,
-                    now_ms: state.now_ms,
-                };
-                crate::tui::panes::metrics::view::draw(f, *rect, &view, focused, theme)
-            }
-        }
+        let cx = crate::tui::app::component::PaneCx {
+            theme,
+            now_ms: state.now_ms,
+            focused: *pane == state.focus,
+            follow: state.follow.as_ref(),
+            streams: &state.streams,
+            jobs: &state.jobs,
+        };
+        state.pane(*pane).draw(f, *rect, &cx);
     }
     draw_hints(f, areas.hints, state, theme, keymap);
     if let Some(m) = &state.modal {

@@ -201,7 +201,7 @@ impl DlqTriage {
                 Reply::Done
             }
             Action::Replay => replay(),
-            _ => pane.handle(action, page),
+            _ => pane.on_key(action, page),
         }
     }
 

@@ -5,7 +5,7 @@ pub mod view;
 
 use crate::engine::lag::{GroupView, LagSnapshot, LagTracker};
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, Hint, Pane, PaneCx, Reply};
 use crate::tui::app::effect::Effect;
 
 pub struct LagPane {
@@ -80,7 +80,7 @@ impl LagPane {
         (Action::RefreshLag, "refresh"),
     ];
 
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+    pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
         match action {
             Action::RefreshLag => return Reply::Effects(vec![Effect::RefreshLag]),
             Action::Open => self.toggle_drill(),
@@ -93,5 +93,19 @@ impl LagPane {
             }
         }
         Reply::Done
+    }
+}
+
+impl Pane for LagPane {
+    fn handle(&mut self, action: Action, page: isize) -> Reply {
+        self.on_key(action, page)
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        Self::HINTS
+    }
+
+    fn draw(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &PaneCx<'_>) {
+        view::draw(f, area, self, cx.focused, cx.theme)
     }
 }

@@ -109,6 +109,35 @@ impl MetricsPane {
     }
 }
 
+impl crate::tui::app::component::Pane for MetricsPane {
+    fn handle(
+        &mut self,
+        _: crate::tui::app::action::Action,
+        _: isize,
+    ) -> crate::tui::app::component::Reply {
+        crate::tui::app::component::Reply::Done
+    }
+
+    fn hints(&self) -> &'static [crate::tui::app::component::Hint] {
+        &[]
+    }
+
+    fn draw(
+        &self,
+        f: &mut ratatui::Frame,
+        area: ratatui::layout::Rect,
+        cx: &crate::tui::app::component::PaneCx<'_>,
+    ) {
+        let v = view::MetricsView {
+            metrics: self,
+            streams: cx.streams,
+            jobs: cx.jobs,
+            now_ms: cx.now_ms,
+        };
+        view::draw(f, area, &v, cx.focused, cx.theme)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

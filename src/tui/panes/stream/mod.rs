@@ -6,8 +6,9 @@ pub mod view;
 use crate::domain::{Record, Role};
 use crate::support::rate::RateMeter;
 use crate::tui::app::action::Action;
-use crate::tui::app::component::{nav_delta, Hint, Reply};
+use crate::tui::app::component::{nav_delta, Hint, Pane, PaneCx, Reply};
 use crate::tui::app::effect::Effect;
+use crate::tui::keymap::Context;
 use crate::tui::modals::detail::DetailState;
 use std::collections::VecDeque;
 
@@ -24,6 +25,8 @@ pub struct StreamPane {
     pub evicted: u64,
     /// Shows only the records this filter keeps, when set.
     pub filter: Option<Filtered>,
+    /// The DLQ pane's triage (failure reasons, marks, replay counts); unused by other panes.
+    pub triage: crate::tui::panes::dlq::DlqTriage,
 }
 
 /// What a pane shows only: records for which the test is true.
@@ -100,6 +103,7 @@ impl StreamPane {
             rate: RateMeter::new(300),
             evicted: 0,
             filter: None,
+            triage: Default::default(),
         }
     }
 
@@ -273,7 +277,7 @@ impl StreamPane {
         (Action::TogglePause, "pause"),
     ];
 
-    pub fn handle(&mut self, action: Action, page: isize) -> Reply {
+    pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page) {
             self.move_by(d);
             return Reply::Done;
@@ -297,6 +301,53 @@ impl StreamPane {
             _ => {}
         }
         Reply::Done
+    }
+}
+
+impl Pane for StreamPane {
+    fn context(&self) -> Context {
+        if self.role == Role::Dlq {
+            Context::DLQ
+        } else {
+            Context::DASHBOARD
+        }
+    }
+
+    /// The DLQ pane's triage keys first (marks, by reason, replay), then a stream's.
+    fn handle(&mut self, action: Action, page: isize) -> Reply {
+        if self.role != Role::Dlq {
+            return self.on_key(action, page);
+        }
+        let mut triage = std::mem::take(&mut self.triage);
+        let reply = triage.handle(self, action, page);
+        self.triage = triage;
+        reply
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        if self.role == Role::Dlq {
+            crate::tui::panes::dlq::DlqTriage::HINTS
+        } else {
+            Self::HINTS
+        }
+    }
+
+    fn draw(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &PaneCx<'_>) {
+        if self.role == Role::Dlq {
+            let v = crate::tui::panes::dlq::view::DlqView {
+                pane: self,
+                triage: &self.triage,
+                focused: cx.focused,
+                now_ms: cx.now_ms,
+                follow: cx.follow,
+            };
+            return crate::tui::panes::dlq::view::draw(f, area, &v, cx.theme);
+        }
+        let marks = view::Marks {
+            triage: None,
+            follow: cx.follow,
+        };
+        view::draw(f, area, self, cx.focused, cx.theme, cx.now_ms, &marks)
     }
 }
 
