@@ -75,6 +75,7 @@ fn main() -> anyhow::Result<()> {
         topics: topics.clone(),
         discover: false,
         refresh_ms: 60_000,
+        simulated: vec![],
     })?;
     let t0 = Instant::now();
     let first = probe.refresh(0);

@@ -37,6 +37,7 @@ fn probe(c: &Cluster, group: &str, topic: &str, discover: bool) -> LagProbe {
         topics: vec![topic.to_string()],
         discover,
         refresh_ms: 1000,
+        simulated: vec![],
     })
     .unwrap()
 }
@@ -304,6 +305,7 @@ fn stopped_groups_are_discovered_and_watched_groups_show_every_topic_they_read()
         topics: vec![ours.clone()],
         discover: true,
         refresh_ms: 1000,
+        simulated: vec![],
     })
     .unwrap();
     let mut t = LagTracker::new(5, 0, 1000);

@@ -47,6 +47,7 @@ fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
         .iter()
         .map(|(g, _, _)| g.to_string())
         .collect();
+    cfg.lag.simulated_groups = cfg.watch_groups.clone();
     cfg.lag_topics = kafka::demo::REQUEST_TOPICS
         .iter()
         .map(|t| t.to_string())

@@ -118,6 +118,7 @@ fn run_inner(cfg: &Config, o: &LagOptions, out: &mut dyn Write) -> anyhow::Resul
         topics,
         discover: cfg.lag.discover_groups,
         refresh_ms: o.interval.as_millis() as u64,
+        simulated: cfg.lag.simulated_groups.clone(),
     })?;
     let mut tracker = LagTracker::new(
         cfg.lag.window,

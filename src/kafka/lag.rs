@@ -26,6 +26,9 @@ pub struct LagSpec {
     /// Also list the cluster's groups and show the active ones whose members read `topics`.
     pub discover: bool,
     pub refresh_ms: u64,
+    /// Groups kdeck's demo runs itself: when the cluster cannot describe groups (the demo's
+    /// mock), they show as one simulated member each instead of "state n/a".
+    pub simulated: Vec<String>,
 }
 
 /// Group listing is not something every cluster answers (the demo's mock does not).
@@ -137,7 +140,10 @@ impl LagProbe {
                 Listed::default()
             }
         };
-        if let Listing::Unsupported(_) = self.listing {
+        let unlisted = matches!(self.listing, Listing::Unsupported(_));
+        let all_simulated =
+            (self.spec.watch_groups.iter()).all(|g| self.spec.simulated.contains(g));
+        if unlisted && !all_simulated {
             snap.notes.push(
                 "the cluster does not list groups: showing the configured groups (no state or members)"
                     .into(),
@@ -145,10 +151,24 @@ impl LagProbe {
         }
         let names = self.candidates(&listed);
         self.committed_of(names, &mut listed, &mut snap);
+        if unlisted {
+            self.describe_simulated(&mut snap);
+        }
         self.fetch_ends(&mut snap);
         self.peek_times(&mut snap, started);
         snap.took_ms = started.elapsed().as_millis() as u64;
         snap
+    }
+
+    /// The demo's own groups: kdeck runs one simulated consumer for each, so that is what
+    /// their state and members say.
+    fn describe_simulated(&self, snap: &mut LagSnapshot) {
+        for g in &mut snap.groups {
+            if g.state.is_none() && self.spec.simulated.contains(&g.group) {
+                g.state = Some("Stable (simulated)".into());
+                g.members = Some(1);
+            }
+        }
     }
 
     /// Partitions of every topic, at most every 30 s. Err: why the cluster cannot be read.

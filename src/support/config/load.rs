@@ -462,6 +462,7 @@ fn lag_config(file: &FileConfig, at: &At) -> Result<LagConfig, ConfigError> {
         window: file.lag.window.unwrap_or(10),
         allowed_lag: file.lag.allowed_lag.unwrap_or(0),
         discover_groups: file.lag.discover_groups.unwrap_or(true),
+        simulated_groups: Vec::new(),
     };
     if lag.refresh_ms < 200 {
         return Err(at.err(

@@ -163,6 +163,9 @@ pub struct LagConfig {
     pub allowed_lag: i64,
     /// Also show every group the broker lists that reads the configured topics.
     pub discover_groups: bool,
+    /// Groups kdeck's demo runs itself (one simulated consumer each): shown as such when the
+    /// cluster cannot describe groups. Never set from a config file.
+    pub simulated_groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

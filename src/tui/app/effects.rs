@@ -62,6 +62,7 @@ impl Workers {
                 topics: lag_topics,
                 discover: cfg.lag.discover_groups,
                 refresh_ms: cfg.lag.refresh_ms,
+                simulated: cfg.lag.simulated_groups.clone(),
             },
             events.clone(),
             || crate::domain::clock::SystemClock.now_ms(),
