@@ -136,9 +136,36 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     Ok(ms as i64)
 }
 
+/// `s` cut into pieces of at most `width` display columns (at least one piece; a character
+/// wider than `width` gets a piece of its own).
+pub fn chunks(s: &str, width: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_cut_by_display_width() {
+        assert_eq!(chunks("abcdefg", 3), vec!["abc", "def", "g"]);
+        assert_eq!(chunks("", 3), vec![""]);
+        assert_eq!(chunks("日本語", 4), vec!["日本", "語"]);
+        assert_eq!(chunks("ab", 0), vec!["a", "b"]);
+    }
 
     #[test]
     fn since_reads_durations_and_times() {

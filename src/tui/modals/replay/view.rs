@@ -26,8 +26,8 @@ pub fn draw(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
             format!("cannot replay: {e}"),
             Style::default().fg(theme.failed),
         )],
-        Stage::Ready(plans) => plan_lines(d, plans, theme),
-        Stage::Sending { plans, .. } => plan_lines(d, plans, theme),
+        Stage::Ready(plans) => plan_lines(d, plans, theme, body.width as usize),
+        Stage::Sending { plans, .. } => plan_lines(d, plans, theme, body.width as usize),
         Stage::Done(sums) => done_lines(d, sums, theme),
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
@@ -48,7 +48,12 @@ fn label<'a>(theme: &Theme, l: &str, v: String) -> Line<'a> {
     ])
 }
 
-fn plan_lines<'a>(d: &ReplayDialog, plans: &[ReplayPlan], theme: &Theme) -> Vec<Line<'a>> {
+fn plan_lines<'a>(
+    d: &ReplayDialog,
+    plans: &[ReplayPlan],
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'a>> {
     let total: u64 = plans.iter().map(|p| p.total).sum();
     let mut out = vec![label(
         theme,
@@ -104,12 +109,12 @@ fn plan_lines<'a>(d: &ReplayDialog, plans: &[ReplayPlan], theme: &Theme) -> Vec<
     }
     if let Some(first) = plans.iter().find_map(|p| p.first.as_ref()) {
         out.push(muted(theme, "first message as it will be sent:"));
-        out.extend(item_lines(first, theme));
+        out.extend(item_lines(first, theme, width));
     }
     out
 }
 
-fn item_lines<'a>(it: &PlanItem, theme: &Theme) -> Vec<Line<'a>> {
+fn item_lines<'a>(it: &PlanItem, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let text = |b: &Option<Vec<u8>>| match b {
         None => "(null)".to_string(),
         Some(v) => crate::domain::bytes_display(v, 2000),
@@ -127,15 +132,61 @@ fn item_lines<'a>(it: &PlanItem, theme: &Theme) -> Vec<Line<'a>> {
         ),
         label(theme, "  key", text(&it.key)),
     ];
-    let headers: Vec<String> = it
-        .headers
-        .iter()
-        .map(|(k, v)| format!("{k}={}", text(v)))
-        .collect();
-    out.push(label(theme, "  headers", headers.join(" · ")));
-    out.push(label(theme, "  value", text(&it.value)));
+    // One header a line, and a JSON value pretty-printed: what wraps stays indented under
+    // its label, so the labels' column reads down the dialog.
+    let headers = it.headers.iter().map(|(k, v)| format!("{k}={}", text(v)));
+    let mut tag = "  headers";
+    for h in headers {
+        out.extend(indented(theme, tag, &h, width));
+        tag = "";
+    }
+    if it.headers.is_empty() {
+        out.push(label(theme, "  headers", "(none)".into()));
+    }
+    let value = pretty_json(it.value.as_deref()).unwrap_or_else(|| text(&it.value));
+    let mut tag = "  value";
+    for (i, l) in value.lines().enumerate() {
+        if i == VALUE_LINES {
+            let more = value.lines().count() - VALUE_LINES;
+            out.push(muted(theme, &format!("{:12}… {more} more line(s)", "")));
+            break;
+        }
+        out.extend(indented(theme, tag, l, width));
+        tag = "";
+    }
     out
 }
+
+/// Lines of a pretty-printed value shown at most.
+const VALUE_LINES: usize = 40;
+
+/// A JSON object or array, pretty-printed; None for anything else.
+fn pretty_json(v: Option<&[u8]>) -> Option<String> {
+    let v = v.filter(|v| v.len() <= 64 * 1024)?;
+    let j: serde_json::Value = serde_json::from_slice(v).ok()?;
+    (j.is_object() || j.is_array())
+        .then(|| serde_json::to_string_pretty(&j).ok())
+        .flatten()
+}
+
+/// `text` under a 12-column label, cut into lines of the room left, every line after the
+/// first indented to the text's column.
+fn indented<'a>(theme: &Theme, l: &str, text: &str, width: usize) -> Vec<Line<'a>> {
+    let clean = crate::codec::sanitize::clean(text);
+    let room = width.saturating_sub(LABEL_W).max(8);
+    let mut out = Vec::new();
+    for (i, chunk) in crate::codec::text::chunks(&clean, room).into_iter().enumerate() {
+        let tag = if i == 0 { l } else { "" };
+        out.push(Line::from(vec![
+            Span::styled(format!("{tag:<LABEL_W$}"), Style::default().fg(theme.header)),
+            Span::raw(chunk),
+        ]));
+    }
+    out
+}
+
+/// The label column's width.
+const LABEL_W: usize = 12;
 
 fn done_lines<'a>(
     d: &ReplayDialog,
@@ -291,4 +342,34 @@ fn draw_progress(f: &mut Frame, area: Rect, d: &ReplayDialog, theme: &Theme) {
         rows[0],
     );
     f.render_widget(Line::from(fit(&text, area.width as usize)), rows[1]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn wrapped_text_stays_under_its_label_and_json_is_pretty() {
+        let theme = Theme::load_with("default", false).unwrap();
+        let lines = indented(&theme, "  headers", &"x".repeat(40), 30);
+        let got: Vec<String> = lines.iter().map(text).collect();
+        assert_eq!(
+            got,
+            vec![
+                format!("  headers   {}", "x".repeat(18)),
+                format!("{}{}", " ".repeat(12), "x".repeat(18)),
+                format!("{}{}", " ".repeat(12), "x".repeat(4)),
+            ]
+        );
+        assert_eq!(
+            pretty_json(Some(br#"{"a":[1,2]}"#)).as_deref(),
+            Some("{\n  \"a\": [\n    1,\n    2\n  ]\n}")
+        );
+        assert_eq!(pretty_json(Some(b"plain")), None);
+        assert_eq!(pretty_json(Some(b"42")), None);
+    }
 }
