@@ -462,3 +462,56 @@ fn five_megabyte_record_opens_within_the_value_cap() {
         assert!(took < Duration::from_secs(10), "{name}: {took:?}");
     }
 }
+
+/// The stream panes' column widths, from what the rows in view show: whatever the topics,
+/// keys and positions, a row is exactly the pane's width, the reason or summary keeps a
+/// column, and no `partition@offset` is cut.
+#[test]
+fn column_widths_fill_the_pane_and_never_cut_the_offset() {
+    let rec = (
+        nasty_string(60),
+        0..1000i32,
+        0..1_000_000_000_000i64,
+        prop::option::of(prop::collection::vec(any::<u8>(), 0..80)),
+        value_bytes(),
+        prop::collection::vec(header(), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(topic, partition, offset, key, value, headers, dlq)| Input {
+                topic,
+                partition,
+                offset,
+                key,
+                value,
+                headers,
+                dlq,
+            },
+        );
+    let strategy = (
+        prop::collection::vec(rec, 0..8),
+        60usize..260,
+        any::<bool>(),
+    );
+    run("column widths", 400, strategy, |(inputs, w, dlq)| {
+        let recs: Vec<Record> = inputs.iter().map(to_rec).collect();
+        let refs: Vec<&Record> = recs.iter().collect();
+        let widths = kdeck::tui::panes::stream::view::column_widths(w, &refs, dlq);
+        let shown: Vec<usize> = widths.iter().copied().filter(|x| *x > 0).collect();
+        assert_eq!(
+            shown.iter().sum::<usize>() + shown.len() - 1,
+            w,
+            "{widths:?} at {w}"
+        );
+        assert!(widths[5] >= 4, "the summary keeps a column: {widths:?}");
+        for r in &recs {
+            let pos = format!("/{}@{}", r.partition, r.offset);
+            let cell = kdeck::codec::text::topic_at(&clean(&r.topic), &pos, widths[1]);
+            assert!(cell.ends_with(&pos), "{cell:?} cuts {pos} at {}", widths[1]);
+            assert!(
+                UnicodeWidthStr::width(cell.as_str()) <= widths[1],
+                "{cell:?}"
+            );
+        }
+    });
+}

@@ -63,7 +63,8 @@ pub fn human_secs(s: f64) -> String {
 }
 
 /// A topic followed by its position (`/p@offset`, `/p`) in `width` columns: the topic gives
-/// way first, since the position is what tells rows apart.
+/// way first, since the position is what tells rows apart, and it is shortened in the middle,
+/// where names of one pipeline differ least (`franc.task.completion` → `franc.t…pletion`).
 pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
     let pos_w = UnicodeWidthStr::width(pos);
     let room = width.saturating_sub(pos_w);
@@ -75,7 +76,38 @@ pub fn topic_at(topic: &str, pos: &str, width: usize) -> String {
             fit(pos, width)
         };
     }
-    format!("{}{pos}", fit(topic, room))
+    format!("{}{pos}", middle(topic, room))
+}
+
+/// `s` in `width` columns, cut in the middle with an ellipsis when it does not fit.
+pub fn middle(s: &str, width: usize) -> String {
+    if UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
+    }
+    if width < 3 {
+        return fit(s, width);
+    }
+    let tail_w = (width - 1) / 2;
+    let head_w = width - 1 - tail_w;
+    let cw = |c: char| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    let (mut head, mut used) = (String::new(), 0);
+    for c in s.chars() {
+        if used + cw(c) > head_w {
+            break;
+        }
+        used += cw(c);
+        head.push(c);
+    }
+    let (mut tail, mut used) = (Vec::new(), 0);
+    for c in s.chars().rev() {
+        if used + cw(c) > tail_w {
+            break;
+        }
+        used += cw(c);
+        tail.push(c);
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{head}…{tail}")
 }
 
 /// A duration back from `now` (`1h`), `all` (from the beginning), or a time (RFC 3339).
@@ -202,7 +234,7 @@ mod tests {
     fn topic_gives_way_to_position() {
         assert_eq!(
             topic_at("export-completions", "/2@1234", 14),
-            "export…/2@1234"
+            "exp…ons/2@1234"
         );
         assert_eq!(topic_at("jobs", "/0", 14), "jobs/0");
         assert_eq!(topic_at("seq", "/1@550", 9), "seq/1@550");
@@ -210,6 +242,12 @@ mod tests {
         assert_eq!(topic_at("seq", "/1@550", 6), "/1@550");
         assert_eq!(topic_at("seq", "/1@550", 5), "/1@5…");
         assert_eq!(topic_at("sequence", "/1@550", 8), "s…/1@550");
+        assert_eq!(
+            topic_at("franc.task.completion", "/1@5", 19),
+            "franc.t…pletion/1@5"
+        );
+        assert_eq!(middle("abcdef", 5), "ab…ef");
+        assert_eq!(middle("abc", 3), "abc");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(human_secs(3725.0), "1h02m");
         assert_eq!(human_count(123_456), "123.5k");

@@ -66,6 +66,12 @@ impl RateMeter {
         n as f64 / seen as f64
     }
 
+    /// Seconds since the first record counted (0 before any).
+    pub fn seen_secs(&self, now_ms: i64) -> i64 {
+        self.first_sec
+            .map_or(0, |f| (now_ms.div_euclid(1000) - f).max(0))
+    }
+
     /// Counts per second for the last `secs` seconds, oldest first, zeros filled in.
     pub fn series(&self, now_ms: i64, secs: usize) -> Vec<u64> {
         let now_sec = now_ms.div_euclid(1000);

@@ -94,7 +94,12 @@ fn click(state: &mut State, col: u16, row: u16, at_ms: i64) -> Vec<Action> {
 /// The pane (and its rectangle) drawn at this cell, in the layout the screen has now.
 pub fn pane_at(state: &State, col: u16, row: u16) -> Option<(PaneId, Rect)> {
     let screen = Rect::new(0, 0, state.size.0, state.size.1);
-    let areas = crate::tui::widgets::layout::compute(screen, state.focus, state.zoom);
+    let areas = crate::tui::widgets::layout::compute(
+        screen,
+        state.focus,
+        state.zoom,
+        state.lag.wanted_rows(),
+    );
     areas
         .panes
         .into_iter()
@@ -105,7 +110,13 @@ pub fn pane_at(state: &State, col: u16, row: u16) -> Option<(PaneId, Rect)> {
 /// ` N Title ` and a space per pane (`ui::view::draw_tabs`).
 fn tab_at(state: &State, col: u16, row: u16) -> Option<PaneId> {
     let screen = Rect::new(0, 0, state.size.0, state.size.1);
-    let tabs = crate::tui::widgets::layout::compute(screen, state.focus, state.zoom).tabs?;
+    let tabs = crate::tui::widgets::layout::compute(
+        screen,
+        state.focus,
+        state.zoom,
+        state.lag.wanted_rows(),
+    )
+    .tabs?;
     if row != tabs.y || col < tabs.x {
         return None;
     }

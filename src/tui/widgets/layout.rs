@@ -20,7 +20,13 @@ pub fn compact(area: Rect) -> bool {
     area.width < MIN_FULL_WIDTH || area.height < MIN_FULL_HEIGHT
 }
 
-pub fn compute(area: Rect, focus: PaneId, zoom: bool) -> Areas {
+/// Rows the metrics pane needs for its rates, status mix, latency, jobs and DLQ lines.
+const METRICS_ROWS: u16 = 10;
+
+/// Where the panes go. The record panes get the full width, since their text is what people
+/// read; consumer lag and metrics share a row under them, as tall as the lag pane's groups
+/// need (`lag_rows`, with its borders), at least what metrics needs, at most a third.
+pub fn compute(area: Rect, focus: PaneId, zoom: bool, lag_rows: u16) -> Areas {
     let rows = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
@@ -42,31 +48,21 @@ pub fn compute(area: Rect, focus: PaneId, zoom: bool) -> Areas {
             hints,
         };
     }
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([Constraint::Percentage(58), Constraint::Percentage(42)])
-        .split(body);
-    let left = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([
-            Constraint::Ratio(1, 3),
-            Constraint::Ratio(1, 3),
-            Constraint::Ratio(1, 3),
-        ])
-        .split(cols[0]);
-    let right = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
-        .split(cols[1]);
+    let bottom_h = lag_rows.max(METRICS_ROWS).min(body.height / 3);
+    let [streams, bottom] =
+        Layout::vertical([Constraint::Min(9), Constraint::Length(bottom_h)]).areas(body);
+    let [completion, status, dlq] = Layout::vertical([Constraint::Ratio(1, 3); 3]).areas(streams);
+    let [lag, metrics] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     Areas {
         health,
         tabs: None,
         panes: vec![
-            (PaneId::Stream(Role::Completion), left[0]),
-            (PaneId::Stream(Role::Status), left[1]),
-            (PaneId::Stream(Role::Dlq), left[2]),
-            (PaneId::Lag, right[0]),
-            (PaneId::Metrics, right[1]),
+            (PaneId::Stream(Role::Completion), completion),
+            (PaneId::Stream(Role::Status), status),
+            (PaneId::Stream(Role::Dlq), dlq),
+            (PaneId::Lag, lag),
+            (PaneId::Metrics, metrics),
         ],
         hints,
     }
@@ -78,7 +74,7 @@ mod tests {
 
     #[test]
     fn full_layout_at_120x40_shows_all_panes_without_overlap() {
-        let a = compute(Rect::new(0, 0, 120, 40), PaneId::Lag, false);
+        let a = compute(Rect::new(0, 0, 120, 40), PaneId::Lag, false, 8);
         assert_eq!(a.panes.len(), 5);
         for (i, (_, r1)) in a.panes.iter().enumerate() {
             assert!(r1.height >= 5 && r1.width >= 40, "{r1:?} too small");
@@ -90,9 +86,37 @@ mod tests {
 
     #[test]
     fn small_terminal_shows_focused_pane_with_tabs() {
-        let a = compute(Rect::new(0, 0, 80, 24), PaneId::Stream(Role::Dlq), false);
+        let a = compute(Rect::new(0, 0, 80, 24), PaneId::Stream(Role::Dlq), false, 8);
         assert_eq!(a.panes.len(), 1);
         assert_eq!(a.panes[0].0, PaneId::Stream(Role::Dlq));
         assert!(a.tabs.is_some());
+    }
+
+    #[test]
+    fn record_panes_take_the_width_and_lag_is_as_tall_as_its_groups() {
+        let a = compute(Rect::new(0, 0, 120, 40), PaneId::Lag, false, 8);
+        let at = |id| a.panes.iter().find(|(p, _)| *p == id).unwrap().1;
+        for role in Role::ALL {
+            assert_eq!(at(PaneId::Stream(role)).width, 120);
+        }
+        // Four groups: borders, header and details take four more rows; metrics needs ten.
+        assert_eq!(at(PaneId::Lag).height, 10);
+        assert_eq!(at(PaneId::Metrics).height, 10);
+        let many = compute(Rect::new(0, 0, 120, 40), PaneId::Lag, false, 30);
+        let lag = many
+            .panes
+            .iter()
+            .find(|(p, _)| *p == PaneId::Lag)
+            .unwrap()
+            .1;
+        assert_eq!(lag.height, 12, "at most a third of the body");
+        let tall = compute(Rect::new(0, 0, 220, 60), PaneId::Lag, false, 14);
+        let lag = tall
+            .panes
+            .iter()
+            .find(|(p, _)| *p == PaneId::Lag)
+            .unwrap()
+            .1;
+        assert_eq!(lag.height, 14);
     }
 }

@@ -14,7 +14,7 @@ use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let area = f.area();
-    let areas: Areas = compute(area, state.focus, state.zoom);
+    let areas: Areas = compute(area, state.focus, state.zoom, state.lag.wanted_rows());
     draw_health(f, areas.health, state, theme);
     if let Some(tabs) = areas.tabs {
         draw_tabs(f, tabs, state, theme);

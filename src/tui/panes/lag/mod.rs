@@ -37,6 +37,16 @@ impl LagPane {
         self.selected = self.selected.min(self.views.len().saturating_sub(1));
     }
 
+    /// Rows the pane wants: its groups (or the drilled group's partitions), the header, the
+    /// details line and the borders.
+    pub fn wanted_rows(&self) -> u16 {
+        let n = match self.drilled() {
+            Some(g) => g.partitions.len(),
+            None => self.views.len(),
+        };
+        (n.max(1) + 4).min(u16::MAX as usize) as u16
+    }
+
     pub fn drilled(&self) -> Option<&GroupView> {
         let name = self.drill.as_ref()?;
         self.views.iter().find(|g| &g.group == name)

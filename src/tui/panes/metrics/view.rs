@@ -32,7 +32,17 @@ pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, t
     let w = area.width.saturating_sub(2) as usize;
     let spark_w = w.saturating_sub(30).clamp(8, 60);
     // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
-    let step = (300 / spark_w).clamp(1, 10);
+    // A column sums `step` seconds: enough for the time seen so far to fill the width (one
+    // second a column at first), at most 10 s, so the sparklines span minutes once there
+    // are minutes to show (within the meters' 300 s).
+    let seen = Role::ALL
+        .iter()
+        .map(|r| state.stream(*r).rate.seen_secs(state.now_ms))
+        .max()
+        .unwrap_or(0) as usize;
+    let step = seen
+        .div_ceil(spark_w)
+        .clamp(1, (300 / spark_w).clamp(1, 10));
     let mut lines = rate_lines(state, theme, spark_w, step);
     lines.push(mix_line(m, theme, w));
     let lat = match m.latency {
@@ -94,7 +104,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, t
                     .add_modifier(Modifier::BOLD),
             ),
             Span::styled(
-                format!("msgs/s over the last {}m ", (spark_w * step + 30) / 60),
+                {
+                    let span = spark_w * step;
+                    if span < 120 {
+                        format!("msgs/s over the last {span}s ")
+                    } else {
+                        format!("msgs/s over the last {}m ", (span + 30) / 60)
+                    }
+                },
                 Style::default().fg(theme.muted),
             ),
         ]));

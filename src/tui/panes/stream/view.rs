@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 /// What a row shows beyond the record: DLQ marks and replay counts, the followed job.
 #[derive(Default)]
@@ -144,6 +145,82 @@ pub fn row_at(selected: usize, area: Rect, y: u16) -> Option<usize> {
 
 type GridRow = (Vec<(String, Style)>, bool);
 
+/// The widest a key column grows, and the topic column's share of the pane at most.
+const KEY_CAP: usize = 24;
+const TOPIC_SHARE: usize = 4;
+
+/// The text people read gets at least this share of the pane (percent), and at most
+/// `SUMMARY_FLOOR_MAX` columns of guarantee; the other columns give way to it first.
+const SUMMARY_SHARE: usize = 45;
+const SUMMARY_FLOOR_MAX: usize = 60;
+
+/// The cells a column needs for the records in view.
+fn widest<'a>(texts: impl Iterator<Item = &'a str>) -> usize {
+    texts.map(UnicodeWidthStr::width).max().unwrap_or(0)
+}
+
+/// Column widths from what the rows in view show: the topic as wide as its names need (up to a
+/// quarter of the pane, then shortened in the middle, never its `partition@offset`), the key
+/// up to `KEY_CAP`, the status (on the DLQ pane: the origin) as wide as its words, the event
+/// type only with room to spare; the summary (on the DLQ pane: the reason) gets the rest, and
+/// at least `SUMMARY_SHARE` percent. Every row is exactly the pane's width.
+pub fn column_widths(w: usize, rows: &[&crate::domain::Record], dlq: bool) -> Vec<usize> {
+    let pos = |r: &crate::domain::Record| format!("/{}@{}", r.partition, r.offset);
+    let pos_w = rows.iter().map(|r| pos(r).len()).max().unwrap_or(6);
+    let topic_w = rows
+        .iter()
+        .map(|r| UnicodeWidthStr::width(r.topic.as_str()) + pos(r).len())
+        .max()
+        .unwrap_or(14)
+        .clamp(pos_w, (w / TOPIC_SHARE).max(pos_w + 2));
+    let key_w = rows
+        .iter()
+        .map(|r| UnicodeWidthStr::width(r.key_display().as_str()))
+        .max()
+        .unwrap_or(3)
+        .clamp(3, KEY_CAP);
+    let third: Vec<String> = rows.iter().map(|r| third_cell(r, dlq)).collect();
+    let third_w = widest(third.iter().map(String::as_str)).clamp(4, if dlq { 28 } else { 14 });
+    let event_w = if w >= 150 {
+        widest(rows.iter().filter_map(|r| r.decoded.event_type.as_deref())).min(16)
+    } else {
+        0
+    };
+    // The floor never pushes the other columns below their minimum (narrow panes).
+    let others_min = 8 + (pos_w + 2) + 3 + 4 + 4;
+    let floor = (w * SUMMARY_SHARE / 100)
+        .min(SUMMARY_FLOOR_MAX)
+        .min(w.saturating_sub(others_min))
+        .max(4);
+    crate::tui::widgets::table::allot(
+        w,
+        &[
+            (8, 8),
+            ((pos_w + 2).min(topic_w), topic_w),
+            (3, key_w),
+            (0, event_w),
+            (4, third_w),
+            (floor, floor),
+        ],
+        Some(5),
+    )
+}
+
+/// The third column: the status word, or on the DLQ pane where the record came from.
+fn third_cell(r: &crate::domain::Record, dlq: bool) -> String {
+    if !dlq {
+        return r.decoded.status.clone().unwrap_or_default();
+    }
+    match r.decoded.dlq.as_deref() {
+        Some(o) => match (&o.topic, o.partition) {
+            (Some(t), Some(p)) => format!("{t}/{p}"),
+            (Some(t), None) => t.clone(),
+            (None, _) => String::new(),
+        },
+        None => String::new(),
+    }
+}
+
 /// Column widths shrink with the pane; the summary takes what is left. The event type column
 /// only appears when there is room, since the topic usually implies it.
 /// One record's cells: time, position, key, event type, status, summary (with the follow and
@@ -153,6 +230,7 @@ fn cells(
     topic_w: usize,
     marks: &Marks,
     theme: &Theme,
+    dlq: bool,
 ) -> Vec<(String, Style)> {
     let d = &r.decoded;
     let plain = Style::default();
@@ -184,10 +262,11 @@ fn cells(
         ),
         (r.key_display(), key_style),
         (d.event_type.clone().unwrap_or_default(), plain),
-        (
-            d.status.clone().unwrap_or_default(),
-            theme.status(d.status_class),
-        ),
+        if dlq {
+            (third_cell(r, true), Style::default().fg(theme.muted))
+        } else {
+            (third_cell(r, false), theme.status(d.status_class))
+        },
         (format!("{follow_mark}{dlq_marks}{}", d.summary), key_style),
     ]
 }
@@ -202,37 +281,81 @@ fn grid_rows(
     let inner_h = visible_rows(area);
     let start = first_row(pane.selected, area);
     let w = area.width.saturating_sub(2) as usize;
-    let (wl, wk, we) = if w >= 110 {
-        (26, 18, 16)
-    } else if w >= 60 {
-        (18, 12, 0)
-    } else {
-        (12, 8, 0)
-    };
-    let widths = crate::tui::widgets::table::allot(
-        w,
-        &[(8, 8), (8, wl), (4, wk), (we, we), (4, 11), (4, 4)],
-        Some(5),
-    );
-    let rows = (start..start + inner_h)
+    let dlq = pane.role == crate::domain::Role::Dlq;
+    let shown: Vec<(usize, &crate::domain::Record)> = (start..start + inner_h)
         .filter_map(|i| pane.nth_newest(i).map(|r| (i, r)))
+        .collect();
+    let records: Vec<&crate::domain::Record> = shown.iter().map(|(_, r)| *r).collect();
+    let widths = column_widths(w, &records, dlq);
+    let rows = shown
+        .into_iter()
         .map(|(i, r)| {
             (
-                cells(r, widths[1], marks, theme),
+                cells(r, widths[1], marks, theme, dlq),
                 i == pane.selected && focused,
             )
         })
         .collect();
-    let cols: Vec<(&str, usize)> = [
-        "time",
-        "topic/p@offset",
-        "key",
-        "event type",
-        "status",
-        "summary",
-    ]
-    .into_iter()
-    .zip(widths.iter().copied())
-    .collect();
+    let (third, last) = if dlq {
+        ("origin", "reason")
+    } else {
+        ("status", "summary")
+    };
+    let cols: Vec<(&str, usize)> = ["time", "topic/p@offset", "key", "event type", third, last]
+        .into_iter()
+        .zip(widths.iter().copied())
+        .collect();
     (cols, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_widths;
+    use crate::codec::decode::{to_record, Incoming};
+    use crate::domain::Record;
+
+    fn rec(topic: &str, p: i32, offset: i64, key: &str, dlq: bool) -> Record {
+        to_record(
+            Incoming {
+                topic,
+                partition: p,
+                offset,
+                timestamp_ms: Some(0),
+                key: Some(key.as_bytes()),
+                value: Some(br#"{"status":"completed"}"#),
+                headers: vec![],
+            },
+            1 << 20,
+            dlq,
+        )
+    }
+
+    /// At 120x40 a record pane is 118 columns inside: with the demo's topics and keys a
+    /// 40-character summary and a 50-character DLQ reason (with its mark) show whole.
+    #[test]
+    fn the_text_people_read_gets_the_room_at_120_columns() {
+        let completions = [
+            rec("franc.task.completion", 1, 59, "CHG-2026-658812", false),
+            rec("export-completions", 2, 1234, "export-345904-1f2e", false),
+        ];
+        let refs: Vec<&Record> = completions.iter().collect();
+        let w = column_widths(118, &refs, false);
+        assert!(w[5] >= 40, "{w:?}");
+        assert_eq!(
+            w[1],
+            "franc.task.completion/1@59".len(),
+            "topics whole: {w:?}"
+        );
+        let dlq = [
+            rec("dlq-domain-services", 1, 2210, "export-323-9c1d2e", true),
+            rec("scheduler.jobs.dlq", 0, 1225, "job-11741d", true),
+        ];
+        let refs: Vec<&Record> = dlq.iter().collect();
+        let w = column_widths(118, &refs, true);
+        assert!(w[5] >= 52, "{w:?}");
+        // Narrow: still every column fits exactly.
+        let w = column_widths(60, &refs, true);
+        let shown: Vec<usize> = w.iter().copied().filter(|x| *x > 0).collect();
+        assert_eq!(shown.iter().sum::<usize>() + shown.len() - 1, 60, "{w:?}");
+    }
 }
