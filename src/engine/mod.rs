@@ -8,4 +8,5 @@ pub mod job;
 pub mod lag;
 pub mod publish;
 pub mod replay;
+pub mod roles;
 pub mod search;
