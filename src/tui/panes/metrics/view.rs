@@ -31,20 +31,63 @@ pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, t
     let m = state.metrics;
     let w = area.width.saturating_sub(2) as usize;
     let spark_w = w.saturating_sub(30).clamp(8, 60);
-    // Each column sums `step` seconds, so the sparklines span minutes, within the meters' 300 s.
-    // A column sums `step` seconds: enough for the time seen so far to fill the width (one
-    // second a column at first), at most 10 s, so the sparklines span minutes once there
-    // are minutes to show (within the meters' 300 s).
+    let step = spark_step(state, spark_w);
+    let mut lines = rate_lines(state, theme, spark_w, step);
+    lines.push(mix_line(m, theme, w));
+    facts(&mut lines, state, theme, w);
+    let room = (area.height as usize).saturating_sub(2 + lines.len());
+    for (_, r) in m.top_reasons(room) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>6}× ", human_count(r.count as i64)),
+                Style::default().fg(theme.failed),
+            ),
+            Span::raw(cell(&r.example, w.saturating_sub(8))),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Line::from(vec![
+            Span::styled(
+                " Metrics ",
+                Style::default()
+                    .fg(theme.title)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(span_words(spark_w * step), Style::default().fg(theme.muted)),
+        ]));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(crate::tui::widgets::spans::fit_spans(l.spans, w)))
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Seconds a sparkline column sums: enough for the time seen so far to fill the width (one
+/// second a column at first), at most 10 s, so the sparklines span minutes once there are
+/// minutes to show (within the meters' 300 s).
+fn spark_step(state: &MetricsView<'_>, spark_w: usize) -> usize {
     let seen = Role::ALL
         .iter()
         .map(|r| state.stream(*r).rate.seen_secs(state.now_ms))
         .max()
         .unwrap_or(0) as usize;
-    let step = seen
-        .div_ceil(spark_w)
-        .clamp(1, (300 / spark_w).clamp(1, 10));
-    let mut lines = rate_lines(state, theme, spark_w, step);
-    lines.push(mix_line(m, theme, w));
+    seen.div_ceil(spark_w)
+        .clamp(1, (300 / spark_w).clamp(1, 10))
+}
+
+fn span_words(span: usize) -> String {
+    if span < 120 {
+        format!("msgs/s over the last {span}s ")
+    } else {
+        format!("msgs/s over the last {}m ", (span + 30) / 60)
+    }
+}
+
+/// End-to-end latency, stuck jobs and the DLQ's inflow.
+fn facts(lines: &mut Vec<Line<'static>>, state: &MetricsView<'_>, theme: &Theme, w: usize) {
+    let m = state.metrics;
     let lat = match m.latency {
         Some((p50, p95, n)) => {
             let basis: Vec<&str> = m.latency_basis.keys().map(String::as_str).collect();
@@ -83,43 +126,6 @@ pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, t
             human_count(m.dlq_total as i64)
         )),
     ]));
-    let room = (area.height as usize).saturating_sub(2 + lines.len());
-    for (_, r) in m.top_reasons(room) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:>6}× ", human_count(r.count as i64)),
-                Style::default().fg(theme.failed),
-            ),
-            Span::raw(cell(&r.example, w.saturating_sub(8))),
-        ]));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Line::from(vec![
-            Span::styled(
-                " Metrics ",
-                Style::default()
-                    .fg(theme.title)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(
-                {
-                    let span = spark_w * step;
-                    if span < 120 {
-                        format!("msgs/s over the last {span}s ")
-                    } else {
-                        format!("msgs/s over the last {}m ", (span + 30) / 60)
-                    }
-                },
-                Style::default().fg(theme.muted),
-            ),
-        ]));
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .map(|l| Line::from(crate::tui::widgets::spans::fit_spans(l.spans, w)))
-        .collect();
-    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// One sparkline line per stream: msgs/s over minutes, the rate now and the total.
