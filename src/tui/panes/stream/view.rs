@@ -169,17 +169,21 @@ pub fn column_widths(w: usize, rows: &[&crate::domain::Record], dlq: bool) -> Ve
     let pos_w = rows.iter().map(|r| pos(r).len()).max().unwrap_or(6);
     let topic_w = rows
         .iter()
-        .map(|r| UnicodeWidthStr::width(r.topic.as_str()) + pos(r).len())
+        .map(|r| UnicodeWidthStr::width(clean(&r.topic).as_ref()) + pos(r).len())
         .max()
         .unwrap_or(14)
         .clamp(pos_w, (w / TOPIC_SHARE).max(pos_w + 2));
     let key_w = rows
         .iter()
-        .map(|r| UnicodeWidthStr::width(r.key_display().as_str()))
+        .map(|r| UnicodeWidthStr::width(clean(&r.key_display()).as_ref()))
         .max()
         .unwrap_or(3)
         .clamp(3, KEY_CAP);
-    let third: Vec<String> = rows.iter().map(|r| third_cell(r, dlq)).collect();
+    // Widths of the text as drawn: the sanitiser shows hidden characters as ⟨U+…⟩.
+    let third: Vec<String> = rows
+        .iter()
+        .map(|r| clean(&third_cell(r, dlq)).into_owned())
+        .collect();
     let third_w = widest(third.iter().map(String::as_str)).clamp(4, if dlq { 28 } else { 14 });
     let event_w = if w >= 150 {
         widest(rows.iter().filter_map(|r| r.decoded.event_type.as_deref())).min(16)
