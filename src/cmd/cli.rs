@@ -105,6 +105,9 @@ kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20
     /// carries ID, in time order, with its outcome and end-to-end latency.
     #[command(after_help = crate::cmd::job::HELP)]
     Job(JobArgs),
+    /// List the cluster's topics with partitions, replication and records held, and what each
+    /// looks like it is (completion, status, DLQ or request), from its newest records.
+    Topics(TopicsArgs),
     /// Print a shell completion script to stdout (see README: Shell completions).
     Completions {
         #[arg(value_enum)]
@@ -123,6 +126,19 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
 /// Writes the man page.
 pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TopicsArgs {
+    /// Also list the cluster's own topics (__consumer_offsets and the like).
+    #[arg(long)]
+    pub internal: bool,
+    /// Seconds to read each topic's newest records for at most.
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub sample_secs: f64,
+    /// text or json (one JSON object per topic).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
 }
 
 #[derive(Args, Debug, Clone)]

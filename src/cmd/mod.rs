@@ -9,6 +9,7 @@ pub mod lag;
 pub mod publish;
 pub mod replay;
 pub mod tail;
+pub mod topics;
 
 use crate::kafka;
 use crate::support::config;
@@ -30,6 +31,11 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_checked(&o)?;
             Ok(ExitCode::from(publish::run(&cfg, &p)?))
         }
+        Some(Command::Topics(a)) => Ok(ExitCode::from(topics::run(
+            &load_checked(&o)?,
+            &a,
+            &mut std::io::stdout().lock(),
+        )?)),
         Some(Command::Job(j)) => Ok(ExitCode::from(job::run(&load_checked(&o)?, &j)?)),
         // Answered by `generated` before logging starts.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),

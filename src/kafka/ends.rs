@@ -31,6 +31,26 @@ pub fn end_offsets_with<C: ConsumerContext>(
     tps: &[Tp],
     timeout: Duration,
 ) -> Result<Ends, String> {
+    offsets_at(consumer, tps, Offset::End, timeout)
+}
+
+/// Start (log start) offsets of `tps`, the same way: one request per partition leader.
+pub fn start_offsets_with<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    tps: &[Tp],
+    timeout: Duration,
+) -> Result<Ends, String> {
+    offsets_at(consumer, tps, Offset::Beginning, timeout)
+}
+
+/// `Offset::End` (-1) is the "latest" timestamp of ListOffsets, `Offset::Beginning` (-2) the
+/// "earliest".
+fn offsets_at<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    tps: &[Tp],
+    at: Offset,
+    timeout: Duration,
+) -> Result<Ends, String> {
     let mut ends = BTreeMap::new();
     let mut failed = Vec::new();
     if tps.is_empty() {
@@ -38,8 +58,7 @@ pub fn end_offsets_with<C: ConsumerContext>(
     }
     let mut tpl = TopicPartitionList::with_capacity(tps.len());
     for (t, p) in tps {
-        // Offset::End is -1, which ListOffsets reads as the "latest" timestamp.
-        tpl.add_partition_offset(t, *p, Offset::End)
+        tpl.add_partition_offset(t, *p, at)
             .map_err(|e| describe(&e))?;
     }
     let got = consumer

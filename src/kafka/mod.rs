@@ -16,6 +16,7 @@ pub mod replay;
 pub mod safe_producer;
 pub mod search;
 pub mod tail;
+pub mod topics;
 pub mod window;
 pub mod worker;
 

@@ -1,0 +1,65 @@
+//! `kdeck topics`: every topic of the cluster with what kdeck makes of it — partitions,
+//! replication, records held, and the role its newest records suggest, with the evidence.
+
+use super::cli::TopicsArgs;
+use crate::engine::roles::Proposal;
+use crate::kafka::topics::{list, recognise, TopicFacts};
+use crate::support::config::Config;
+use std::io::Write;
+use std::time::Duration;
+
+/// Exit 0: listed. Errors (the cluster unreachable) go up as exit 2.
+pub fn run(cfg: &Config, a: &TopicsArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if !(a.sample_secs > 0.0 && a.sample_secs <= 60.0) {
+        anyhow::bail!("--sample-secs: expected more than 0 and at most 60 seconds");
+    }
+    let within = Duration::from_secs_f64(a.sample_secs);
+    for t in list(&cfg.cluster, a.internal)? {
+        let p = recognise(&cfg.cluster, &t, within);
+        if a.output == "json" {
+            writeln!(out, "{}", json_line(&t, &p))?;
+        } else {
+            writeln!(out, "{}", text_line(&t, &p))?;
+        }
+    }
+    Ok(0)
+}
+
+fn role_words(p: &Proposal) -> String {
+    match p.role {
+        Some(g) => format!("{} ({:?})", g.word(), p.confidence).to_lowercase(),
+        None => "none".into(),
+    }
+}
+
+fn text_line(t: &TopicFacts, p: &Proposal) -> String {
+    let records = t.records.map_or("?".into(), |n| n.to_string());
+    let facts = format!(
+        "{} partition(s) × {} · {records} record(s)",
+        t.partitions.len(),
+        t.replication
+    );
+    let clean = |s: &str| crate::codec::sanitize::clean(s).into_owned();
+    match &t.error {
+        Some(e) => format!("{}  {facts}  cannot be read: {}", clean(&t.name), clean(e)),
+        None => format!(
+            "{}  {facts}  {}: {}",
+            clean(&t.name),
+            role_words(p),
+            clean(&p.evidence)
+        ),
+    }
+}
+
+fn json_line(t: &TopicFacts, p: &Proposal) -> serde_json::Value {
+    serde_json::json!({
+        "topic": t.name,
+        "partitions": t.partitions.len(),
+        "replication": t.replication,
+        "records": t.records,
+        "error": t.error,
+        "role": p.role.map(|g| g.word().to_lowercase()),
+        "confidence": format!("{:?}", p.confidence).to_lowercase(),
+        "evidence": p.evidence,
+    })
+}
