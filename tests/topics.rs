@@ -5,23 +5,11 @@
 mod common;
 
 use common::{brokers, cluster, unique};
-use kdeck::domain::OutRecord;
 use kdeck::kafka::{admin, producer};
 use std::process::Command;
 use std::time::Duration;
 
-fn rec(topic: &str, key: &str, value: &str, headers: &[(&str, &str)]) -> OutRecord {
-    OutRecord {
-        topic: topic.into(),
-        key: Some(key.as_bytes().to_vec()),
-        value: Some(value.as_bytes().to_vec()),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
-            .collect(),
-        ..Default::default()
-    }
-}
+use common::out_record as rec;
 
 #[test]
 fn topics_named_unlike_the_defaults_are_recognised_from_their_records() {

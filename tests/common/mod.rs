@@ -51,3 +51,22 @@ pub fn unique(prefix: &str) -> String {
         .as_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
+
+/// A record to produce: key, value and headers as text.
+pub fn out_record(
+    topic: &str,
+    key: &str,
+    value: &str,
+    headers: &[(&str, &str)],
+) -> kdeck::domain::OutRecord {
+    kdeck::domain::OutRecord {
+        topic: topic.into(),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(value.as_bytes().to_vec()),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect(),
+        ..Default::default()
+    }
+}

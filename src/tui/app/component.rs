@@ -225,6 +225,15 @@ pub fn nav_delta(action: Action, page: isize) -> Option<isize> {
 /// keymap, so a rebound key is shown as the user bound it.
 pub type Hint = (Action, &'static str);
 
+/// The keys every list-like modal moves with (arrows, vi keys, pages, ends), for an
+/// `Entry::keys` table: `keys: concat!(nav_keys!(), r#"…its own…"#)`.
+macro_rules! nav_keys {
+    () => {
+        "\"up\" = \"up\"\n\"k\" = \"up\"\n\"down\" = \"down\"\n\"j\" = \"down\"\n\"pageup\" = \"page_up\"\n\"pagedown\" = \"page_down\"\n\"home\" = \"top\"\n\"end\" = \"bottom\"\n"
+    };
+}
+pub(crate) use nav_keys;
+
 /// The boilerplate half of [`Modal`] for a type: `as_any` and `as_any_mut`.
 macro_rules! modal_any {
     () => {

@@ -25,21 +25,16 @@ const MAX_LABEL: usize = 28;
 
 pub const ENTRY: Entry = Entry {
     context: "detail",
-    keys: r#"
+    keys: concat!(
+        crate::tui::app::component::nav_keys!(),
+        r#"
 "esc" = "close"
 "q" = "close"
 "enter" = "close"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
 "t" = "timeline"
 "y" = "copy"
-"#,
+"#
+    ),
     dashboard_keys: "",
     opens_on: &[],
     open: opened_elsewhere,

@@ -89,21 +89,16 @@ pub struct SearchDialog {
 
 pub const ENTRY: Entry = Entry {
     context: "search",
-    keys: r#"
+    keys: concat!(
+        crate::tui::app::component::nav_keys!(),
+        r#"
 "enter" = "confirm"
 "esc" = "close"
 "E" = "export"
 "tab" = "next_field"
 "backtab" = "prev_field"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-"#,
+"#
+    ),
     dashboard_keys: r#""s" = "search""#,
     opens_on: &[Action::Search],
     open,

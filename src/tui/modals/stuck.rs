@@ -17,20 +17,15 @@ use ratatui::Frame;
 
 pub const ENTRY: Entry = Entry {
     context: "stuck",
-    keys: r#"
+    keys: concat!(
+        crate::tui::app::component::nav_keys!(),
+        r#"
 "esc" = "close"
 "q" = "close"
 "enter" = "open"
 "t" = "open"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
-"#,
+"#
+    ),
     dashboard_keys: r#""J" = "stuck_jobs""#,
     opens_on: &[Action::StuckJobs],
     open: |_, _, _| Reply::open(StuckView::default()),

@@ -20,22 +20,17 @@ mod view;
 
 pub const ENTRY: Entry = Entry {
     context: "timeline",
-    keys: r#"
+    keys: concat!(
+        crate::tui::app::component::nav_keys!(),
+        r#"
 "esc" = "close"
 "q" = "close"
 "enter" = "open"
-"up" = "up"
-"k" = "up"
-"down" = "down"
-"j" = "down"
-"pageup" = "page_up"
-"pagedown" = "page_down"
-"home" = "top"
-"end" = "bottom"
 "r" = "replay"
 "e" = "republish"
 "E" = "export"
-"#,
+"#
+    ),
     dashboard_keys: r#""t" = "timeline""#,
     opens_on: &[Action::Timeline],
     open,
