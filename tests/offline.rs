@@ -64,6 +64,23 @@ fn tail_against_unreachable_broker_exits_with_a_clear_message() {
 }
 
 #[test]
+fn topics_against_unreachable_broker_exits_with_a_clear_message() {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["--config", "/dev/null", "topics", "-b", DEAD])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "kdeck: listing the topics of 127.0.0.1:1: cannot reach the brokers"
+    );
+    assert!(out.stdout.is_empty(), "nothing listed");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
 fn bad_config_file_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("k.toml");
@@ -236,6 +253,7 @@ fn every_subcommand_refuses_the_same_bad_ui_config() {
             vec!["--config", p, "-b", DEAD],
             vec!["tail", "--config", p, "-b", DEAD, "-t", "x", "-e"],
             vec!["lag", "--config", p, "-b", DEAD, "-g", "g"],
+            vec!["topics", "--config", p, "-b", DEAD],
         ] {
             let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
                 .args(&args)
