@@ -135,13 +135,23 @@ struct Input {
 }
 
 fn input() -> impl Strategy<Value = Input> {
+    input_with(nasty_string(30), any::<i32>(), any::<i64>(), 6)
+}
+
+/// Records with these topics, partitions and offsets, any key, value and headers.
+fn input_with(
+    topic: impl Strategy<Value = String>,
+    partition: impl Strategy<Value = i32>,
+    offset: impl Strategy<Value = i64>,
+    max_headers: usize,
+) -> impl Strategy<Value = Input> {
     (
-        nasty_string(30),
-        any::<i32>(),
-        any::<i64>(),
+        topic,
+        partition,
+        offset,
         prop::option::of(prop::collection::vec(any::<u8>(), 0..80)),
         value_bytes(),
-        prop::collection::vec(header(), 0..6),
+        prop::collection::vec(header(), 0..max_headers),
         any::<bool>(),
     )
         .prop_map(
@@ -468,26 +478,7 @@ fn five_megabyte_record_opens_within_the_value_cap() {
 /// column, and no `partition@offset` is cut.
 #[test]
 fn column_widths_fill_the_pane_and_never_cut_the_offset() {
-    let rec = (
-        nasty_string(60),
-        0..1000i32,
-        0..1_000_000_000_000i64,
-        prop::option::of(prop::collection::vec(any::<u8>(), 0..80)),
-        value_bytes(),
-        prop::collection::vec(header(), 0..4),
-        any::<bool>(),
-    )
-        .prop_map(
-            |(topic, partition, offset, key, value, headers, dlq)| Input {
-                topic,
-                partition,
-                offset,
-                key,
-                value,
-                headers,
-                dlq,
-            },
-        );
+    let rec = input_with(nasty_string(60), 0..1000i32, 0..1_000_000_000_000i64, 4);
     let strategy = (
         prop::collection::vec(rec, 0..8),
         60usize..260,
