@@ -113,6 +113,19 @@ pub enum DlqDialect {
 }
 
 impl DlqDialect {
+    /// Every dialect kdeck decodes.
+    pub const ALL: [DlqDialect; 9] = [
+        DlqDialect::GoPackage,
+        DlqDialect::SpringDlt,
+        DlqDialect::SpringRetryTopic,
+        DlqDialect::SpringCloudStream,
+        DlqDialect::SmallRye,
+        DlqDialect::KafkaConnect,
+        DlqDialect::KafkaStreams,
+        DlqDialect::ShareGroup,
+        DlqDialect::Karafka,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             DlqDialect::GoPackage => "pipeline executor's Go package",

@@ -310,18 +310,7 @@ mod tests {
 
     #[test]
     fn every_dialect_has_a_table_and_names_are_lower_case_and_unique_per_writer() {
-        use DlqDialect::*;
-        for d in [
-            GoPackage,
-            SpringDlt,
-            SpringRetryTopic,
-            SpringCloudStream,
-            SmallRye,
-            KafkaConnect,
-            KafkaStreams,
-            ShareGroup,
-            Karafka,
-        ] {
+        for d in DlqDialect::ALL {
             assert!(
                 DIALECTS.iter().any(|t| t.dialect == Some(d)),
                 "{} has no table",
