@@ -6,6 +6,7 @@ pub mod filters;
 pub mod jobs;
 pub mod load;
 pub mod replay;
+pub mod save;
 pub mod words;
 
 pub use load::{load, At, Overrides};
