@@ -26,15 +26,39 @@ pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let exit = rt.block_on(crate::tui::app::run::run(
-        &cfg,
-        &theme,
-        &keymap,
-        &SystemClock,
-        cli.demo,
-    ))?;
+    let start = cfg.clone();
+    let reload = |name: &str| reload(&o, &start, name);
+    let parts = crate::tui::app::run::Parts {
+        theme: &theme,
+        keymap: &keymap,
+        clock: &SystemClock,
+        reload: &reload,
+        demo: cli.demo,
+    };
+    let exit = rt.block_on(crate::tui::app::run::run(cfg, &parts))?;
     drop(demo);
     Ok(ExitCode::from(exit.code()))
+}
+
+/// Another profile of the config file, loaded as at start with the same file and flags, less
+/// the ones that named this start's cluster and topics. The profile the dashboard started
+/// with (the demo's too) comes back as it was.
+fn reload(o: &config::Overrides, start: &config::Config, name: &str) -> Result<config::Config, String> {
+    if name == start.profile {
+        return Ok(start.clone());
+    }
+    let o = config::Overrides {
+        profile: Some(name.to_string()),
+        brokers: None,
+        completion: Vec::new(),
+        status: Vec::new(),
+        dlq: Vec::new(),
+        watch_groups: Vec::new(),
+        ..o.clone()
+    };
+    let cfg = config::load(&o).map_err(|e| e.to_string())?;
+    kafka::validate(&cfg.cluster).map_err(|e| format!("{e:#}"))?;
+    Ok(cfg)
 }
 
 /// `--demo` shows the embedded cluster's topics and groups, whatever the config says.

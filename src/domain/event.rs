@@ -32,6 +32,8 @@ pub enum KafkaEvent {
     JobSearch(JobSearchUpdate),
     /// An export's outcome: what was written, or why not.
     Exported(Result<super::export::Summary, String>),
+    /// What the topic browser's worker found.
+    Browse(super::browse::BrowseUpdate),
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's
@@ -163,4 +165,6 @@ pub enum StreamCmd {
 pub enum LagCmd {
     /// Refresh now instead of at the next interval.
     RefreshNow,
+    /// Watch these groups from now on (added or removed in the dashboard), and refresh.
+    Watch(Vec<String>),
 }

@@ -17,6 +17,19 @@ pub struct LagSnapshot {
     /// Why something could not be measured (e.g. the broker does not list groups).
     pub notes: Vec<String>,
     pub took_ms: u64,
+    /// Every group the cluster lists (None: it does not list groups), for adding one to the
+    /// watched set.
+    pub listed: Option<Vec<ListedGroup>>,
+}
+
+/// A group as the cluster lists it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListedGroup {
+    pub group: String,
+    pub state: Option<String>,
+    pub members: usize,
+    /// Topics its members are assigned.
+    pub topics: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1,5 +1,6 @@
 //! Plain data types shared by every layer. No ratatui, no rdkafka.
 
+pub mod browse;
 pub mod clock;
 pub mod event;
 pub mod export;

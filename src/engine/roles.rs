@@ -39,57 +39,12 @@
 //! A name that hints another role than the records is said after the evidence.
 
 use crate::codec::decode::{dlq, envelope, json::Obj};
-use crate::domain::{DlqDialect, PayloadKind, Record, Role, StatusClass};
+use crate::domain::{DlqDialect, PayloadKind, Record, StatusClass};
 
 /// How many of a topic's newest records the browser samples.
 pub const SAMPLE_MAX: usize = 50;
 
-/// A role kdeck can propose: the dashboard's three, and request topics (which feed no pane).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Guess {
-    Completion,
-    Status,
-    Dlq,
-    Request,
-}
-
-impl Guess {
-    /// The dashboard's role; `None` for a request topic.
-    pub fn role(self) -> Option<Role> {
-        match self {
-            Guess::Completion => Some(Role::Completion),
-            Guess::Status => Some(Role::Status),
-            Guess::Dlq => Some(Role::Dlq),
-            Guess::Request => None,
-        }
-    }
-
-    /// The role in words ("a {word} topic").
-    pub fn word(self) -> &'static str {
-        match self {
-            Guess::Completion => "completion",
-            Guess::Status => "status",
-            Guess::Dlq => "DLQ",
-            Guess::Request => "request",
-        }
-    }
-}
-
-/// How sure the proposal is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Confidence {
-    Low,
-    Medium,
-    High,
-}
-
-/// The role proposed for a topic (`None`: none of the roles) and why, in words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Proposal {
-    pub role: Option<Guess>,
-    pub confidence: Confidence,
-    pub evidence: String,
-}
+pub use crate::domain::browse::{Confidence, Guess, Proposal};
 
 /// What a topic's name suggests, and the words saying so ("the name ends in .DLT").
 #[derive(Clone, Debug, PartialEq, Eq)]

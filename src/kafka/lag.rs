@@ -103,6 +103,14 @@ impl LagProbe {
         })
     }
 
+    /// Watches these groups from the next refresh on. The fallback clients of groups no
+    /// longer watched go.
+    pub fn watch(&mut self, groups: Vec<String>) {
+        self.groups.retain(|g, _| groups.contains(g));
+        self.known_topics.retain(|g, _| groups.contains(g));
+        self.spec.watch_groups = groups;
+    }
+
     /// Why the last refresh could not reach the cluster (unreachable, authentication), in words.
     pub fn trouble(&self) -> Option<&(Trouble, String)> {
         self.trouble.as_ref()
@@ -148,6 +156,9 @@ impl LagProbe {
                 "the cluster does not list groups: showing the configured groups (no state or members)"
                     .into(),
             );
+        }
+        if !unlisted {
+            snap.listed = Some(listed_groups(&listed));
         }
         let names = self.candidates(&listed);
         self.committed_of(names, &mut listed, &mut snap);
@@ -499,6 +510,21 @@ impl LagProbe {
     }
 }
 
+/// The cluster's groups for the group list (kdeck's own readers left out).
+fn listed_groups(listed: &Listed) -> Vec<crate::domain::lag::ListedGroup> {
+    (listed.described.values())
+        .filter(|g| !g.group.starts_with("kdeck-"))
+        .map(|g| crate::domain::lag::ListedGroup {
+            group: g.group.clone(),
+            state: g.state.clone(),
+            members: g.members.unwrap_or(0),
+            topics: (listed.assigned_topics.get(&g.group))
+                .map(|t| t.iter().cloned().collect())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// Runs the probe every `refresh_ms` on its own thread until the app goes away; dropping the
 /// handle stops the probe at its next turn.
 pub fn spawn(
@@ -527,8 +553,10 @@ pub fn spawn(
             }
             let rest = refresh.saturating_sub(started.elapsed());
             // A command (refresh now) cuts the wait short; a gone app ends the probe.
-            if let Err(RecvTimeoutError::Disconnected) = cmds.recv_timeout(rest) {
-                return;
+            match cmds.recv_timeout(rest) {
+                Err(RecvTimeoutError::Disconnected) => return,
+                Ok(crate::domain::event::LagCmd::Watch(groups)) => probe.watch(groups),
+                _ => {}
             }
         }
     })

@@ -2,6 +2,7 @@
 //! `spawn_blocking`) and talks to the app through `KafkaEvent`s on one channel.
 
 pub mod admin;
+pub mod browse;
 pub mod consumer;
 pub mod demo;
 pub mod demo_groups;

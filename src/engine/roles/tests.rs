@@ -1,3 +1,4 @@
+use crate::domain::Role;
 use super::*;
 use crate::codec::decode::{dlq::headers::DIALECTS, to_record, Incoming};
 use crate::domain::Header;

@@ -50,6 +50,19 @@ pub enum Action {
     ToggleAllPanes,
     Export,
     Copy,
+    BrowseTopics,
+    Profiles,
+    Groups,
+    RoleCompletion,
+    RoleStatus,
+    RoleDlq,
+    RoleRequest,
+    RoleNone,
+    TakeProposals,
+    Apply,
+    ToggleInternal,
+    SaveProfile,
+    Refresh,
 }
 
 impl Action {
@@ -103,6 +116,19 @@ impl Action {
                 "export the focused pane's records (after its filter) to a JSONL file"
             }
             Action::Copy => "copy the record's value to the clipboard (OSC 52)",
+            Action::BrowseTopics => "the cluster's topics, with the role each one looks like",
+            Action::Profiles => "switch to another profile of the config file",
+            Action::Groups => "the cluster's consumer groups: watch or unwatch their lag",
+            Action::RoleCompletion => "read the topic as completions (again: not)",
+            Action::RoleStatus => "read the topic as status (again: not)",
+            Action::RoleDlq => "read the topic as a DLQ (again: not)",
+            Action::RoleRequest => "take the topic as job requests (again: not)",
+            Action::RoleNone => "read the topic in no role",
+            Action::TakeProposals => "take every proposed role (medium or high confidence)",
+            Action::Apply => "open the dashboard on these topics now (no restart)",
+            Action::ToggleInternal => "show or hide the cluster's internal topics",
+            Action::SaveProfile => "save the topics and groups as a profile in the config file",
+            Action::Refresh => "list again",
         }
     }
 }

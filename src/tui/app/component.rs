@@ -99,6 +99,12 @@ pub struct Cx<'a> {
     pub search: &'a mut Scope,
     pub export_dir: Option<&'a std::path::Path>,
     pub(crate) job_ids: &'a mut crate::domain::work::JobCounter,
+    /// The profile, cluster, topics and watched groups read now.
+    pub wiring: &'a mut crate::tui::app::state::Wiring,
+    /// The profiles kdeck can switch to.
+    pub profiles: &'a [crate::tui::modals::profiles::Choice],
+    /// The lag pane (the cluster's groups as last listed).
+    pub lag: &'a crate::tui::panes::lag::LagPane,
     /// Set by [`Cx::warn`]: shown on the health line.
     pub(crate) warning: Option<String>,
 }

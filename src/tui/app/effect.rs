@@ -64,4 +64,20 @@ pub enum Effect {
     },
     /// Write this escape sequence (OSC 52) to the terminal.
     Osc52(Vec<u8>),
+    /// List the cluster's topics and propose their roles (the topic browser's job).
+    Browse { job: u64, internal: bool },
+    /// The browser closed: stop sampling and reading end offsets.
+    CancelBrowse,
+    /// Read these topics in these roles from now on: every worker starts again, the panes
+    /// empty (nothing read before comes back).
+    Rewire {
+        topics: crate::support::config::Topics,
+        watch_groups: Vec<String>,
+    },
+    /// Switch to this profile of the config file (cluster and topics), as `Rewire` does.
+    SwitchProfile(String),
+    /// Write the dashboard's topics and groups into the config file as this profile.
+    SaveProfile(Box<crate::support::config::save::ProfileDraft>),
+    /// Watch these groups' lag from now on (nothing else restarts).
+    WatchGroups(Vec<String>),
 }

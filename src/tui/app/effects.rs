@@ -14,14 +14,30 @@ use crate::kafka::publish::send::SendOptions;
 use crate::kafka::publish::worker::{PublishCmd, PublishContext};
 use crate::kafka::replay::ReplayContext;
 use crate::kafka::worker::Worker;
+use crate::domain::browse::BrowseCmd;
+use crate::support::config::save::ProfileDraft;
 use crate::support::config::Config;
 use tokio::sync::mpsc;
 
 /// What the run loop does after an effect.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Flow {
     Continue,
     Quit,
+    /// News for the health line that is no problem (a profile saved).
+    Notice(String),
+    /// Start every worker again on other topics or another profile.
+    Rewire(Rewire),
+}
+
+/// What to read after a re-wire.
+#[derive(Debug, PartialEq)]
+pub enum Rewire {
+    Topics {
+        topics: crate::support::config::Topics,
+        watch_groups: Vec<String>,
+    },
+    Profile(String),
 }
 
 /// The dashboard's workers, every one a `Worker` (kafka/worker.rs): bounded queues, a stop
@@ -37,6 +53,9 @@ pub struct Workers {
     search: Worker<SearchCmd>,
     job_search: Worker<JobSearchCmd>,
     export: Worker<ExportCmd>,
+    browse: Worker<crate::domain::browse::BrowseCmd>,
+    /// Where `ctrl-s` saves a profile: the file read, else the platform's config file.
+    config_path: Option<std::path::PathBuf>,
 }
 
 impl Workers {
@@ -81,8 +100,12 @@ impl Workers {
         );
         let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
         let job_search = start_jobs(cfg, &events);
+        let browse = crate::kafka::browse::spawn(cfg.cluster.clone(), events.clone());
         let export = crate::kafka::export::spawn(events);
         let mut w = Workers {
+            browse,
+            config_path: (cfg.source.clone())
+                .or_else(crate::support::config::load::default_config_path),
             stream,
             lag,
             replay,
@@ -156,6 +179,26 @@ impl Workers {
                 path,
                 records: records.0,
             }),
+            Effect::Browse { job, internal } => {
+                self.browse.start(job, |job| BrowseCmd { job, internal })
+            }
+            Effect::CancelBrowse => {
+                self.browse.cancel();
+                Ok(())
+            }
+            Effect::Rewire {
+                topics,
+                watch_groups,
+            } => {
+                let r = Rewire::Topics {
+                    topics,
+                    watch_groups,
+                };
+                return (Flow::Rewire(r), None);
+            }
+            Effect::SwitchProfile(name) => return (Flow::Rewire(Rewire::Profile(name)), None),
+            Effect::SaveProfile(draft) => return self.save_profile(&draft),
+            Effect::WatchGroups(groups) => self.lag.send(LagCmd::Watch(groups)),
             Effect::Osc52(seq) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();
@@ -165,6 +208,17 @@ impl Workers {
             }
         };
         (Flow::Continue, sent.err())
+    }
+
+    fn save_profile(&self, draft: &ProfileDraft) -> (Flow, Option<String>) {
+        let Some(path) = &self.config_path else {
+            let why = "no place for a config file on this system: pass --config PATH";
+            return (Flow::Continue, Some(why.into()));
+        };
+        match crate::support::config::save::save_profile(path, draft) {
+            Ok(saved) => (Flow::Notice(saved.words(&draft.name)), None),
+            Err(e) => (Flow::Continue, Some(format!("the profile was not saved: {e}"))),
+        }
     }
 
     fn replay(&mut self) -> Result<&mut Worker<ReplayCmd>, String> {

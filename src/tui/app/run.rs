@@ -1,7 +1,7 @@
 //! The run loop: waits on keys, Kafka events and the clock, feeds `update`, carries out
 //! effects, and redraws when something changed (at most `ui.max_fps` times a second).
 
-use super::effects::{Flow, Workers};
+use super::effects::{Flow, Rewire, Workers};
 use super::msg::Msg;
 use super::state::State;
 use super::update::update;
@@ -34,19 +34,37 @@ impl Exit {
     }
 }
 
-pub async fn run(
-    cfg: &Config,
-    theme: &Theme,
-    keymap: &Keymap,
-    clock: &dyn Clock,
-    demo: bool,
-) -> anyhow::Result<Exit> {
+/// Loads a profile of the config file by name, checked as at start (the dashboard's profile
+/// switcher); Err says why in words.
+pub type Reload<'a> = dyn Fn(&str) -> Result<Config, String> + 'a;
+
+/// The dashboard's parts that do not change while it runs.
+pub struct Parts<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub clock: &'a dyn Clock,
+    pub reload: &'a Reload<'a>,
+    /// Started on the embedded demo (its profile is called "demo").
+    pub demo: bool,
+}
+
+pub async fn run(cfg: Config, parts: &Parts<'_>) -> anyhow::Result<Exit> {
+    let Parts {
+        theme,
+        keymap,
+        clock,
+        demo,
+        ..
+    } = *parts;
+    let start = cfg.clone();
+    let mut current = cfg;
     // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
-    let mut workers = Workers::start(cfg, tx);
+    let mut workers = Workers::start(&current, tx);
 
-    let mut state = first_state(cfg, demo, clock);
-    let mut guard = TerminalGuard::enter_with(cfg.ui.mouse)?;
+    let mut state = first_state(&current, demo, clock);
+    state.profiles = profiles(&start, &current);
+    let mut guard = TerminalGuard::enter_with(current.ui.mouse)?;
     #[cfg(feature = "test-hooks")]
     crate::tui::terminal::arm_test_faults();
     let size = guard.terminal.size()?;
@@ -54,7 +72,7 @@ pub async fn run(
 
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let frame = Duration::from_millis(1000 / cfg.ui.max_fps.max(1) as u64);
+    let frame = Duration::from_millis(1000 / current.ui.max_fps.max(1) as u64);
     let mut frame_timer = tokio::time::interval(frame);
     frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = Redraw::new();
@@ -100,8 +118,26 @@ pub async fn run(
                     continue;
                 }
             }
-            if feed(&mut state, msgs, keymap, &mut workers, &mut redraw) == Flow::Quit {
-                return Ok(Exit::Quit);
+            match feed(&mut state, msgs, keymap, &mut workers, &mut redraw) {
+                Flow::Quit => return Ok(Exit::Quit),
+                // A profile was saved: the switcher lists it.
+                Flow::Notice(_) => state.profiles = profiles(&start, &current),
+                Flow::Rewire(r) => match next_config(&current, r, parts.reload) {
+                    Ok(cfg) => {
+                        // A new channel: whatever the old workers still send has nowhere to
+                        // go (they end on it), so no record of the old wiring shows.
+                        let (tx, new_rx) = mpsc::channel::<KafkaEvent>(32);
+                        std::mem::replace(&mut workers, Workers::start(&cfg, tx)).detach();
+                        rx = new_rx;
+                        workers_gone = false;
+                        state.rewired(&cfg, demo && cfg.profile == "demo");
+                        redraw.dirty = true;
+                        current = cfg;
+                        state.profiles = profiles(&start, &current);
+                    }
+                    Err(e) => state.health.warning = Some((e, state.now_ms)),
+                },
+                _ => {}
             }
         }
     }
@@ -151,7 +187,30 @@ fn mouse_msg(m: crossterm::event::MouseEvent, at_ms: i64) -> Option<Msg> {
     }))
 }
 
-/// Runs each message through `update` and carries out the effects.
+/// The config after a re-wire: the same profile on other topics and groups, or another
+/// profile loaded from the file.
+fn next_config(current: &Config, r: Rewire, reload: &Reload<'_>) -> Result<Config, String> {
+    match r {
+        Rewire::Topics {
+            topics,
+            watch_groups,
+        } => {
+            let mut next = current.clone();
+            if next.topics.request != topics.request {
+                next.lag_topics = topics.request.clone();
+            }
+            next.topics = topics;
+            next.watch_groups = watch_groups;
+            Ok(next)
+        }
+        Rewire::Profile(name) => {
+            reload(&name).map_err(|e| format!("profile {name} was not opened: {e}"))
+        }
+    }
+}
+
+/// Runs each message through `update` and carries out the effects. A quit or a re-wire ends
+/// the batch: what follows was meant for the dashboard as it was.
 fn feed(
     state: &mut State,
     msgs: Vec<Msg>,
@@ -159,19 +218,43 @@ fn feed(
     workers: &mut Workers,
     redraw: &mut Redraw,
 ) -> Flow {
+    let mut saved = None;
     for m in msgs {
         redraw.note(&m);
         for effect in update(state, m, keymap) {
             let (flow, warning) = workers.execute(effect);
-            if flow == Flow::Quit {
-                return Flow::Quit;
-            }
             if let Some(w) = warning {
                 state.health.warning = Some((w, state.now_ms));
             }
+            match flow {
+                Flow::Continue => {}
+                Flow::Notice(n) => {
+                    state.health.notice = Some((n.clone(), state.now_ms));
+                    saved = Some(Flow::Notice(n));
+                }
+                stop => return stop,
+            }
         }
     }
-    Flow::Continue
+    saved.unwrap_or(Flow::Continue)
+}
+
+/// The profiles the switcher offers: the one kdeck started with, then the config file's.
+fn profiles(start: &Config, current: &Config) -> Vec<crate::tui::modals::profiles::Choice> {
+    use crate::tui::modals::profiles::Choice;
+    let mut v = vec![Choice {
+        name: start.profile.clone(),
+        brokers: Some(start.cluster.brokers.clone()),
+    }];
+    let path = (current.source.clone())
+        .or_else(crate::support::config::load::default_config_path);
+    let listed = path.map(|p| crate::support::config::save::list_profiles(&p));
+    for (name, brokers) in listed.and_then(Result::ok).unwrap_or_default() {
+        if name != start.profile {
+            v.push(Choice { name, brokers });
+        }
+    }
+    v
 }
 
 /// When the screen needs drawing. Keys, resizes and Kafka events change what is shown; the

@@ -28,8 +28,34 @@ pub struct Health {
     pub notice: Option<(String, i64)>,
 }
 
+/// What the dashboard reads now: the profile, its cluster, the topics by role and the watched
+/// groups (what the topic browser and the group list change, and `ctrl-s` saves).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wiring {
+    pub profile: String,
+    pub brokers: String,
+    pub topics: crate::support::config::Topics,
+    pub watch_groups: Vec<String>,
+}
+
+impl Wiring {
+    pub fn of(cfg: &Config) -> Wiring {
+        Wiring {
+            profile: cfg.profile.clone(),
+            brokers: cfg.cluster.brokers.clone(),
+            topics: cfg.topics.clone(),
+            watch_groups: cfg.watch_groups.clone(),
+        }
+    }
+}
+
 /// The one owner of everything the UI shows.
 pub struct State {
+    pub wiring: Wiring,
+    /// The profiles kdeck can switch to (the file's, and the one it started with).
+    pub profiles: Vec<crate::tui::modals::profiles::Choice>,
+    /// The topic browser opened by itself once (no configured topic exists): not again.
+    pub browser_offered: bool,
     pub streams: [StreamPane; 3],
     pub lag: LagPane,
     pub metrics: MetricsPane,
@@ -77,6 +103,9 @@ impl State {
     pub fn new(cfg: &Config, demo: bool, now_ms: i64) -> State {
         let cap = cfg.ui.buffer_size;
         State {
+            wiring: Wiring::of(cfg),
+            browser_offered: demo,
+            profiles: Vec::new(),
             streams: [
                 StreamPane::new(Role::Completion, cap),
                 StreamPane::new(Role::Status, cap),
@@ -117,6 +146,25 @@ impl State {
             last_click: None,
             export_gather: None,
         }
+    }
+
+    /// The state after a re-wire (other topics, another profile): every pane starts empty, so
+    /// nothing read before shows; what the user typed and chose (templates, filter history,
+    /// the export folder, job ids) carries over.
+    pub fn rewired(&mut self, cfg: &Config, demo: bool) {
+        let mut next = State::new(cfg, demo, self.now_ms);
+        next.size = self.size;
+        next.browser_offered = true;
+        next.templates = std::mem::take(&mut self.templates);
+        next.filter_history = std::mem::take(&mut self.filter_history);
+        next.export_dir = self.export_dir.take();
+        next.job_ids = self.job_ids;
+        next.profiles = std::mem::take(&mut self.profiles);
+        let what = format!("now reading profile {} on {}", cfg.profile, cfg.cluster.brokers);
+        // A profile saved with the same key says so rather than this.
+        let saved = self.health.notice.take().filter(|n| n.1 == self.now_ms);
+        next.health.notice = saved.or(Some((what, self.now_ms)));
+        *self = next;
     }
 
     pub fn stream(&self, role: Role) -> &StreamPane {
@@ -199,6 +247,9 @@ impl State {
             now_ms,
             size,
             focus,
+            wiring,
+            lag,
+            profiles,
             ..
         } = self;
         let cx = Cx {
@@ -220,6 +271,9 @@ impl State {
             search,
             export_dir: export_dir.as_deref(),
             job_ids,
+            wiring,
+            lag,
+            profiles,
             warning: None,
         };
         (modal, parked, cx)

@@ -50,10 +50,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             with_modal(state, keymap, |m, cx| m.refit(cx));
             vec![]
         }
-        Msg::Kafka(ev) => {
-            on_kafka(state, ev, keymap);
-            vec![]
-        }
+        Msg::Kafka(ev) => on_kafka(state, ev, keymap),
         Msg::Key(key) => {
             // A focused text field gets keys first: typing `q` types a q.
             if focused_field(state).is_some_and(|f| f.key(&key)) {
@@ -100,7 +97,7 @@ fn warn_opt(state: &mut State, warning: Option<String>) {
     }
 }
 
-fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
+fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) -> Vec<Effect> {
     let now = state.now_ms;
     match ev {
         KafkaEvent::Records(role, batch) => {
@@ -119,12 +116,15 @@ fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
             if let (Connection::Connected { brokers: 0 }, Connection::Connected { .. }) =
                 (&c, &state.health.connection)
             {
-                return;
+                return vec![];
             }
             crate::support::log::connection(&state.health.connection, &c);
             state.health.connection = c;
         }
-        KafkaEvent::MissingTopics(t) => state.health.missing_topics = t,
+        KafkaEvent::MissingTopics(t) => {
+            state.health.missing_topics = t;
+            return offer_browser(state, keymap);
+        }
         KafkaEvent::SelfLag(n) => state.health.self_lag = n,
         KafkaEvent::Warning(w) => {
             crate::support::log::warning(state.health.warning.as_ref().map(|p| p.0.as_str()), &w);
@@ -149,6 +149,22 @@ fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) {
             offer(state, other, keymap);
         }
     }
+    vec![]
+}
+
+/// On a cluster where none of the configured topics exists, the topic browser opens by
+/// itself (once), with the proposals taken as they come: one `enter` gives a dashboard.
+fn offer_browser(state: &mut State, keymap: &Keymap) -> Vec<Effect> {
+    let configured = state.wiring.topics.all();
+    let missing = &state.health.missing_topics;
+    let none_exists = !configured.is_empty() && configured.iter().all(|t| missing.contains(t));
+    if state.browser_offered || !none_exists || state.modal.is_some() {
+        return vec![];
+    }
+    state.browser_offered = true;
+    let (_, _, mut cx) = state.split(keymap);
+    let reply = crate::tui::modals::topics::Browser::open(&mut cx, true);
+    settle(state, reply, keymap)
 }
 
 /// Worker news for the modal that asked: the open one first, then those under it. News

@@ -22,6 +22,9 @@ registry! {
     timeline,
     stuck,
     export,
+    topics,
+    groups,
+    profiles,
 }
 
 use ratatui::layout::Rect;

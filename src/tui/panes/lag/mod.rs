@@ -17,6 +17,8 @@ pub struct LagPane {
     pub drill: Option<String>,
     pub drill_selected: usize,
     pub refresh_ms: u64,
+    /// The cluster's groups as last listed (None: it does not list groups, or not yet).
+    pub listed: Option<Vec<crate::domain::lag::ListedGroup>>,
 }
 
 impl LagPane {
@@ -28,10 +30,14 @@ impl LagPane {
             drill: None,
             drill_selected: 0,
             refresh_ms,
+            listed: None,
         }
     }
 
-    pub fn ingest(&mut self, snap: LagSnapshot) {
+    pub fn ingest(&mut self, mut snap: LagSnapshot) {
+        if let Some(l) = snap.listed.take() {
+            self.listed = Some(l);
+        }
         self.tracker.ingest(snap);
         self.views = self.tracker.views();
         self.selected = self.selected.min(self.views.len().saturating_sub(1));
@@ -88,6 +94,7 @@ impl LagPane {
         (Action::Open, "partitions"),
         (Action::Close, "back"),
         (Action::RefreshLag, "refresh"),
+        (Action::Groups, "watch groups"),
     ];
 
     pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
