@@ -43,7 +43,11 @@ pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
 /// Another profile of the config file, loaded as at start with the same file and flags, less
 /// the ones that named this start's cluster and topics. The profile the dashboard started
 /// with (the demo's too) comes back as it was.
-fn reload(o: &config::Overrides, start: &config::Config, name: &str) -> Result<config::Config, String> {
+fn reload(
+    o: &config::Overrides,
+    start: &config::Config,
+    name: &str,
+) -> Result<config::Config, String> {
     if name == start.profile {
         return Ok(start.clone());
     }

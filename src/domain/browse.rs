@@ -50,7 +50,6 @@ pub struct Proposal {
     pub evidence: String,
 }
 
-
 /// One topic of the cluster as the browser lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopicInfo {

@@ -35,7 +35,7 @@ fn browse(cluster: &Cluster, cmd: &BrowseCmd, events: &mpsc::Sender<KafkaEvent>)
     let job = &cmd.job;
     let started = Instant::now();
     let listed = list(cluster, cmd.internal).map_err(|e| format!("{e:#}"));
-    let facts = listed.as_ref().map(|t| t.clone()).unwrap_or_default();
+    let facts = listed.clone().unwrap_or_default();
     let result = listed.map(|t| t.iter().map(info).collect());
     let news = BrowseUpdate::Listed {
         job: job.gen(),
@@ -46,13 +46,19 @@ fn browse(cluster: &Cluster, cmd: &BrowseCmd, events: &mpsc::Sender<KafkaEvent>)
     }
     let mut batch: Vec<Sampled> = Vec::new();
     let mut flushed = Instant::now();
-    sample_all(cluster, &facts, SAMPLE_WITHIN, job.flag(), &mut |topic, records| {
-        batch.push(sampled(topic, records));
-        if flushed.elapsed() >= FLUSH {
-            flushed = Instant::now();
-            send_batch(events, job, &mut batch);
-        }
-    });
+    sample_all(
+        cluster,
+        &facts,
+        SAMPLE_WITHIN,
+        job.flag(),
+        &mut |topic, records| {
+            batch.push(sampled(topic, records));
+            if flushed.elapsed() >= FLUSH {
+                flushed = Instant::now();
+                send_batch(events, job, &mut batch);
+            }
+        },
+    );
     send_batch(events, job, &mut batch);
     let took_ms = started.elapsed().as_millis() as u64;
     let done = BrowseUpdate::Recognised {
@@ -65,7 +71,14 @@ fn browse(cluster: &Cluster, cmd: &BrowseCmd, events: &mpsc::Sender<KafkaEvent>)
 fn send_batch(events: &mpsc::Sender<KafkaEvent>, job: &Ticket, batch: &mut Vec<Sampled>) {
     if !batch.is_empty() {
         let topics = std::mem::take(batch);
-        report(events, job, KafkaEvent::Browse(BrowseUpdate::Sampled { job: job.gen(), topics }));
+        report(
+            events,
+            job,
+            KafkaEvent::Browse(BrowseUpdate::Sampled {
+                job: job.gen(),
+                topics,
+            }),
+        );
     }
 }
 

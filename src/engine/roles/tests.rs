@@ -1,7 +1,7 @@
-use crate::domain::Role;
 use super::*;
 use crate::codec::decode::{dlq::headers::DIALECTS, to_record, Incoming};
 use crate::domain::Header;
+use crate::domain::Role;
 
 /// A record of `topic` as the topic browser decodes it: not taken for a dead letter.
 fn rec(

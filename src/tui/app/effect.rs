@@ -65,7 +65,10 @@ pub enum Effect {
     /// Write this escape sequence (OSC 52) to the terminal.
     Osc52(Vec<u8>),
     /// List the cluster's topics and propose their roles (the topic browser's job).
-    Browse { job: u64, internal: bool },
+    Browse {
+        job: u64,
+        internal: bool,
+    },
     /// The browser closed: stop sampling and reading end offsets.
     CancelBrowse,
     /// Read these topics in these roles from now on: every worker starts again, the panes

@@ -4,6 +4,7 @@
 //! effect starts a job (the previous one's flag raised), a cancel effect raises the flag.
 
 use super::effect::Effect;
+use crate::domain::browse::BrowseCmd;
 use crate::domain::clock::Clock;
 use crate::domain::event::{JobSearchCmd, KafkaEvent, LagCmd, ReplayCmd, StreamCmd};
 use crate::engine::search::SearchCmd;
@@ -14,7 +15,6 @@ use crate::kafka::publish::send::SendOptions;
 use crate::kafka::publish::worker::{PublishCmd, PublishContext};
 use crate::kafka::replay::ReplayContext;
 use crate::kafka::worker::Worker;
-use crate::domain::browse::BrowseCmd;
 use crate::support::config::save::ProfileDraft;
 use crate::support::config::Config;
 use tokio::sync::mpsc;
@@ -179,6 +179,26 @@ impl Workers {
                 path,
                 records: records.0,
             }),
+            e @ (Effect::Browse { .. }
+            | Effect::CancelBrowse
+            | Effect::Rewire { .. }
+            | Effect::SwitchProfile(_)
+            | Effect::SaveProfile(_)
+            | Effect::WatchGroups(_)) => return self.execute_wiring(e),
+            Effect::Osc52(seq) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                out.write_all(&seq)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| format!("copy: writing to the terminal failed: {e}"))
+            }
+        };
+        (Flow::Continue, sent.err())
+    }
+
+    /// The topic browser's, the group list's and the profile switcher's effects.
+    fn execute_wiring(&mut self, effect: Effect) -> (Flow, Option<String>) {
+        let sent = match effect {
             Effect::Browse { job, internal } => {
                 self.browse.start(job, |job| BrowseCmd { job, internal })
             }
@@ -199,13 +219,7 @@ impl Workers {
             Effect::SwitchProfile(name) => return (Flow::Rewire(Rewire::Profile(name)), None),
             Effect::SaveProfile(draft) => return self.save_profile(&draft),
             Effect::WatchGroups(groups) => self.lag.send(LagCmd::Watch(groups)),
-            Effect::Osc52(seq) => {
-                use std::io::Write;
-                let mut out = std::io::stdout();
-                out.write_all(&seq)
-                    .and_then(|()| out.flush())
-                    .map_err(|e| format!("copy: writing to the terminal failed: {e}"))
-            }
+            _ => Ok(()),
         };
         (Flow::Continue, sent.err())
     }
@@ -217,7 +231,10 @@ impl Workers {
         };
         match crate::support::config::save::save_profile(path, draft) {
             Ok(saved) => (Flow::Notice(saved.words(&draft.name)), None),
-            Err(e) => (Flow::Continue, Some(format!("the profile was not saved: {e}"))),
+            Err(e) => (
+                Flow::Continue,
+                Some(format!("the profile was not saved: {e}")),
+            ),
         }
     }
 

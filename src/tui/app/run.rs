@@ -49,32 +49,22 @@ pub struct Parts<'a> {
 }
 
 pub async fn run(cfg: Config, parts: &Parts<'_>) -> anyhow::Result<Exit> {
-    let Parts {
-        theme,
-        keymap,
-        clock,
-        demo,
-        ..
-    } = *parts;
+    let (theme, keymap, clock) = (parts.theme, parts.keymap, parts.clock);
     let start = cfg.clone();
     let mut current = cfg;
     // Bounded: a UI that falls behind makes the reader wait instead of piling up batches.
     let (tx, mut rx) = mpsc::channel::<KafkaEvent>(32);
     let mut workers = Workers::start(&current, tx);
 
-    let mut state = first_state(&current, demo, clock);
-    state.profiles = profiles(&start, &current);
+    let mut state = first_state(&current, parts.demo, clock);
     let mut guard = TerminalGuard::enter_with(current.ui.mouse)?;
     #[cfg(feature = "test-hooks")]
     crate::tui::terminal::arm_test_faults();
-    let size = guard.terminal.size()?;
-    state.size = (size.width, size.height);
+    state.size = guard.terminal.size().map(|s| (s.width, s.height))?;
 
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let frame = Duration::from_millis(1000 / current.ui.max_fps.max(1) as u64);
-    let mut frame_timer = tokio::time::interval(frame);
-    frame_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut frame_timer = frame_timer(current.ui.max_fps);
     let mut redraw = Redraw::new();
     let mut workers_gone = false;
     let mut batch: Vec<KafkaEvent> = Vec::with_capacity(64);
@@ -122,21 +112,12 @@ pub async fn run(cfg: Config, parts: &Parts<'_>) -> anyhow::Result<Exit> {
                 Flow::Quit => return Ok(Exit::Quit),
                 // A profile was saved: the switcher lists it.
                 Flow::Notice(_) => state.profiles = profiles(&start, &current),
-                Flow::Rewire(r) => match next_config(&current, r, parts.reload) {
-                    Ok(cfg) => {
-                        // A new channel: whatever the old workers still send has nowhere to
-                        // go (they end on it), so no record of the old wiring shows.
-                        let (tx, new_rx) = mpsc::channel::<KafkaEvent>(32);
-                        std::mem::replace(&mut workers, Workers::start(&cfg, tx)).detach();
-                        rx = new_rx;
-                        workers_gone = false;
-                        state.rewired(&cfg, demo && cfg.profile == "demo");
-                        redraw.dirty = true;
-                        current = cfg;
-                        state.profiles = profiles(&start, &current);
-                    }
-                    Err(e) => state.health.warning = Some((e, state.now_ms)),
-                },
+                Flow::Rewire(r) => {
+                    let fresh = rewire(r, parts, &mut current, &mut workers, &mut rx, &mut state);
+                    workers_gone &= !fresh;
+                    redraw.dirty = true;
+                    state.profiles = profiles(&start, &current);
+                }
                 _ => {}
             }
         }
@@ -148,10 +129,19 @@ pub async fn run(cfg: Config, parts: &Parts<'_>) -> anyhow::Result<Exit> {
     result
 }
 
+/// Ticks at most `max_fps` times a second; a frame missed is skipped, not caught up.
+fn frame_timer(max_fps: u32) -> tokio::time::Interval {
+    let frame = Duration::from_millis(1000 / max_fps.max(1) as u64);
+    let mut t = tokio::time::interval(frame);
+    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    t
+}
+
 /// The state the loop starts with. The user's publish templates are read once, here: update
 /// does no I/O.
 fn first_state(cfg: &Config, demo: bool, clock: &dyn Clock) -> State {
     let mut state = State::new(cfg, demo, clock.now_ms());
+    state.profiles = profiles(cfg, cfg);
     let catalog = crate::engine::publish::Catalog::load(
         crate::engine::publish::template::user_dir().as_deref(),
     );
@@ -185,6 +175,33 @@ fn mouse_msg(m: crossterm::event::MouseEvent, at_ms: i64) -> Option<Msg> {
         K::ScrollDown => MouseInput::ScrollDown { col, row },
         _ => return None,
     }))
+}
+
+/// Starts every worker again on the next config, under a new event channel: whatever the old
+/// workers still send has nowhere to go (they end on it), so no record of the old wiring
+/// shows. False (said on the health line) when the next config could not be had.
+fn rewire(
+    r: Rewire,
+    parts: &Parts<'_>,
+    current: &mut Config,
+    workers: &mut Workers,
+    rx: &mut mpsc::Receiver<KafkaEvent>,
+    state: &mut State,
+) -> bool {
+    match next_config(current, r, parts.reload) {
+        Ok(cfg) => {
+            let (tx, new_rx) = mpsc::channel::<KafkaEvent>(32);
+            std::mem::replace(workers, Workers::start(&cfg, tx)).detach();
+            *rx = new_rx;
+            state.rewired(&cfg, parts.demo && cfg.profile == "demo");
+            *current = cfg;
+            true
+        }
+        Err(e) => {
+            state.health.warning = Some((e, state.now_ms));
+            false
+        }
+    }
 }
 
 /// The config after a re-wire: the same profile on other topics and groups, or another
@@ -246,8 +263,7 @@ fn profiles(start: &Config, current: &Config) -> Vec<crate::tui::modals::profile
         name: start.profile.clone(),
         brokers: Some(start.cluster.brokers.clone()),
     }];
-    let path = (current.source.clone())
-        .or_else(crate::support::config::load::default_config_path);
+    let path = (current.source.clone()).or_else(crate::support::config::load::default_config_path);
     let listed = path.map(|p| crate::support::config::save::list_profiles(&p));
     for (name, brokers) in listed.and_then(Result::ok).unwrap_or_default() {
         if name != start.profile {

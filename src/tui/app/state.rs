@@ -160,7 +160,10 @@ impl State {
         next.export_dir = self.export_dir.take();
         next.job_ids = self.job_ids;
         next.profiles = std::mem::take(&mut self.profiles);
-        let what = format!("now reading profile {} on {}", cfg.profile, cfg.cluster.brokers);
+        let what = format!(
+            "now reading profile {} on {}",
+            cfg.profile, cfg.cluster.brokers
+        );
         // A profile saved with the same key says so rather than this.
         let saved = self.health.notice.take().filter(|n| n.1 == self.now_ms);
         next.health.notice = saved.or(Some((what, self.now_ms)));

@@ -280,6 +280,9 @@ impl Browser {
                 Ok(topics) => {
                     self.rows = topics.into_iter().map(|i| row(i, now_ms)).collect();
                     self.listing = Listing::Listed;
+                    // A configured topic this cluster does not have keeps no role.
+                    let rows = &self.rows;
+                    (self.assigned).retain(|t, _| rows.iter().any(|r| &r.info.name == t));
                     let max = self.visible().len();
                     self.selected = self.selected.min(max);
                 }
@@ -301,8 +304,11 @@ impl Browser {
         };
         self.proposed += usize::from(r.proposal.is_none());
         r.last_ms = s.records.iter().filter_map(|r| r.timestamp_ms).max();
-        r.peek = s.records.into_iter().rev().take(PEEK_KEEP).collect();
-        r.peek.reverse();
+        // Sampled partition after partition: shown in time order, the newest kept.
+        let mut records = s.records;
+        records.sort_by_key(|r| (r.timestamp_ms, r.partition, r.offset));
+        let drop = records.len().saturating_sub(PEEK_KEEP);
+        r.peek = records.split_off(drop);
         for rec in &mut r.peek {
             if let Some(v) = &mut rec.value {
                 v.truncate(PEEK_VALUE);

@@ -62,8 +62,30 @@ pub fn draw(f: &mut Frame, area: Rect, b: &Browser, cx: &DrawCx<'_>) {
         return;
     }
     draw_use_row(f, rest, b, theme);
-    let table_area = Rect::new(rest.x, rest.y + 1, rest.width, rest.height.saturating_sub(1));
+    // The selected topic's evidence in full, under the table.
+    let below = if rest.height > 8 { 2 } else { 0 };
+    let table_h = rest.height.saturating_sub(1 + below);
+    let table_area = Rect::new(rest.x, rest.y + 1, rest.width, table_h);
     draw_table(f, table_area, b, cx);
+    if below > 0 {
+        let at = Rect::new(rest.x, rest.y + 1 + table_h, rest.width, below);
+        draw_evidence(f, at, b, theme);
+    }
+}
+
+fn draw_evidence(f: &mut Frame, area: Rect, b: &Browser, theme: &Theme) {
+    let Some(r) = b.selected.checked_sub(1).and_then(|i| b.visible().get(i).copied()) else {
+        return;
+    };
+    let text = match (&r.info.error, &r.proposal) {
+        (Some(e), _) => format!("{} cannot be read: {e}", r.info.name),
+        (None, Some(p)) => format!("{}: {}", r.info.name, p.evidence),
+        (None, None) => format!("{}: sampling its newest records…", r.info.name),
+    };
+    let text = crate::codec::sanitize::clean(&text).into_owned();
+    let p = Paragraph::new(Line::styled(text, Style::default().fg(theme.text)))
+        .wrap(ratatui::widgets::Wrap { trim: true });
+    f.render_widget(p, area);
 }
 
 /// What the list is doing: listing, proposing (n of m), done.
@@ -125,7 +147,7 @@ fn draw_use_row(f: &mut Frame, area: Rect, b: &Browser, theme: &Theme) {
 }
 
 const COLS: [&str; 9] = [
-    "role", "topic", "parts", "retention", "rec/s", "last", "records", "proposed", "evidence",
+    "role", "topic", "parts", "retain", "rec/s", "newest", "records", "proposed", "evidence",
 ];
 
 fn draw_table(f: &mut Frame, area: Rect, b: &Browser, cx: &DrawCx<'_>) {
@@ -134,18 +156,20 @@ fn draw_table(f: &mut Frame, area: Rect, b: &Browser, cx: &DrawCx<'_>) {
     let sel = b.selected.checked_sub(1);
     let first = sel.map_or(0, |s| (s + 1).saturating_sub(rows_room.max(1)));
     let shown: Vec<&&TopicRow> = visible.iter().skip(first).take(rows_room).collect();
-    let name_w = shown.iter().map(|r| r.info.name.chars().count()).max().unwrap_or(5);
+    let widest = |f: &dyn Fn(&TopicRow) -> usize| shown.iter().map(|r| f(r)).max().unwrap_or(0);
+    let name_w = widest(&|r| r.info.name.chars().count());
+    let role_w = widest(&|r| b.assigned.get(&r.info.name).map_or(0, |g| role_chips(g).len()));
     let widths = allot(
         area.width as usize,
         &[
-            (4, 10),
+            (4, role_w.max(4)),
             (12, name_w.min(60)),
+            (5, 5),
+            (6, 6),
             (5, 6),
-            (6, 9),
+            (6, 6),
             (5, 7),
-            (5, 8),
-            (5, 7),
-            (8, 16),
+            (8, 11),
             (10, 10),
         ],
         Some(8),
@@ -172,7 +196,7 @@ fn cells(r: &TopicRow, b: &Browser, cx: &DrawCx<'_>) -> Vec<(String, Style)> {
     let parts = format!("{}×{}", i.partitions, i.replication);
     let retention = i.retention_ms.map_or("?".into(), retention_words);
     let rate = r.rate.map_or("…".into(), |x| format!("{x:.1}"));
-    let last = r.last_ms.map_or("–".into(), |ms| ago(cx.now_ms, ms));
+    let last = r.last_ms.map_or("–".into(), |ms| age(cx.now_ms, ms));
     let records = i.records.map_or("?".into(), human_count);
     let (proposed, evidence, style) = match (&i.error, &r.proposal) {
         (Some(e), _) => ("cannot read".into(), e.clone(), Style::default().fg(theme.failed)),
@@ -232,12 +256,12 @@ pub fn retention_words(ms: i64) -> String {
     }
 }
 
-/// How long ago: "12s ago", "3d ago".
-fn ago(now_ms: i64, ms: i64) -> String {
+/// How old the newest record is: "42s", "3m05s", "2h10m", "3d".
+fn age(now_ms: i64, ms: i64) -> String {
     let secs = (now_ms - ms).max(0) as f64 / 1000.0;
     if secs < 86_400.0 {
-        format!("{} ago", human_secs(secs))
+        human_secs(secs)
     } else {
-        format!("{}d ago", (secs / 86_400.0) as i64)
+        format!("{}d", (secs / 86_400.0) as i64)
     }
 }
