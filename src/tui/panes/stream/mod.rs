@@ -110,15 +110,26 @@ impl StreamPane {
     /// Takes a batch into the ring. With a filter on, the new records are filtered here as far
     /// as one bounded step goes (all of them, unless the expression is slow); the rest waits
     /// for the next `filter_step`, so a burst never holds the UI up.
-    pub fn push_batch(&mut self, batch: Vec<Record>, now_ms: i64) {
+    ///
+    /// Records keep time order: several topics or partitions read at once (a backlog read
+    /// from the beginning comes partition after partition) arrive out of order, and a late
+    /// record goes to its place by time rather than on top.
+    pub fn push_batch(&mut self, mut batch: Vec<Record>, now_ms: i64) {
         self.rate.add(now_ms, batch.len() as u64);
-        let shown = batch.len();
+        batch.sort_by_key(|r| r.timestamp_ms);
+        let mut shown = 0;
         for r in batch {
             if self.records.len() == self.cap {
                 self.records.pop_front();
                 self.evicted += 1;
             }
-            self.records.push_back(r);
+            let at = self.place_of(&r);
+            if at == self.records.len() {
+                self.records.push_back(r);
+                shown += 1;
+            } else {
+                self.insert_late(at, r);
+            }
         }
         let evicted = self.evicted;
         match &mut self.filter {
@@ -136,6 +147,57 @@ impl StreamPane {
             }
             None => {}
         }
+    }
+
+    /// Where a record goes by its time: on top unless it is older than the newest held.
+    fn place_of(&self, r: &Record) -> usize {
+        let newest = self.records.back().and_then(|b| b.timestamp_ms);
+        match (r.timestamp_ms, newest) {
+            (Some(t), Some(last)) if t < last => {
+                (self.records).partition_point(|x| x.timestamp_ms.is_none_or(|xt| xt <= t))
+            }
+            _ => self.records.len(),
+        }
+    }
+
+    /// Puts a late record at ring index `at`. The records after it move up one sequence
+    /// number: the filter's kept list and its scan marks move with them, the record itself is
+    /// filtered now when it landed among records already scanned, and a scrolled-back
+    /// selection stays on its record.
+    fn insert_late(&mut self, at: usize, r: Record) {
+        let seq = self.evicted + at as u64;
+        let Some(f) = &mut self.filter else {
+            let selected_at = self.records.len().saturating_sub(1 + self.selected);
+            self.records.insert(at, r);
+            if self.selected > 0 && at > selected_at {
+                self.selected += 1;
+            }
+            return;
+        };
+        for k in f.kept.iter_mut().rev() {
+            if *k < seq {
+                break;
+            }
+            *k += 1;
+        }
+        if seq < f.backlog {
+            // Among the held records not scanned yet: scanned with them.
+            f.backlog += 1;
+            f.ahead += 1;
+        } else if seq < f.ahead {
+            f.ahead += 1;
+            f.scanned += 1;
+            if f.filter.keeps(&r) {
+                f.matched += 1;
+                let pos = f.kept.partition_point(|k| *k < seq);
+                let selected_at = f.kept.len().saturating_sub(1 + self.selected);
+                f.kept.insert(pos, seq);
+                if self.selected > 0 && pos > selected_at {
+                    self.selected += 1;
+                }
+            }
+        }
+        self.records.insert(at, r);
     }
 
     /// Shows only what `filter` keeps (`None`: everything). What the pane holds is re-scanned
