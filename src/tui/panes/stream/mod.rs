@@ -112,24 +112,34 @@ impl StreamPane {
     /// for the next `filter_step`, so a burst never holds the UI up.
     ///
     /// Records keep time order: several topics or partitions read at once (a backlog read
-    /// from the beginning comes partition after partition) arrive out of order, and a late
-    /// record goes to its place by time rather than on top.
+    /// from the beginning comes partition after partition) arrive out of order. A batch with
+    /// records older than the newest held is merged with the held ones newer than its oldest
+    /// (one pass, not a shift per record); the filter looks at the merged part again and a
+    /// scrolled-back selection stays on its record.
     pub fn push_batch(&mut self, mut batch: Vec<Record>, now_ms: i64) {
         self.rate.add(now_ms, batch.len() as u64);
         batch.sort_by_key(|r| r.timestamp_ms);
-        let mut shown = 0;
+        let from = batch
+            .first()
+            .map_or(self.records.len(), |r| self.place_of(r));
+        let held = (self.selected > 0 && from < self.records.len())
+            .then(|| {
+                self.selected_record()
+                    .map(|r| (r.topic.clone(), r.partition, r.offset))
+            })
+            .flatten();
+        if from < self.records.len() {
+            let newer: Vec<Record> = self.records.drain(from..).collect();
+            self.refilter_from(self.evicted + from as u64);
+            batch = merge(newer, batch);
+        }
+        let shown = batch.len();
         for r in batch {
             if self.records.len() == self.cap {
                 self.records.pop_front();
                 self.evicted += 1;
             }
-            let at = self.place_of(&r);
-            if at == self.records.len() {
-                self.records.push_back(r);
-                shown += 1;
-            } else {
-                self.insert_late(at, r);
-            }
+            self.records.push_back(r);
         }
         let evicted = self.evicted;
         match &mut self.filter {
@@ -147,6 +157,20 @@ impl StreamPane {
             }
             None => {}
         }
+        if let Some(key) = held {
+            self.select_record(&key);
+        }
+    }
+
+    /// Selects the record with this topic, partition and offset, if it is shown.
+    fn select_record(&mut self, key: &(String, i32, i64)) {
+        let at = (0..self.len()).find(|i| {
+            self.nth_newest(*i)
+                .is_some_and(|r| r.offset == key.2 && r.partition == key.1 && r.topic == key.0)
+        });
+        if let Some(i) = at {
+            self.selected = i;
+        }
     }
 
     /// Where a record goes by its time: on top unless it is older than the newest held.
@@ -160,44 +184,18 @@ impl StreamPane {
         }
     }
 
-    /// Puts a late record at ring index `at`. The records after it move up one sequence
-    /// number: the filter's kept list and its scan marks move with them, the record itself is
-    /// filtered now when it landed among records already scanned, and a scrolled-back
-    /// selection stays on its record.
-    fn insert_late(&mut self, at: usize, r: Record) {
-        let seq = self.evicted + at as u64;
+    /// The held records from sequence number `seq` on are replaced (merged with late ones):
+    /// the filter forgets what it kept there and scans them again as new.
+    fn refilter_from(&mut self, seq: u64) {
         let Some(f) = &mut self.filter else {
-            let selected_at = self.records.len().saturating_sub(1 + self.selected);
-            self.records.insert(at, r);
-            if self.selected > 0 && at > selected_at {
-                self.selected += 1;
-            }
             return;
         };
-        for k in f.kept.iter_mut().rev() {
-            if *k < seq {
-                break;
-            }
-            *k += 1;
-        }
-        if seq < f.backlog {
-            // Among the held records not scanned yet: scanned with them.
-            f.backlog += 1;
-            f.ahead += 1;
-        } else if seq < f.ahead {
-            f.ahead += 1;
-            f.scanned += 1;
-            if f.filter.keeps(&r) {
-                f.matched += 1;
-                let pos = f.kept.partition_point(|k| *k < seq);
-                let selected_at = f.kept.len().saturating_sub(1 + self.selected);
-                f.kept.insert(pos, seq);
-                if self.selected > 0 && pos > selected_at {
-                    self.selected += 1;
-                }
-            }
-        }
-        self.records.insert(at, r);
+        let dropped = f.kept.len() - f.kept.partition_point(|k| *k < seq);
+        f.kept.truncate(f.kept.len() - dropped);
+        f.matched -= dropped as u64;
+        f.scanned -= f.ahead.saturating_sub(seq.max(f.backlog));
+        f.ahead = f.ahead.min(seq);
+        f.backlog = f.backlog.min(seq);
     }
 
     /// Shows only what `filter` keeps (`None`: everything). What the pane holds is re-scanned
@@ -363,6 +361,23 @@ impl StreamPane {
             _ => {}
         }
         Reply::Done
+    }
+}
+
+/// Two runs sorted by time as one, `held` first among equal times.
+fn merge(held: Vec<Record>, late: Vec<Record>) -> Vec<Record> {
+    let mut out = Vec::with_capacity(held.len() + late.len());
+    let (mut a, mut b) = (held.into_iter().peekable(), late.into_iter().peekable());
+    loop {
+        let take_b = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => y.timestamp_ms < x.timestamp_ms,
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        match if take_b { b.next() } else { a.next() } {
+            Some(r) => out.push(r),
+            None => return out,
+        }
     }
 }
 
