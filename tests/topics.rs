@@ -1,6 +1,7 @@
 //! `kdeck topics` on a real broker, with topics named unlike kdeck's defaults: each one is
 //! recognised from what its records carry (Spring's and Kafka Connect's dead-letter headers,
-//! status words, completions), a plain log topic as none of them, with the evidence in words.
+//! status words, completions), a plain log topic as none of them, with the evidence in words;
+//! each topic's retention as the cluster keeps it.
 
 mod common;
 
@@ -132,7 +133,133 @@ fn topics_named_unlike_the_defaults_are_recognised_from_their_records() {
         .find(|l| l.starts_with(&dlt))
         .unwrap_or_default();
     assert!(
-        line.contains("2 partition(s) × 1 · 6 record(s)  dlq (high)"),
+        line.contains("2 partition(s) × 1 · 6 record(s) · retention 7 d  dlq (high)"),
         "{line}"
     );
+}
+
+/// `kdeck topics --output json` with `args` after it: one JSON object per topic.
+fn topics_json(b: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args([
+            "--config",
+            "/dev/null",
+            "-b",
+            b,
+            "topics",
+            "--output",
+            "json",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn line_of<'a>(lines: &'a [serde_json::Value], topic: &str) -> &'a serde_json::Value {
+    lines
+        .iter()
+        .find(|l| l["topic"] == topic)
+        .unwrap_or_else(|| panic!("{topic} not listed: {lines:?}"))
+}
+
+/// Creates `topic` with `partitions` and these topic settings (kdeck's own admin call sets
+/// none).
+fn create_with(b: &str, topic: &str, partitions: i32, settings: &[(&str, &str)]) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", b)
+        .create()
+        .unwrap();
+    let mut t = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    for (k, v) in settings {
+        t = t.set(k, v);
+    }
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    let got = futures::executor::block_on(admin.create_topics([&t], &opts)).unwrap();
+    for r in got {
+        r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
+    }
+}
+
+fn dead_letter(topic: &str, origin: &str, key: &str) -> kdeck::domain::OutRecord {
+    rec(
+        topic,
+        key,
+        r#"{"order_id":"x"}"#,
+        &[
+            ("kafka_dlt-original-topic", origin),
+            (
+                "kafka_dlt-exception-fqcn",
+                "java.lang.IllegalStateException",
+            ),
+            ("kafka_dlt-exception-message", "bad order"),
+        ],
+    )
+}
+
+#[test]
+fn retention_is_the_topics_own_and_roles_still_come_from_the_records() {
+    let b = brokers();
+    let c = cluster(&b);
+    let base = unique("kept");
+    let (status, dlt, audit) = (
+        format!("{base}.v2.status"),
+        format!("{base}.v2.DLT"),
+        format!("{base}.audit"),
+    );
+    create_with(&b, &status, 3, &[("retention.ms", "3600000")]);
+    create_with(&b, &dlt, 2, &[("retention.ms", "-1")]);
+    create_with(&b, &audit, 1, &[]);
+    let mut recs = Vec::new();
+    for i in 0..9 {
+        let id = format!("order-{i}");
+        let value = format!(r#"{{"order_id":"{id}","status":"in_progress","progress":{i}}}"#);
+        recs.push(rec(&status, &id, &value, &[]));
+        recs.push(dead_letter(&dlt, &status, &id));
+        recs.push(rec(&audit, &id, &format!("user {i} logged in"), &[]));
+    }
+    producer::produce_all(&c, &recs, Duration::from_secs(30)).unwrap();
+    let lines = topics_json(&b, &[]);
+    let expect = [
+        (&status, 3_600_000, Some("status")),
+        (&dlt, -1, Some("dlq")),
+        // Nothing set on the topic: the broker's default, seven days.
+        (&audit, 604_800_000, None),
+    ];
+    for (topic, retention, role) in expect {
+        let l = line_of(&lines, topic);
+        assert_eq!(l["retention_ms"], retention, "{l}");
+        assert_eq!(l["role"].as_str(), role, "{l}");
+        assert_eq!(l["records"], 9, "{l}");
+    }
+    assert!(
+        line_of(&lines, &dlt)["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("9 of 9 records"),
+        "{lines:?}"
+    );
+    let text = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(["--config", "/dev/null", "-b", &b, "topics"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = |t: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{t}  ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line(&status).contains("· retention 1 h  status"), "{text}");
+    assert!(line(&dlt).contains("· retention forever  dlq"), "{text}");
+    assert!(line(&audit).contains("· retention 7 d  none"), "{text}");
 }

@@ -1,5 +1,6 @@
 //! `kdeck topics`: every topic of the cluster with what kdeck makes of it — partitions,
-//! replication, records held, and the role its newest records suggest, with the evidence.
+//! replication, records held, retention, and the role its newest records suggest, with the
+//! evidence.
 
 use super::cli::TopicsArgs;
 use crate::engine::roles::Proposal;
@@ -32,12 +33,41 @@ fn role_words(p: &Proposal) -> String {
     }
 }
 
+/// "retention 7 d", "retention forever" (-1), "retention unknown" (the cluster did not say).
+fn retention_words(ms: Option<i64>) -> String {
+    const UNITS: [(i64, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+    ];
+    let Some(ms) = ms else {
+        return "retention unknown".into();
+    };
+    if ms < 0 {
+        return "retention forever".into();
+    }
+    let span = UNITS
+        .iter()
+        .find(|(unit, _)| ms >= *unit)
+        .map(|(unit, word)| {
+            if ms % unit == 0 {
+                format!("{} {word}", ms / unit)
+            } else {
+                format!("{:.1} {word}", ms as f64 / *unit as f64)
+            }
+        })
+        .unwrap_or_else(|| format!("{ms} ms"));
+    format!("retention {span}")
+}
+
 fn text_line(t: &TopicFacts, p: &Proposal) -> String {
     let records = t.records.map_or("?".into(), |n| n.to_string());
     let facts = format!(
-        "{} partition(s) × {} · {records} record(s)",
+        "{} partition(s) × {} · {records} record(s) · {}",
         t.partitions.len(),
-        t.replication
+        t.replication,
+        retention_words(t.retention_ms)
     );
     let clean = |s: &str| crate::codec::sanitize::clean(s).into_owned();
     match &t.error {
@@ -57,9 +87,33 @@ fn json_line(t: &TopicFacts, p: &Proposal) -> serde_json::Value {
         "partitions": t.partitions.len(),
         "replication": t.replication,
         "records": t.records,
+        "retention_ms": t.retention_ms,
         "error": t.error,
         "role": p.role.map(|g| g.word().to_lowercase()),
         "confidence": format!("{:?}", p.confidence).to_lowercase(),
         "evidence": p.evidence,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retention_words;
+
+    #[test]
+    fn retention_reads_in_the_largest_whole_unit() {
+        let cases = [
+            (Some(604_800_000), "retention 7 d"),
+            (Some(-1), "retention forever"),
+            (None, "retention unknown"),
+            (Some(129_600_000), "retention 1.5 d"),
+            (Some(3_600_000), "retention 1 h"),
+            (Some(90_000), "retention 1.5 min"),
+            (Some(1_000), "retention 1 s"),
+            (Some(250), "retention 250 ms"),
+            (Some(0), "retention 0 ms"),
+        ];
+        for (ms, words) in cases {
+            assert_eq!(retention_words(ms), words, "{ms:?}");
+        }
+    }
 }
