@@ -13,11 +13,11 @@ use crate::support::config::Cluster;
 use rdkafka::admin::{AdminClient, AdminOptions, OwnedResourceSpecifier, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::Consumer;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One topic of the cluster.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,8 +79,7 @@ pub fn list(cluster: &Cluster, internal: bool) -> anyhow::Result<Vec<TopicFacts>
         .filter(readable)
         .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), *p)))
         .collect();
-    let (ends, _) = end_offsets_with(&c, &tps, META_TIMEOUT).unwrap_or_default();
-    let (starts, _) = start_offsets_with(&c, &tps, META_TIMEOUT).unwrap_or_default();
+    let (starts, ends) = starts_and_ends(&c, &tps);
     // The configurations were asked for meanwhile; their answer is a nicety, the list is not.
     let retention = retention.recv_timeout(RETENTION_GRACE).unwrap_or_default();
     for t in &mut out {
@@ -96,6 +95,56 @@ pub fn list(cluster: &Cluster, internal: bool) -> anyhow::Result<Vec<TopicFacts>
         t.retention_ms = retention.get(&t.name).copied();
     }
     Ok(out)
+}
+
+/// Partitions per offsets lookup. librdkafka matches each partition of a lookup's answer to
+/// its request by a linear search of the list (so does rdkafka's `add_partition_offset`): one
+/// lookup of 12,000 partitions costs seconds of CPU, lookups of this size milliseconds.
+const LOOKUP_CHUNK: usize = 500;
+/// Lookups in flight at once, so that many chunks cost few round trips.
+const LOOKUP_THREADS: usize = 4;
+
+/// Start and end offsets of `tps`, in chunks of `LOOKUP_CHUNK` on `LOOKUP_THREADS` threads
+/// sharing the one client, all within `META_TIMEOUT`. A chunk that fails leaves its
+/// partitions out (their topics' record counts unknown).
+fn starts_and_ends(c: &Reader, tps: &[Tp]) -> (BTreeMap<Tp, i64>, BTreeMap<Tp, i64>) {
+    let deadline = Instant::now() + META_TIMEOUT;
+    let chunks: Vec<&[Tp]> = tps.chunks(LOOKUP_CHUNK).collect();
+    let lookups = |first: usize| {
+        let mut got = (BTreeMap::new(), BTreeMap::new());
+        for chunk in chunks.iter().skip(first).step_by(LOOKUP_THREADS) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Ok((starts, _)) = start_offsets_with(c, chunk, left) {
+                got.0.extend(starts);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Ok((ends, _)) = end_offsets_with(c, chunk, left) {
+                got.1.extend(ends);
+            }
+        }
+        got
+    };
+    let mut out = (BTreeMap::new(), BTreeMap::new());
+    std::thread::scope(|s| {
+        let running: Vec<_> = (0..LOOKUP_THREADS.min(chunks.len()))
+            .map(|first| {
+                std::thread::Builder::new()
+                    .name("kdeck-topic-offsets".into())
+                    .spawn_scoped(s, move || lookups(first))
+                    // No thread to spare: the same lookups on this one.
+                    .map_err(|_| lookups(first))
+            })
+            .collect();
+        for r in running {
+            let got = match r {
+                Ok(h) => h.join().unwrap_or_default(),
+                Err(got) => got,
+            };
+            out.0.extend(got.0);
+            out.1.extend(got.1);
+        }
+    });
+    out
 }
 
 /// How long `list` waits for the topics' configurations once the offsets are in. They are
