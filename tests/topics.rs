@@ -1,7 +1,8 @@
 //! `kdeck topics` on a real broker, with topics named unlike kdeck's defaults: each one is
 //! recognised from what its records carry (Spring's and Kafka Connect's dead-letter headers,
 //! status words, completions), a plain log topic as none of them, with the evidence in words;
-//! each topic's retention as the cluster keeps it.
+//! each topic's retention as the cluster keeps it; many topics sampled at once within the
+//! sample time; `sample_all` giving every topic once (a transaction's tail included).
 
 mod common;
 
@@ -262,4 +263,156 @@ fn retention_is_the_topics_own_and_roles_still_come_from_the_records() {
     assert!(line(&status).contains("· retention 1 h  status"), "{text}");
     assert!(line(&dlt).contains("· retention forever  dlq"), "{text}");
     assert!(line(&audit).contains("· retention 7 d  none"), "{text}");
+}
+
+/// Sixty topics of three partitions, records on every partition: all proposed, each from all
+/// its records, before the sample time is up (a consumer per topic, one after the other, took
+/// longer than that).
+#[test]
+fn many_topics_are_all_proposed_within_the_sample_time() {
+    let b = brokers();
+    let c = cluster(&b);
+    let base = unique("many");
+    let names: Vec<String> = (0..60).map(|i| format!("{base}.t{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    admin::create_topics(&c, &refs, 3).unwrap();
+    let mut recs = Vec::new();
+    for (i, t) in names.iter().enumerate() {
+        for n in 0..12 {
+            let id = format!("job-{i}-{n}");
+            let mut r = match i % 3 {
+                0 => dead_letter(t, "orders", &id),
+                1 => rec(
+                    t,
+                    &id,
+                    &format!(r#"{{"job_id":"{id}","status":"running"}}"#),
+                    &[],
+                ),
+                _ => rec(
+                    t,
+                    &id,
+                    &format!(r#"{{"job_id":"{id}","status":"succeeded"}}"#),
+                    &[],
+                ),
+            };
+            r.partition = Some(n % 3);
+            recs.push(r);
+        }
+    }
+    producer::produce_all(&c, &recs, Duration::from_secs(60)).unwrap();
+    let sample_secs = 8.0;
+    let started = std::time::Instant::now();
+    let lines = topics_json(&b, &["--sample-secs", "8"]);
+    let took = started.elapsed();
+    for (i, t) in names.iter().enumerate() {
+        let l = line_of(&lines, t);
+        let role = ["dlq", "status", "completion"][i % 3];
+        assert_eq!(l["role"], role, "{l}");
+        assert_eq!(l["records"], 12, "{l}");
+        if role == "dlq" {
+            // Every record of every partition was read, not what came by a deadline.
+            let evidence = l["evidence"].as_str().unwrap();
+            assert!(evidence.contains("12 of 12 records"), "{l}");
+        }
+    }
+    assert!(
+        took.as_secs_f64() < sample_secs,
+        "60 topics took {took:?}, the sample time is {sample_secs} s"
+    );
+}
+
+/// `sample_all` gives each topic exactly once: one that cannot be read and an empty one at
+/// once, before any read; one whose newest offset is a transaction's commit marker (a record
+/// no reader is handed) as soon as it is read, long before the deadline; and when cancelled,
+/// every topic at once with what it has.
+#[test]
+fn sample_all_gives_every_topic_once_and_ends_on_a_transactions_marker() {
+    use kdeck::kafka::topics::{list, sample_all, TopicFacts};
+    use std::sync::atomic::AtomicBool;
+    let b = brokers();
+    let c = cluster(&b);
+    let base = unique("once");
+    let (txn, plain, empty) = (
+        format!("{base}.txn"),
+        format!("{base}.plain"),
+        format!("{base}.empty"),
+    );
+    admin::create_topics(&c, &[&txn, &plain, &empty], 2).unwrap();
+    produce_in_a_transaction(&b, &txn, 5);
+    let recs: Vec<_> = (0..6)
+        .map(|i| rec(&plain, &format!("k{i}"), r#"{"status":"done"}"#, &[]))
+        .collect();
+    producer::produce_all(&c, &recs, Duration::from_secs(30)).unwrap();
+    let mut topics: Vec<TopicFacts> = list(&c, false)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.name.starts_with(&base))
+        .collect();
+    assert_eq!(topics.len(), 3, "{topics:?}");
+    // Five records and the commit marker after them.
+    let held = |t: &TopicFacts| t.offsets.iter().map(|(_, _, e)| e).sum::<i64>();
+    assert_eq!(held(topics.iter().find(|t| t.name == txn).unwrap()), 6);
+    let mut broken = topics[0].clone();
+    broken.name = format!("{base}.refused");
+    broken.error = Some("not allowed to read this topic".into());
+    topics.push(broken.clone());
+    let mut given: Vec<(String, usize)> = Vec::new();
+    let started = std::time::Instant::now();
+    let never = AtomicBool::new(false);
+    sample_all(&c, &topics, Duration::from_secs(20), &never, &mut |t, r| {
+        given.push((t.to_string(), r.len()))
+    });
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "took {took:?}: {given:?}");
+    let mut first_two: Vec<&str> = given[..2].iter().map(|(t, _)| t.as_str()).collect();
+    first_two.sort();
+    assert_eq!(
+        first_two,
+        [empty.as_str(), broken.name.as_str()],
+        "{given:?}"
+    );
+    let mut all = given.clone();
+    all.sort();
+    let mut want = vec![
+        (broken.name.clone(), 0),
+        (empty.clone(), 0),
+        (plain.clone(), 6),
+        (txn.clone(), 5),
+    ];
+    want.sort();
+    assert_eq!(all, want);
+    // Cancelled before anything is read: every topic still given once.
+    let cancelled = AtomicBool::new(true);
+    let mut names = Vec::new();
+    sample_all(
+        &c,
+        &topics,
+        Duration::from_secs(20),
+        &cancelled,
+        &mut |t, _| names.push(t.to_string()),
+    );
+    names.sort();
+    let mut want: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
+    want.sort();
+    assert_eq!(names, want);
+}
+
+/// `n` records on partition 0 of `topic`, written and committed in one transaction.
+fn produce_in_a_transaction(b: &str, topic: &str, n: usize) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let p: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", b)
+        .set("transactional.id", unique("kdeck-test-txn"))
+        .create()
+        .unwrap();
+    let t = Duration::from_secs(30);
+    p.init_transactions(t).unwrap();
+    p.begin_transaction().unwrap();
+    for i in 0..n {
+        let v = format!(r#"{{"order_id":"o{i}","status":"in_progress"}}"#);
+        p.send(BaseRecord::to(topic).partition(0).key("k").payload(&v))
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    p.commit_transaction(t).unwrap();
 }
