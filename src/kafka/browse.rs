@@ -2,7 +2,7 @@
 //! and proposes its role (`engine::roles`), then reads end offsets every few seconds for the
 //! records/s column, until the browser closes (its job is cancelled) or another list starts.
 
-use super::topics::{is_internal, list, TopicFacts};
+use super::topics::{is_internal, list, sample_all, TopicFacts};
 use super::worker::{progress, report, Worker};
 use super::KafkaEvent;
 use crate::domain::browse::{BrowseCmd, BrowseUpdate, Sampled, TopicInfo};
@@ -98,7 +98,7 @@ fn info(t: &TopicFacts) -> TopicInfo {
         records: t.records,
         end_sum: (t.error.is_none() && t.offsets.len() == t.partitions.len())
             .then(|| t.offsets.iter().map(|(_, _, e)| e).sum()),
-        retention_ms: None,
+        retention_ms: t.retention_ms,
         error: t.error.clone(),
     }
 }
@@ -144,25 +144,4 @@ fn end_sums(cluster: &Cluster, internal: bool) -> Vec<(String, i64)> {
         .filter(|t| internal || !is_internal(&t.name))
         .filter_map(|t| info(t).end_sum.map(|s| (t.name.clone(), s)))
         .collect()
-}
-
-// Interim: one topic after another (replaced by `topics::sample_all`).
-fn sample_all(
-    cluster: &Cluster,
-    topics: &[TopicFacts],
-    within: Duration,
-    cancel: &std::sync::atomic::AtomicBool,
-    each: &mut dyn FnMut(&str, Vec<Record>),
-) {
-    for t in topics {
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
-        let records = if t.error.is_none() {
-            super::topics::sample(cluster, t, within / 10)
-        } else {
-            Vec::new()
-        };
-        each(&t.name, records);
-    }
 }
