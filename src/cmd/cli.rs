@@ -133,8 +133,9 @@ pub struct TopicsArgs {
     /// Also list the cluster's own topics (__consumer_offsets and the like).
     #[arg(long)]
     pub internal: bool,
-    /// Seconds to read each topic's newest records for at most.
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    /// Seconds to read every topic's newest records for, at most, all topics together
+    /// (reading stops as soon as every topic is read).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub sample_secs: f64,
     /// text or json (one JSON object per topic).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]

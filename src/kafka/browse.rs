@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// How long sampling may take in all: what arrived by then is what is proposed from.
-pub const SAMPLE_WITHIN: Duration = Duration::from_secs(3);
+pub const SAMPLE_WITHIN: Duration = Duration::from_secs(5);
 /// Proposals go to the UI in batches at most this often.
 const FLUSH: Duration = Duration::from_millis(100);
 /// How often end offsets are read again for the records/s column.
