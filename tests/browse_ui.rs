@@ -19,10 +19,11 @@ use kdeck::tui::keymap::Keymap;
 use kdeck::tui::modals::groups::GroupList;
 use kdeck::tui::modals::profiles::{Choice, ProfileList};
 use kdeck::tui::modals::topics::Browser;
-use kdeck::tui::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
+
+mod common;
+
+use common::screen::render;
 
 const NOW: i64 = 1_763_200_000_000;
 
@@ -49,22 +50,6 @@ fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
         key(s, KeyCode::Char(c));
     }
-}
-
-fn render(s: &State, w: u16, h: u16) -> String {
-    let theme = Theme::load("default").unwrap();
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kdeck::tui::widgets::view::draw(f, s, &theme, &keymap()))
-        .unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn h(k: &str, v: &str) -> Header {

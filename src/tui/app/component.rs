@@ -227,6 +227,21 @@ pub fn nav_delta(action: Action, page: isize) -> Option<isize> {
     }
 }
 
+/// The row a navigation action moves a list's selection to, among `len` rows (the same row
+/// for any other action).
+pub fn nav_row(selected: usize, action: Action, page: isize, len: usize) -> usize {
+    let max = len.saturating_sub(1);
+    match action {
+        Action::Top => 0,
+        Action::Bottom => max,
+        a => match nav_delta(a, page) {
+            Some(d) => (selected as isize + d).clamp(0, max as isize) as usize,
+            None => selected,
+        },
+    }
+    .min(max)
+}
+
 /// A key hint for the footer: the action and what it does here. The key shown comes from the
 /// keymap, so a rebound key is shown as the user bound it.
 pub type Hint = (Action, &'static str);

@@ -123,15 +123,7 @@ impl Modal for GroupList {
                 Reply::Effects(vec![Effect::SaveProfile(Box::new(draft))])
             }
             a => {
-                let max = self.rows.len().saturating_sub(1) as isize;
-                self.selected = match a {
-                    Action::Top => 0,
-                    Action::Bottom => max as usize,
-                    a => match crate::tui::app::component::nav_delta(a, cx.page) {
-                        Some(d) => (self.selected as isize + d).clamp(0, max) as usize,
-                        None => self.selected,
-                    },
-                };
+                self.selected = crate::tui::app::component::nav_row(self.selected, a, cx.page, self.rows.len());
                 Reply::Done
             }
         }

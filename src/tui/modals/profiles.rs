@@ -71,15 +71,7 @@ impl Modal for ProfileList {
                 None => Reply::Done,
             },
             a => {
-                let max = self.choices.len().saturating_sub(1) as isize;
-                self.selected = match a {
-                    Action::Top => 0,
-                    Action::Bottom => max as usize,
-                    a => match crate::tui::app::component::nav_delta(a, cx.page) {
-                        Some(d) => (self.selected as isize + d).clamp(0, max) as usize,
-                        None => self.selected,
-                    },
-                };
+                self.selected = crate::tui::app::component::nav_row(self.selected, a, cx.page, self.choices.len());
                 Reply::Done
             }
         }

@@ -45,16 +45,7 @@ impl StuckView {
 
     /// Moves the selection within `len` rows.
     pub fn nav(&mut self, action: Action, page: isize, len: usize) {
-        let max = len.saturating_sub(1);
-        self.selected = match action {
-            Action::Top => 0,
-            Action::Bottom => max,
-            a => match crate::tui::app::component::nav_delta(a, page) {
-                Some(d) => (self.selected as isize + d).clamp(0, max as isize) as usize,
-                None => self.selected,
-            },
-        }
-        .min(max);
+        self.selected = crate::tui::app::component::nav_row(self.selected, action, page, len);
     }
 }
 

@@ -239,16 +239,9 @@ impl Browser {
     }
 
     fn nav(&mut self, action: Action, page: isize) {
-        let max = self.visible().len();
-        self.selected = match action {
-            Action::Top => 0,
-            Action::Bottom => max,
-            a => match crate::tui::app::component::nav_delta(a, page) {
-                Some(d) => (self.selected as isize + d).clamp(0, max as isize) as usize,
-                None => self.selected,
-            },
-        }
-        .min(max);
+        // Row 0 is "use these topics": one more row than topics shown.
+        let rows = self.visible().len() + 1;
+        self.selected = crate::tui::app::component::nav_row(self.selected, action, page, rows);
     }
 
     fn handle_list(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
