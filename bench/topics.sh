@@ -9,7 +9,8 @@
 # Env: KDECK_BENCH_BROKERS (else a fresh broker is started, and stopped at the end),
 #      KDECK_BENCH_TOPICS (1000), KDECK_BENCH_PARTITIONS (12), KDECK_BENCH_RECORDS (records per
 #      partition, 5), KDECK_BENCH_PREFIX (topic prefix; topics that exist are reused, none
-#      written again), RUNS (runs per figure, 3).
+#      written again), RUNS (runs per figure, 3), KDECK_BENCH_LOAD_ONLY=1 (create and write the
+#      topics, then stop: bench/browse.sh loads its cluster so; needs KDECK_BENCH_BROKERS).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 kdeck="${1:-${KDECK_BIN:-$root/target/release/kdeck}}"
@@ -20,7 +21,9 @@ prefix="${KDECK_BENCH_PREFIX:-bench-topics-$$-}"
 runs="${RUNS:-3}"
 log() { echo "bench/topics.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-[ -x "$kdeck" ] || die "no $kdeck (cargo build --release, or pass the binary)"
+load_only="${KDECK_BENCH_LOAD_ONLY:-}"
+[ -z "$load_only" ] || [ -n "${KDECK_BENCH_BROKERS:-}" ] || die "KDECK_BENCH_LOAD_ONLY needs KDECK_BENCH_BROKERS"
+[ -n "$load_only" ] || [ -x "$kdeck" ] || die "no $kdeck (cargo build --release, or pass the binary)"
 for t in kcat java python3; do command -v "$t" >/dev/null || die "$t is not installed"; done
 [ -x /usr/bin/time ] || die "GNU time is missing (apt-get install -y time)"
 work="$(mktemp -d)"; own=""
@@ -108,6 +111,7 @@ java -cp "$root/target/kafka/libs/*" -Dlog4j2.configurationFile="$root/tests/kaf
 # The client's own log lines (retries while 12,000 partitions get their leaders) stay out.
 grep -E '^(created|wrote)' "$work/load.log" >&2
 grep -q '^wrote' "$work/load.log" || { tail -n 40 "$work/load.log" >&2; die "writing the records failed"; }
+[ -z "$load_only" ] || exit 0
 
 # --- how the broker copes ----------------------------------------------------------------------
 if [ -n "$own" ]; then
@@ -158,6 +162,6 @@ for i in $(seq 1 "$runs"); do
   printf '  %-34s wall %5.2f s\n' "kcat -L (metadata only)" "$(awk "BEGIN{print $e - $s}")"
 done
 for i in $(seq 1 "$runs"); do measure "list alone (--sample-secs 0.001)" --sample-secs 0.001; done
-for i in $(seq 1 "$runs"); do measure "list and roles (default 2 s)"; done
+for i in $(seq 1 "$runs"); do measure "list and roles (default 5 s)"; done
 for i in $(seq 1 "$runs"); do measure "list and roles (--sample-secs 10)" --sample-secs 10; done
 echo "  (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
