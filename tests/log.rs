@@ -98,7 +98,9 @@ fn dashboard_logs_the_connection_loss_to_the_file_only() {
     // The help names the log file (its last lines: scroll down).
     t.keys(&["?"]);
     let mut help = t.screen();
-    for _ in 0..40 {
+    // The help grows with every modal: jump to its end rather than count rows.
+    t.keys(&["End"]);
+    for _ in 0..100 {
         if help.contains("Log file") {
             break;
         }

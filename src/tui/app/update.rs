@@ -275,6 +275,7 @@ fn settle(state: &mut State, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
             // Help opens over what is open, which shows again when help closes.
             park_open(state);
             state.modal = Some(Box::new(crate::tui::modals::help::HelpState::new(keymap)));
+            with_modal(state, keymap, |m, cx| m.refit(cx));
             vec![]
         }
         Reply::Open(m, effects) => {

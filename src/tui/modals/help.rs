@@ -20,6 +20,10 @@ pub const ENTRY: Entry = Entry {
 "k" = "up"
 "down" = "down"
 "j" = "down"
+"pageup" = "page_up"
+"pagedown" = "page_down"
+"home" = "top"
+"end" = "bottom"
 "#,
     dashboard_keys: "",
     opens_on: &[],
@@ -29,6 +33,8 @@ pub const ENTRY: Entry = Entry {
 pub struct HelpState {
     pub lines: Vec<(String, String)>,
     pub scroll: usize,
+    /// Lines the box shows at the terminal's size (set by `refit`).
+    view_rows: usize,
     /// The keys that close help and quit, as bound.
     pub keys: String,
 }
@@ -88,13 +94,19 @@ impl HelpState {
         HelpState {
             lines,
             scroll: 0,
+            view_rows: 1,
             keys,
         }
     }
 
     pub fn scroll_by(&mut self, delta: isize) {
-        let max = self.lines.len().saturating_sub(1) as isize;
+        let max = self.max_scroll() as isize;
         self.scroll = (self.scroll as isize + delta).clamp(0, max) as usize;
+    }
+
+    /// Scrolled to the end, the last line is at the bottom of the box.
+    fn max_scroll(&self) -> usize {
+        self.lines.len().saturating_sub(self.view_rows)
     }
 
     pub const HINTS: &'static [Hint] = &[(Action::Close, "close"), (Action::Down, "scroll")];
@@ -107,6 +119,14 @@ impl HelpState {
         match action {
             Action::Close | Action::Help => Reply::Close,
             Action::Quit => Reply::Quit,
+            Action::Top => {
+                self.scroll = 0;
+                Reply::Done
+            }
+            Action::Bottom => {
+                self.scroll = self.max_scroll();
+                Reply::Done
+            }
             _ => Reply::Done,
         }
     }
@@ -119,6 +139,12 @@ impl Modal for HelpState {
 
     fn handle(&mut self, action: Action, cx: &mut Cx<'_>) -> Reply {
         self.keys_of(action, cx.page)
+    }
+
+    fn refit(&mut self, cx: &mut Cx<'_>) {
+        let rect = super::centered(Rect::new(0, 0, cx.size.0, cx.size.1), 80, 85);
+        self.view_rows = rect.height.saturating_sub(2).max(1) as usize;
+        self.scroll = self.scroll.min(self.max_scroll());
     }
 
     fn hints(&self) -> &'static [Hint] {
