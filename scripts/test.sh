@@ -4,6 +4,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/deps.sh test
 scripts/kafka.sh fetch
+# The schema-registry tests: a real registry (Apicurio) and Confluent's Python client, which
+# writes and reads their records (tests/clients/sr_client.py).
+scripts/registry.sh fetch
+KDECK_TEST_PYTHON="$(scripts/pyclients.sh)"
+export KDECK_TEST_PYTHON
 cargo fmt --all -- --check
 # Lints with and without the test fault hooks (feature test-hooks): both builds must be clean.
 cargo clippy --all-targets --locked -- -D warnings
@@ -20,11 +25,18 @@ if [[ "$version" == *test-hooks* ]] || grep -q KDECK_TEST_ "$bin"; then
   echo "test.sh: $bin ($version), built without the test-hooks feature, has the fault hooks" >&2
   exit 1
 fi
+mkdir -p target
+trap 'scripts/registry.sh stop; scripts/kafka.sh stop' EXIT
+# The registry starts while the broker does (each takes seconds, mostly waiting); the owner
+# watchdog stops it should this script be killed past its trap.
+KDECK_REGISTRY_OWNER=$$ scripts/registry.sh start > target/registry-url.txt &
+registry_start=$!
 KDECK_TEST_BROKERS="$(scripts/kafka.sh start)"
 export KDECK_TEST_BROKERS
-trap 'scripts/kafka.sh stop' EXIT
+wait "$registry_start" || { echo "test.sh: the schema registry did not start" >&2; exit 1; }
+KDECK_TEST_REGISTRY="$(cat target/registry-url.txt)"
+export KDECK_TEST_REGISTRY
 # Benchmarks are not tests (bench/ runs them); clippy above still builds them.
-mkdir -p target
 # With the fault hooks: tests/terminal.rs induces a panic, an abort and a stall through them
 # (and fails, saying so, if the binary under test lacks them).
 cargo test --locked --features test-hooks --lib --bins --tests 2>&1 | tee target/test-output.log
