@@ -4,4 +4,5 @@
 pub mod decode;
 pub mod jsonl;
 pub mod sanitize;
+pub mod schema;
 pub mod text;
