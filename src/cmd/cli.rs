@@ -73,6 +73,10 @@ pub struct ConnArgs {
     /// Refuse every write action (replay, the demo writing to a cluster), whatever the profile says.
     #[arg(long = "read-only", global = true)]
     pub read_only: bool,
+    /// Confluent-compatible schema registry for Avro, Protobuf and JSON Schema values, e.g.
+    /// http://localhost:8081. Env: SCHEMA_REGISTRY_URL.
+    #[arg(long = "schema-registry", global = true, value_name = "URL")]
+    pub schema_registry: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -206,6 +210,16 @@ pub struct PublishArgs {
     /// text or json (one JSON object per delivered record, then a summary object).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    /// Encode each value (JSON) with this subject's schema from the schema registry, in the
+    /// registry's wire format (Avro, Protobuf or JSON Schema).
+    #[arg(long, value_name = "SUBJECT")]
+    pub subject: Option<String>,
+    /// The subject's version to encode with (default: latest).
+    #[arg(long = "schema-version", value_name = "N", requires = "subject")]
+    pub schema_version: Option<String>,
+    /// Protobuf: the message to encode, e.g. kdeck.test.TaskEvent (default: the file's first).
+    #[arg(long, value_name = "NAME", requires = "subject")]
+    pub message: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -339,6 +353,7 @@ impl ConnArgs {
             properties,
             watch_groups: self.groups.clone(),
             read_only: self.read_only,
+            schema_registry: self.schema_registry.clone(),
             ..Default::default()
         })
     }

@@ -21,6 +21,7 @@ pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
         use_demo_cluster(&mut cfg, d);
     }
     kafka::validate(&cfg.cluster)?;
+    crate::support::registry::Registry::install(&cfg.schemas).map_err(anyhow::Error::msg)?;
     let (theme, keymap) = crate::tui::ui_parts(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,6 +50,7 @@ fn reload(
     name: &str,
 ) -> Result<config::Config, String> {
     if name == start.profile {
+        crate::support::registry::Registry::install(&start.schemas)?;
         return Ok(start.clone());
     }
     let o = config::Overrides {
@@ -62,6 +64,8 @@ fn reload(
     };
     let cfg = config::load(&o).map_err(|e| e.to_string())?;
     kafka::validate(&cfg.cluster).map_err(|e| format!("{e:#}"))?;
+    // Another cluster's registry: its ids mean other schemas.
+    crate::support::registry::Registry::install(&cfg.schemas)?;
     Ok(cfg)
 }
 

@@ -62,5 +62,6 @@ pub fn load_checked(o: &config::Overrides) -> anyhow::Result<config::Config> {
     let cfg = config::load(o)?;
     crate::tui::ui_parts(&cfg)?;
     kafka::validate(&cfg.cluster)?;
+    crate::support::registry::Registry::install(&cfg.schemas).map_err(anyhow::Error::msg)?;
     Ok(cfg)
 }

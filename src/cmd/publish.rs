@@ -8,6 +8,7 @@ use crate::engine::publish::jsonl_in::{parse_line, LineTarget};
 use crate::engine::publish::{audit, template, Catalog, Form, PublishRecord, Vars};
 use crate::kafka::publish::send::{self, Event, SendOptions, Summary};
 use crate::support::config::Config;
+use crate::support::registry::encode::SubjectEncoder;
 use base64::Engine;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::sync::atomic::AtomicBool;
@@ -50,6 +51,14 @@ pub fn run(cfg: &Config, a: &PublishArgs) -> anyhow::Result<u8> {
             (stdin_source(a, &input)?, format!("stdin ({input})"), None)
         }
     };
+    let (source, label) = match with_schema(cfg, a, source, label) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kdeck publish: {e}");
+            eprintln!("kdeck publish: nothing sent");
+            return Ok(2);
+        }
+    };
     let mut opts = SendOptions::from_config(cfg);
     opts.rate = a.rate;
     opts.stop_on_error = a.stop_on_error;
@@ -83,6 +92,56 @@ fn print_list(c: &Catalog, cfg: &Config, out: &mut dyn Write) -> anyhow::Result<
 }
 
 /// The template's records, one per `{{seq}}`; Err: every problem, nothing to send.
+/// With `--subject`: every value, JSON, encoded with the subject's schema. The first record is
+/// encoded before anything is sent, so a value that does not fit sends nothing (exit 2).
+fn with_schema<'a>(
+    cfg: &Config,
+    a: &PublishArgs,
+    mut source: Source<'a>,
+    label: String,
+) -> Result<(Source<'a>, String), String> {
+    let Some(subject) = &a.subject else {
+        return Ok((source, label));
+    };
+    if a.input.as_deref() == Some("jsonl") {
+        return Err(
+            "--subject encodes JSON values; `kdeck tail` lines carry their bytes already \
+             (value_base64): publish them without --subject"
+                .into(),
+        );
+    }
+    let enc = SubjectEncoder::fetch(
+        cfg.schemas.registry.as_ref(),
+        subject,
+        a.schema_version.as_deref(),
+        a.message.as_deref(),
+    )?;
+    let label = format!("{label} as {}", enc.label());
+    let encode = move |r: PublishRecord| -> Result<PublishRecord, String> {
+        let Some(v) = &r.value else {
+            return Ok(r);
+        };
+        let value = Some(enc.encode(v)?);
+        Ok(PublishRecord { value, ..r })
+    };
+    let first = match source(1) {
+        None => None,
+        Some(r) => Some(r.and_then(&encode)?),
+    };
+    let mut first = first.map(Ok);
+    let mut encode = Some(encode);
+    Ok((
+        Box::new(move |seq| {
+            if seq == 1 {
+                return first.take();
+            }
+            let enc = encode.as_mut()?;
+            source(seq).map(|r| r.and_then(&*enc))
+        }),
+        label,
+    ))
+}
+
 fn template_source<'a>(
     cfg: &Config,
     catalog: &Catalog,

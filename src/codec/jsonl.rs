@@ -12,6 +12,46 @@ pub struct LineRecord<'a> {
     pub key: Option<&'a [u8]>,
     pub headers: &'a [(&'a str, Option<&'a [u8]>)],
     pub value: Option<&'a [u8]>,
+    /// The value decoded through a schema: written as its JSON, with the bytes beside it.
+    pub schema: Option<WireJson<'a>>,
+}
+
+/// A wire-format value's decoded JSON, its format and schema id.
+#[derive(Clone, Copy)]
+pub struct WireJson<'a> {
+    /// "Avro", "Protobuf", "JSON Schema".
+    pub format: &'a str,
+    pub id: Option<u32>,
+    pub json: &'a str,
+}
+
+impl<'a> WireJson<'a> {
+    pub fn of(u: &'a crate::domain::SchemaUse) -> Option<WireJson<'a>> {
+        Some(WireJson {
+            format: &u.format,
+            id: u.id,
+            json: u.json.as_deref()?,
+        })
+    }
+
+    /// `value_encoding` of a line: `avro`, `protobuf`, `json-schema`.
+    pub fn encoding(&self) -> &'static str {
+        match self.format {
+            "Avro" => "avro",
+            "Protobuf" => "protobuf",
+            _ => "json-schema",
+        }
+    }
+}
+
+impl LineRecord<'_> {
+    /// The value as JSON text when it was decoded through a schema, else its bytes.
+    pub fn json_value(&self) -> Option<&[u8]> {
+        match &self.schema {
+            Some(s) => Some(s.json.as_bytes()),
+            None => self.value,
+        }
+    }
 }
 
 pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
@@ -53,6 +93,10 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
         out.push(b']');
     }
     out.extend_from_slice(b"],\"value\":");
+    if let (Some(s), Some(v)) = (&r.schema, r.value) {
+        write_wire(out, s, v);
+        return;
+    }
     let enc = match r.value {
         None => {
             out.extend_from_slice(b"null");
@@ -63,6 +107,30 @@ pub fn write_line(out: &mut Vec<u8>, r: &LineRecord<'_>) {
     out.extend_from_slice(b",\"value_encoding\":\"");
     out.extend_from_slice(enc.as_bytes());
     out.extend_from_slice(b"\"}\n");
+}
+
+/// A schema value: its decoded JSON to read and filter, its schema id, and the bytes as they
+/// were (`value_base64`), which `kdeck publish --input jsonl` sends back byte for byte.
+fn write_wire(out: &mut Vec<u8>, s: &WireJson<'_>, bytes: &[u8]) {
+    let mark = out.len();
+    if write_value(out, s.json.as_bytes()) != "json" {
+        // A decoded scalar (a Protobuf wrapper, an Avro string): embedded as JSON all the same.
+        out.truncate(mark);
+        out.extend_from_slice(s.json.as_bytes());
+    }
+    out.extend_from_slice(b",\"value_encoding\":\"");
+    out.extend_from_slice(s.encoding().as_bytes());
+    out.push(b'"');
+    if let Some(id) = s.id {
+        out.extend_from_slice(b",\"value_schema_id\":");
+        push_int(out, id as i64);
+    }
+    out.extend_from_slice(b",\"value_base64\":");
+    write_str(
+        out,
+        &base64::engine::general_purpose::STANDARD.encode(bytes),
+    );
+    out.extend_from_slice(b"}\n");
 }
 
 /// Writes a value embedded as JSON when it is JSON, else as text or base64; returns the
@@ -219,6 +287,7 @@ mod tests {
                 key: None,
                 headers: &[],
                 value: Some(value),
+                schema: None,
             },
         );
         out

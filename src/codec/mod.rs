@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod jsonl;
+pub mod lookup;
 pub mod sanitize;
 pub mod schema;
 pub mod text;

@@ -66,6 +66,37 @@ pub enum PayloadKind {
     Json,
     Text,
     Binary,
+    /// In the Confluent wire format (a zero byte and a schema id): `Decoded::schema` says which
+    /// schema and whether it decoded.
+    Schema,
+}
+
+/// A value in the Confluent wire format: its schema and what became of decoding it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemaUse {
+    /// "Avro", "Protobuf" or "JSON Schema"; empty while the schema is not known.
+    pub format: String,
+    /// The id in the record's header (None: a local schema file read a value without one).
+    pub id: Option<u32>,
+    pub subject: Option<String>,
+    pub version: Option<i64>,
+    /// Protobuf: the message's full name.
+    pub message: Option<String>,
+    /// A local schema file's path, when that is where the schema came from.
+    pub file: Option<String>,
+    pub state: SchemaState,
+    /// The decoded value as compact JSON text: what filters, search, the detail view and
+    /// `kdeck tail` read instead of the bytes.
+    pub json: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SchemaState {
+    Decoded,
+    /// The schema is being fetched: decoded again when it arrives.
+    Pending,
+    /// Shown as bytes, with the reason in words.
+    Failed(String),
 }
 
 /// How a status word reads to a human: what colour it gets.
@@ -189,6 +220,8 @@ pub struct Decoded {
     pub latency_ms: Option<i64>,
     /// Which fields gave `latency_ms` (start, end); the metrics pane says so.
     pub latency_basis: Option<(&'static str, &'static str)>,
+    /// Boxed for the same reason as `dlq`: only wire-format values have one.
+    pub schema: Option<Box<SchemaUse>>,
 }
 
 /// One record as the dashboard keeps it.
@@ -210,6 +243,20 @@ pub struct Record {
 impl Record {
     pub fn truncated(&self) -> bool {
         self.value.as_ref().map_or(0, |v| v.len()) < self.value_size
+    }
+
+    /// The value as JSON text when it is JSON or decoded through a schema (the decoded JSON),
+    /// else the bytes as they are: what every reader of a record's JSON starts from.
+    pub fn json_bytes(&self) -> Option<&[u8]> {
+        match self
+            .decoded
+            .schema
+            .as_deref()
+            .and_then(|s| s.json.as_deref())
+        {
+            Some(j) => Some(j.as_bytes()),
+            None => self.value.as_deref(),
+        }
     }
 
     pub fn key_display(&self) -> String {

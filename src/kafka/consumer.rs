@@ -425,7 +425,12 @@ fn incoming<'a>(
 
 /// A record of a topic without a pane (a request topic): only its job matters.
 fn observe_unshown(j: &mut super::jobs::JobWatch, m: &rdkafka::message::BorrowedMessage<'_>) {
-    let parsed = m.payload().and_then(crate::codec::decode::json::Obj::parse);
+    let wire = crate::codec::decode::wire::decoded(m.topic(), m.payload());
+    let value = match wire.as_ref().and_then(|w| w.json.as_deref()) {
+        Some(j) => Some(j.as_bytes()),
+        None => m.payload(),
+    };
+    let parsed = value.and_then(crate::codec::decode::json::Obj::parse);
     let headers = headers_of(m);
     j.observe(
         m.topic(),

@@ -72,8 +72,12 @@ pub fn find(
         if scanned.is_multiple_of(4096) {
             progress(scanned, steps.len());
         }
-        let Some(pct) = matching(&spec.identity, ids, &r.key, &r.headers, r.value.as_deref())
-        else {
+        let wire = crate::codec::decode::wire::decoded(&r.topic, r.value.as_deref());
+        let value = match wire.as_ref().and_then(|w| w.json.as_deref()) {
+            Some(j) => Some(j.as_bytes()),
+            None => r.value.as_deref(),
+        };
+        let Some(pct) = matching(&spec.identity, ids, &r.key, &r.headers, value) else {
             return true;
         };
         let source = kinds

@@ -3,7 +3,7 @@
 use super::{
     create_reader, describe, describe_with, rd_offset, read_only_config, Reader, META_TIMEOUT,
 };
-use crate::codec::jsonl::{write_line, LineRecord};
+use crate::codec::jsonl::{write_line, LineRecord, WireJson};
 use crate::engine::search::range::TimeRange;
 use crate::support::config::{Cluster, StartAt};
 use anyhow::bail;
@@ -318,6 +318,7 @@ fn write_record(
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
         .unwrap_or_default();
+    let wire = crate::codec::decode::wire::decoded(m.topic(), m.payload());
     let line = LineRecord {
         topic: m.topic(),
         partition: m.partition(),
@@ -326,6 +327,7 @@ fn write_record(
         key: m.key(),
         headers: &headers,
         value: m.payload(),
+        schema: wire.as_ref().and_then(WireJson::of),
     };
     match filter.map(|f| f.eval_line(&line)) {
         Some(Ok(false)) => return (false, None),

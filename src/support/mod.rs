@@ -4,3 +4,4 @@ pub mod config;
 pub mod log;
 pub mod rate;
 pub mod redact;
+pub mod registry;

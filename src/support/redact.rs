@@ -99,6 +99,9 @@ pub fn secrets_in_args(args: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
+        if let Some(pw) = url_password(&args[i]) {
+            out.push(pw.to_string());
+        }
         let prop = match args[i].as_str() {
             "-X" => {
                 i += 1;
@@ -344,5 +347,49 @@ mod tests {
             mask("unexpected argument 'c3' found", &["c3"]),
             format!("unexpected argument '{MASK}' found")
         );
+    }
+}
+
+/// The password in an address's user part (`https://user:pw@host`), if any.
+fn url_password(arg: &str) -> Option<&str> {
+    let rest = arg.split_once("://")?.1;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let at = rest[..host_end].rfind('@')?;
+    rest[..at]
+        .split_once(':')
+        .map(|(_, pw)| pw)
+        .filter(|pw| !pw.is_empty())
+}
+
+/// An address as it may be shown: a password in its user part (`https://user:pw@host`)
+/// replaced with the mask.
+pub fn url(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return address.to_string();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:{MASK}{}", &rest[at..])
+        }
+        None => address.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    #[test]
+    fn a_password_in_an_address_is_masked() {
+        assert_eq!(
+            super::url("https://svc:s3cret@reg:8081/apis"),
+            "https://svc:******@reg:8081/apis"
+        );
+        assert_eq!(super::url("http://reg:8081/x@y"), "http://reg:8081/x@y");
+        let args = [
+            "--schema-registry".to_string(),
+            "https://svc:s3cret@reg".to_string(),
+        ];
+        assert_eq!(super::secrets_in_args(&args), vec!["s3cret".to_string()]);
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod registry;
 pub mod screen;
 pub mod tmux;
 

@@ -5,6 +5,7 @@
 
 pub mod dlq;
 pub mod json;
+pub mod wire;
 
 use crate::domain::{Decoded, Header, PayloadKind, Record, StatusClass};
 use json::{Node, Obj};
@@ -38,7 +39,11 @@ pub fn to_record(inc: Incoming<'_>, value_cap: usize, is_dlq: bool) -> Record {
 /// status word found in it to `seen` on the way, so a caller that needs more from it (the stuck-jobs
 /// tracker) does not parse it again.
 pub fn to_record_seen(inc: Incoming<'_>, value_cap: usize, is_dlq: bool, seen: Seen<'_>) -> Record {
-    let decoded = decode_seen(inc.key, inc.value, &inc.headers, is_dlq, seen);
+    let at = At {
+        topic: inc.topic,
+        wait: crate::codec::lookup::READER_WAIT,
+    };
+    let decoded = decode_seen(at, inc.key, inc.value, &inc.headers, is_dlq, seen);
     let value_size = inc.value.map_or(0, |v| v.len());
     Record {
         topic: inc.topic.to_string(),
@@ -59,10 +64,41 @@ pub fn decode(
     headers: &[Header],
     is_dlq: bool,
 ) -> Decoded {
-    decode_seen(key, value, headers, is_dlq, &mut |_, _, _| {})
+    let at = At {
+        topic: "",
+        wait: crate::codec::lookup::READER_WAIT,
+    };
+    decode_seen(at, key, value, headers, is_dlq, &mut |_, _, _| {})
+}
+
+/// Decodes a kept record again from its stored value, without waiting for a schema: the
+/// dashboard does this on its own task when a schema its records were waiting for arrives.
+pub fn redecode(r: &mut Record, is_dlq: bool) {
+    let at = At {
+        topic: &r.topic,
+        wait: std::time::Duration::ZERO,
+    };
+    let d = decode_seen(
+        at,
+        r.key.as_deref(),
+        r.value.as_deref(),
+        &r.headers,
+        is_dlq,
+        &mut |_, _, _| {},
+    );
+    r.decoded = d;
+}
+
+/// Where a value is decoded: its topic (local schema files are mapped to topics) and how long
+/// the caller may wait for a schema not fetched yet.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    topic: &'a str,
+    wait: std::time::Duration,
 }
 
 fn decode_seen(
+    at: At<'_>,
     key: Option<&[u8]>,
     value: Option<&[u8]>,
     headers: &[Header],
@@ -80,10 +116,41 @@ fn decode_seen(
         dlq: None,
         latency_ms: None,
         latency_basis: None,
+        schema: None,
     };
-    let json = classify(value, &mut d);
-    if let Some(v) = &json {
-        describe_json(v, &mut d);
+    let mut wire = value.and_then(|v| wire::decode(at.topic, v, at.wait));
+    let text = wire.as_mut().and_then(|w| w.json.take());
+    {
+        let json = match (&wire, &text) {
+            (Some(_), Some(t)) => classify(Some(t.as_bytes()), &mut d),
+            (Some(w), None) => {
+                d.summary = one_line(&wire::summary(w, value.unwrap_or_default()), SUMMARY_MAX);
+                None
+            }
+            (None, _) => classify(value, &mut d),
+        };
+        describe(json.as_ref(), key, headers, is_dlq, &mut d, seen);
+    }
+    if let Some(mut w) = wire {
+        w.json = text;
+        d.kind = PayloadKind::Schema;
+        d.schema = Some(Box::new(w));
+    }
+    d
+}
+
+/// The facts read from the value's JSON (when it is a JSON object), the key and the headers.
+fn describe(
+    json: Option<&Obj<'_>>,
+    key: Option<&[u8]>,
+    headers: &[Header],
+    is_dlq: bool,
+    d: &mut Decoded,
+    seen: Seen<'_>,
+) {
+    let header = |names: &[&str]| header_value(headers, names);
+    if let Some(v) = json {
+        describe_json(v, d);
         // The key has a column of its own: the summary need not repeat it.
         if let Some(k) = key
             .and_then(|k| std::str::from_utf8(k).ok())
@@ -92,16 +159,15 @@ fn decode_seen(
             d.summary = drop_key(&d.summary, k);
         }
     }
-    seen(headers, json.as_ref(), d.status.as_deref());
+    seen(headers, json, d.status.as_deref());
     if d.job_id.is_none() {
         d.job_id = header(&["correlation-id", "correlation_id", "correlationId"])
             .or_else(|| key.and_then(|k| std::str::from_utf8(k).ok().map(str::to_string)))
             .filter(|s| !s.is_empty());
     }
     if is_dlq {
-        mark_dlq(&mut d, headers, json.as_ref());
+        mark_dlq(d, headers, json);
     }
-    d
 }
 
 /// What the value is (tombstone, empty, JSON, text, binary); its fields when it is a JSON
@@ -137,8 +203,9 @@ fn classify<'a>(value: Option<&'a [u8]>, d: &mut Decoded) -> Option<Obj<'a>> {
                     Err(_) => {
                         d.kind = PayloadKind::Binary;
                         d.summary = format!(
-                            "<binary {} B> {}",
+                            "<binary {} B{}> {}",
                             bytes.len(),
+                            wire::no_source_hint(bytes).unwrap_or_default(),
                             crate::domain::bytes_display(&bytes[..bytes.len().min(24)], 48)
                         );
                         None

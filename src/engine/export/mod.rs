@@ -76,6 +76,11 @@ pub fn write_record(out: &mut Vec<u8>, r: &Record) {
             key: r.key.as_deref(),
             headers: &headers,
             value: r.value.as_deref(),
+            schema: r
+                .decoded
+                .schema
+                .as_deref()
+                .and_then(crate::codec::jsonl::WireJson::of),
         },
     );
 }

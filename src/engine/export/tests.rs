@@ -69,6 +69,7 @@ fn tail_line(r: &Record) -> Vec<u8> {
             key: r.key.as_deref(),
             headers: &headers,
             value: r.value.as_deref(),
+            schema: None,
         },
     );
     out

@@ -8,7 +8,7 @@
 //! yields at least one truthy value (neither `false` nor `null`); a record on which the program
 //! fails (e.g. `test` on a number) does not match.
 
-use crate::codec::jsonl::LineRecord;
+use crate::codec::jsonl::{LineRecord, WireJson};
 use crate::domain::Record;
 use jaq_core::data::JustLut;
 use jaq_core::load::{Arena, File, Loader};
@@ -308,9 +308,12 @@ fn record_val(r: &Record, input: Input<'_>) -> Val {
         key: r.key.as_deref(),
         headers: &[],
         value: r.value.as_deref(),
+        schema: r.decoded.schema.as_deref().and_then(WireJson::of),
     };
-    // A value cut at the cap is no longer valid JSON: it is text then.
-    line_val(&line, headers, !r.truncated(), input)
+    // A value cut at the cap is no longer valid JSON: it is text then (a schema value was
+    // decoded whole, before the cut).
+    let whole = !r.truncated() || line.schema.is_some();
+    line_val(&line, headers, whole, input)
 }
 
 /// A field the program never reads is null: parsing a value no one looks at is most of the
@@ -339,7 +342,7 @@ fn line_val<'a>(
     m.insert(Val::utf8_str("key"), k);
     m.insert(Val::utf8_str("headers"), Val::obj(hs));
     let v = r
-        .value
+        .json_value()
         .filter(|_| reads.value)
         .map_or(Val::Null, |v| match input.value_fields {
             Some(names) if value_whole => projected(v, names),
@@ -371,7 +374,7 @@ impl Quick {
     }
 
     pub fn matches(&self, r: &Record) -> bool {
-        self.matches_parts(r.key.as_deref(), &r.headers, r.value.as_deref())
+        self.matches_parts(r.key.as_deref(), &r.headers, r.json_bytes())
     }
 
     /// Like `matches`, on a record's parts as read (a search tests before decoding).

@@ -273,7 +273,7 @@ impl Identity {
     /// The ids of a record as the panes keep it; its value is parsed when a path needs it.
     pub fn ids_of_record(&self, r: &Record) -> Vec<String> {
         let parsed = if self.reads_value() {
-            r.value.as_deref().and_then(Obj::parse)
+            r.json_bytes().and_then(Obj::parse)
         } else {
             None
         };

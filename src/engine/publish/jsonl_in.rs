@@ -24,6 +24,9 @@ struct Line<'a> {
     value: Option<&'a RawValue>,
     #[serde(default)]
     value_encoding: Option<String>,
+    /// A schema value's bytes as read (`kdeck tail` writes them beside the decoded JSON).
+    #[serde(default)]
+    value_base64: Option<String>,
 }
 
 /// How a line's topic and partition are used.
@@ -52,7 +55,17 @@ pub fn parse_line(line: &str, target: &LineTarget) -> Result<PublishRecord, Stri
         None => None,
     };
     let key = bytes(l.key, l.key_encoding.as_deref(), "key")?;
-    let value = bytes(l.value, l.value_encoding.as_deref(), "value")?;
+    let value = match (&l.value_base64, l.value_encoding.as_deref()) {
+        // The bytes as read, not the JSON re-encoded: a copy is byte-exact.
+        (Some(b), _) => Some(b64(b, "value_base64")?),
+        (None, Some(enc @ ("avro" | "protobuf" | "json-schema"))) => {
+            return Err(format!(
+                "the value is {enc} decoded to JSON and the line has no value_base64 (its \
+                 bytes): publish JSON with a schema with `kdeck publish --subject`"
+            ))
+        }
+        _ => bytes(l.value, l.value_encoding.as_deref(), "value")?,
+    };
     let headers = l
         .headers
         .into_iter()
@@ -129,6 +142,7 @@ mod tests {
                 key,
                 headers,
                 value,
+                schema: None,
             },
         );
         let line = std::str::from_utf8(&out).unwrap();

@@ -52,8 +52,13 @@ impl Query {
 
     /// Tested on the raw record, before it is decoded: only matches are decoded.
     pub fn matches(&self, r: &RawRecord<'_>) -> bool {
+        // A schema value is tested as its decoded JSON, as the panes show it.
+        let wire = crate::codec::decode::wire::decoded(r.topic, r.value);
+        let json = wire.as_ref().and_then(|w| w.json.as_deref());
         match self {
-            Query::Quick(q) => q.matches_parts(r.key, r.headers, r.value),
+            Query::Quick(q) => {
+                q.matches_parts(r.key, r.headers, json.map(str::as_bytes).or(r.value))
+            }
             Query::Expr(e) => {
                 let line = crate::codec::jsonl::LineRecord {
                     topic: r.topic,
@@ -63,6 +68,7 @@ impl Query {
                     key: r.key,
                     headers: &[],
                     value: r.value,
+                    schema: wire.as_ref().and_then(crate::codec::jsonl::WireJson::of),
                 };
                 e.matches_with_headers(&line, r.headers)
             }

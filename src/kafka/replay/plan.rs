@@ -126,6 +126,7 @@ impl ItemBuilder<'_> {
                 crate::engine::filter::Expr::compile(source).map_err(|m| anyhow::anyhow!("{m}"))?;
             self.filter = Some(e);
         }
+        let wire = crate::codec::decode::wire::decoded(&rec.topic, rec.value.as_deref());
         let line = crate::codec::jsonl::LineRecord {
             topic: &rec.topic,
             partition: rec.partition,
@@ -134,6 +135,7 @@ impl ItemBuilder<'_> {
             key: rec.key.as_deref(),
             headers: &[],
             value: rec.value.as_deref(),
+            schema: wire.as_ref().and_then(crate::codec::jsonl::WireJson::of),
         };
         Ok(self
             .filter

@@ -70,6 +70,9 @@ pub struct FileProfile {
     pub read_only: Option<bool>,
     pub replay: Option<super::replay::FileReplay>,
     pub jobs: Option<super::jobs::FileJobs>,
+    pub schema_registry: Option<super::schemas::FileRegistry>,
+    #[serde(default)]
+    pub schemas: Vec<super::schemas::FileLocalSchema>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

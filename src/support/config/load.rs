@@ -17,6 +17,8 @@ pub struct Overrides {
     pub watch_groups: Vec<String>,
     /// `--read-only`: refuse every write action.
     pub read_only: bool,
+    /// `--schema-registry URL`.
+    pub schema_registry: Option<String>,
 }
 
 /// By hand, so that a debug print never shows a `-X` password.
@@ -109,7 +111,16 @@ pub fn load_with(
     let read_only = super::replay::read_only(o.read_only, profile.read_only, &profile_name);
     let jobs = super::jobs::resolve(profile.jobs.as_ref(), &profile_name, &|k, m| at.err(k, m))?;
     let filters = super::filters::resolve(&file.filters, &|k, m| at.err(k, m))?;
+    let schemas = super::schemas::resolve(
+        o.schema_registry.as_deref(),
+        env,
+        profile.schema_registry.as_ref(),
+        &profile.schemas,
+        source.as_deref().and_then(Path::parent),
+        &|k, m| at.err(&format!("profiles.{profile_name}.{k}"), m),
+    )?;
     let cfg = Config {
+        schemas,
         filters,
         jobs,
         read_only,

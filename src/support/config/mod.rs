@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod load;
 pub mod replay;
 pub mod save;
+pub mod schemas;
 pub mod words;
 
 pub use load::{load, At, Overrides};
@@ -194,6 +195,8 @@ pub struct Config {
     pub jobs: jobs::JobsConfig,
     /// `[filters]`: named jq expressions, compiled (`@name` in filters).
     pub filters: Vec<filters::SavedFilter>,
+    /// The profile's schema registry and local schema files.
+    pub schemas: schemas::SchemaConfig,
 }
 
 impl Config {

@@ -63,6 +63,7 @@ pub enum Action {
     ToggleInternal,
     SaveProfile,
     Refresh,
+    RawBytes,
 }
 
 impl Action {
@@ -129,6 +130,7 @@ impl Action {
             Action::ToggleInternal => "show or hide the cluster's internal topics",
             Action::SaveProfile => "save the topics and groups as a profile in the config file",
             Action::Refresh => "list again",
+            Action::RawBytes => "the value's bytes, or its decoded JSON (schema values)",
         }
     }
 }

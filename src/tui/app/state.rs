@@ -26,6 +26,10 @@ pub struct Health {
     /// The latest news that is not a problem (an export written, a value copied), shown for a
     /// while.
     pub notice: Option<(String, i64)>,
+    /// Why schemas cannot be fetched (the registry does not answer); None when all is well.
+    pub registry: Option<String>,
+    /// The schema source's generation last seen: when it moves, pending records decode again.
+    pub schema_generation: u64,
 }
 
 /// What the dashboard reads now: the profile, its cluster, the topics by role and the watched
@@ -125,6 +129,8 @@ impl State {
                 self_lag: 0,
                 warning: None,
                 notice: None,
+                registry: None,
+                schema_generation: crate::codec::lookup::generation(),
             },
             now_ms,
             size: (120, 40),

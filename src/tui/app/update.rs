@@ -30,6 +30,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.metrics.recompute();
             state.health.warning.take_if(|w| now - w.1 > WARNING_MS);
             state.health.notice.take_if(|n| now - n.1 > WARNING_MS);
+            settle_schemas(state);
             vec![]
         }
         Msg::Mouse(m) => {
@@ -68,6 +69,20 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 with_modal(state, keymap, |m, cx| m.after_key(cx));
             }
             vec![]
+        }
+    }
+}
+
+/// When the schema source has learnt something (a schema arrived, a fetch failed), the records
+/// waiting for a schema are decoded again; the health line says when the registry is down.
+fn settle_schemas(state: &mut State) {
+    let source = crate::codec::lookup::installed();
+    state.health.registry = source.as_ref().and_then(|s| s.trouble());
+    let g = crate::codec::lookup::generation();
+    if g != state.health.schema_generation {
+        state.health.schema_generation = g;
+        for p in state.streams.iter_mut() {
+            p.settle_pending();
         }
     }
 }

@@ -33,6 +33,7 @@ pub const ENTRY: Entry = Entry {
 "enter" = "close"
 "t" = "timeline"
 "y" = "copy"
+"b" = "raw_bytes"
 "#
     ),
     dashboard_keys: "",
@@ -57,6 +58,8 @@ pub struct DetailState {
     pub record: Box<Record>,
     /// The value as held (cut at `ui.max_value_bytes`), for copying; None: a tombstone.
     pub value: Option<Vec<u8>>,
+    /// Showing the bytes of a value decoded through a schema instead of its JSON.
+    pub raw: bool,
 }
 
 /// One screen row: which line, which bytes of its text, and whether it starts the line.
@@ -70,9 +73,15 @@ struct WrapRow {
 impl DetailState {
     /// The record's detail, wrapped for a 120x40 terminal until `fit_to` says otherwise.
     pub fn from_record(r: &Record) -> DetailState {
+        DetailState::showing(r, false)
+    }
+
+    /// `raw`: a schema value's bytes rather than its decoded JSON.
+    fn showing(r: &Record, raw: bool) -> DetailState {
         let mut lines = facts(r);
+        schema_lines(r, &mut lines);
         origin_and_headers(r, &mut lines);
-        value_lines(r, &mut lines);
+        value_lines(r, raw, &mut lines);
         let lines = lines
             .into_iter()
             .map(|(l, t)| (clean(&l).into_owned(), clean(&t).into_owned()))
@@ -86,7 +95,11 @@ impl DetailState {
             view_rows: 1,
             keys: "esc close · ↓ scroll".into(),
             record: Box::new(r.clone()),
-            value: r.value.clone(),
+            value: match shown_json(r, raw) {
+                Some(j) => Some(j.as_bytes().to_vec()),
+                None => r.value.clone(),
+            },
+            raw,
         };
         d.fit_to((120, 40));
         d
@@ -122,6 +135,7 @@ impl DetailState {
         (Action::Down, "scroll"),
         (Action::Timeline, "job timeline"),
         (Action::Copy, "copy value"),
+        (Action::RawBytes, "bytes/decoded"),
     ];
 
     pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
@@ -141,6 +155,16 @@ impl DetailState {
             }
             Action::Help => Reply::Help,
             Action::Quit => Reply::Quit,
+            Action::RawBytes if self.record.decoded.schema.is_some() => {
+                let (scroll, keys, size) = (self.scroll, self.keys.clone(), self.wrap_width);
+                let record = self.record.clone();
+                *self = DetailState::showing(&record, !self.raw);
+                self.keys = keys;
+                if size != (0, 0) {
+                    self.scroll = scroll.min(self.max_scroll());
+                }
+                Reply::Done
+            }
             Action::Timeline => Reply::Forward {
                 action,
                 subject: Subject::Record(self.record.clone()),
@@ -232,6 +256,7 @@ fn facts(r: &Record) -> Vec<(String, String)> {
         PayloadKind::Json => "JSON",
         PayloadKind::Text => "text (not JSON)",
         PayloadKind::Binary => "binary (not UTF-8), shown as hex",
+        PayloadKind::Schema => "schema registry wire format",
     };
     let mut size = format!("{} B · {kind}", r.value_size);
     if r.truncated() {
@@ -253,6 +278,47 @@ fn facts(r: &Record) -> Vec<(String, String)> {
     lines
 }
 
+/// The JSON shown for a value decoded through a schema (None: show the bytes).
+fn shown_json(r: &Record, raw: bool) -> Option<&str> {
+    if raw {
+        return None;
+    }
+    r.decoded.schema.as_deref()?.json.as_deref()
+}
+
+/// Which schema a wire-format value names, and what became of decoding it.
+fn schema_lines(r: &Record, lines: &mut Vec<(String, String)>) {
+    let Some(s) = r.decoded.schema.as_deref() else {
+        return;
+    };
+    let mut what = Vec::new();
+    if !s.format.is_empty() {
+        what.push(s.format.clone());
+    }
+    if let Some(id) = s.id {
+        what.push(format!("id {id}"));
+    }
+    if let Some(sub) = &s.subject {
+        what.push(match s.version {
+            Some(v) => format!("subject {sub} version {v}"),
+            None => format!("subject {sub}"),
+        });
+    }
+    if let Some(m) = &s.message {
+        what.push(format!("message {m}"));
+    }
+    if let Some(f) = &s.file {
+        what.push(format!("file {f}"));
+    }
+    lines.push(("schema".into(), what.join(" · ")));
+    let state = match &s.state {
+        crate::domain::SchemaState::Decoded => "decoded (b: the bytes)".to_string(),
+        crate::domain::SchemaState::Pending => "the schema is being fetched".to_string(),
+        crate::domain::SchemaState::Failed(why) => format!("shown as bytes: {why}"),
+    };
+    lines.push(("decoding".into(), state));
+}
+
 /// A dead letter's origin, then every header.
 fn origin_and_headers(r: &Record, lines: &mut Vec<(String, String)>) {
     let mut kv = |k: &str, v: String| lines.push((k.to_string(), v));
@@ -272,11 +338,21 @@ fn origin_and_headers(r: &Record, lines: &mut Vec<(String, String)>) {
 }
 
 /// The value pretty-printed, and what of it is not shown.
-fn value_lines(r: &Record, lines: &mut Vec<(String, String)>) {
-    lines.push(("value".into(), String::new()));
+fn value_lines(r: &Record, raw: bool, lines: &mut Vec<(String, String)>) {
+    let json = shown_json(r, raw);
+    let label = match (json, r.decoded.schema.as_deref()) {
+        (Some(_), Some(s)) => format!("value ({} decoded)", s.format),
+        (None, Some(_)) => "value (bytes)".into(),
+        _ => "value".into(),
+    };
+    lines.push((label, String::new()));
     let cut = r.truncated();
     // A cut value may no longer parse as JSON: show it as the text it is.
-    let body = pretty_value(r.value.as_deref(), MAX_VALUE_LINES);
+    let body = match json {
+        Some(j) => pretty_value(Some(j.as_bytes()), MAX_VALUE_LINES),
+        None if r.decoded.schema.is_some() => hex_rows(r.value.as_deref().unwrap_or_default()),
+        None => pretty_value(r.value.as_deref(), MAX_VALUE_LINES),
+    };
     let full = body.len() >= MAX_VALUE_LINES;
     for l in body {
         lines.push((String::new(), l));
@@ -290,6 +366,23 @@ fn value_lines(r: &Record, lines: &mut Vec<(String, String)>) {
     if cut {
         lines.push((String::new(), "… (cut)".into()));
     }
+}
+
+/// A wire-format value's bytes, 16 to a row with their offset: a zero byte and the id lead,
+/// which text with control characters blanked would hide.
+fn hex_rows(v: &[u8]) -> Vec<String> {
+    v.chunks(16)
+        .take(MAX_VALUE_LINES)
+        .enumerate()
+        .map(|(i, c)| {
+            let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
+            let text: String = c
+                .iter()
+                .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+                .collect();
+            format!("{:06x}  {:<47}  {text}", i * 16, hex.join(" "))
+        })
+        .collect()
 }
 
 fn label_width(d: &DetailState) -> usize {

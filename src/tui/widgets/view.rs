@@ -64,6 +64,12 @@ fn draw_health(f: &mut Frame, area: ratatui::layout::Rect, s: &State, theme: &Th
             Style::default().fg(theme.warn),
         ));
     }
+    if let Some(r) = &h.registry {
+        spans.push(Span::styled(
+            format!("│ ⚠ {} ", clean(r)),
+            Style::default().fg(theme.warn),
+        ));
+    }
     if let Some(fl) = &s.follow {
         spans.push(Span::styled(
             format!("│ » following job {} ({} seen) ", clean(&fl.label), fl.seen),

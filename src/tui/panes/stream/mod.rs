@@ -289,6 +289,22 @@ impl StreamPane {
     }
 
     /// Records shown (after the filter).
+    /// Decodes again the records whose schema was being fetched: the schema source has
+    /// answered since (with the schema, or with why not).
+    pub fn settle_pending(&mut self) {
+        let is_dlq = self.role == Role::Dlq;
+        for r in self.records.iter_mut() {
+            let pending = r
+                .decoded
+                .schema
+                .as_deref()
+                .is_some_and(|s| s.state == crate::domain::SchemaState::Pending);
+            if pending {
+                crate::codec::decode::redecode(r, is_dlq);
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         match &self.filter {
             Some(f) => f.kept.len(),

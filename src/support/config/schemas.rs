@@ -1,0 +1,172 @@
+//! The profile's schemas: a Confluent-compatible schema registry, and local schema files mapped
+//! to topics for clusters without one.
+//!
+//! ```toml
+//! [profiles.prod.schema_registry]
+//! url = "https://registry:8081"     # or SCHEMA_REGISTRY_URL, or --schema-registry
+//! username = "svc"                  # basic auth (or SCHEMA_REGISTRY_USERNAME / _PASSWORD)
+//! password = "…"
+//! # token = "…"                     # bearer token instead (SCHEMA_REGISTRY_TOKEN)
+//! ca_file = "/etc/ssl/registry-ca.pem"
+//!
+//! [[profiles.prod.schemas]]         # without a registry: a local schema per topic
+//! topic = "task-events"
+//! file = "schemas/task.proto"       # .avsc (Avro), .proto (Protobuf), .json (JSON Schema)
+//! message = "kdeck.test.TaskStatus" # Protobuf: which message (default: the record's indexes)
+//! ```
+
+use super::load::Env;
+use super::ConfigError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FileRegistry {
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub token: Option<String>,
+    pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FileLocalSchema {
+    pub topic: String,
+    pub file: String,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Default)]
+pub struct SchemaConfig {
+    pub registry: Option<RegistryConfig>,
+    pub local: Vec<LocalSchema>,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct RegistryConfig {
+    /// Without a trailing slash.
+    pub url: String,
+    pub auth: Auth,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, PartialEq)]
+pub enum Auth {
+    None,
+    Basic { username: String, password: String },
+    Bearer(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalSchema {
+    pub topic: String,
+    pub file: PathBuf,
+    pub message: Option<String>,
+}
+
+/// By hand: a debug print never shows a password or token.
+impl std::fmt::Debug for SchemaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let registry = self.registry.as_ref().map(|r| {
+            let auth = match &r.auth {
+                Auth::None => "none".to_string(),
+                Auth::Basic { username, .. } => format!("basic {username}:****"),
+                Auth::Bearer(_) => "bearer ****".to_string(),
+            };
+            format!("{} (auth {auth})", crate::support::redact::url(&r.url))
+        });
+        f.debug_struct("SchemaConfig")
+            .field("registry", &registry)
+            .field("local", &self.local)
+            .finish()
+    }
+}
+
+/// Flag beats environment beats file. Relative schema files are read from the config file's
+/// directory, so a profile works from any working directory.
+pub fn resolve(
+    flag_url: Option<&str>,
+    env: Env<'_>,
+    reg: Option<&FileRegistry>,
+    local: &[FileLocalSchema],
+    base: Option<&Path>,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<SchemaConfig, ConfigError> {
+    let reg = reg.cloned().unwrap_or_default();
+    let url = flag_url
+        .map(str::to_string)
+        .or_else(|| env("SCHEMA_REGISTRY_URL"))
+        .or(reg.url.clone());
+    let registry = match url {
+        None => None,
+        Some(url) => Some(registry(url, env, &reg, base, err)?),
+    };
+    let local = local
+        .iter()
+        .map(|l| {
+            if l.topic.trim().is_empty() {
+                return Err(err("schemas.topic", "must name a topic".into()));
+            }
+            Ok(LocalSchema {
+                topic: l.topic.clone(),
+                file: relative_to(base, &l.file),
+                message: l.message.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(SchemaConfig { registry, local })
+}
+
+fn registry(
+    url: String,
+    env: Env<'_>,
+    reg: &FileRegistry,
+    base: Option<&Path>,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<RegistryConfig, ConfigError> {
+    let url = url.trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(err(
+            "schema_registry.url",
+            format!(
+                "expected an http:// or https:// address, got {:?}",
+                crate::support::redact::url(&url)
+            ),
+        ));
+    }
+    let username = env("SCHEMA_REGISTRY_USERNAME").or(reg.username.clone());
+    let password = env("SCHEMA_REGISTRY_PASSWORD").or(reg.password.clone());
+    let token = env("SCHEMA_REGISTRY_TOKEN").or(reg.token.clone());
+    let auth = match (username, password, token) {
+        (Some(_), _, Some(_)) => {
+            return Err(err(
+                "schema_registry",
+                "give a username and password or a token, not both".into(),
+            ))
+        }
+        (Some(username), Some(password), None) => Auth::Basic { username, password },
+        (Some(_), None, None) => {
+            return Err(err(
+                "schema_registry.password",
+                "a username needs a password".into(),
+            ))
+        }
+        (None, _, Some(t)) => Auth::Bearer(t),
+        (None, _, None) => Auth::None,
+    };
+    Ok(RegistryConfig {
+        url,
+        auth,
+        ca_file: reg.ca_file.as_deref().map(|f| relative_to(base, f)),
+    })
+}
+
+fn relative_to(base: Option<&Path>, file: &str) -> PathBuf {
+    let p = PathBuf::from(file);
+    match base {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p,
+    }
+}

@@ -1,0 +1,452 @@
+//! Avro, Protobuf and JSON Schema values through a real schema registry (Apicurio, Confluent
+//! API), written and read back by Confluent's own Python serializers, never by kdeck's encoder
+//! alone: `kdeck tail` decodes them (and its lines publish back byte for byte), `kdeck publish
+//! --subject` encodes what Confluent's deserializer reads, a DLQ replay sends the bytes it read,
+//! and a registry that is down, an unknown id or corrupt bytes show as bytes with the reason.
+
+mod common;
+
+use common::registry::{self, client, fixture, produced_id};
+use serde_json::Value;
+use std::process::{Command, Output, Stdio};
+
+fn kdeck(args: &[&str], stdin: Option<&[u8]>, data: &std::path::Path) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(args)
+        .env("KDECK_DATA_DIR", data)
+        .env_remove("SCHEMA_REGISTRY_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn tail(topic: &str, registry: &str, data: &std::path::Path) -> Vec<Value> {
+    let b = common::brokers();
+    let mut args = vec!["tail", "-b", &b, "-t", topic, "--from", "beginning", "-e"];
+    if !registry.is_empty() {
+        args.extend(["--schema-registry", registry]);
+    }
+    let out = kdeck(&args, None, data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn inputs(file: &str) -> Vec<Value> {
+    std::fs::read_to_string(fixture(file))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["value"].clone())
+        .collect()
+}
+
+/// Every field of `want` is in `got` with the same value (Protobuf's JSON from kdeck shows
+/// the fields at their defaults too).
+fn contains(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => w
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| contains(gv, v))),
+        (Value::Array(g), Value::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(a, b)| contains(a, b))
+        }
+        (Value::Number(g), Value::Number(w)) => g.as_f64() == w.as_f64(),
+        _ => got == want,
+    }
+}
+
+fn produce(topic: &str, format: &str, schema: &str, extra: &[&str], input: &str) -> u32 {
+    let (b, r) = (common::brokers(), registry::url());
+    let mut args = vec![
+        "produce",
+        "--bootstrap",
+        &b,
+        "--registry",
+        &r,
+        "--topic",
+        topic,
+        "--format",
+        format,
+        "--schema",
+        schema,
+        "--partition",
+        "0",
+    ];
+    args.extend(extra);
+    produced_id(&client(&args, input))
+}
+
+fn avro_topic() -> (String, u32) {
+    registry::register_job_error();
+    let topic = common::unique("sr-avro");
+    let input = std::fs::read_to_string(fixture("job_event.jsonl")).unwrap();
+    let id = produce(
+        &topic,
+        "avro",
+        &fixture("job_event.avsc"),
+        &[
+            "--reference",
+            "com.kdeck.test.JobError=com.kdeck.test.JobError:latest",
+        ],
+        &input,
+    );
+    (topic, id)
+}
+
+/// kdeck shows timestamp-millis as RFC 3339 text; the fixtures hold epoch millis.
+fn millis_of(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(t) = v.get("updated_at").and_then(Value::as_str) {
+        let ms = chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .timestamp_millis();
+        v["updated_at"] = ms.into();
+    }
+    v
+}
+
+#[test]
+fn avro_with_a_reference_decodes_in_tail_and_copies_byte_exact() {
+    let data = tempfile::tempdir().unwrap();
+    let (topic, id) = avro_topic();
+    let lines = tail(&topic, &registry::url(), data.path());
+    let want = inputs("job_event.jsonl");
+    assert_eq!(lines.len(), want.len());
+    for (line, want) in lines.iter().zip(&want) {
+        assert_eq!(line["value_encoding"], "avro", "{line}");
+        assert_eq!(line["value_schema_id"], id, "{line}");
+        // Nested record, optional union, enum, map, array, decimal, timestamp, the reference.
+        assert_eq!(millis_of(&line["value"]), *want, "{line}");
+    }
+    // tail | publish --input jsonl: the bytes as read, not the JSON encoded again.
+    let copy = common::unique("sr-avro-copy");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let b = common::brokers();
+    let out = kdeck(
+        &[
+            "publish", "-b", &b, "--input", "jsonl", "-t", &copy, "-p", "0",
+        ],
+        Some(text.as_bytes()),
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copied = tail(&copy, "", data.path());
+    assert_eq!(copied.len(), lines.len());
+    for (c, l) in copied.iter().zip(&lines) {
+        // Read without a registry: the copy's bytes, base64, equal the original's.
+        let bytes = c["value"].as_str().unwrap();
+        assert_eq!(c["value_encoding"], "base64");
+        assert_eq!(bytes, l["value_base64"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn protobuf_message_indexes_other_than_zero_decode() {
+    let data = tempfile::tempdir().unwrap();
+    let topic = common::unique("sr-proto");
+    let input = std::fs::read_to_string(fixture("task.jsonl")).unwrap();
+    let id = produce(
+        &topic,
+        "protobuf",
+        &fixture("task.proto"),
+        &["--message", "TaskEvent"],
+        &input,
+    );
+    let lines = tail(&topic, &registry::url(), data.path());
+    let want = inputs("task.jsonl");
+    assert_eq!(lines.len(), want.len());
+    for (line, want) in lines.iter().zip(&want) {
+        assert_eq!(line["value_encoding"], "protobuf", "{line}");
+        assert_eq!(line["value_schema_id"], id);
+        assert!(contains(&line["value"], want), "{line}\nwants {want}");
+    }
+    // The nested message TaskEvent.Step: message indexes [1, 0].
+    let nested = common::unique("sr-proto-nested");
+    let step = r#"{"key": "s", "value": {"name": "fetch", "duration_ms": "12", "ok": true}}"#;
+    produce(
+        &nested,
+        "protobuf",
+        &fixture("task.proto"),
+        &["--message", "TaskEvent.Step"],
+        &format!("{step}\n"),
+    );
+    let lines = tail(&nested, &registry::url(), data.path());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["value"]["name"], "fetch", "{}", lines[0]);
+    assert_eq!(lines[0]["value"]["duration_ms"], "12", "{}", lines[0]);
+}
+
+#[test]
+fn json_schema_values_decode() {
+    let data = tempfile::tempdir().unwrap();
+    let topic = common::unique("sr-json");
+    let input = std::fs::read_to_string(fixture("job.jsonl")).unwrap();
+    let id = produce(&topic, "json", &fixture("job.schema.json"), &[], &input);
+    let lines = tail(&topic, &registry::url(), data.path());
+    let want = inputs("job.jsonl");
+    assert_eq!(lines.len(), want.len());
+    for (line, want) in lines.iter().zip(&want) {
+        assert_eq!(line["value_encoding"], "json-schema", "{line}");
+        assert_eq!(line["value_schema_id"], id);
+        assert_eq!(line["value"], *want);
+    }
+}
+
+#[test]
+fn publish_with_a_subject_is_read_by_confluents_deserializers() {
+    let data = tempfile::tempdir().unwrap();
+    let (src, _) = avro_topic();
+    let (b, r) = (common::brokers(), registry::url());
+    let subject = format!("{src}-value");
+    // Avro: the fixture's values (timestamps as epoch millis), one per line.
+    let to = common::unique("sr-pub-avro");
+    let values: String = inputs("job_event.jsonl")
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect();
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "-t",
+            &to,
+            "-p",
+            "0",
+            "--input",
+            "lines",
+            "--subject",
+            &subject,
+        ],
+        Some(values.as_bytes()),
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = client(
+        &[
+            "consume",
+            "--bootstrap",
+            &b,
+            "--registry",
+            &r,
+            "--topic",
+            &to,
+            "--format",
+            "avro",
+            "--count",
+            "4",
+        ],
+        "",
+    );
+    let got: Vec<Value> = read
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, inputs("job_event.jsonl"));
+
+    // Protobuf: a subject registered by Confluent's serializer (a FileDescriptorProto), the
+    // second message of the file.
+    let pb_src = common::unique("sr-pub-pb-src");
+    let input = std::fs::read_to_string(fixture("task.jsonl")).unwrap();
+    produce(
+        &pb_src,
+        "protobuf",
+        &fixture("task.proto"),
+        &["--message", "TaskEvent"],
+        &input,
+    );
+    let pb = common::unique("sr-pub-pb");
+    let values: String = inputs("task.jsonl")
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect();
+    let pb_subject = format!("{pb_src}-value");
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "-t",
+            &pb,
+            "-p",
+            "0",
+            "--input",
+            "lines",
+            "--subject",
+            &pb_subject,
+            "--message",
+            "kdeck.test.TaskEvent",
+        ],
+        Some(values.as_bytes()),
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = client(
+        &[
+            "consume",
+            "--bootstrap",
+            &b,
+            "--registry",
+            &r,
+            "--topic",
+            &pb,
+            "--format",
+            "protobuf",
+            "--schema",
+            &fixture("task.proto"),
+            "--message",
+            "TaskEvent",
+            "--count",
+            "4",
+        ],
+        "",
+    );
+    let got: Vec<Value> = read
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, inputs("task.jsonl"));
+}
+
+#[test]
+fn a_value_that_does_not_fit_the_subject_sends_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let (src, _) = avro_topic();
+    let (b, r) = (common::brokers(), registry::url());
+    let to = common::unique("sr-refused");
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "-t",
+            &to,
+            "--subject",
+            &format!("{src}-value"),
+        ],
+        Some(br#"{"job_id":"j","status":"DONE"}"#),
+        data.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("status") && err.contains("nothing sent"),
+        "{err}"
+    );
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "-t",
+            &to,
+            "--subject",
+            "no-such-subject",
+        ],
+        Some(b"{}"),
+        data.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs a schema registry"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_registry_that_is_down_an_unknown_id_and_corrupt_bytes_show_as_bytes() {
+    let data = tempfile::tempdir().unwrap();
+    let (topic, id) = avro_topic();
+    // A port nothing listens on: tail does not hang, and writes the bytes as they are.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/apis/ccompat/v7", l.local_addr().unwrap())
+    };
+    let started = std::time::Instant::now();
+    let lines = tail(&topic, &dead, data.path());
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines.iter().all(|l| l["value_encoding"] == "base64"),
+        "{lines:?}"
+    );
+
+    // An id the registry does not have and bytes that do not match a real schema.
+    let bad = common::unique("sr-bad");
+    let b = common::brokers();
+    let mut unknown = vec![0u8, 0x7f, 0xff, 0xff, 0xff];
+    unknown.extend_from_slice(b"\x02\x04zz");
+    let mut corrupt = vec![0u8];
+    corrupt.extend_from_slice(&id.to_be_bytes());
+    corrupt.extend_from_slice(&[0xff; 9]);
+    for (k, v) in [("unknown", &unknown), ("corrupt", &corrupt)] {
+        let ok = Command::new("kcat")
+            .args(["-P", "-b", &b, "-t", &bad, "-p", "0", "-k", k])
+            .stdin(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(v)?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(ok.success());
+    }
+    let lines = tail(&bad, &registry::url(), data.path());
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        assert_eq!(l["value_encoding"], "base64", "{l}");
+    }
+    // The dashboard says why, in words, and keeps answering.
+    let r = registry::url();
+    let cmd = format!(
+        "KDECK_DATA_DIR={} {} -b {b} --schema-registry {r} --status {bad} --from beginning",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_kdeck")
+    );
+    let t = common::tmux::Tmux::start(&cmd, 200, 40);
+    let screen = t.wait_for(
+        "both reasons",
+        |s| s.contains("no schema with id 2147483647") && s.contains("do not match schema"),
+        30,
+    );
+    assert!(
+        screen.contains("unknown") && screen.contains("corrupt"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+}
