@@ -450,3 +450,248 @@ fn a_registry_that_is_down_an_unknown_id_and_corrupt_bytes_show_as_bytes() {
     );
     t.keys(&["q"]);
 }
+
+#[test]
+fn a_replayed_avro_dead_letter_arrives_byte_exact() {
+    let data = tempfile::tempdir().unwrap();
+    let (src, id) = avro_topic();
+    let original = tail(&src, &registry::url(), data.path());
+    let failed = &original[2];
+    // Back to the topic it came from (a replay sends only to topics that exist).
+    let (dlq, target) = (common::unique("sr-dlq"), src.clone());
+    let b = common::brokers();
+    // The dead letter as the pipeline executor's Go package writes it: the Avro bytes as they
+    // were, origin and reason in headers.
+    let line = serde_json::json!({
+        "topic": dlq,
+        "key": failed["key"],
+        "headers": [["dlq-original-topic", target], ["dlq-original-partition", "0"],
+                    ["dlq-original-offset", "2"], ["dlq-error", "upstream timed out"]],
+        "value": failed["value"],
+        "value_encoding": "avro",
+        "value_base64": failed["value_base64"],
+    });
+    let out = kdeck(
+        &["publish", "-b", &b, "--input", "jsonl"],
+        Some(format!("{line}\n").as_bytes()),
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = registry::url();
+    let out = kdeck(
+        &[
+            "replay",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "--dlq",
+            &dlq,
+            "--all",
+            "--yes",
+        ],
+        None,
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = tail(&target, &r, data.path());
+    assert_eq!(after.len(), original.len() + 1, "{after:?}");
+    let replayed = &after[after.len() - 1];
+    assert_eq!(replayed["value_base64"], failed["value_base64"]);
+    assert_eq!(replayed["value_schema_id"], id);
+    assert_eq!(replayed["value"], failed["value"]);
+}
+
+/// Sends `key` and returns how long until `changed` holds for the screen (polling tmux).
+fn key_latency(t: &common::tmux::Tmux, key: &str, changed: impl Fn(&str) -> bool) -> u128 {
+    let started = std::time::Instant::now();
+    Command::new("tmux")
+        .args(["-L", &t.socket, "send-keys", "-t", &t.session, key])
+        .status()
+        .unwrap();
+    loop {
+        if changed(&t.screen()) {
+            return started.elapsed().as_millis();
+        }
+        assert!(started.elapsed().as_secs() < 5, "{key} not answered in 5 s");
+    }
+}
+
+/// The zoomed pane's tab line.
+const ZOOMED: &str = "4 Consumer lag";
+
+#[test]
+fn keys_are_answered_while_the_registry_does_not_answer() {
+    let data = tempfile::tempdir().unwrap();
+    let (topic, _) = avro_topic();
+    // A registry that takes connections and never answers: every fetch waits for its timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/apis/ccompat/v7", silent.local_addr().unwrap());
+    let b = common::brokers();
+    let cmd = format!(
+        "KDECK_DATA_DIR={} {} -b {b} --schema-registry {url} --status {topic} --from beginning",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_kdeck")
+    );
+    let t = common::tmux::Tmux::start(&cmd, 160, 40);
+    t.wait_for("the records, pending", |s| s.contains("being fetched"), 30);
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        times.push(key_latency(&t, "z", |s| s.contains(ZOOMED)));
+        times.push(key_latency(&t, "z", |s| !s.contains(ZOOMED)));
+    }
+    // Then the fetch times out: the records say why, the health line says the registry is down.
+    let screen = t.wait_for("the reason", |s| s.contains("unreachable"), 30);
+    assert!(screen.contains(&topic[..12]), "{screen}");
+    for _ in 0..5 {
+        times.push(key_latency(&t, "z", |s| s.contains(ZOOMED)));
+        times.push(key_latency(&t, "z", |s| !s.contains(ZOOMED)));
+    }
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    eprintln!(
+        "key to screen with the registry silent: median {median} ms, max {} ms",
+        times[times.len() - 1]
+    );
+    // Polling tmux adds its own milliseconds: the median is the figure; a slow outlier on a
+    // loaded machine is tolerated, a UI blocked on the registry (5 s) is not.
+    assert!(median <= 50, "median {median} ms: {times:?}");
+    assert!(times[times.len() - 1] < 1000, "{times:?}");
+    t.keys(&["q"]);
+    drop(silent);
+}
+
+/// A registry of this test's own, stopped when dropped.
+struct OwnRegistry {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl OwnRegistry {
+    fn start() -> OwnRegistry {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/registry.sh"))
+            .arg("start")
+            .env("KDECK_REGISTRY_DIR", dir.path())
+            .env("KDECK_REGISTRY_OWNER", std::process::id().to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        OwnRegistry { dir, url }
+    }
+
+    fn stop(&self) {
+        let _ = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/registry.sh"))
+            .arg("stop")
+            .env("KDECK_REGISTRY_DIR", self.dir.path())
+            .status();
+    }
+}
+
+impl Drop for OwnRegistry {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn kcat_put(topic: &str, key: &str, value: &[u8]) {
+    use std::io::Write;
+    let b = common::brokers();
+    let mut c = Command::new("kcat")
+        .args(["-P", "-b", &b, "-t", topic, "-p", "0", "-k", key])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(value).unwrap();
+    assert!(c.wait().unwrap().success());
+}
+
+#[test]
+fn a_registry_going_down_mid_stream_keeps_what_it_gave_and_says_why() {
+    let data = tempfile::tempdir().unwrap();
+    let own = OwnRegistry::start();
+    let topic = common::unique("sr-down");
+    let b = common::brokers();
+    // Two schemas in the registry: the first is fetched while it is up, the second only after.
+    let input = std::fs::read_to_string(fixture("job.jsonl")).unwrap();
+    client(
+        &[
+            "produce",
+            "--bootstrap",
+            &b,
+            "--registry",
+            &own.url,
+            "--topic",
+            &topic,
+            "--format",
+            "json",
+            "--schema",
+            &fixture("job.schema.json"),
+            "--partition",
+            "0",
+        ],
+        &input,
+    );
+    let string_schema = data.path().join("s.avsc");
+    std::fs::write(&string_schema, "\"string\"").unwrap();
+    let later: u32 = client(
+        &[
+            "register",
+            "--registry",
+            &own.url,
+            "--subject",
+            "later",
+            "--format",
+            "avro",
+            "--schema",
+            string_schema.to_str().unwrap(),
+        ],
+        "",
+    )
+    .trim()
+    .parse()
+    .unwrap();
+    let cmd = format!(
+        "KDECK_DATA_DIR={} {} -b {b} --schema-registry {} --status {topic} --from beginning",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_kdeck"),
+        own.url
+    );
+    let t = common::tmux::Tmux::start(&cmd, 200, 40);
+    t.wait_for(
+        "the JSON Schema values",
+        |s| s.contains("job-1") && s.contains("RUNNING"),
+        30,
+    );
+    own.stop();
+    let mut v = vec![0u8];
+    v.extend_from_slice(&later.to_be_bytes());
+    v.extend_from_slice(b"\x0ahello");
+    kcat_put(&topic, "after-stop", &v);
+    let screen = t.wait_for(
+        "the reason",
+        |s| s.contains("after-stop") && s.contains("unreachable"),
+        40,
+    );
+    // What was decoded stays decoded; the record whose schema could not be fetched is shown
+    // as its bytes with the reason, and the health line says the registry is down.
+    assert!(screen.contains("RUNNING"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap().contains("unreachable"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+}

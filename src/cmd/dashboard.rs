@@ -73,6 +73,15 @@ fn reload(
 fn use_demo_cluster(cfg: &mut config::Config, d: &kafka::demo::DemoHandle) {
     cfg.cluster = d.cluster();
     cfg.topics = kafka::demo::demo_topics();
+    cfg.schemas = config::schemas::SchemaConfig {
+        registry: None,
+        local: vec![config::schemas::LocalSchema {
+            topic: crate::demo::java_status::TOPIC.into(),
+            file: "assets/schemas/job_status.avsc".into(),
+            message: None,
+            text: Some(crate::demo::java_status::SCHEMA),
+        }],
+    };
     cfg.profile = "demo".into();
     cfg.jobs.stuck_after_ms = crate::demo::DEMO_STUCK_AFTER_MS;
     cfg.watch_groups = kafka::demo_groups::DEMO_GROUPS

@@ -11,6 +11,7 @@
 mod dead_letters;
 mod export_service;
 mod go_package;
+pub mod java_status;
 mod pickup;
 mod portal;
 mod scheduler;
@@ -327,7 +328,8 @@ impl Pipeline {
         let record = match (job.flavor, step) {
             (Flavor::Portal, Step::Progress(p)) => portal_status(job, p, &now, &event_id),
             (Flavor::Portal, Step::Finish) => portal_completion(job, &now, now_ms),
-            (Flavor::Export, Step::Progress(p)) | (Flavor::Crawl, Step::Progress(p)) => {
+            (Flavor::Export, Step::Progress(p)) => java_status::job_status(job, p, now_ms)?,
+            (Flavor::Crawl, Step::Progress(p)) => {
                 task_status(job, Some(p), "in_progress", &now, &span[..8])
             }
             (Flavor::Export, Step::Finish) => export_completion(job, &now),
@@ -365,7 +367,11 @@ pub fn demo_topics() -> crate::support::config::Topics {
     crate::support::config::Topics {
         request: REQUEST_TOPICS.iter().map(|t| t.to_string()).collect(),
         completion: vec!["export-completions".into(), "franc.task.completion".into()],
-        status: vec!["task-status".into(), "franc.task.status".into()],
+        status: vec![
+            "task-status".into(),
+            "franc.task.status".into(),
+            java_status::TOPIC.into(),
+        ],
         dlq: vec!["dlq-domain-services".into(), "scheduler.jobs.dlq".into()],
     }
 }

@@ -123,8 +123,8 @@ mod tests {
     #[test]
     fn a_published_request_of_each_kind_becomes_a_job_that_finishes() {
         let cases = [
-            ("schedule-job", "export-completions", "task-status"),
-            ("export-job", "export-completions", "task-status"),
+            ("schedule-job", "export-completions", "job-status.avro"),
+            ("export-job", "export-completions", "job-status.avro"),
             ("web-crawl-request", "task-status", "task-status"),
             (
                 "device-connection",

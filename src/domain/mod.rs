@@ -222,6 +222,8 @@ pub struct Decoded {
     pub latency_basis: Option<(&'static str, &'static str)>,
     /// Boxed for the same reason as `dlq`: only wire-format values have one.
     pub schema: Option<Box<SchemaUse>>,
+    /// A key in the wire format, decoded (a string key: the string; else its JSON text).
+    pub key_json: Option<Box<str>>,
 }
 
 /// One record as the dashboard keeps it.
@@ -260,6 +262,9 @@ impl Record {
     }
 
     pub fn key_display(&self) -> String {
+        if let Some(k) = &self.decoded.key_json {
+            return bytes_display(k.as_bytes(), 64);
+        }
         match &self.key {
             None => String::new(),
             Some(k) => bytes_display(k, 64),

@@ -117,6 +117,14 @@ fn decode_seen(
         latency_ms: None,
         latency_basis: None,
         schema: None,
+        key_json: None,
+    };
+    // A wire-format key is read as what it decodes to (ids, the summary's key); the bytes
+    // are kept as they are.
+    let key_json = key.and_then(|k| wire::decode_key(at.topic, k, at.wait));
+    let key = match &key_json {
+        Some(k) => Some(k.as_bytes()),
+        None => key,
     };
     let mut wire = value.and_then(|v| wire::decode(at.topic, v, at.wait));
     let text = wire.as_mut().and_then(|w| w.json.take());
@@ -136,6 +144,7 @@ fn decode_seen(
         d.kind = PayloadKind::Schema;
         d.schema = Some(Box::new(w));
     }
+    d.key_json = key_json.map(String::into_boxed_str);
     d
 }
 

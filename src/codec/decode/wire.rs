@@ -10,10 +10,25 @@ use std::time::Duration;
 /// None: not a value to read through a schema (no source installed and no wire header, or no
 /// wire header and no local schema for the topic).
 pub fn decode(topic: &str, value: &[u8], wait: Duration) -> Option<SchemaUse> {
+    decode_part(topic, value, false, wait)
+}
+
+/// A key in the wire format, decoded: its JSON text (a string key: the string itself).
+pub fn decode_key(topic: &str, key: &[u8], wait: Duration) -> Option<String> {
+    wire_id(key)?;
+    let u = decode_part(topic, key, true, wait)?;
+    let json = u.json?;
+    Some(match serde_json::from_str::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => json,
+    })
+}
+
+fn decode_part(topic: &str, value: &[u8], key: bool, wait: Duration) -> Option<SchemaUse> {
     let id = wire_id(value);
     // Without a source the bytes stay bytes (the binary summary says what they likely are).
     let source = lookup::installed()?;
-    if let Some(local) = source.for_topic(topic, false) {
+    if let Some(local) = source.for_topic(topic, key) {
         if id.is_some() {
             return Some(with(&local, id, value));
         }

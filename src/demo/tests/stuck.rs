@@ -28,7 +28,11 @@ fn feed(p: &mut Pipeline, t: &mut StuckTracker, from: i64, to: i64) {
                     value: Some(v.clone()),
                 })
                 .collect();
-            let parts = (r.key.as_deref(), &headers[..], r.value.as_deref());
+            let json = (r.topic == crate::demo::java_status::TOPIC)
+                .then(|| crate::demo::java_status::as_json(r.value.as_deref()?))
+                .flatten();
+            let value = json.as_deref().or(r.value.as_deref());
+            let parts = (r.key.as_deref(), &headers[..], value);
             crate::engine::job::stuck::observe(t, id, parts, source(&r.topic), T0 + ms);
         }
     }

@@ -64,6 +64,8 @@ pub struct LocalSchema {
     pub topic: String,
     pub file: PathBuf,
     pub message: Option<String>,
+    /// The schema's text when it is compiled in (the demo's); `file` then only names it.
+    pub text: Option<&'static str>,
 }
 
 /// By hand: a debug print never shows a password or token.
@@ -113,6 +115,7 @@ pub fn resolve(
                 topic: l.topic.clone(),
                 file: relative_to(base, &l.file),
                 message: l.message.clone(),
+                text: None,
             })
         })
         .collect::<Result<_, _>>()?;

@@ -10,7 +10,10 @@ use std::sync::Arc;
 pub fn load(list: &[LocalSchema]) -> Result<Vec<(String, Arc<Resolved>)>, String> {
     list.iter()
         .map(|l| {
-            let r = read(&l.file, l.message.clone())?;
+            let r = match l.text {
+                Some(text) => parse(&l.file, text.to_string(), l.message.clone())?,
+                None => read(&l.file, l.message.clone())?,
+            };
             Ok((l.topic.clone(), Arc::new(r)))
         })
         .collect()
@@ -18,6 +21,12 @@ pub fn load(list: &[LocalSchema]) -> Result<Vec<(String, Arc<Resolved>)>, String
 
 /// One schema file, parsed.
 pub fn read(path: &Path, message: Option<String>) -> Result<Resolved, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("schema file {}: {e}", path.display()))?;
+    parse(path, text, message)
+}
+
+fn parse(path: &Path, text: String, message: Option<String>) -> Result<Resolved, String> {
     let shown = path.display().to_string();
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("avsc") => Format::Avro,
@@ -29,7 +38,6 @@ pub fn read(path: &Path, message: Option<String>) -> Result<Resolved, String> {
             ))
         }
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("schema file {shown}: {e}"))?;
     let references = if format == Format::Protobuf {
         siblings(path)
     } else {

@@ -134,7 +134,11 @@ impl lookup::Source for Registry {
         }
     }
 
-    fn for_topic(&self, topic: &str, _key: bool) -> Option<Arc<Resolved>> {
+    fn for_topic(&self, topic: &str, key: bool) -> Option<Arc<Resolved>> {
+        // Local schema files describe values.
+        if key {
+            return None;
+        }
         self.local
             .iter()
             .find(|(t, _)| t == topic)
