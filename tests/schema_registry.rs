@@ -695,3 +695,71 @@ fn a_registry_going_down_mid_stream_keeps_what_it_gave_and_says_why() {
     );
     t.keys(&["q"]);
 }
+
+#[test]
+fn a_local_proto_file_decodes_without_a_registry() {
+    let data = tempfile::tempdir().unwrap();
+    let topic = common::unique("sr-local");
+    let input = std::fs::read_to_string(fixture("task.jsonl")).unwrap();
+    produce(
+        &topic,
+        "protobuf",
+        &fixture("task.proto"),
+        &["--message", "TaskEvent"],
+        &input,
+    );
+    let b = common::brokers();
+    let config = data.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.local]\nbrokers = \"{b}\"\n\n[[profiles.local.schemas]]\ntopic = \
+             \"{topic}\"\nfile = \"{}\"\n",
+            fixture("task.proto")
+        ),
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let out = kdeck(
+        &[
+            "--config",
+            c,
+            "tail",
+            "-t",
+            &topic,
+            "--from",
+            "beginning",
+            "-e",
+        ],
+        None,
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want = inputs("task.jsonl");
+    assert_eq!(lines.len(), want.len());
+    for (line, want) in lines.iter().zip(&want) {
+        assert_eq!(line["value_encoding"], "protobuf", "{line}");
+        assert!(contains(&line["value"], want), "{line}\nwants {want}");
+    }
+    // A schema file that is not there stops kdeck at start, naming it.
+    std::fs::write(
+        &config,
+        format!("[profiles.local]\nbrokers = \"{b}\"\n\n[[profiles.local.schemas]]\ntopic = \"x\"\nfile = \"nope.avsc\"\n"),
+    )
+    .unwrap();
+    let out = kdeck(&["--config", c, "tail", "-t", "x", "-e"], None, data.path());
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nope.avsc"),
+        "{out:?}"
+    );
+}

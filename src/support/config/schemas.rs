@@ -173,3 +173,94 @@ fn relative_to(base: Option<&Path>, file: &str) -> PathBuf {
         _ => p,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(k: &str, m: String) -> ConfigError {
+        ConfigError(format!("{k}: {m}"))
+    }
+
+    fn with_env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_flag_beats_the_environment_which_beats_the_file() {
+        let file = FileRegistry {
+            url: Some("http://file:8081/".into()),
+            ..Default::default()
+        };
+        let env = with_env(&[("SCHEMA_REGISTRY_URL", "http://env:8081")]);
+        let url = |flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>| {
+            resolve(flag, env, Some(&file), &[], None, &err)
+                .unwrap()
+                .registry
+                .unwrap()
+                .url
+        };
+        assert_eq!(url(Some("https://flag:1"), &env), "https://flag:1");
+        assert_eq!(url(None, &env), "http://env:8081");
+        assert_eq!(url(None, &with_env(&[])), "http://file:8081");
+        let none = resolve(None, &with_env(&[]), None, &[], None, &err).unwrap();
+        assert!(none.registry.is_none());
+    }
+
+    #[test]
+    fn mistakes_are_named_and_secrets_never_shown() {
+        let e = resolve(Some("registry:8081"), &with_env(&[]), None, &[], None, &err);
+        assert!(e.unwrap_err().0.contains("http:// or https://"));
+        let both = FileRegistry {
+            url: Some("http://r".into()),
+            username: Some("u".into()),
+            password: Some("p".into()),
+            token: Some("t".into()),
+            ..Default::default()
+        };
+        let e = resolve(None, &with_env(&[]), Some(&both), &[], None, &err).unwrap_err();
+        assert!(e.0.contains("not both"), "{}", e.0);
+        let basic = FileRegistry {
+            token: None,
+            password: Some("s3cret-pw".into()),
+            ..both.clone()
+        };
+        let cfg = resolve(None, &with_env(&[]), Some(&basic), &[], None, &err).unwrap();
+        assert!(matches!(
+            cfg.registry.as_ref().unwrap().auth,
+            Auth::Basic { .. }
+        ));
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("s3cret-pw") && shown.contains("basic u:"),
+            "{shown}"
+        );
+        let in_url = resolve(
+            Some("https://u:hunter2@r:1"),
+            &with_env(&[]),
+            None,
+            &[],
+            None,
+            &err,
+        );
+        let shown = format!("{:?}", in_url.unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_local_file_is_read_from_the_config_files_folder() {
+        let local = [FileLocalSchema {
+            topic: "t".into(),
+            file: "schemas/a.avsc".into(),
+            message: None,
+        }];
+        let base = Path::new("/etc/kdeck");
+        let cfg = resolve(None, &with_env(&[]), None, &local, Some(base), &err).unwrap();
+        assert_eq!(cfg.local[0].file, Path::new("/etc/kdeck/schemas/a.avsc"));
+    }
+}
