@@ -502,6 +502,13 @@ fn a_replayed_avro_dead_letter_arrives_byte_exact() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The preview shows the decoded value and says the bytes go as they are.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("(Avro, schema id {id}; sent as its")),
+        "{said}"
+    );
+    assert!(said.contains("E_TIMEOUT"), "{said}");
     let after = tail(&target, &r, data.path());
     assert_eq!(after.len(), original.len() + 1, "{after:?}");
     let replayed = &after[after.len() - 1];

@@ -271,13 +271,27 @@ fn print_plan(out: &mut dyn Write, p: &ReplayPlan) -> anyhow::Result<()> {
                     .map_or("(null)".into(), |v| bytes_display(v, 120))
             )?;
         }
-        writeln!(
-            out,
-            "  value   {}",
-            f.value
-                .as_deref()
-                .map_or("(null)".into(), |v| bytes_display(v, 400))
-        )?;
+        let decoded = f.value.as_deref().and_then(|v| {
+            crate::codec::decode::wire::preview(
+                &f.source.topic,
+                v,
+                crate::codec::lookup::READER_WAIT,
+            )
+        });
+        match decoded {
+            Some((json, what)) => writeln!(
+                out,
+                "  value   ({what}) {}",
+                bytes_display(json.as_bytes(), 400)
+            )?,
+            None => writeln!(
+                out,
+                "  value   {}",
+                f.value
+                    .as_deref()
+                    .map_or("(null)".into(), |v| bytes_display(v, 400))
+            )?,
+        }
     }
     for w in &p.warnings {
         writeln!(out, "warning: {w}")?;

@@ -108,6 +108,15 @@ pub fn decoded(topic: &str, value: Option<&[u8]>) -> Option<SchemaUse> {
     decode(topic, value?, lookup::READER_WAIT).filter(|u| u.state == SchemaState::Decoded)
 }
 
+/// A value as a preview shows it: a schema value's decoded JSON with what it is, sent as its
+/// bytes all the same. The dashboard's dialogs pass no `wait` (only schemas already known).
+pub fn preview(topic: &str, value: &[u8], wait: Duration) -> Option<(String, String)> {
+    let u = decode(topic, value, wait).filter(|u| u.state == SchemaState::Decoded)?;
+    let id = u.id.map(|i| format!(", schema id {i}")).unwrap_or_default();
+    let what = format!("{}{id}; sent as its {} bytes", u.format, value.len());
+    Some((u.json?, what))
+}
+
 /// The summary of a value that did not decode (yet): what is wrong, then the bytes.
 pub fn summary(u: &SchemaUse, value: &[u8]) -> String {
     let bytes = format!(

@@ -143,7 +143,20 @@ fn item_lines<'a>(it: &PlanItem, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     if it.headers.is_empty() {
         out.push(label(theme, "  headers", "(none)".into()));
     }
-    let value = pretty_json(it.value.as_deref()).unwrap_or_else(|| text(&it.value));
+    let decoded = it
+        .value
+        .as_deref()
+        .and_then(|v| {
+            crate::codec::decode::wire::preview(&it.source.topic, v, std::time::Duration::ZERO)
+        });
+    if let Some((_, what)) = &decoded {
+        out.push(muted(theme, &format!("{:12}{what}", "")));
+    }
+    let value = match &decoded {
+        Some((json, _)) => pretty_json(Some(json.as_bytes())),
+        None => pretty_json(it.value.as_deref()),
+    }
+    .unwrap_or_else(|| text(&it.value));
     let mut tag = "  value";
     for (i, l) in value.lines().enumerate() {
         if i == VALUE_LINES {
