@@ -133,8 +133,12 @@ fn avro_with_a_reference_decodes_in_tail_and_copies_byte_exact() {
         // Nested record, optional union, enum, map, array, decimal, timestamp, the reference.
         assert_eq!(millis_of(&line["value"]), *want, "{line}");
     }
-    // tail | publish --input jsonl: the bytes as read, not the JSON encoded again.
-    let copy = common::unique("sr-avro-copy");
+    copies_byte_exact(&lines, data.path());
+}
+
+/// tail | publish --input jsonl: the bytes as read, not the JSON encoded again.
+fn copies_byte_exact(lines: &[Value], data: &std::path::Path) {
+    let copy = common::unique("sr-copy");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let b = common::brokers();
     let out = kdeck(
@@ -142,16 +146,16 @@ fn avro_with_a_reference_decodes_in_tail_and_copies_byte_exact() {
             "publish", "-b", &b, "--input", "jsonl", "-t", &copy, "-p", "0",
         ],
         Some(text.as_bytes()),
-        data.path(),
+        data,
     );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let copied = tail(&copy, "", data.path());
+    let copied = tail(&copy, "", data);
     assert_eq!(copied.len(), lines.len());
-    for (c, l) in copied.iter().zip(&lines) {
+    for (c, l) in copied.iter().zip(lines) {
         // Read without a registry: the copy's bytes, base64, equal the original's.
         let bytes = c["value"].as_str().unwrap();
         assert_eq!(c["value_encoding"], "base64");
@@ -179,6 +183,7 @@ fn protobuf_message_indexes_other_than_zero_decode() {
         assert_eq!(line["value_schema_id"], id);
         assert!(contains(&line["value"], want), "{line}\nwants {want}");
     }
+    copies_byte_exact(&lines, data.path());
     // The nested message TaskEvent.Step: message indexes [1, 0].
     let nested = common::unique("sr-proto-nested");
     let step = r#"{"key": "s", "value": {"name": "fetch", "duration_ms": "12", "ok": true}}"#;

@@ -164,3 +164,31 @@ fn default_path_is_timestamped_in_the_folder() {
         Path::new("kdeck-x-19700101-000000.jsonl")
     );
 }
+
+/// A schema value is exported as `kdeck tail` writes it: the decoded JSON, its format and
+/// id, and the bytes as read (a record that kept its decoded JSON is built by hand here: the
+/// lib's tests install no schema source).
+#[test]
+fn a_schema_value_exports_decoded_with_its_bytes() {
+    let bytes = [0u8, 0, 0, 0, 9, 2, 0x61];
+    let mut r = rec(5, Some(b"k"), Some(&bytes), vec![]);
+    r.decoded.schema = Some(Box::new(crate::domain::SchemaUse {
+        format: "Avro".into(),
+        id: Some(9),
+        subject: None,
+        version: None,
+        message: None,
+        file: None,
+        state: crate::domain::SchemaState::Decoded,
+        json: Some(r#"{"s":"a"}"#.into()),
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.jsonl");
+    write_jsonl(&path, std::slice::from_ref(&r)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(v["value"]["s"], "a");
+    assert_eq!(v["value_encoding"], "avro");
+    assert_eq!(v["value_schema_id"], 9);
+    assert_eq!(v["value_base64"], "AAAAAAkCYQ==");
+}
