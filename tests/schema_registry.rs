@@ -775,3 +775,86 @@ fn a_local_proto_file_decodes_without_a_registry() {
         "{out:?}"
     );
 }
+
+#[test]
+fn publish_to_a_json_schema_subject_validates_first() {
+    let data = tempfile::tempdir().unwrap();
+    let src = common::unique("sr-pub-json-src");
+    let input = std::fs::read_to_string(fixture("job.jsonl")).unwrap();
+    produce(&src, "json", &fixture("job.schema.json"), &[], &input);
+    let (b, r) = (common::brokers(), registry::url());
+    let subject = format!("{src}-value");
+    let to = common::unique("sr-pub-json");
+    let bad = br#"{"job_id":"j","status":"NOPE","attempt":0,"updated_at":"2025-01-01T00:00:00Z"}"#;
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "-t",
+            &to,
+            "--subject",
+            &subject,
+        ],
+        Some(bad),
+        data.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("field status") && err.contains("NOPE"),
+        "{err}"
+    );
+    assert!(err.contains("field attempt"), "{err}");
+    let good: String = inputs("job.jsonl")
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect();
+    let out = kdeck(
+        &[
+            "publish",
+            "-b",
+            &b,
+            "--schema-registry",
+            &r,
+            "-t",
+            &to,
+            "-p",
+            "0",
+            "--input",
+            "lines",
+            "--subject",
+            &subject,
+        ],
+        Some(good.as_bytes()),
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = client(
+        &[
+            "consume",
+            "--bootstrap",
+            &b,
+            "--registry",
+            &r,
+            "--topic",
+            &to,
+            "--format",
+            "json",
+            "--count",
+            "4",
+        ],
+        "",
+    );
+    let got: Vec<Value> = read
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, inputs("job.jsonl"));
+}

@@ -85,9 +85,9 @@ pub struct Parsed {
 enum Kind {
     Avro(Box<avro::Avro>),
     Protobuf(protobuf::Proto),
-    /// No validation against the JSON Schema: the dashboard shows what was written, and a
-    /// producer that wrote it was the one meant to validate.
-    Json,
+    /// Decoding does not validate against the JSON Schema (the dashboard shows what was
+    /// written); encoding does, as the services' serializers do before they send.
+    Json(Box<Value>),
 }
 
 impl Parsed {
@@ -96,7 +96,10 @@ impl Parsed {
         let kind = match src.format {
             Format::Avro => Kind::Avro(Box::new(avro::Avro::parse(src)?)),
             Format::Protobuf => Kind::Protobuf(protobuf::Proto::parse(src)?),
-            Format::Json => Kind::Json,
+            Format::Json => Kind::Json(Box::new(
+                serde_json::from_str(&src.text)
+                    .map_err(|e| format!("the JSON Schema is not JSON: {e}"))?,
+            )),
         };
         Ok(Parsed { kind })
     }
@@ -105,7 +108,7 @@ impl Parsed {
         match self.kind {
             Kind::Avro(_) => Format::Avro,
             Kind::Protobuf(_) => Format::Protobuf,
-            Kind::Json => Format::Json,
+            Kind::Json(_) => Format::Json,
         }
     }
 
@@ -125,7 +128,7 @@ impl Parsed {
         match &self.kind {
             Kind::Avro(a) => a.decode(body).map(|v| (v, None)),
             Kind::Protobuf(p) => p.decode(body).map(|(v, name)| (v, Some(name))),
-            Kind::Json => serde_json::from_slice(body)
+            Kind::Json(_) => serde_json::from_slice(body)
                 .map(|v| (v, None))
                 .map_err(|e| format!("not JSON: {e}")),
         }
@@ -140,8 +143,37 @@ impl Parsed {
         match &self.kind {
             Kind::Avro(a) => a.encode(value, &mut out)?,
             Kind::Protobuf(p) => p.encode(value, message, &mut out)?,
-            Kind::Json => serde_json::to_writer(&mut out, value).map_err(|e| e.to_string())?,
+            Kind::Json(schema) => {
+                validate(schema, value)?;
+                serde_json::to_writer(&mut out, value).map_err(|e| e.to_string())?
+            }
         }
         Ok(out)
+    }
+}
+
+/// The first few ways `value` breaks the JSON Schema, each with the field it is at.
+fn validate(schema: &Value, value: &Value) -> Result<(), String> {
+    let v = jsonschema::validator_for(schema)
+        .map_err(|e| format!("the JSON Schema cannot check values: {e}"))?;
+    let errors: Vec<String> = v
+        .iter_errors(value)
+        .take(3)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            if at.is_empty() {
+                e.to_string()
+            } else {
+                format!(
+                    "field {}: {e}",
+                    at.trim_start_matches('/').replace('/', ".")
+                )
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
     }
 }
