@@ -25,15 +25,13 @@ pub fn decode_key(topic: &str, key: &[u8], wait: Duration) -> Option<String> {
 }
 
 fn decode_part(topic: &str, value: &[u8], key: bool, wait: Duration) -> Option<SchemaUse> {
-    let id = wire_id(value);
+    // First the header, so that a JSON or text value costs one byte's look on the hot path.
+    let id = wire_id(value)?;
     // Without a source the bytes stay bytes (the binary summary says what they likely are).
     let source = lookup::installed()?;
     if let Some(local) = source.for_topic(topic, key) {
-        if id.is_some() {
-            return Some(with(&local, id, value));
-        }
+        return Some(with(&local, Some(id), value));
     }
-    let id = id?;
     Some(match source.by_id(id, wait) {
         Lookup::Ready(r) => with(&r, Some(id), value),
         Lookup::Pending => SchemaUse {
