@@ -12,10 +12,14 @@
 mod avro;
 mod avro_encode;
 mod avro_text;
+mod fields;
+#[cfg(test)]
+mod fields_tests;
 mod protobuf;
 #[cfg(test)]
 mod tests;
 
+pub use fields::{FieldKind, SchemaField};
 use serde_json::Value;
 use std::fmt;
 
@@ -86,8 +90,9 @@ enum Kind {
     Avro(Box<avro::Avro>),
     Protobuf(protobuf::Proto),
     /// No validation against the JSON Schema: the dashboard shows what was written, and a
-    /// producer that wrote it was the one meant to validate.
-    Json,
+    /// producer that wrote it was the one meant to validate. The text is kept for the
+    /// publish form's fields.
+    Json(String),
 }
 
 impl Parsed {
@@ -96,7 +101,7 @@ impl Parsed {
         let kind = match src.format {
             Format::Avro => Kind::Avro(Box::new(avro::Avro::parse(src)?)),
             Format::Protobuf => Kind::Protobuf(protobuf::Proto::parse(src)?),
-            Format::Json => Kind::Json,
+            Format::Json => Kind::Json(src.text.clone()),
         };
         Ok(Parsed { kind })
     }
@@ -105,7 +110,7 @@ impl Parsed {
         match self.kind {
             Kind::Avro(_) => Format::Avro,
             Kind::Protobuf(_) => Format::Protobuf,
-            Kind::Json => Format::Json,
+            Kind::Json(_) => Format::Json,
         }
     }
 
@@ -125,7 +130,7 @@ impl Parsed {
         match &self.kind {
             Kind::Avro(a) => a.decode(body).map(|v| (v, None)),
             Kind::Protobuf(p) => p.decode(body).map(|(v, name)| (v, Some(name))),
-            Kind::Json => serde_json::from_slice(body)
+            Kind::Json(_) => serde_json::from_slice(body)
                 .map(|v| (v, None))
                 .map_err(|e| format!("not JSON: {e}")),
         }
@@ -140,8 +145,18 @@ impl Parsed {
         match &self.kind {
             Kind::Avro(a) => a.encode(value, &mut out)?,
             Kind::Protobuf(p) => p.encode(value, message, &mut out)?,
-            Kind::Json => serde_json::to_writer(&mut out, value).map_err(|e| e.to_string())?,
+            Kind::Json(_) => serde_json::to_writer(&mut out, value).map_err(|e| e.to_string())?,
         }
         Ok(out)
+    }
+
+    /// The top-level fields of the record (Avro), the message (Protobuf; `message` as in
+    /// `encode`) or the object (JSON Schema), for a form to ask for one by one.
+    pub fn fields(&self, message: Option<&str>) -> Result<Vec<SchemaField>, String> {
+        match &self.kind {
+            Kind::Avro(a) => a.fields(),
+            Kind::Protobuf(p) => p.fields(message),
+            Kind::Json(text) => fields::json_schema(text),
+        }
     }
 }
