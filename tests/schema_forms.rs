@@ -30,7 +30,7 @@ fn a_template_with_a_subject_takes_its_fields_from_the_schema_and_encodes() {
     let (b, r) = (common::brokers(), registry::url());
     registry::register_job_error();
     let subject = common::unique("sr-form-value");
-    client(
+    let registered = client(
         &[
             "register",
             "--registry",
@@ -121,4 +121,28 @@ fn a_template_with_a_subject_takes_its_fields_from_the_schema_and_encodes() {
         "error": {"code": "E1", "message": "boom", "retryable": true}
     });
     assert_eq!(got, want);
+    dashboard_fetch(&r, &subject, registered.trim().parse().unwrap());
+}
+
+/// What the dashboard's form does with the subject, off its UI task: fetch it as text, parse
+/// it, take its fields, and encode with the id the registry gave.
+fn dashboard_fetch(url: &str, subject: &str, id: u32) {
+    use kdeck::support::config::schemas::{Auth, RegistryConfig};
+    let cfg = RegistryConfig {
+        url: url.to_string(),
+        auth: Auth::None,
+        ca_file: None,
+    };
+    let f = kdeck::support::registry::encode::fetch_subject(Some(&cfg), subject, "latest")
+        .expect("the subject is fetched");
+    assert_eq!((f.id, f.schema_type.as_str()), (id, "AVRO"));
+    let enc = kdeck::engine::publish::schema::SchemaEncoding::parse(&f, None).unwrap();
+    assert_eq!(enc.fields().unwrap().len(), 10);
+    assert!(enc.label().contains(subject), "{}", enc.label());
+    let none = kdeck::support::registry::encode::fetch_subject(None, subject, "latest");
+    assert!(none
+        .unwrap_err()
+        .contains("no schema registry is configured"));
+    let missing = kdeck::support::registry::encode::fetch_subject(Some(&cfg), "no-such", "latest");
+    assert!(missing.is_err());
 }
