@@ -89,8 +89,8 @@ pub fn fetch_subject(
 ) -> Result<FetchedSchema, String> {
     let cfg = registry.ok_or_else(|| {
         format!(
-            "no schema registry is configured, so subject {subject:?} cannot be fetched: set \
-             SCHEMA_REGISTRY_URL or the profile's schema_registry.url"
+            "no schema registry is configured, so subject {subject:?} cannot be fetched: give \
+             --schema-registry URL, SCHEMA_REGISTRY_URL or the profile's schema_registry.url"
         )
     })?;
     let f = Client::new(cfg)?
