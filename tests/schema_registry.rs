@@ -695,7 +695,10 @@ fn a_registry_going_down_mid_stream_keeps_what_it_gave_and_says_why() {
     kcat_put(&topic, "after-stop", &v);
     let screen = t.wait_for(
         "the reason",
-        |s| s.contains("after-stop") && s.contains("unreachable"),
+        |s| {
+            let health = s.lines().next().unwrap_or_default();
+            s.contains("after-stop") && health.contains("unreachable")
+        },
         40,
     );
     // What was decoded stays decoded; the record whose schema could not be fetched is shown

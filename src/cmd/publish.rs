@@ -35,29 +35,31 @@ pub fn run(cfg: &Config, a: &PublishArgs) -> anyhow::Result<u8> {
         anyhow::bail!("--rate {r}: expected records per second above 0");
     }
     crate::engine::replay::guard::ensure_writable(cfg.read_only.as_deref(), "publish")?;
+    let nothing_sent = |lines: &[String]| -> anyhow::Result<u8> {
+        for l in lines {
+            eprintln!("kdeck publish: {l}");
+        }
+        eprintln!("kdeck publish: nothing sent");
+        Ok(2)
+    };
+    // Fetched once, before the form: the fields may come from it, and every value uses it.
+    let enc = match schema_encoder(cfg, a, &catalog) {
+        Ok(e) => e,
+        Err(e) => return nothing_sent(&[e]),
+    };
     let (source, label, count): (Source<'_>, String, Option<u64>) = match &a.template {
-        Some(name) => match template_source(cfg, &catalog, name, a) {
+        Some(name) => match template_source(cfg, &catalog, name, a, enc.as_ref()) {
             Ok(s) => (s, name.clone(), Some(a.count.unwrap_or(1))),
-            Err(lines) => {
-                for l in lines {
-                    eprintln!("kdeck publish: {l}");
-                }
-                eprintln!("kdeck publish: nothing sent");
-                return Ok(2);
-            }
+            Err(lines) => return nothing_sent(&lines),
         },
         None => {
             let input = a.input.clone().unwrap_or_else(|| "value".into());
             (stdin_source(a, &input)?, format!("stdin ({input})"), None)
         }
     };
-    let (source, label) = match with_schema(cfg, a, source, label) {
+    let (source, label) = match with_schema(enc, source, label) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("kdeck publish: {e}");
-            eprintln!("kdeck publish: nothing sent");
-            return Ok(2);
-        }
+        Err(e) => return nothing_sent(&[e]),
     };
     let mut opts = SendOptions::from_config(cfg);
     opts.rate = a.rate;
@@ -91,17 +93,22 @@ fn print_list(c: &Catalog, cfg: &Config, out: &mut dyn Write) -> anyhow::Result<
     Ok(())
 }
 
-/// The template's records, one per `{{seq}}`; Err: every problem, nothing to send.
-/// With `--subject`: every value, JSON, encoded with the subject's schema. The first record is
-/// encoded before anything is sent, so a value that does not fit sends nothing (exit 2).
-fn with_schema<'a>(
+/// The subject values are encoded with: `--subject` (with `--schema-version`, `--message`),
+/// else the template's `[schema]`; None: values are sent as they are.
+fn schema_encoder(
     cfg: &Config,
     a: &PublishArgs,
-    mut source: Source<'a>,
-    label: String,
-) -> Result<(Source<'a>, String), String> {
-    let Some(subject) = &a.subject else {
-        return Ok((source, label));
+    catalog: &Catalog,
+) -> Result<Option<SubjectEncoder>, String> {
+    let from_template = a
+        .template
+        .as_deref()
+        .and_then(|n| catalog.get(n))
+        .and_then(|t| t.schema.as_ref());
+    let (subject, version, message) = match (&a.subject, from_template) {
+        (Some(s), _) => (s, a.schema_version.as_deref(), a.message.as_deref()),
+        (None, Some(s)) => (&s.subject, Some(s.version()), s.message.as_deref()),
+        (None, None) => return Ok(None),
     };
     if a.input.as_deref() == Some("jsonl") {
         return Err(
@@ -110,12 +117,20 @@ fn with_schema<'a>(
                 .into(),
         );
     }
-    let enc = SubjectEncoder::fetch(
-        cfg.schemas.registry.as_ref(),
-        subject,
-        a.schema_version.as_deref(),
-        a.message.as_deref(),
-    )?;
+    let registry = cfg.schemas.registry.as_ref();
+    SubjectEncoder::fetch(registry, subject, version, message).map(Some)
+}
+
+/// With a schema: every value, JSON, encoded with it. The first record is encoded before
+/// anything is sent, so a value that does not fit sends nothing (exit 2).
+fn with_schema<'a>(
+    enc: Option<SubjectEncoder>,
+    mut source: Source<'a>,
+    label: String,
+) -> Result<(Source<'a>, String), String> {
+    let Some(enc) = enc else {
+        return Ok((source, label));
+    };
     let label = format!("{label} as {}", enc.label());
     let encode = move |r: PublishRecord| -> Result<PublishRecord, String> {
         let Some(v) = &r.value else {
@@ -147,13 +162,20 @@ fn template_source<'a>(
     catalog: &Catalog,
     name: &str,
     a: &PublishArgs,
+    enc: Option<&SubjectEncoder>,
 ) -> Result<Source<'a>, Vec<String>> {
     let t = catalog.get(name).ok_or_else(|| {
         vec![format!(
             "there is no template {name:?} (kdeck publish --list shows them)"
         )]
     })?;
-    let mut form = Form::new(t, &cfg.topic_prefix);
+    let t = match enc {
+        Some(e) if t.wants_schema_fields() => {
+            t.with_schema_fields(&e.fields().map_err(|e| vec![e])?)
+        }
+        _ => t.clone(),
+    };
+    let mut form = Form::new(&t, &cfg.topic_prefix);
     form.topic_override = a.topic.clone();
     let mut problems = Vec::new();
     for s in &a.set {

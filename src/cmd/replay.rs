@@ -271,32 +271,25 @@ fn print_plan(out: &mut dyn Write, p: &ReplayPlan) -> anyhow::Result<()> {
                     .map_or("(null)".into(), |v| bytes_display(v, 120))
             )?;
         }
-        let decoded = f.value.as_deref().and_then(|v| {
-            crate::codec::decode::wire::preview(
-                &f.source.topic,
-                v,
-                crate::codec::lookup::READER_WAIT,
-            )
-        });
-        match decoded {
-            Some((json, what)) => writeln!(
-                out,
-                "  value   ({what}) {}",
-                bytes_display(json.as_bytes(), 400)
-            )?,
-            None => writeln!(
-                out,
-                "  value   {}",
-                f.value
-                    .as_deref()
-                    .map_or("(null)".into(), |v| bytes_display(v, 400))
-            )?,
-        }
+        writeln!(out, "  value   {}", value_text(f))?;
     }
     for w in &p.warnings {
         writeln!(out, "warning: {w}")?;
     }
     Ok(())
+}
+
+/// The first record's value as the plan shows it: a schema value decoded (it is sent as its
+/// bytes all the same), else its bytes as text or hex.
+fn value_text(f: &crate::domain::replay::PlanItem) -> String {
+    let Some(v) = f.value.as_deref() else {
+        return "(null)".into();
+    };
+    let wait = crate::codec::lookup::READER_WAIT;
+    match crate::codec::decode::wire::preview(&f.source.topic, v, wait) {
+        Some((json, what)) => format!("({what}) {}", bytes_display(json.as_bytes(), 400)),
+        None => bytes_display(v, 400),
+    }
 }
 
 fn print_summary(out: &mut dyn Write, s: &ReplaySummary) -> anyhow::Result<()> {

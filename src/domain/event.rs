@@ -102,6 +102,11 @@ pub enum PublishUpdate {
     },
     /// Save-as-template: the file written, or why not.
     Saved(Result<String, String>),
+    /// The form's `[schema]` subject, fetched for the dialog's form `job`, or why not.
+    Schema {
+        job: u64,
+        result: Result<super::publish::FetchedSchema, String>,
+    },
 }
 
 /// A replay job's news. `job` is the dialog's generation: news of a job the user cancelled or

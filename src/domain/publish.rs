@@ -54,3 +54,17 @@ pub struct PublishRecord {
     pub headers: Vec<(String, Option<Vec<u8>>)>,
     pub value: Option<Vec<u8>>,
 }
+
+/// A subject's schema as the registry gave it, fetched off the UI task for the publish form:
+/// plain text, parsed by the one who uses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchedSchema {
+    pub id: u32,
+    pub subject: String,
+    pub version: Option<i64>,
+    /// The registry's schema type: AVRO, PROTOBUF or JSON.
+    pub schema_type: String,
+    pub text: String,
+    /// The referenced schemas: (reference name, text).
+    pub references: Vec<(String, String)>,
+}

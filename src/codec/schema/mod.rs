@@ -12,10 +12,14 @@
 mod avro;
 mod avro_encode;
 mod avro_text;
+mod fields;
+#[cfg(test)]
+mod fields_tests;
 mod protobuf;
 #[cfg(test)]
 mod tests;
 
+pub use fields::{FieldKind, SchemaField};
 use serde_json::Value;
 use std::fmt;
 
@@ -149,6 +153,16 @@ impl Parsed {
             }
         }
         Ok(out)
+    }
+
+    /// The top-level fields of the record (Avro), the message (Protobuf; `message` as in
+    /// `encode`) or the object (JSON Schema), for a form to ask for one by one.
+    pub fn fields(&self, message: Option<&str>) -> Result<Vec<SchemaField>, String> {
+        match &self.kind {
+            Kind::Avro(a) => a.fields(),
+            Kind::Protobuf(p) => p.fields(message),
+            Kind::Json(schema) => fields::json_schema(&schema.to_string()),
+        }
     }
 }
 

@@ -163,7 +163,7 @@ impl Proto {
 
     /// The message named (full name, with or without a leading dot, or simple name) among the
     /// file's messages, nested ones included; None: the first.
-    fn find(&self, message: Option<&str>) -> Result<MessageDescriptor, String> {
+    pub(super) fn find(&self, message: Option<&str>) -> Result<MessageDescriptor, String> {
         let first = self
             .file
             .messages()

@@ -28,6 +28,7 @@ pub mod audit;
 pub mod form;
 pub mod jsonl_in;
 pub mod placeholder;
+pub mod schema;
 pub mod template;
 
 pub use crate::domain::publish::PublishRecord;

@@ -1,7 +1,9 @@
 //! The template model (TOML), the built-ins compiled into the binary, and the user's folder of
 //! templates laid over them by name.
 
+use crate::codec::schema::{FieldKind, SchemaField};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// What a field holds; the form shows it as a hint and validates against it.
@@ -103,11 +105,66 @@ pub struct Template {
     /// The value expression, sent as its bytes; absent: the JSON object built from the fields.
     #[serde(default)]
     pub value: Option<String>,
+    /// The value (the JSON the fields build) is encoded with this subject's schema; with no
+    /// `field`s, the fields come from the schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaRef>,
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,
     /// Where it came from: `built-in` or the file's path.
     #[serde(skip)]
     pub origin: String,
+}
+
+/// A template's `[schema]` table: which registered schema encodes the value.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaRef {
+    pub subject: String,
+    /// "latest" (also when absent) or a version number; `3` and `"3"` both read.
+    #[serde(
+        default,
+        deserialize_with = "version_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub version: Option<String>,
+    /// Protobuf: the message to encode, e.g. `kdeck.test.TaskEvent` (absent: the file's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl SchemaRef {
+    /// The version as the registry's API takes it.
+    pub fn version(&self) -> &str {
+        self.version.as_deref().unwrap_or("latest")
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.subject.trim().is_empty() {
+            return Err("[schema] has an empty subject".into());
+        }
+        let v = self.version();
+        if v != "latest" && !v.parse::<u32>().is_ok_and(|n| n > 0) {
+            return Err(format!(
+                "[schema] version {v:?}: expected \"latest\" or a version number"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A TOML number or text, as text: `version = 3` is as natural to write as `version = "3"`.
+fn version_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        N(i64),
+        S(String),
+    }
+    Ok(Some(match V::deserialize(d)? {
+        V::N(n) => n.to_string(),
+        V::S(s) => s,
+    }))
 }
 
 impl Template {
@@ -139,6 +196,9 @@ impl Template {
                 return Err(format!("enum field {:?} has no choices", f.name));
             }
         }
+        if let Some(s) = &self.schema {
+            s.check()?;
+        }
         if let Some(h) = &self.headers_from {
             if !self.fields.iter().any(|f| &f.name == h) {
                 return Err(format!("headers_from names {h:?}, which is not a field"));
@@ -149,6 +209,65 @@ impl Template {
 
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether the form's fields are to come from the schema: a `[schema]` and no `field`s.
+    pub fn wants_schema_fields(&self) -> bool {
+        self.schema.is_some() && self.fields.is_empty()
+    }
+
+    /// The template with `fields` when it has none of its own (a template's fields win: they
+    /// may set defaults, help and placeholders the schema does not have).
+    pub fn with_schema_fields(&self, fields: &[SchemaField]) -> Template {
+        let mut t = self.clone();
+        if t.fields.is_empty() {
+            t.fields = fields_from_schema(fields);
+        }
+        t
+    }
+}
+
+/// A schema's top-level fields as form fields: kinds to field types, enum symbols to choices,
+/// defaults to default text. An optional field left empty is left out of the value, so the
+/// schema's own default applies when it is encoded (an Avro map's `{}`, a union's null).
+pub fn fields_from_schema(fields: &[SchemaField]) -> Vec<Field> {
+    fields
+        .iter()
+        .map(|s| {
+            let (kind, choices) = match &s.kind {
+                FieldKind::String => (FieldType::String, Vec::new()),
+                FieldKind::Integer => (FieldType::Integer, Vec::new()),
+                FieldKind::Number => (FieldType::Number, Vec::new()),
+                FieldKind::Bool => (FieldType::Bool, Vec::new()),
+                FieldKind::Enum(symbols) => (FieldType::Enum, symbols.clone()),
+                FieldKind::Datetime => (FieldType::Datetime, Vec::new()),
+                FieldKind::Json => (FieldType::Json, Vec::new()),
+            };
+            Field {
+                name: s.name.clone(),
+                kind,
+                default: default_text(s.default.as_ref(), kind),
+                required: s.required,
+                choices,
+                omit_empty: !s.required,
+                body: true,
+                help: s.doc.clone().unwrap_or_default(),
+                placeholders: true,
+            }
+        })
+        .collect()
+}
+
+/// A default as the form shows it: text as it is, other JSON written out; null (the default
+/// of an optional union) as nothing, so the field is left out and the schema's null applies.
+fn default_text(v: Option<&Value>, kind: FieldType) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        // An Avro timestamp's default is a number the form would refuse as a time: left
+        // empty, the field is left out and the schema's default applies.
+        Some(Value::Number(_)) if kind == FieldType::Datetime => String::new(),
+        Some(Value::String(s)) if kind != FieldType::Json => s.clone(),
+        Some(other) => other.to_string(),
     }
 }
 
@@ -334,5 +453,103 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("no choices"), "{e}");
+    }
+
+    #[test]
+    fn schema_table_reads_and_is_checked() {
+        let t = Template::parse(
+            "name = \"s\"\ntopic = \"t\"\n[schema]\nsubject = \"jobs-value\"\nversion = 3\nmessage = \"kdeck.test.TaskEvent\"\n",
+            "s.toml",
+        )
+        .unwrap();
+        let s = t.schema.clone().unwrap();
+        assert_eq!((s.subject.as_str(), s.version()), ("jobs-value", "3"));
+        assert_eq!(s.message.as_deref(), Some("kdeck.test.TaskEvent"));
+        assert!(t.wants_schema_fields());
+        let latest = "name = \"s\"\ntopic = \"t\"\n[schema]\nsubject = \"x\"\n";
+        assert_eq!(
+            Template::parse(latest, "f")
+                .unwrap()
+                .schema
+                .unwrap()
+                .version(),
+            "latest"
+        );
+        let bad = |extra: &str| {
+            let text = format!("name = \"s\"\ntopic = \"t\"\n[schema]\nsubject = \"x\"\n{extra}");
+            Template::parse(&text, "f.toml").unwrap_err()
+        };
+        assert!(
+            bad("version = \"newest\"").contains("version"),
+            "{}",
+            bad("version = \"newest\"")
+        );
+        assert!(bad("version = 0").contains("version number"));
+        assert!(bad("subjects = 1").contains("subjects"));
+        // Written back (save as template) and read again, the table is the same.
+        let text = toml::to_string(&t).unwrap();
+        assert_eq!(Template::parse(&text, "s.toml").unwrap().schema, t.schema);
+    }
+
+    #[test]
+    fn fields_from_a_schema() {
+        use serde_json::json;
+        let sf = |name: &str, kind, required, default| SchemaField {
+            name: name.into(),
+            kind,
+            required,
+            default,
+            doc: Some(format!("the {name}")),
+        };
+        let schema = [
+            sf("id", FieldKind::String, true, None),
+            sf(
+                "status",
+                FieldKind::Enum(vec!["A".into(), "B".into()]),
+                true,
+                Some(json!("A")),
+            ),
+            sf("n", FieldKind::Integer, false, Some(json!(3))),
+            sf("at", FieldKind::Datetime, false, Some(json!(0))),
+            sf("labels", FieldKind::Json, false, Some(json!({}))),
+            sf("note", FieldKind::String, false, Some(json!(null))),
+            sf("tag", FieldKind::Json, false, Some(json!("x"))),
+        ];
+        let f = fields_from_schema(&schema);
+        assert_eq!(f[0].kind, FieldType::String);
+        assert!(f[0].required && !f[0].omit_empty);
+        assert_eq!(f[0].help, "the id");
+        assert_eq!(
+            (f[1].kind, f[1].choices.clone()),
+            (FieldType::Enum, vec!["A".to_string(), "B".to_string()])
+        );
+        assert_eq!(f[1].default, "A");
+        assert_eq!(
+            (f[2].kind, f[2].default.as_str()),
+            (FieldType::Integer, "3")
+        );
+        assert!(f[2].omit_empty);
+        assert_eq!(
+            (f[3].kind, f[3].default.as_str()),
+            (FieldType::Datetime, "")
+        );
+        assert_eq!((f[4].kind, f[4].default.as_str()), (FieldType::Json, "{}"));
+        assert_eq!(f[5].default, "");
+        // Text in a JSON field is written as JSON text, so it reads back as the same value.
+        assert_eq!(f[6].default, "\"x\"");
+
+        let bare = Template::parse(
+            "name = \"s\"\ntopic = \"t\"\n[schema]\nsubject = \"x\"\n",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(bare.with_schema_fields(&schema).fields.len(), schema.len());
+        let own = Template::parse(
+            "name = \"s\"\ntopic = \"t\"\n[schema]\nsubject = \"x\"\n[[field]]\nname = \"id\"\n",
+            "f",
+        )
+        .unwrap();
+        assert!(!own.wants_schema_fields());
+        assert_eq!(own.with_schema_fields(&schema).fields, own.fields);
     }
 }

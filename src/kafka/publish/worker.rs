@@ -6,6 +6,7 @@ use super::send::{self, Event, SendOptions};
 use crate::domain::event::{KafkaEvent, PublishUpdate};
 use crate::domain::work::Ticket;
 use crate::engine::publish::audit::Line;
+use crate::engine::publish::schema::SchemaEncoding;
 use crate::engine::publish::{Form, Vars};
 use crate::kafka::worker::{report, Worker};
 use crate::support::config::Cluster;
@@ -21,6 +22,8 @@ pub enum PublishCmd {
         vars: Vars,
         count: u64,
         rate: Option<f64>,
+        /// Each value is encoded with it before it is sent.
+        schema: Option<SchemaEncoding>,
     },
     Save {
         form: Box<Form>,
@@ -52,9 +55,16 @@ fn run(ctx: PublishContext, events: mpsc::Sender<KafkaEvent>, cmds: Receiver<Pub
                 vars,
                 count,
                 rate,
+                schema,
             } => {
                 let send = |u| report(&events, &job, KafkaEvent::Publish(u));
-                send_form(&ctx, &job, &form, &vars, count, rate, &send)
+                let b = Burst {
+                    form: &form,
+                    vars: &vars,
+                    count,
+                    schema: schema.as_ref(),
+                };
+                send_form(&ctx, &job, &b, rate, &send)
             }
             PublishCmd::Save { form, name } => {
                 let saved = PublishUpdate::Saved(save(&ctx, &form, &name));
@@ -72,23 +82,22 @@ struct Burst<'a> {
     form: &'a Form,
     vars: &'a Vars,
     count: u64,
+    schema: Option<&'a SchemaEncoding>,
 }
 
 fn send_form(
     ctx: &PublishContext,
     ticket: &Ticket,
-    form: &Form,
-    vars: &Vars,
-    count: u64,
+    b: &Burst<'_>,
     rate: Option<f64>,
     send: &dyn Fn(PublishUpdate) -> bool,
 ) -> bool {
     let job = ticket.gen();
-    let b = Burst { form, vars, count };
+    let (form, vars, count) = (b.form, b.vars, b.count);
     let run = crate::engine::replay::new_run_id();
     crate::support::log::publish_start(&run, &form.template.name, Some(count), None);
     // A write that cannot be audited is not made.
-    if let Err(e) = audit_start(ctx, &b, &run) {
+    if let Err(e) = audit_start(ctx, b, &run) {
         crate::support::log::publish_end::<&anyhow::Error>(&run, Err(&e), &ctx.cluster.properties);
         return send(PublishUpdate::Finished {
             job,
@@ -145,12 +154,16 @@ impl Burst<'_> {
         } else {
             self.vars.next(seq, chrono::Utc::now().timestamp_millis())
         };
-        Some(self.form.render(&v).map_err(|e| {
+        let r = self.form.render(&v).map_err(|e| {
             e.iter()
                 .map(|x| x.to_string())
                 .collect::<Vec<_>>()
                 .join("; ")
-        }))
+        });
+        Some(match self.schema {
+            Some(s) => r.and_then(|r| s.encode(r)),
+            None => r,
+        })
     }
 }
 
@@ -159,11 +172,16 @@ fn audit_start(ctx: &PublishContext, b: &Burst, run: &str) -> anyhow::Result<()>
         return Ok(());
     };
     let topic = b.form.render(b.vars).ok().map(|r| r.topic);
+    // As `kdeck publish` names it: the template, and the schema the values were encoded with.
+    let source = match b.schema {
+        Some(s) => format!("{} as {}", b.form.template.name, s.label()),
+        None => b.form.template.name.clone(),
+    };
     let start = Line::Start {
         run,
         by: &crate::engine::replay::audit::who(),
         at: crate::engine::replay::audit::now_text(),
-        source: &b.form.template.name,
+        source: &source,
         count: Some(b.count),
         topic: topic.as_deref(),
     };

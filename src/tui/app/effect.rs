@@ -34,8 +34,17 @@ pub enum Effect {
         vars: crate::engine::publish::Vars,
         count: u64,
         rate: Option<f64>,
+        /// Each value is encoded with the form's schema before it is sent.
+        schema: Option<crate::engine::publish::schema::SchemaEncoding>,
     },
     CancelPublish,
+    /// Fetch a subject's schema for the publish form `job` (off the UI task); the answer comes
+    /// back as `PublishUpdate::Schema`.
+    FetchSchema {
+        job: u64,
+        subject: String,
+        version: String,
+    },
     /// Search the topics back in time (one search at a time: a new one stops the old).
     Search {
         job: u64,

@@ -56,6 +56,10 @@ pub struct Workers {
     browse: Worker<crate::domain::browse::BrowseCmd>,
     /// Where `ctrl-s` saves a profile: the file read, else the platform's config file.
     config_path: Option<std::path::PathBuf>,
+    /// The publish form's schema fetches report here. Weak: the channel still closes when
+    /// every worker is gone.
+    events: mpsc::WeakSender<KafkaEvent>,
+    registry: Option<crate::support::config::schemas::RegistryConfig>,
 }
 
 impl Workers {
@@ -101,8 +105,11 @@ impl Workers {
         let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
         let job_search = start_jobs(cfg, &events);
         let browse = crate::kafka::browse::spawn(cfg.cluster.clone(), events.clone());
+        let weak = events.downgrade();
         let export = crate::kafka::export::spawn(events);
         let mut w = Workers {
+            events: weak,
+            registry: cfg.schemas.registry.clone(),
             browse,
             config_path: (cfg.source.clone())
                 .or_else(crate::support::config::load::default_config_path),
@@ -140,26 +147,10 @@ impl Workers {
                 Ok(w) => w.send(ReplayCmd::Counts(dlqs)),
                 Err(_) => Ok(()),
             },
-            Effect::Publish {
-                job,
-                form,
-                vars,
-                count,
-                rate,
-            } => self.publish.start(job, |job| PublishCmd::Send {
-                job,
-                form,
-                vars,
-                count,
-                rate,
-            }),
-            Effect::CancelPublish => {
-                self.publish.cancel();
-                Ok(())
-            }
-            Effect::SaveTemplate { form, name } => {
-                self.publish.send(PublishCmd::Save { form, name })
-            }
+            e @ (Effect::Publish { .. }
+            | Effect::CancelPublish
+            | Effect::SaveTemplate { .. }
+            | Effect::FetchSchema { .. }) => self.execute_publish(e),
             Effect::Search { job, request } => self.search.start(job, |job| SearchCmd::Start {
                 job,
                 request: *request,
@@ -244,6 +235,62 @@ impl Workers {
 
     /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout
     /// against a dead broker, so quitting does not.
+    /// The publish dialog's effects: send, stop, save as template, fetch its schema.
+    fn execute_publish(&mut self, effect: Effect) -> Result<(), String> {
+        match effect {
+            Effect::Publish {
+                job,
+                form,
+                vars,
+                count,
+                rate,
+                schema,
+            } => self.publish.start(job, |job| PublishCmd::Send {
+                job,
+                form,
+                vars,
+                count,
+                rate,
+                schema,
+            }),
+            Effect::FetchSchema {
+                job,
+                subject,
+                version,
+            } => self.fetch_schema(job, subject, version),
+            Effect::CancelPublish => {
+                self.publish.cancel();
+                Ok(())
+            }
+            Effect::SaveTemplate { form, name } => {
+                self.publish.send(PublishCmd::Save { form, name })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The registry call blocks on the network, so it runs on a thread of its own, never on
+    /// the UI task nor behind a send on the publish worker; its answer comes back as an event.
+    fn fetch_schema(&self, job: u64, subject: String, version: String) -> Result<(), String> {
+        let Some(events) = self.events.upgrade() else {
+            return Err("the schema could not be fetched: the dashboard is stopping".into());
+        };
+        let registry = self.registry.clone();
+        std::thread::Builder::new()
+            .name("kdeck-schema-fetch".into())
+            .spawn(move || {
+                let result = crate::support::registry::encode::fetch_subject(
+                    registry.as_ref(),
+                    &subject,
+                    &version,
+                );
+                let news = crate::domain::event::PublishUpdate::Schema { job, result };
+                let _ = events.blocking_send(KafkaEvent::Publish(news));
+            })
+            .map(|_| ())
+            .map_err(|e| format!("the schema could not be fetched: no thread for it ({e})"))
+    }
+
     pub fn detach(self) {
         self.stream.detach();
     }

@@ -135,8 +135,24 @@ impl DetailState {
         (Action::Down, "scroll"),
         (Action::Timeline, "job timeline"),
         (Action::Copy, "copy value"),
+    ];
+
+    /// A schema value's: its bytes are one key away.
+    pub const SCHEMA_HINTS: &'static [Hint] = &[
+        (Action::Close, "close"),
+        (Action::Down, "scroll"),
+        (Action::Timeline, "job timeline"),
+        (Action::Copy, "copy value"),
         (Action::RawBytes, "bytes/decoded"),
     ];
+
+    fn shown_hints(&self) -> &'static [Hint] {
+        if self.record.decoded.schema.is_some() {
+            Self::SCHEMA_HINTS
+        } else {
+            Self::HINTS
+        }
+    }
 
     pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
         if let Some(d) = nav_delta(action, page * 2) {
@@ -204,12 +220,12 @@ impl Modal for DetailState {
     }
 
     fn hints(&self) -> &'static [Hint] {
-        Self::HINTS
+        self.shown_hints()
     }
 
     fn refit(&mut self, cx: &mut Cx<'_>) {
         self.fit_to(cx.size);
-        self.keys = cx.keymap.hint(self.context(), Self::HINTS);
+        self.keys = cx.keymap.hint(self.context(), self.shown_hints());
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx<'_>) {

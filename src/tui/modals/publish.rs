@@ -7,6 +7,7 @@ pub mod view;
 
 use crate::domain::event::PublishUpdate;
 use crate::domain::work::JobIds;
+use crate::engine::publish::schema::{field_of_error, SchemaEncoding};
 use crate::engine::publish::{FieldError, FieldType, Form, Place, PublishRecord, Template, Vars};
 use crate::kafka::publish::send::{Delivered, Progress, Summary};
 use crate::tui::app::action::Action;
@@ -50,6 +51,17 @@ pub enum Stage {
     Error(String),
 }
 
+/// The form's schema, when its template names a subject.
+#[derive(Debug)]
+pub enum SchemaStage {
+    None,
+    /// Asked for with this job id; the answer of another is dropped.
+    Fetching(u64),
+    Ready(SchemaEncoding),
+    /// Why the value cannot be encoded: nothing is sent.
+    Failed(String),
+}
+
 /// Rows of the form after the template's fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Extra {
@@ -80,6 +92,7 @@ pub struct PublishDialog {
     pub vars: Vars,
     pub failures: Vec<String>,
     pub note: Option<String>,
+    pub schema: SchemaStage,
 }
 
 impl PublishDialog {
@@ -102,6 +115,7 @@ impl PublishDialog {
             vars,
             failures: Vec::new(),
             note: None,
+            schema: SchemaStage::None,
         }
     }
 
@@ -142,13 +156,74 @@ impl PublishDialog {
         v.into_iter().map(|(_, i)| i).collect()
     }
 
-    fn open_form(&mut self, i: usize) {
-        let form = Form::new(&self.templates[i], &self.prefix);
+    /// The template's form; with a `[schema]`, the subject is fetched off the UI task (its
+    /// fields, when the template has none, arrive with it).
+    fn open_form(&mut self, i: usize) -> Reply {
+        let t = self.templates[i].clone();
+        let form = Form::new(&t, &self.prefix);
         let me = std::mem::replace(
             self,
             PublishDialog::new(JobIds::default(), Vec::new(), "", self.vars.clone()),
         );
         *self = me.with_form(form);
+        let Some(s) = &t.schema else {
+            return Reply::Done;
+        };
+        let job = self.ids.next_id();
+        self.schema = SchemaStage::Fetching(job);
+        self.revalidate();
+        Reply::Effects(vec![Effect::FetchSchema {
+            job,
+            subject: s.subject.clone(),
+            version: s.version().to_string(),
+        }])
+    }
+
+    /// The subject's answer: the encoding, and the fields from the schema when the template
+    /// has none (the texts typed meanwhile are kept by name).
+    fn schema_arrived(&mut self, result: &Result<crate::domain::publish::FetchedSchema, String>) {
+        let Some(form) = &self.form else { return };
+        let message = form.template.schema.as_ref().and_then(|s| s.message.clone());
+        let enc = result
+            .clone()
+            .and_then(|f| SchemaEncoding::parse(&f, message.as_deref()));
+        let enc = match enc {
+            Ok(e) => e,
+            Err(e) => {
+                self.schema = SchemaStage::Failed(e);
+                self.revalidate();
+                return;
+            }
+        };
+        if form.template.wants_schema_fields() {
+            let fields = match enc.fields() {
+                Ok(f) => f,
+                Err(e) => {
+                    self.schema = SchemaStage::Failed(e);
+                    return;
+                }
+            };
+            let mut next = Form::new(&form.template.with_schema_fields(&fields), &self.prefix);
+            next.topic_override = form.topic_override.clone();
+            self.inputs = (0..next.fields().len())
+                .map(|k| TextField::new(next.value(k)))
+                .collect();
+            self.form = Some(next);
+            self.focus = 0;
+        }
+        self.schema = SchemaStage::Ready(enc);
+        self.revalidate();
+    }
+
+    /// The preview's schema line, and whether it says a problem.
+    pub fn schema_line(&self) -> Option<(String, bool)> {
+        let subject = self.form.as_ref()?.template.schema.as_ref()?.subject.clone();
+        Some(match &self.schema {
+            SchemaStage::None => return None,
+            SchemaStage::Fetching(_) => (format!("fetching schema {subject}…"), false),
+            SchemaStage::Ready(e) => (format!("value encoded as {}", e.label()), false),
+            SchemaStage::Failed(e) => (format!("{e}: nothing can be sent"), true),
+        })
     }
 
     pub fn field_kind(&self, i: usize) -> Option<FieldType> {
@@ -171,6 +246,29 @@ impl PublishDialog {
             form.set_at(k, input.value());
         }
         self.errors = form.validate(&self.vars);
+        if self.errors.is_empty() {
+            self.errors = self.encoding_errors();
+        }
+    }
+
+    /// Record 1 encoded with the schema, as it will be sent: what does not fit is said on its
+    /// field (or on the value) while typing, and stops the send.
+    fn encoding_errors(&self) -> Vec<FieldError> {
+        let (Some(form), SchemaStage::Ready(enc)) = (&self.form, &self.schema) else {
+            return Vec::new();
+        };
+        let Ok(record) = form.render(&self.vars) else {
+            return Vec::new();
+        };
+        let Err(message) = enc.encode(record) else {
+            return Vec::new();
+        };
+        let names = form.fields().iter().map(|f| f.name.as_str());
+        let place = match field_of_error(&message, names) {
+            Some(n) => Place::Field(n.to_string()),
+            None => Place::Value,
+        };
+        vec![FieldError { place, message }]
     }
 
     /// The record the form sends first, placeholders resolved with the preview's vars.
@@ -266,7 +364,7 @@ impl PublishDialog {
             }
             Action::Confirm | Action::Open => {
                 if let Some(i) = self.shown().get(self.picked).copied() {
-                    self.open_form(i);
+                    return self.open_form(i);
                 }
             }
             Action::Close => return Reply::Close,
@@ -285,6 +383,7 @@ impl PublishDialog {
             Action::Close => {
                 self.stage = Stage::Pick;
                 self.form = None;
+                self.schema = SchemaStage::None;
             }
             Action::SaveTemplate => return self.save(),
             Action::Confirm => return self.send(),
@@ -315,6 +414,18 @@ impl PublishDialog {
     }
 
     fn send(&mut self) -> Reply {
+        let schema = match &self.schema {
+            SchemaStage::None => None,
+            SchemaStage::Ready(e) => Some(e.clone()),
+            SchemaStage::Fetching(_) => {
+                self.note = Some("not sent: the schema is still being fetched".into());
+                return Reply::Done;
+            }
+            SchemaStage::Failed(e) => {
+                self.note = Some(format!("not sent: {e}"));
+                return Reply::Done;
+            }
+        };
         self.revalidate();
         if let Some(first) = self.errors.first() {
             self.note = Some(format!("not sent: {first}"));
@@ -355,6 +466,7 @@ impl PublishDialog {
             vars: self.vars.clone(),
             count,
             rate,
+            schema,
         }])
     }
 
@@ -406,6 +518,11 @@ impl PublishDialog {
                     Err(e) => Stage::Error(e.clone()),
                 };
             }
+            PublishUpdate::Schema { job, result } => {
+                if matches!(self.schema, SchemaStage::Fetching(j) if j == *job) {
+                    self.schema_arrived(result);
+                }
+            }
             PublishUpdate::Saved(result) => {
                 self.note = Some(match result {
                     Ok(path) => format!("saved as {path}"),
@@ -453,4 +570,120 @@ impl Modal for PublishDialog {
     }
 
     crate::tui::app::component::modal_any!();
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use crate::domain::publish::FetchedSchema;
+
+    fn dialog() -> PublishDialog {
+        let t = Template::parse(
+            "name = \"job-event\"\ntopic = \"jobs\"\n[schema]\nsubject = \"jobs-value\"\n",
+            "test",
+        )
+        .unwrap();
+        PublishDialog::new(JobIds::default(), vec![t], "", Vars::fixed(0, 1, &[]))
+    }
+
+    /// Opens the template: the one effect is the schema's fetch; its job id.
+    fn open(d: &mut PublishDialog) -> u64 {
+        match d.handle(Action::Confirm) {
+            Reply::Effects(e) => match e.as_slice() {
+                [Effect::FetchSchema {
+                    job,
+                    subject,
+                    version,
+                }] => {
+                    assert_eq!((subject.as_str(), version.as_str()), ("jobs-value", "latest"));
+                    *job
+                }
+                other => panic!("{other:?}"),
+            },
+            _ => panic!("opening a template with a schema fetches it"),
+        }
+    }
+
+    fn job_event() -> FetchedSchema {
+        FetchedSchema {
+            id: 12,
+            subject: "jobs-value".into(),
+            version: Some(1),
+            schema_type: "AVRO".into(),
+            text: include_str!("../../../tests/fixtures/schemas/job_event.avsc").into(),
+            references: vec![(
+                "com.kdeck.test.JobError".into(),
+                include_str!("../../../tests/fixtures/schemas/job_error.avsc").into(),
+            )],
+        }
+    }
+
+    fn set(d: &mut PublishDialog, name: &str, text: &str) {
+        let i = (d.form.as_ref().unwrap().fields().iter())
+            .position(|f| f.name == name)
+            .unwrap();
+        d.inputs[i].set(text);
+        d.after_key();
+    }
+
+    #[test]
+    fn fields_come_from_the_fetched_schema_and_values_are_encoded() {
+        let mut d = dialog();
+        let job = open(&mut d);
+        assert!(d.schema_line().unwrap().0.contains("fetching schema jobs-value"));
+        assert!(d.inputs.is_empty());
+        // Nothing goes while the schema is on its way.
+        assert!(matches!(d.handle(Action::Confirm), Reply::Done));
+        assert!(d.note.as_deref().unwrap().contains("still being fetched"));
+        // Another job's answer is dropped.
+        d.on_update(&PublishUpdate::Schema {
+            job: job + 1,
+            result: Ok(job_event()),
+        });
+        assert!(d.inputs.is_empty());
+        d.on_update(&PublishUpdate::Schema {
+            job,
+            result: Ok(job_event()),
+        });
+        assert_eq!(d.inputs.len(), 10);
+        let line = d.schema_line().unwrap();
+        assert_eq!(line, ("value encoded as Avro jobs-value v1 (schema id 12)".into(), false));
+        set(&mut d, "job_id", "j-1");
+        set(&mut d, "status", "QUEUED");
+        set(&mut d, "attempt", "1");
+        set(&mut d, "updated_at", "2025-01-01T00:00:00Z");
+        set(&mut d, "cost", "1.00");
+        set(&mut d, "steps", r#"[{"name": 1}]"#);
+        // The encoding's complaint is on its field, and nothing is sent.
+        let e = d.error_of(8).expect("an error on steps");
+        assert!(e.contains("steps[0].name"), "{e}");
+        assert!(matches!(d.handle(Action::Confirm), Reply::Done));
+        assert!(d.note.as_deref().unwrap().starts_with("not sent"));
+        set(&mut d, "steps", r#"[{"name": "fetch", "duration_ms": 3}]"#);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        match d.handle(Action::Confirm) {
+            Reply::Effects(e) => match e.as_slice() {
+                [Effect::Publish {
+                    schema: Some(s), ..
+                }] => assert_eq!(s.id, 12),
+                other => panic!("{other:?}"),
+            },
+            _ => panic!("a valid form sends"),
+        }
+    }
+
+    #[test]
+    fn no_registry_is_said_in_words_and_nothing_is_sent() {
+        let mut d = dialog();
+        let job = open(&mut d);
+        let why = "no schema registry is configured, so subject \"jobs-value\" cannot be fetched";
+        d.on_update(&PublishUpdate::Schema {
+            job,
+            result: Err(why.into()),
+        });
+        let (line, trouble) = d.schema_line().unwrap();
+        assert!(trouble && line.contains("no schema registry"), "{line}");
+        assert!(matches!(d.handle(Action::Confirm), Reply::Done));
+        assert!(d.note.as_deref().unwrap().contains("no schema registry"));
+    }
 }

@@ -153,6 +153,14 @@ fn draw_fields(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
 fn draw_preview(f: &mut Frame, area: Rect, d: &PublishDialog, theme: &Theme) {
     let head = Style::default().fg(theme.header);
     let mut lines = vec![Line::styled("will send (record 1):", head)];
+    if let Some((text, trouble)) = d.schema_line() {
+        let style = if trouble {
+            Style::default().fg(theme.failed)
+        } else {
+            Style::default()
+        };
+        lines.push(Line::styled(format!("  schema   {}", clean(&text)), style));
+    }
     match d.preview() {
         Some(Ok(r)) => {
             let p = r.preview();
