@@ -140,7 +140,7 @@ out = sys.stdout
 dumps = json.JSONEncoder(default=str, separators=(",", ":")).encode
 got = 0
 while got < n:
-    for m in c.consume(10000, 5.0):
+    for m in c.consume(min(1000, n - got), 5.0):
         if m.error():
             sys.exit(str(m.error()))
         v = de(m.value(), ctx)
