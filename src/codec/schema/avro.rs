@@ -123,12 +123,30 @@ struct Reader<'a> {
     avro: &'a Avro,
     buf: &'a [u8],
     pos: usize,
-    path: Vec<String>,
+    /// Where the walk is, for an error's message; written out only when there is an error
+    /// (a `String` per field, array item and map entry cost every record an allocation each).
+    path: Vec<Seg<'a>>,
 }
 
-impl Reader<'_> {
+/// One step of the path: a record's field, an array's item, a map's entry.
+enum Seg<'a> {
+    Field(&'a str),
+    Item(usize),
+    Entry(String),
+}
+
+impl<'a> Reader<'a> {
     fn fail(&self, msg: impl Into<String>) -> String {
-        at(&self.path, msg.into())
+        let path: Vec<String> = self
+            .path
+            .iter()
+            .map(|s| match s {
+                Seg::Field(name) => name.to_string(),
+                Seg::Item(i) => format!("[{i}]"),
+                Seg::Entry(key) => format!("[{key}]"),
+            })
+            .collect();
+        at(&path, msg.into())
     }
 
     fn take(&mut self, n: usize) -> Result<&[u8], String> {
@@ -185,7 +203,7 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, schema: &Schema) -> Result<Value, String> {
+    fn value(&mut self, schema: &'a Schema) -> Result<Value, String> {
         if self.path.len() > MAX_DEPTH {
             return Err(self.fail(format!("nested deeper than {MAX_DEPTH}")));
         }
@@ -224,7 +242,7 @@ impl Reader<'_> {
             Schema::Record(r) => {
                 let mut obj = Map::with_capacity(r.fields.len());
                 for f in &r.fields {
-                    self.path.push(f.name.clone());
+                    self.path.push(Seg::Field(&f.name));
                     let v = self.value(&f.schema)?;
                     self.path.pop();
                     obj.insert(f.name.clone(), v);
@@ -237,7 +255,7 @@ impl Reader<'_> {
         }
     }
 
-    fn union(&mut self, u: &UnionSchema) -> Result<Value, String> {
+    fn union(&mut self, u: &'a UnionSchema) -> Result<Value, String> {
         let i = self.long()?;
         match usize::try_from(i).ok().and_then(|i| u.variants().get(i)) {
             Some(branch) => self.value(branch),
@@ -245,7 +263,7 @@ impl Reader<'_> {
         }
     }
 
-    fn logical(&mut self, schema: &Schema) -> Result<Value, String> {
+    fn logical(&mut self, schema: &'a Schema) -> Result<Value, String> {
         use text::Unit::{Micros, Millis, Nanos};
         Ok(match schema {
             Schema::Decimal(d) => {
@@ -253,7 +271,7 @@ impl Reader<'_> {
                     Schema::Fixed(f) => self.take(f.size)?,
                     _ => self.bytes()?,
                 };
-                text::decimal_json(bytes, d.scale).map_err(|e| at(&self.path, e))?
+                text::decimal_json(bytes, d.scale).map_err(|e| self.fail(e))?
             }
             Schema::Date => text::date_json(self.int()?),
             Schema::TimeMillis => text::time_json(i64::from(self.int()?), 3),
@@ -303,7 +321,7 @@ impl Reader<'_> {
         }
     }
 
-    fn array(&mut self, item: &Schema) -> Result<Value, String> {
+    fn array(&mut self, item: &'a Schema) -> Result<Value, String> {
         let mut out = Vec::new();
         loop {
             let n = self.block(item)?;
@@ -311,7 +329,7 @@ impl Reader<'_> {
                 return Ok(Value::Array(out));
             }
             for _ in 0..n {
-                self.path.push(format!("[{}]", out.len()));
+                self.path.push(Seg::Item(out.len()));
                 let v = self.value(item)?;
                 self.path.pop();
                 out.push(v);
@@ -319,7 +337,7 @@ impl Reader<'_> {
         }
     }
 
-    fn map(&mut self, item: &Schema) -> Result<Value, String> {
+    fn map(&mut self, item: &'a Schema) -> Result<Value, String> {
         let mut out = Map::new();
         loop {
             // Each entry has a key of at least one byte, so a string schema bounds the count.
@@ -329,10 +347,11 @@ impl Reader<'_> {
             }
             for _ in 0..n {
                 let key = self.string()?;
-                self.path.push(format!("[{key}]"));
+                self.path.push(Seg::Entry(key));
                 let v = self.value(item)?;
-                self.path.pop();
-                out.insert(key, v);
+                if let Some(Seg::Entry(key)) = self.path.pop() {
+                    out.insert(key, v);
+                }
             }
         }
     }
