@@ -165,6 +165,7 @@ fn main() {
         topic: topic.into(),
         file,
         message: message.map(str::to_string),
+        text: None,
     };
     let local = vec![
         local_schema(AVRO_TOPIC, avsc.clone(), None),

@@ -80,9 +80,9 @@ fn with(r: &Resolved, id: Option<u32>, value: &[u8]) -> SchemaUse {
         file: r.file.clone(),
         ..bare(id)
     };
-    match r.parsed.decode_named(value) {
-        Ok((v, message)) => {
-            u.json = serde_json::to_string(&v).ok();
+    match r.parsed.decode_text(value) {
+        Ok((json, message)) => {
+            u.json = Some(json);
             if message.is_some() {
                 u.message = message;
             }

@@ -69,6 +69,31 @@ impl Avro {
         }
     }
 
+    /// `decode`, written straight as compact JSON text: the same text `serde_json` gives for
+    /// `decode`'s value (a map with a key twice keeps both), without building the value.
+    pub(super) fn decode_text(&self, body: &[u8]) -> Result<String, String> {
+        let mut r = Reader {
+            avro: self,
+            buf: body,
+            pos: 0,
+            path: Vec::new(),
+        };
+        let mut out = Vec::with_capacity(body.len() * 2 + 16);
+        match r.write(&self.root, &mut out) {
+            Err(e) if e == super::avro_json::TWICE => {
+                return self.decode(body).map(|v| v.to_string())
+            }
+            r => r?,
+        }
+        match body.len() - r.pos {
+            // Only strings checked as UTF-8 and serde_json's own output went in.
+            0 => String::from_utf8(out).map_err(|e| e.to_string()),
+            n => Err(format!(
+                "{n} bytes left over after the value: the schema does not match"
+            )),
+        }
+    }
+
     pub(super) fn resolve<'s>(&'s self, s: &'s Schema) -> Result<&'s Schema, String> {
         match s {
             Schema::Ref { name } => {
@@ -119,24 +144,24 @@ pub(super) fn at(path: &[String], msg: String) -> String {
     format!("field {p}: {msg}")
 }
 
-struct Reader<'a> {
-    avro: &'a Avro,
-    buf: &'a [u8],
-    pos: usize,
+pub(super) struct Reader<'a> {
+    pub(super) avro: &'a Avro,
+    pub(super) buf: &'a [u8],
+    pub(super) pos: usize,
     /// Where the walk is, for an error's message; written out only when there is an error
     /// (a `String` per field, array item and map entry cost every record an allocation each).
-    path: Vec<Seg<'a>>,
+    pub(super) path: Vec<Seg<'a>>,
 }
 
 /// One step of the path: a record's field, an array's item, a map's entry.
-enum Seg<'a> {
+pub(super) enum Seg<'a> {
     Field(&'a str),
     Item(usize),
     Entry(String),
 }
 
 impl<'a> Reader<'a> {
-    fn fail(&self, msg: impl Into<String>) -> String {
+    pub(super) fn fail(&self, msg: impl Into<String>) -> String {
         let path: Vec<String> = self
             .path
             .iter()
@@ -149,7 +174,7 @@ impl<'a> Reader<'a> {
         at(&path, msg.into())
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&[u8], String> {
         if self.buf.len() - self.pos < n {
             return Err(self.fail(format!(
                 "the value ends early (needs {n} bytes, {} left)",
@@ -160,7 +185,7 @@ impl<'a> Reader<'a> {
         Ok(&self.buf[self.pos - n..self.pos])
     }
 
-    fn long(&mut self) -> Result<i64, String> {
+    pub(super) fn long(&mut self) -> Result<i64, String> {
         let mut n: u64 = 0;
         for shift in (0..70).step_by(7) {
             let b = *self.take(1)?.first().unwrap_or(&0);
@@ -175,7 +200,7 @@ impl<'a> Reader<'a> {
         Err(self.fail("a number longer than 64 bits"))
     }
 
-    fn int(&mut self) -> Result<i32, String> {
+    pub(super) fn int(&mut self) -> Result<i32, String> {
         let n = self.long()?;
         i32::try_from(n).map_err(|_| self.fail(format!("{n} is out of range for an int")))
     }
@@ -190,12 +215,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn bytes(&mut self) -> Result<&[u8], String> {
+    pub(super) fn bytes(&mut self) -> Result<&[u8], String> {
         let n = self.len()?;
         self.take(n)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    pub(super) fn string(&mut self) -> Result<String, String> {
         let b = self.bytes()?;
         match std::str::from_utf8(b) {
             Ok(s) => Ok(s.to_string()),
@@ -255,7 +280,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn union(&mut self, u: &'a UnionSchema) -> Result<Value, String> {
+    pub(super) fn union(&mut self, u: &'a UnionSchema) -> Result<Value, String> {
         let i = self.long()?;
         match usize::try_from(i).ok().and_then(|i| u.variants().get(i)) {
             Some(branch) => self.value(branch),
@@ -263,7 +288,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn logical(&mut self, schema: &'a Schema) -> Result<Value, String> {
+    pub(super) fn logical(&mut self, schema: &'a Schema) -> Result<Value, String> {
         use text::Unit::{Micros, Millis, Nanos};
         Ok(match schema {
             Schema::Decimal(d) => {
@@ -293,7 +318,7 @@ impl<'a> Reader<'a> {
 
     /// The count of the next block (0: the end); a negative count is followed by the block's
     /// size in bytes, which we do not need.
-    fn block(&mut self, item: &Schema) -> Result<usize, String> {
+    pub(super) fn block(&mut self, item: &Schema) -> Result<usize, String> {
         let n = self.long()?;
         if n < 0 {
             self.long()?;

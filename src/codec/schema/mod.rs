@@ -11,6 +11,7 @@
 
 mod avro;
 mod avro_encode;
+mod avro_json;
 mod avro_text;
 mod fields;
 #[cfg(test)]
@@ -135,6 +136,30 @@ impl Parsed {
             Kind::Json(_) => serde_json::from_slice(body)
                 .map(|v| (v, None))
                 .map_err(|e| format!("not JSON: {e}")),
+        }
+    }
+
+    /// `decode_named` as compact JSON text, which is what a reader keeps: Avro is written as
+    /// text while it is read, a JSON Schema value is its own text once checked to be JSON.
+    pub fn decode_text(&self, record: &[u8]) -> Result<(String, Option<String>), String> {
+        if wire_id(record).is_none() {
+            return Err(
+                "not in the schema registry's framing (no magic byte 0 and schema id)".into(),
+            );
+        }
+        let body = &record[HEADER..];
+        match &self.kind {
+            Kind::Avro(a) => a.decode_text(body).map(|t| (t, None)),
+            Kind::Json(_) => {
+                serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                    .map_err(|e| format!("not JSON: {e}"))?;
+                let text = std::str::from_utf8(body).map_err(|e| format!("not JSON: {e}"))?;
+                Ok((text.trim().to_string(), None))
+            }
+            Kind::Protobuf(p) => {
+                let (v, name) = p.decode(body)?;
+                Ok((v.to_string(), Some(name)))
+            }
         }
     }
 
