@@ -365,3 +365,52 @@ fn a_group_with_an_active_member_is_refused_and_nothing_changes() {
     );
     assert_eq!(s.committed(), vec![10, 5]);
 }
+
+#[test]
+fn all_topics_takes_the_group_s_partitions_and_none_means_no_offset() {
+    let s = setup("all");
+    let out = s.kdeck(&[
+        "offsets",
+        "reset",
+        "--group",
+        &s.group,
+        "--all-topics",
+        "--to-earliest",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["partitions"].as_array().unwrap().len(), 2, "{v}");
+    // A group that never committed: current "none", --to-current goes to the latest.
+    let fresh = unique("grp-fresh");
+    let args = [
+        "offsets",
+        "reset",
+        "--group",
+        &fresh,
+        "--topic",
+        &s.topic,
+        "--to-current",
+    ];
+    let out = s.kdeck(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("none"),
+        "{}",
+        text(&out)
+    );
+    let mut exec = args.to_vec();
+    exec.extend_from_slice(&["--execute", "--yes"]);
+    let out = s.kdeck(&exec);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let g = GroupClient::new(&s.c, &fresh).unwrap();
+    let m = g
+        .committed(&[(s.topic.clone(), 0), (s.topic.clone(), 1)])
+        .unwrap();
+    assert_eq!(m.values().copied().collect::<Vec<_>>(), vec![20, 20]);
+    // Nothing to put back: it had no offsets before.
+    let undo = s.kdeck(&["offsets", "undo", &run_id(&out)]);
+    assert_eq!(undo.status.code(), Some(2), "{}", text(&undo));
+    assert!(String::from_utf8_lossy(&undo.stderr).contains("left where it is"));
+}

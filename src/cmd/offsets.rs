@@ -23,7 +23,7 @@ offsets read back differ\n  2  usage or configuration error, or nothing to do\n 
 has members, the profile is read-only, or not confirmed\n\
 Examples:\n  kdeck offsets reset --group billing --topic orders --to-datetime 2024-01-15T10:00:00Z\n  \
 kdeck offsets reset --group billing --all-topics --shift-by -100 --execute --yes\n  \
-kdeck offsets reset --group billing --topic orders:0,1 --to-latest --output csv > before.csv\n  \
+kdeck offsets reset --group billing --topic orders:0,1 --to-current --output csv > before.csv\n  \
 kdeck offsets undo 20250101T120000Z-a1b2c3 --execute";
 
 /// Returns the exit code (see [`HELP`]).
@@ -163,6 +163,9 @@ fn finish(
     undo_of: Option<&str>,
     o: &OffsetsCommon,
 ) -> anyhow::Result<u8> {
+    for w in &p.warnings {
+        eprintln!("warning: {w}");
+    }
     if p.moves.is_empty() {
         return Ok(usage(&format!(
             "nothing to do: group {} has no partitions to move",
@@ -172,9 +175,6 @@ fn finish(
     let mut out = std::io::stdout().lock();
     if !o.execute || o.output == "text" {
         print(&mut out, &p, strategy, o, None)?;
-    }
-    for w in &p.warnings {
-        eprintln!("warning: {w}");
     }
     if !p.state.movable() {
         eprintln!(
