@@ -149,7 +149,7 @@ fn undo(cfg: &Config, u: &UndoArgs) -> anyhow::Result<u8> {
     finish(
         &c,
         p,
-        &format!("undo of run {}", run.run),
+        &format!("back to the offsets before run {}", run.run),
         Some(&run.run),
         &u.common,
     )

@@ -30,7 +30,7 @@ impl Strategy {
             Strategy::Latest => "to the latest offset".into(),
             Strategy::Current => "to the current offset".into(),
             Strategy::Offset(n) => format!("to offset {n}"),
-            Strategy::ShiftBy(n) => format!("shifted by {n}"),
+            Strategy::ShiftBy(n) => format!("by {n} from the current offset"),
             Strategy::Time(ms) => format!("to the first record at or after {}", time_text(*ms)),
             Strategy::Given(m) => format!("to the offsets given for {} partitions", m.len()),
         }
