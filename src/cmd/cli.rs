@@ -112,6 +112,10 @@ kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20
     /// List the cluster's topics with partitions, replication and records held, and what each
     /// looks like it is (completion, status, DLQ or request), from its newest records.
     Topics(TopicsArgs),
+    /// Move a consumer group's committed offsets, like kafka-consumer-groups --reset-offsets:
+    /// previewed by default, --execute to commit; audited, and undone with `offsets undo`.
+    #[command(after_help = crate::cmd::offsets::HELP)]
+    Offsets(OffsetsArgs),
     /// Print a shell completion script to stdout (see README: Shell completions).
     Completions {
         #[arg(value_enum)]
@@ -130,6 +134,86 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
 /// Writes the man page.
 pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OffsetsArgs {
+    #[command(subcommand)]
+    pub action: OffsetsAction,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum OffsetsAction {
+    /// Preview (default) or --execute a move of the group given with --group.
+    #[command(after_help = crate::cmd::offsets::HELP)]
+    Reset(ResetArgs),
+    /// Preview (default) or --execute putting back the offsets a run moved from.
+    #[command(after_help = crate::cmd::offsets::HELP)]
+    Undo(UndoArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("scope").args(["all_topics", "topic"])))]
+#[command(group(clap::ArgGroup::new("strategy").required(true).args([
+    "to_earliest", "to_latest", "to_current", "to_offset", "shift_by", "to_datetime",
+    "by_duration", "from_file",
+])))]
+pub struct ResetArgs {
+    /// Every partition the group has committed offsets on.
+    #[arg(long)]
+    pub all_topics: bool,
+    /// A topic (all its partitions) or TOPIC:P,P (those partitions); repeatable.
+    #[arg(long = "topic", value_name = "TOPIC[:P,P]")]
+    pub topic: Vec<String>,
+    /// To each partition's earliest offset.
+    #[arg(long)]
+    pub to_earliest: bool,
+    /// To each partition's latest offset (its end).
+    #[arg(long)]
+    pub to_latest: bool,
+    /// To where the group is now (a partition without a committed offset: the latest).
+    #[arg(long)]
+    pub to_current: bool,
+    /// To this offset on every partition.
+    #[arg(long, value_name = "N")]
+    pub to_offset: Option<i64>,
+    /// By N from where the group is now (negative: back; without a committed offset, from
+    /// the earliest).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub shift_by: Option<i64>,
+    /// To the first record written at or after this time (RFC 3339), by the broker's index.
+    #[arg(long, value_name = "TIME")]
+    pub to_datetime: Option<String>,
+    /// To the first record written this long ago or later: 30m, 2h, 1d.
+    #[arg(long, value_name = "DURATION")]
+    pub by_duration: Option<String>,
+    /// To the offsets in a CSV file of topic,partition,offset lines (as Kafka's tool and
+    /// --output csv write it).
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: OffsetsCommon,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct UndoArgs {
+    /// The run to undo, as its --execute printed it (see the audit file).
+    pub run_id: String,
+    #[command(flatten)]
+    pub common: OffsetsCommon,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OffsetsCommon {
+    /// Commit the new offsets (default: only preview).
+    #[arg(long)]
+    pub execute: bool,
+    /// With --execute: do not ask.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// text, json (one object), or csv (topic,partition,offset of the new offsets).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    pub output: String,
 }
 
 #[derive(Args, Debug, Clone)]

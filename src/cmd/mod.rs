@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod job;
 pub mod lag;
+pub mod offsets;
 pub mod publish;
 pub mod replay;
 pub mod tail;
@@ -36,6 +37,10 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             &a,
             &mut std::io::stdout().lock(),
         )?)),
+        Some(Command::Offsets(a)) => {
+            let cfg = load_checked(&o)?;
+            Ok(ExitCode::from(offsets::run(&cfg, &o.watch_groups, &a)?))
+        }
         Some(Command::Job(j)) => Ok(ExitCode::from(job::run(&load_checked(&o)?, &j)?)),
         // Answered by `generated` before logging starts.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),

@@ -6,6 +6,7 @@ pub mod export;
 pub mod filter;
 pub mod job;
 pub mod lag;
+pub mod offsets;
 pub mod publish;
 pub mod replay;
 pub mod roles;

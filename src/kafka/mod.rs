@@ -11,6 +11,7 @@ pub mod export;
 pub mod group_offsets;
 pub mod jobs;
 pub mod lag;
+pub mod offsets;
 pub mod producer;
 pub mod publish;
 pub mod replay;
