@@ -133,6 +133,7 @@ fn plan(job_total: u64, before: u64) -> ReplayPlan {
         replayed_before: before,
         already_done: 0,
         target_partitions: BTreeMap::new(),
+        partitioner: None,
         warnings: vec![],
         resume: None,
     }
