@@ -1,6 +1,6 @@
 //! Key hashes as the producers use them, and which one a DLQ's records were placed with.
 //!
-//! - murmur2: the Java client's `Utils.murmur2` (seed `0x9747b28c`), `toPositive(h) % n`.
+//! - murmur2: the Java client's `Utils.murmur2` (initial value `0x9747b28c`), `toPositive(h) % n`.
 //! - FNV-1a 32-bit: kafka-go's `Hash` balancer and sarama's `HashPartitioner`:
 //!   `int32(h) % n`, negated when negative.
 //! - CRC32 (IEEE): librdkafka's `consistent`, `crc32(key) % n` on the unsigned hash.
