@@ -319,3 +319,13 @@ fn debug_prints_of_the_config_never_show_a_secret() {
         );
     }
 }
+
+#[test]
+fn replay_partitioners_are_set_per_dlq() {
+    use kdeck::domain::replay::KeyHash;
+    let cfg = load_with(&with_file(dir("valid").join("replay.toml")), &no_env, None).unwrap();
+    let p = &cfg.replay.partitioners;
+    assert_eq!(p.get("dlq-pipeline"), Some(&Some(KeyHash::Fnv1a)));
+    assert_eq!(p.get("scheduler.jobs.dlq"), Some(&None));
+    assert_eq!(p.get("dlq-domain-services"), None);
+}

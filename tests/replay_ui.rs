@@ -133,6 +133,7 @@ fn plan(job_total: u64, before: u64) -> ReplayPlan {
         replayed_before: before,
         already_done: 0,
         target_partitions: BTreeMap::new(),
+        partitioner: None,
         warnings: vec![],
         resume: None,
     }
@@ -167,11 +168,21 @@ fn r_on_a_selected_message_opens_the_dialog_and_asks_for_the_dry_run() {
         &mut s,
         ReplayUpdate::Planned {
             job: *job,
-            result: Ok(vec![plan(1, 0)]),
+            result: Ok(vec![ReplayPlan {
+                partitioner: Some(kdeck::domain::replay::PartitionerChoice {
+                    hash: Some(kdeck::domain::replay::KeyHash::Fnv1a),
+                    why: "FNV-1a (kafka-go, sarama): 4 of 4 records' keys map to their origin partitions".into(),
+                }),
+                ..plan(1, 0)
+            }]),
         },
     );
     assert!(matches!(dialog(&s).stage, Stage::Ready(_)));
     let text = screen(&s);
+    assert!(
+        text.contains("partitioner FNV-1a (kafka-go, sarama): 4 of 4"),
+        "{text}"
+    );
     assert!(text.contains("scheduler.jobs.ingest ← 1"), "{text}");
     assert!(text.contains("the origin topic header"), "{text}");
     assert!(text.contains("kdeck-replay-count=1"), "{text}");

@@ -202,6 +202,7 @@ fn plan_json(p: &ReplayPlan) -> serde_json::Value {
         "per_reason": p.per_reason,
         "per_why": p.per_why.iter().map(|(w, n)| (format!("{w:?}"), *n)).collect::<std::collections::BTreeMap<_, _>>(),
         "unsendable": p.unsendable,
+        "partitioner": p.partitioner,
         "replayed_before": p.replayed_before,
         "already_done": p.already_done,
         "first": first,
@@ -232,6 +233,9 @@ fn print_plan(out: &mut dyn Write, p: &ReplayPlan) -> anyhow::Result<()> {
     writeln!(out, "where the targets come from:")?;
     for (why, n) in &p.per_why {
         writeln!(out, "  {n:>8}  {}", why.describe())?;
+    }
+    if let Some(c) = &p.partitioner {
+        writeln!(out, "partitioner for keyed records: {}", c.why)?;
     }
     writeln!(out, "by reason:")?;
     for (r, n) in &p.per_reason {

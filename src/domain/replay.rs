@@ -141,6 +141,58 @@ pub struct ReplaySettings {
     pub partitioner: String,
     /// How long a record may wait for its acknowledgement before it counts as failed.
     pub delivery_timeout_ms: u64,
+    /// DLQ topic -> the key hash its producer used (`[replay.partitioners]`); `None` = the
+    /// configured default. A DLQ not listed here has its key hash inferred from its records.
+    #[serde(default)]
+    pub partitioners: BTreeMap<String, Option<KeyHash>>,
+}
+
+/// A key hash a producer may have partitioned with: `hash(key) % partitions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyHash {
+    /// The Java client's default (and librdkafka's `murmur2`).
+    Murmur2,
+    /// kafka-go's `Hash` balancer and sarama's `HashPartitioner`.
+    Fnv1a,
+    /// librdkafka's `consistent`.
+    Crc32,
+}
+
+impl KeyHash {
+    pub const ALL: [KeyHash; 3] = [KeyHash::Murmur2, KeyHash::Fnv1a, KeyHash::Crc32];
+
+    /// The name the profile uses (`[replay.partitioners]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyHash::Murmur2 => "murmur2",
+            KeyHash::Fnv1a => "fnv1a",
+            KeyHash::Crc32 => "crc32",
+        }
+    }
+
+    /// The name with the clients that use it.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyHash::Murmur2 => "murmur2 (Java client)",
+            KeyHash::Fnv1a => "FNV-1a (kafka-go, sarama)",
+            KeyHash::Crc32 => "CRC32 (librdkafka consistent)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyHash> {
+        KeyHash::ALL.into_iter().find(|h| h.name() == s)
+    }
+}
+
+/// Which key hash places a DLQ's keyed records, and why: inferred from the records whose key
+/// and origin partition are known, or set by the profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionerChoice {
+    /// None: the profile's `replay.partitioner` (librdkafka decides).
+    pub hash: Option<KeyHash>,
+    /// e.g. "FNV-1a (kafka-go, sarama): 4 of 4 records' keys map to their origin partitions".
+    pub why: String,
 }
 
 impl Default for ReplaySettings {
@@ -154,6 +206,7 @@ impl Default for ReplaySettings {
             // (most often Java) producer put it.
             partitioner: "murmur2_random".into(),
             delivery_timeout_ms: 30_000,
+            partitioners: BTreeMap::new(),
         }
     }
 }
@@ -225,7 +278,8 @@ impl TargetWhy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Target {
     pub topic: Option<String>,
-    /// Some only with keep-partition and an origin partition header.
+    /// Some with keep-partition and an origin partition header, or when the DLQ's key hash
+    /// is known (inferred or configured) and the record has a key.
     pub partition: Option<i32>,
     pub why: TargetWhy,
     /// Anything the user should know (e.g. "no origin partition header: the key decides").
@@ -277,6 +331,8 @@ pub struct ReplayPlan {
     pub resume: Option<ResumeBase>,
     /// Partition count of every target topic seen (None: it does not exist).
     pub target_partitions: BTreeMap<String, Option<i32>>,
+    /// The key hash that places keyed records without a kept partition, and why.
+    pub partitioner: Option<PartitionerChoice>,
 }
 
 /// What a resumed run starts from: what reached the target before.

@@ -432,6 +432,12 @@ pub fn typed_value(f: &Field, text: &str) -> Result<Option<Value>, String> {
             })?;
             Value::String(t.to_string())
         }
+        FieldType::LocalDatetime => {
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").map_err(|_| {
+                format!("not a local date-time: {t:?} (expected yyyy-MM-ddTHH:mm:ss, e.g. 2024-01-15T10:30:00)")
+            })?;
+            Value::String(t.to_string())
+        }
         FieldType::Json | FieldType::Object | FieldType::Array => json_value(f.kind, t)?,
     };
     Ok(Some(v))

@@ -122,7 +122,7 @@ impl Rng {
 }
 
 /// The help line shown with an unknown placeholder.
-pub const KNOWN: &str = "{{uuid}}, {{now}}, {{now+5m}}, {{now-1h}}, {{seq}}, {{rand.int(1,100)}}, {{env.NAME}}, {{field.NAME}}";
+pub const KNOWN: &str = "{{uuid}}, {{hex32}}, {{now}}, {{now+5m}}, {{now-1h}}, {{local}}, {{local+5m}}, {{stamp}}, {{seq}}, {{rand.int(1,100)}}, {{env.NAME}}, {{field.NAME}}";
 
 /// Expands every placeholder of `text`. `field` answers `{{field.NAME}}` (Err: its message).
 pub fn expand(
@@ -158,9 +158,18 @@ fn one(
 ) -> Result<String, String> {
     match name {
         "uuid" => return Ok(rng.uuid()),
+        "hex32" => return Ok(format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64())),
         "seq" => return Ok(vars.seq.to_string()),
         "now" => return Ok(rfc3339(vars.now_ms)),
+        "local" => return Ok(local(vars.now_ms, LOCAL_DATE_TIME)),
+        "stamp" => return Ok(local(vars.now_ms, STAMP)),
         _ => {}
+    }
+    if let Some(shift) = name.strip_prefix("local") {
+        let ms = offset_ms(shift).ok_or_else(|| {
+            format!("{{{{{name}}}}}: expected a shift like local+5m or local-1h (units s, m, h, d)")
+        })?;
+        return Ok(local(vars.now_ms.saturating_add(ms), LOCAL_DATE_TIME));
     }
     if let Some(shift) = name.strip_prefix("now") {
         let ms = offset_ms(shift).ok_or_else(|| {
@@ -222,6 +231,21 @@ fn offset_ms(s: &str) -> Option<i64> {
     n.checked_mul(unit).map(|v| v * sign)
 }
 
+/// A zone-less local date-time, as Java's `LocalDateTime` reads it (the infinite scheduler's
+/// `scheduledTime`): `{{local}}`.
+pub const LOCAL_DATE_TIME: &str = "%Y-%m-%dT%H:%M:%S";
+/// The portal's event id suffix `_YYYYMMDD_HHMMSS`: `{{stamp}}`.
+pub const STAMP: &str = "%Y%m%d_%H%M%S";
+
+/// `ms` in this machine's time zone, formatted with `fmt`.
+pub fn local(ms: i64, fmt: &str) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&chrono::Local)
+        .format(fmt)
+        .to_string()
+}
+
 /// RFC 3339 in UTC with milliseconds, as the services' producers write it.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -262,6 +286,26 @@ mod tests {
         }
         assert_eq!(run("{{rand.int(5,5)}}").unwrap(), "5");
         assert_eq!(run("no placeholders").unwrap(), "no placeholders");
+    }
+
+    #[test]
+    fn local_time_stamp_and_hex32_have_the_services_formats() {
+        let l = run("{{local}}").unwrap();
+        let parsed = chrono::NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert_eq!(l.len(), 19, "{l}: no zone, no fraction");
+        let later = run("{{local+5m}}").unwrap();
+        let later = chrono::NaiveDateTime::parse_from_str(&later, "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert_eq!((later - parsed).num_minutes(), 5);
+        assert!(run("{{local+5x}}").unwrap_err().contains("local+5m"));
+        let st = run("{{stamp}}").unwrap();
+        assert_eq!(st.len(), 15, "{st}");
+        assert!(chrono::NaiveDateTime::parse_from_str(&st, "%Y%m%d_%H%M%S").is_ok());
+        assert_eq!(st, parsed.format("%Y%m%d_%H%M%S").to_string());
+        let h = run("{{hex32}}").unwrap();
+        assert_eq!(h.len(), 32, "{h}");
+        assert!(h
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum FieldType {
     Bool,
     Enum,
     Datetime,
+    /// A zone-less local date-time `yyyy-MM-ddTHH:mm:ss` (Java's `LocalDateTime`).
+    LocalDatetime,
     /// Any JSON value.
     Json,
     Object,
@@ -35,6 +37,9 @@ impl FieldType {
             FieldType::Bool => "true or false",
             FieldType::Enum => "one of the choices",
             FieldType::Datetime => "RFC 3339 time, e.g. 2024-01-15T10:30:00Z or {{now+5m}}",
+            FieldType::LocalDatetime => {
+                "local date-time, no zone, e.g. 2024-01-15T10:30:00 or {{local+5m}}"
+            }
             FieldType::Json => "JSON",
             FieldType::Object => "JSON object",
             FieldType::Array => "JSON array",

@@ -182,7 +182,7 @@ fn preview_is_the_record_sent_and_seq_changes_each_record() {
     let a = f.render(&v).unwrap();
     assert_eq!(a, f.render(&v).unwrap());
     let p = a.preview();
-    assert_eq!(p.headers.len(), 6);
+    assert_eq!(p.headers.len(), 7);
     assert!(
         p.value.contains("\n  \"action\""),
         "pretty JSON: {}",
@@ -285,4 +285,55 @@ fn a_record_fills_the_raw_form_literally_and_renders_back_the_same() {
         ..rec
     };
     assert!(Form::from_record(&raw, &twice).is_none());
+}
+
+/// The services' contracts: the infinite scheduler's `scheduledTime` is a zone-less
+/// `LocalDateTime`, the portal's `event_id` ends in `_YYYYMMDD_HHMMSS`, the task manager's
+/// `traceId` is 32 hex digits, the pipeline executor's package message carries `retry-count`.
+#[test]
+fn builtins_follow_the_services_contracts() {
+    let local = |v: &Value| {
+        let t = v.as_str().unwrap();
+        assert_eq!(t.len(), 19, "{t}: yyyy-MM-ddTHH:mm:ss");
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").unwrap()
+    };
+    let now = local(&body(&form("export-job").render(&vars()).unwrap())["scheduledTime"]);
+    let later = local(&body(&form("schedule-job").render(&vars()).unwrap())["scheduledTime"]);
+    assert_eq!((later - now).num_minutes(), 5);
+    let mut f = form("schedule-job");
+    f.set("scheduledTime", "2024-01-15T10:30:00Z").unwrap();
+    assert!(
+        !errors_at(&f, "scheduledTime").is_empty(),
+        "a zoned instant"
+    );
+    f.set("scheduledTime", "2024-01-15T10:30:00").unwrap();
+    assert!(errors_at(&f, "scheduledTime").is_empty());
+
+    for (name, prefix) in [
+        ("device-connection", "conn_"),
+        ("portal-task-status", "status_"),
+        ("portal-task-completion", "complete_"),
+    ] {
+        let b = body(&form(name).render(&vars()).unwrap());
+        let id = b["event_id"].as_str().unwrap();
+        let change = b["change_number"].as_str().unwrap();
+        let stamp = id
+            .strip_prefix(&format!("{prefix}{change}_"))
+            .unwrap_or_else(|| panic!("{name}: {id}"));
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d_%H%M%S").is_ok(),
+            "{name}: {id}"
+        );
+        assert_eq!(stamp.len(), 15, "{name}: {id}");
+    }
+
+    for name in ["task-status", "web-crawl-request"] {
+        let b = body(&form(name).render(&vars()).unwrap());
+        let t = b["headers"]["traceId"].as_str().unwrap();
+        assert_eq!(t.len(), 32, "{name}: {t}");
+        assert!(t.chars().all(|c| c.is_ascii_hexdigit()), "{name}: {t}");
+    }
+
+    let r = form("package-message").render(&vars()).unwrap();
+    assert_eq!(header(&r, "retry-count"), "0");
 }

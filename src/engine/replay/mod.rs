@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod guard;
 pub mod headers;
+pub mod partition;
 pub mod resume;
 pub mod target;
 

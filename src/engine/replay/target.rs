@@ -1,7 +1,7 @@
 //! Where each DLQ record goes, and why: the forced target, else the origin header, else the
 //! profile's mapping for this DLQ, else `--to`.
 
-use crate::domain::replay::{ReplayRequest, Target, TargetWhy};
+use crate::domain::replay::{KeyHash, ReplayRequest, Target, TargetWhy};
 use crate::domain::DlqOrigin;
 use std::collections::BTreeMap;
 
@@ -56,6 +56,27 @@ pub fn resolve(
         }
     }
     target
+}
+
+/// Gives a keyed record without a kept partition the partition `hash` sends its key to on its
+/// target (when the target's partition count is known); others keep the producer's default.
+pub fn place(
+    target: &mut Target,
+    key: Option<&[u8]>,
+    hash: Option<KeyHash>,
+    partitions: &BTreeMap<String, Option<i32>>,
+) {
+    if target.partition.is_some() {
+        return;
+    }
+    let (Some(t), Some(key), Some(hash)) = (&target.topic, key, hash) else {
+        return;
+    };
+    if let Some(Some(n)) = partitions.get(t) {
+        if *n > 0 {
+            target.partition = Some(super::partition::partition(hash, key, *n));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +150,30 @@ mod tests {
         let t = resolve(&r, &origin(Some("gone"), None), &parts);
         assert_eq!(t.topic, None);
         assert!(t.note.unwrap().contains("does not exist"));
+    }
+
+    #[test]
+    fn place_uses_the_hash_only_for_keyed_records_without_a_partition() {
+        let mut parts = BTreeMap::new();
+        parts.insert("orders".to_string(), Some(3));
+        let r = req();
+        let mut t = resolve(&r, &origin(Some("orders"), Some(2)), &parts);
+        place(&mut t, Some(b"foobar"), Some(KeyHash::Fnv1a), &parts);
+        // int32(0xbf9cf968) % 3 = -0 -> 0
+        assert_eq!(t.partition, Some(0));
+        let mut t = resolve(&r, &origin(Some("orders"), Some(2)), &parts);
+        place(&mut t, None, Some(KeyHash::Fnv1a), &parts);
+        assert_eq!(t.partition, None);
+        place(&mut t, Some(b"k"), None, &parts);
+        assert_eq!(t.partition, None);
+        let mut kept = Target {
+            partition: Some(1),
+            ..t.clone()
+        };
+        place(&mut kept, Some(b"foobar"), Some(KeyHash::Crc32), &parts);
+        assert_eq!(kept.partition, Some(1));
+        let mut elsewhere = resolve(&r, &origin(Some("unknown"), None), &parts);
+        place(&mut elsewhere, Some(b"k"), Some(KeyHash::Murmur2), &parts);
+        assert_eq!(elsewhere.partition, None);
     }
 }

@@ -203,6 +203,7 @@ impl<'a> Run<'a> {
         let now = Instant::now();
         let mut builder = ItemBuilder::new(&ctx.cluster);
         builder.known = plan.target_partitions.clone();
+        builder.key_hash = plan.partitioner.as_ref().and_then(|c| c.hash);
         builder.want_reason = matches!(plan.request.selection, Selection::Reason { .. });
         let summary = ReplaySummary {
             run_id: plan.run_id.clone(),

@@ -3,9 +3,10 @@
 use super::{self as kr, ReadRecord};
 use crate::codec::decode::dlq;
 use crate::domain::replay::{
-    Coord, PartitionRange, PlanItem, ReplayPlan, ReplayRequest, ResumeBase, Selection, REASONS_MAX,
+    Coord, KeyHash, PartitionRange, PartitionerChoice, PlanItem, ReplayPlan, ReplayRequest,
+    ResumeBase, Selection, REASONS_MAX,
 };
-use crate::engine::replay::{audit, headers, new_run_id, resume, target};
+use crate::engine::replay::{audit, headers, new_run_id, partition, resume, target};
 use crate::support::config::{Cluster, Config};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -100,6 +101,8 @@ pub struct ItemBuilder<'a> {
     marked: Option<HashSet<(i32, i64)>>,
     /// The request's filter, compiled on first use.
     filter: Option<crate::engine::filter::Expr>,
+    /// The key hash that places keyed records (the plan's partitioner); None: the producer's.
+    pub key_hash: Option<KeyHash>,
 }
 
 /// The provenance that does not change per record.
@@ -153,6 +156,7 @@ impl<'a> ItemBuilder<'a> {
             want_headers: true,
             marked: None,
             filter: None,
+            key_hash: None,
         }
     }
 
@@ -195,9 +199,11 @@ impl<'a> ItemBuilder<'a> {
             partition: rec.partition,
             offset: rec.offset,
         };
+        let mut to = target::resolve(req, &origin, &self.known);
+        target::place(&mut to, rec.key.as_deref(), self.key_hash, &self.known);
         if !self.want_headers {
             return Ok(Some(PlanItem {
-                target: target::resolve(req, &origin, &self.known),
+                target: to,
                 reason: dlq::reason_text(&origin),
                 source,
                 timestamp_ms: rec.timestamp_ms,
@@ -218,7 +224,7 @@ impl<'a> ItemBuilder<'a> {
             },
         );
         Ok(Some(PlanItem {
-            target: target::resolve(req, &origin, &self.known),
+            target: to,
             reason: dlq::reason_text(&origin),
             source,
             timestamp_ms: rec.timestamp_ms,
@@ -254,6 +260,7 @@ fn build_plan(
         warnings: Vec::new(),
         resume,
         target_partitions: BTreeMap::new(),
+        partitioner: None,
     };
     let mut reasons: HashMap<String, u64> = HashMap::new();
     let mut builder = ItemBuilder::new(&ctx.cluster);
@@ -271,7 +278,9 @@ fn build_plan(
         .collect();
     let req = &plan.request;
     let mut counts = PlanCounts::default();
+    let mut clues = Clues::default();
     let warnings = kr::read_ranges(&ctx.cluster, &read, cancel, &mut |rec| {
+        clues.add(&rec);
         builder.want_headers = counts.first.is_none();
         match builder.item(req, rec, &stamp) {
             Ok(Some(item)) => {
@@ -289,9 +298,77 @@ fn build_plan(
         return Err(e);
     }
     counts.finish(&mut plan, reasons);
+    let choice = clues.choose(&ctx.cluster, &plan.request, &mut builder.known)?;
+    if let Some(f) = plan.first.as_mut() {
+        target::place(&mut f.target, f.key.as_deref(), choice.hash, &builder.known);
+    }
+    plan.partitioner = Some(choice);
     plan.target_partitions = builder.known;
     plan.warnings.extend(warnings);
     Ok(plan)
+}
+
+/// Records kept as evidence of the producer's key hash, at most.
+const CLUES_MAX: usize = 10_000;
+
+/// Keyed records with an origin topic and partition: which key hash placed them?
+#[derive(Default)]
+struct Clues {
+    seen: Vec<(String, i32, Vec<u8>)>,
+}
+
+impl Clues {
+    fn add(&mut self, rec: &ReadRecord) {
+        if self.seen.len() >= CLUES_MAX {
+            return;
+        }
+        let Some(key) = rec.key.as_deref() else {
+            return;
+        };
+        let origin = dlq::origin(&rec.headers, None);
+        if let (Some(t), Some(p)) = (origin.topic, origin.partition) {
+            self.seen.push((t, p, key.to_vec()));
+        }
+    }
+
+    /// The DLQ's partitioner: the profile's, else inferred from the clues (the origin topics'
+    /// partition counts are looked up and kept in `known`).
+    fn choose(
+        self,
+        cluster: &Cluster,
+        req: &ReplayRequest,
+        known: &mut BTreeMap<String, Option<i32>>,
+    ) -> anyhow::Result<PartitionerChoice> {
+        let configured = req.settings.partitioners.get(&req.dlq).copied();
+        let mut missing: Vec<String> = Vec::new();
+        if configured.is_none() {
+            for (t, _, _) in &self.seen {
+                if !known.contains_key(t) && !missing.contains(t) {
+                    missing.push(t.clone());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            known.extend(kr::topic_partitions(cluster, &missing)?);
+        }
+        let evidence: Vec<partition::Evidence> = self
+            .seen
+            .into_iter()
+            .filter_map(|(t, p, key)| {
+                let n = known.get(&t).copied().flatten()?;
+                Some(partition::Evidence {
+                    key,
+                    partition: p,
+                    partitions: n,
+                })
+            })
+            .collect();
+        Ok(partition::choose(
+            &evidence,
+            configured,
+            &req.settings.partitioner,
+        ))
+    }
 }
 
 /// Counts one more for `key` without allocating when it is already there (the common case).

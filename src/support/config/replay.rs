@@ -13,10 +13,13 @@
 //!
 //! [profiles.prod.replay.targets]   # DLQ topic -> target, for records without an origin header
 //! "dlq-domain-services" = "export-requests"
+//!
+//! [profiles.prod.replay.partitioners]  # DLQ topic -> the key hash its producer used
+//! "dlq-pipeline" = "fnv1a"             # or "murmur2", "crc32", "default" (not inferred)
 //! ```
 
 use super::ConfigError;
-use crate::domain::replay::{ReplaySettings, RetryCount};
+use crate::domain::replay::{KeyHash, ReplaySettings, RetryCount};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -30,6 +33,8 @@ pub struct FileReplay {
     pub commit_group: Option<String>,
     pub partitioner: Option<String>,
     pub delivery_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub partitioners: BTreeMap<String, String>,
 }
 
 const PARTITIONERS: &[&str] = &[
@@ -81,6 +86,7 @@ pub fn resolve(
         }
         s.partitioner = p.clone();
     }
+    s.partitioners = partitioners(&f.partitioners, &key, err)?;
     if let Some(ms) = f.delivery_timeout_ms {
         if !(1000..=3_600_000).contains(&ms) {
             return Err(err(
@@ -91,6 +97,30 @@ pub fn resolve(
         s.delivery_timeout_ms = ms;
     }
     Ok(s)
+}
+
+/// `[replay.partitioners]`: DLQ topic -> key hash (`None` = "default").
+fn partitioners(
+    names: &BTreeMap<String, String>,
+    key: &dyn Fn(&str) -> String,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<BTreeMap<String, Option<KeyHash>>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (dlq, name) in names {
+        let hash = match name.as_str() {
+            "default" => None,
+            other => Some(KeyHash::parse(other).ok_or_else(|| {
+                err(
+                    &key(&format!("partitioners.{dlq}")),
+                    format!(
+                        "expected \"fnv1a\", \"murmur2\", \"crc32\" or \"default\", got {other:?}"
+                    ),
+                )
+            })?),
+        };
+        out.insert(dlq.clone(), hash);
+    }
+    Ok(out)
 }
 
 /// Why writes are refused, if they are: the flag first, then the profile.

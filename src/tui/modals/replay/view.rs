@@ -88,6 +88,16 @@ fn plan_lines<'a>(
     };
     out.push(label(theme, "targets", list(&targets)));
     out.push(label(theme, "reasons", list(&reasons)));
+    for p in plans {
+        if let Some(c) = &p.partitioner {
+            let who = if plans.len() > 1 {
+                format!("{}: ", p.request.dlq)
+            } else {
+                String::new()
+            };
+            out.push(label(theme, "partitioner", format!("{who}{}", c.why)));
+        }
+    }
     let unsendable: u64 = plans.iter().map(|p| p.unsendable).sum();
     if unsendable > 0 {
         out.push(Line::styled(
