@@ -216,132 +216,96 @@ fn json_schema_values_decode() {
     }
 }
 
-#[test]
-fn publish_with_a_subject_is_read_by_confluents_deserializers() {
-    let data = tempfile::tempdir().unwrap();
-    let (src, _) = avro_topic();
+/// `kdeck publish --subject` of a fixture's values, one per line, to partition 0 of `to`.
+fn publish_values(file: &str, to: &str, subject: &str, extra: &[&str], data: &std::path::Path) {
     let (b, r) = (common::brokers(), registry::url());
-    let subject = format!("{src}-value");
-    // Avro: the fixture's values (timestamps as epoch millis), one per line.
-    let to = common::unique("sr-pub-avro");
-    let values: String = inputs("job_event.jsonl")
-        .iter()
-        .map(|v| format!("{v}\n"))
-        .collect();
-    let out = kdeck(
-        &[
-            "publish",
-            "-b",
-            &b,
-            "--schema-registry",
-            &r,
-            "-t",
-            &to,
-            "-p",
-            "0",
-            "--input",
-            "lines",
-            "--subject",
-            &subject,
-        ],
-        Some(values.as_bytes()),
-        data.path(),
-    );
+    let values: String = inputs(file).iter().map(|v| format!("{v}\n")).collect();
+    let mut args = vec![
+        "publish",
+        "-b",
+        &b,
+        "--schema-registry",
+        &r,
+        "-t",
+        to,
+        "-p",
+        "0",
+        "--input",
+        "lines",
+        "--subject",
+        subject,
+    ];
+    args.extend(extra);
+    let out = kdeck(&args, Some(values.as_bytes()), data);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let read = client(
-        &[
-            "consume",
-            "--bootstrap",
-            &b,
-            "--registry",
-            &r,
-            "--topic",
-            &to,
-            "--format",
-            "avro",
-            "--count",
-            "4",
-        ],
-        "",
-    );
-    let got: Vec<Value> = read
+}
+
+/// The first `count` values of `topic` as Confluent's deserializer of `format` reads them.
+fn consumed(topic: &str, format: &str, extra: &[&str], count: usize) -> Vec<Value> {
+    let (b, r) = (common::brokers(), registry::url());
+    let n = count.to_string();
+    let mut args = vec![
+        "consume",
+        "--bootstrap",
+        &b,
+        "--registry",
+        &r,
+        "--topic",
+        topic,
+        "--format",
+        format,
+        "--count",
+        &n,
+    ];
+    args.extend(extra);
+    client(&args, "")
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(got, inputs("job_event.jsonl"));
+        .collect()
+}
+
+#[test]
+fn publish_with_a_subject_is_read_by_confluents_deserializers() {
+    let data = tempfile::tempdir().unwrap();
+    // Avro: the fixture's values (timestamps as epoch millis).
+    let (src, _) = avro_topic();
+    let to = common::unique("sr-pub-avro");
+    publish_values(
+        "job_event.jsonl",
+        &to,
+        &format!("{src}-value"),
+        &[],
+        data.path(),
+    );
+    assert_eq!(consumed(&to, "avro", &[], 4), inputs("job_event.jsonl"));
 
     // Protobuf: a subject registered by Confluent's serializer (a FileDescriptorProto), the
     // second message of the file.
     let pb_src = common::unique("sr-pub-pb-src");
     let input = std::fs::read_to_string(fixture("task.jsonl")).unwrap();
+    let proto = fixture("task.proto");
     produce(
         &pb_src,
         "protobuf",
-        &fixture("task.proto"),
+        &proto,
         &["--message", "TaskEvent"],
         &input,
     );
     let pb = common::unique("sr-pub-pb");
-    let values: String = inputs("task.jsonl")
-        .iter()
-        .map(|v| format!("{v}\n"))
-        .collect();
-    let pb_subject = format!("{pb_src}-value");
-    let out = kdeck(
-        &[
-            "publish",
-            "-b",
-            &b,
-            "--schema-registry",
-            &r,
-            "-t",
-            &pb,
-            "-p",
-            "0",
-            "--input",
-            "lines",
-            "--subject",
-            &pb_subject,
-            "--message",
-            "kdeck.test.TaskEvent",
-        ],
-        Some(values.as_bytes()),
+    let message = ["--message", "kdeck.test.TaskEvent"];
+    publish_values(
+        "task.jsonl",
+        &pb,
+        &format!("{pb_src}-value"),
+        &message,
         data.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = client(
-        &[
-            "consume",
-            "--bootstrap",
-            &b,
-            "--registry",
-            &r,
-            "--topic",
-            &pb,
-            "--format",
-            "protobuf",
-            "--schema",
-            &fixture("task.proto"),
-            "--message",
-            "TaskEvent",
-            "--count",
-            "4",
-        ],
-        "",
-    );
-    let got: Vec<Value> = read
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(got, inputs("task.jsonl"));
+    let schema = ["--schema", proto.as_str(), "--message", "TaskEvent"];
+    assert_eq!(consumed(&pb, "protobuf", &schema, 4), inputs("task.jsonl"));
 }
 
 #[test]
@@ -811,53 +775,6 @@ fn publish_to_a_json_schema_subject_validates_first() {
         "{err}"
     );
     assert!(err.contains("field attempt"), "{err}");
-    let good: String = inputs("job.jsonl")
-        .iter()
-        .map(|v| format!("{v}\n"))
-        .collect();
-    let out = kdeck(
-        &[
-            "publish",
-            "-b",
-            &b,
-            "--schema-registry",
-            &r,
-            "-t",
-            &to,
-            "-p",
-            "0",
-            "--input",
-            "lines",
-            "--subject",
-            &subject,
-        ],
-        Some(good.as_bytes()),
-        data.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = client(
-        &[
-            "consume",
-            "--bootstrap",
-            &b,
-            "--registry",
-            &r,
-            "--topic",
-            &to,
-            "--format",
-            "json",
-            "--count",
-            "4",
-        ],
-        "",
-    );
-    let got: Vec<Value> = read
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(got, inputs("job.jsonl"));
+    publish_values("job.jsonl", &to, &subject, &[], data.path());
+    assert_eq!(consumed(&to, "json", &[], 4), inputs("job.jsonl"));
 }
