@@ -233,8 +233,6 @@ impl Workers {
         self.replay.as_mut().map_err(|e| e.clone())
     }
 
-    /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout
-    /// against a dead broker, so quitting does not.
     /// The publish dialog's effects: send, stop, save as template, fetch its schema.
     fn execute_publish(&mut self, effect: Effect) -> Result<(), String> {
         match effect {
@@ -291,6 +289,8 @@ impl Workers {
             .map_err(|e| format!("the schema could not be fetched: no thread for it ({e})"))
     }
 
+    /// Lets the workers end on their own. Waiting could mean waiting out a metadata timeout
+    /// against a dead broker, so quitting does not.
     pub fn detach(self) {
         self.stream.detach();
     }
