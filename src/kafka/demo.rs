@@ -75,9 +75,11 @@ fn spawn(real: Option<Cluster>, jobs_per_sec: f64) -> anyhow::Result<DemoHandle>
                     return;
                 }
             };
+            // The reader is placed before the demo counts as started: a request published
+            // right after `start` returns is picked up, not skipped as older than "the end".
+            let requests = request_reader(&cluster);
             let _ = tx.send(Ok(cluster.brokers.clone()));
             let groups = mock.as_ref().map(|_| spawn_groups(&cluster, stop2.clone()));
-            let requests = request_reader(&cluster);
             simulate(&writer, requests.as_ref(), &stop2, jobs_per_sec);
             if let Some(Ok(g)) = groups {
                 let _ = g.join();
@@ -164,7 +166,11 @@ fn request_reader(cluster: &Cluster) -> Option<BaseConsumer> {
     let mut tpl = rdkafka::TopicPartitionList::new();
     for t in REQUEST_TOPICS {
         for p in 0..PARTITIONS {
-            tpl.add_partition_offset(t, p, rdkafka::Offset::End).ok()?;
+            // The end as it is now, not as the first fetch finds it later.
+            let at = c
+                .fetch_watermarks(t, p, Duration::from_secs(5))
+                .map_or(rdkafka::Offset::End, |(_, high)| rdkafka::Offset::Offset(high));
+            tpl.add_partition_offset(t, p, at).ok()?;
         }
     }
     c.assign(&tpl).ok()?;
