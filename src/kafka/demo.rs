@@ -169,7 +169,9 @@ fn request_reader(cluster: &Cluster) -> Option<BaseConsumer> {
             // The end as it is now, not as the first fetch finds it later.
             let at = c
                 .fetch_watermarks(t, p, Duration::from_secs(5))
-                .map_or(rdkafka::Offset::End, |(_, high)| rdkafka::Offset::Offset(high));
+                .map_or(rdkafka::Offset::End, |(_, high)| {
+                    rdkafka::Offset::Offset(high)
+                });
             tpl.add_partition_offset(t, p, at).ok()?;
         }
     }
