@@ -4,12 +4,11 @@
 //! before and after, so `undo` can put them back.
 
 use crate::cmd::cli::{OffsetsAction, OffsetsArgs, OffsetsCommon, ResetArgs, UndoArgs};
-use crate::domain::lag::Tp;
-use crate::engine::offsets::{self as plan_rules, AuditPartition, AuditRun, Move, Strategy};
-use crate::engine::replay::{audit, guard, new_run_id};
+use crate::domain::offsets::Outcome;
+use crate::engine::offsets::{self as plan_rules, Move, Strategy};
+use crate::engine::replay::guard;
 use crate::kafka::offsets::{self, GroupClient, Plan, Selection};
 use crate::support::config::Config;
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 pub const HELP: &str = "Without --execute nothing is committed: each partition's current and new offset, the lag \
@@ -61,7 +60,7 @@ fn reset(cfg: &Config, groups: &[String], r: &ResetArgs) -> anyhow::Result<u8> {
     };
     let c = GroupClient::new(&cfg.cluster, group)?;
     let p = offsets::plan(&c, &sel, &strategy)?;
-    finish(&c, p, &strategy.describe(), None, &r.common)
+    finish(&c, p, &r.common)
 }
 
 /// The partitions and the strategy the flags ask for.
@@ -108,61 +107,25 @@ fn what(r: &ResetArgs) -> Result<(Selection, Strategy), String> {
 }
 
 fn undo(cfg: &Config, u: &UndoArgs) -> anyhow::Result<u8> {
-    let Some(path) = plan_rules::audit_file() else {
-        return Ok(usage(
-            "no data folder to find the audit file in (set KDECK_DATA_DIR)",
-        ));
-    };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match plan_rules::read_audit() {
         Ok(t) => t,
-        Err(e) => {
-            return Ok(usage(&format!(
-                "reading the audit file {}: {e}",
-                path.display()
-            )))
-        }
+        Err(e) => return Ok(usage(&e)),
     };
     let Some(run) = plan_rules::find_run(&text, &u.run_id) else {
+        let path = plan_rules::audit_file().unwrap_or_default();
         return Ok(usage(&format!(
             "no run {} in the audit file {}",
             u.run_id,
             path.display()
         )));
     };
-    let mut given: BTreeMap<Tp, i64> = BTreeMap::new();
-    let mut notes = Vec::new();
-    for p in &run.partitions {
-        match p.before {
-            Some(b) => {
-                given.insert((p.topic.clone(), p.partition), b);
-            }
-            None => notes.push(format!(
-                "{}/{}: the group had no offset there before run {}; left where it is",
-                p.topic, p.partition, run.run
-            )),
-        }
-    }
     let c = GroupClient::new(&cfg.cluster, &run.group)?;
-    let sel = Selection::Partitions(given.keys().cloned().collect());
-    let mut p = offsets::plan(&c, &sel, &Strategy::Given(given))?;
-    p.warnings.extend(notes);
-    finish(
-        &c,
-        p,
-        &format!("back to the offsets before run {}", run.run),
-        Some(&run.run),
-        &u.common,
-    )
+    let p = offsets::plan_undo(&c, &run)?;
+    finish(&c, p, &u.common)
 }
 
 /// Prints the preview and, with --execute, commits, reads back and audits.
-fn finish(
-    c: &GroupClient,
-    p: Plan,
-    strategy: &str,
-    undo_of: Option<&str>,
-    o: &OffsetsCommon,
-) -> anyhow::Result<u8> {
+fn finish(c: &GroupClient, p: Plan, o: &OffsetsCommon) -> anyhow::Result<u8> {
     for w in &p.warnings {
         eprintln!("warning: {w}");
     }
@@ -174,7 +137,7 @@ fn finish(
     }
     let mut out = std::io::stdout().lock();
     if !o.execute || o.output == "text" {
-        print(&mut out, &p, strategy, o, None)?;
+        print(&mut out, &p, o, None)?;
     }
     if !p.state.movable() {
         eprintln!(
@@ -200,7 +163,7 @@ fn finish(
             }
         }
     }
-    execute(c, &mut out, p, strategy, undo_of, o)
+    execute(c, &mut out, p, o)
 }
 
 fn confirm(p: &Plan) -> anyhow::Result<bool> {
@@ -219,138 +182,68 @@ fn confirm(p: &Plan) -> anyhow::Result<bool> {
 }
 
 /// Commits, reads back and audits; the exit code.
-fn execute(
-    c: &GroupClient,
-    out: &mut dyn Write,
-    p: Plan,
-    strategy: &str,
-    undo_of: Option<&str>,
-    o: &OffsetsCommon,
-) -> anyhow::Result<u8> {
-    // The group may have come alive while we asked.
-    let now = c.state()?;
-    if !now.movable() {
-        eprintln!(
-            "kdeck offsets: refused: group {} {}; stop its consumers first",
-            p.group,
-            now.words()
-        );
-        return Ok(3);
-    }
-    if let Err(e) = c.commit(&p.moves) {
-        eprintln!("kdeck offsets: {e:#}");
-        return Ok(1);
-    }
-    let tps: Vec<Tp> = p
-        .moves
-        .iter()
-        .map(|m| (m.topic.clone(), m.partition))
-        .collect();
-    let back = c.committed(&tps)?;
-    let mismatches: Vec<String> = p
-        .moves
-        .iter()
-        .filter(|m| back.get(&(m.topic.clone(), m.partition)) != Some(&m.new))
-        .map(|m| {
-            let got = back.get(&(m.topic.clone(), m.partition));
-            let got = got.map_or("none".to_string(), |g| g.to_string());
-            format!(
-                "{}/{}: asked {}, read back {got}",
-                m.topic, m.partition, m.new
-            )
-        })
-        .collect();
-    let run = audit_run(&p, strategy, undo_of, mismatches.is_empty());
-    let audited = append_audit(&run);
+fn execute(c: &GroupClient, out: &mut dyn Write, p: Plan, o: &OffsetsCommon) -> anyhow::Result<u8> {
+    let done = match offsets::execute(c, &p) {
+        Outcome::Refused(why) => {
+            eprintln!("kdeck offsets: refused: {why}");
+            return Ok(3);
+        }
+        Outcome::Failed(why) => {
+            eprintln!("kdeck offsets: {why}");
+            return Ok(1);
+        }
+        Outcome::Committed(done) => done,
+    };
     if o.output == "text" {
         writeln!(
             out,
             "run {}: committed {} partitions for group {}",
-            run.run,
+            done.run.run,
             p.moves.len(),
             p.group
         )?;
     } else {
-        print(out, &p, strategy, o, Some((&run.run, &mismatches)))?;
+        print(out, &p, o, Some((&done.run.run, &done.mismatches)))?;
     }
-    eprintln!("run {}", run.run);
-    for m in &mismatches {
+    eprintln!("run {}", done.run.run);
+    for m in &done.mismatches {
         eprintln!("kdeck offsets: read back differs: {m}");
     }
-    if let Err(e) = &audited {
-        eprintln!("kdeck offsets: {e:#}");
+    if let Some(e) = &done.audit_error {
+        eprintln!("kdeck offsets: {e}");
     }
-    Ok(if mismatches.is_empty() && audited.is_ok() {
-        0
-    } else {
-        1
-    })
-}
-
-fn audit_run(p: &Plan, strategy: &str, undo_of: Option<&str>, verified: bool) -> AuditRun {
-    AuditRun {
-        run: new_run_id(),
-        by: audit::who(),
-        at: audit::now_text(),
-        group: p.group.clone(),
-        strategy: strategy.to_string(),
-        undo_of: undo_of.map(str::to_string),
-        partitions: p
-            .moves
-            .iter()
-            .map(|m| AuditPartition {
-                topic: m.topic.clone(),
-                partition: m.partition,
-                before: m.current,
-                after: m.new,
-            })
-            .collect(),
-        verified,
-    }
-}
-
-fn append_audit(run: &AuditRun) -> anyhow::Result<()> {
-    let path = plan_rules::audit_file()
-        .ok_or_else(|| anyhow::anyhow!("no data folder for the audit file (set KDECK_DATA_DIR)"))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating the audit folder {}: {e}", dir.display()))?;
-    }
-    let mut line = serde_json::to_string(run)?;
-    line.push('\n');
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&path)
-        .map_err(|e| anyhow::anyhow!("opening the audit file {}: {e}", path.display()))?;
-    f.write_all(line.as_bytes())
-        .and_then(|()| f.sync_data())
-        .map_err(|e| anyhow::anyhow!("writing the audit file {}: {e}", path.display()))
+    Ok(
+        if done.mismatches.is_empty() && done.audit_error.is_none() {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 /// The preview (or, with `done`, the executed run) in the chosen format.
 fn print(
     out: &mut dyn Write,
     p: &Plan,
-    strategy: &str,
     o: &OffsetsCommon,
     done: Option<(&str, &[String])>,
 ) -> anyhow::Result<()> {
     match o.output.as_str() {
         "csv" => write!(out, "{}", plan_rules::to_csv(&p.moves))?,
-        "json" => writeln!(out, "{}", plan_json(p, strategy, done))?,
-        _ => print_table(out, p, strategy)?,
+        "json" => writeln!(out, "{}", plan_json(p, done))?,
+        _ => print_table(out, p)?,
     }
     Ok(())
 }
 
-fn plan_json(p: &Plan, strategy: &str, done: Option<(&str, &[String])>) -> serde_json::Value {
+fn plan_json(p: &Plan, done: Option<(&str, &[String])>) -> serde_json::Value {
     let parts: Vec<_> = p.moves.iter().map(move_json).collect();
     serde_json::json!({
         "group": p.group,
         "state": p.state.state,
         "members": p.state.members,
-        "strategy": strategy,
+        "strategy": p.strategy,
+        "undo_of": p.undo_of,
         "executed": done.is_some(),
         "run_id": done.map(|d| d.0),
         "verified": done.map(|d| d.1.is_empty()),
@@ -384,12 +277,13 @@ fn move_json(m: &Move) -> serde_json::Value {
     })
 }
 
-fn print_table(out: &mut dyn Write, p: &Plan, strategy: &str) -> anyhow::Result<()> {
+fn print_table(out: &mut dyn Write, p: &Plan) -> anyhow::Result<()> {
     writeln!(
         out,
-        "group {} {}; moving {strategy}",
+        "group {} {}; moving {}",
         p.group,
-        p.state.words()
+        p.state.words(),
+        p.strategy
     )?;
     let w = p
         .moves

@@ -34,6 +34,8 @@ pub enum KafkaEvent {
     Exported(Result<super::export::Summary, String>),
     /// What the topic browser's worker found.
     Browse(super::browse::BrowseUpdate),
+    /// What the offsets worker previewed or committed.
+    Offsets(super::offsets::OffsetsUpdate),
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's

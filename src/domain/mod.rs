@@ -6,6 +6,7 @@ pub mod event;
 pub mod export;
 pub mod job;
 pub mod lag;
+pub mod offsets;
 pub mod publish;
 pub mod replay;
 pub mod search;

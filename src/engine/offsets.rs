@@ -4,38 +4,12 @@
 //! is `crate::kafka::offsets`.
 
 use crate::domain::lag::Tp;
-use serde::{Deserialize, Serialize};
+pub use crate::domain::offsets::{
+    time_text, AuditPartition, AuditRun, GroupState, Move, Plan, Selection, Strategy,
+};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
-
-/// Where each partition should go.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Strategy {
-    Earliest,
-    Latest,
-    Current,
-    Offset(i64),
-    ShiftBy(i64),
-    /// The first record written at or after this time (ms since 1970), by the broker's index.
-    Time(i64),
-    /// Offsets given per partition (from a file, or an undo's before-offsets).
-    Given(BTreeMap<Tp, i64>),
-}
-
-impl Strategy {
-    /// In words, for the preview and the audit.
-    pub fn describe(&self) -> String {
-        match self {
-            Strategy::Earliest => "to the earliest offset".into(),
-            Strategy::Latest => "to the latest offset".into(),
-            Strategy::Current => "to the current offset".into(),
-            Strategy::Offset(n) => format!("to offset {n}"),
-            Strategy::ShiftBy(n) => format!("by {n} from the current offset"),
-            Strategy::Time(ms) => format!("to the first record at or after {}", time_text(*ms)),
-            Strategy::Given(m) => format!("to the offsets given for {} partitions", m.len()),
-        }
-    }
-}
 
 /// What the cluster says about one partition before the move.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -46,58 +20,6 @@ pub struct Facts {
     pub current: Option<i64>,
     /// With `Strategy::Time`: the broker's answer (None: no record that late, so the end).
     pub by_time: Option<i64>,
-}
-
-/// One partition's move, as previewed and executed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Move {
-    pub topic: String,
-    pub partition: i32,
-    pub current: Option<i64>,
-    pub new: i64,
-    pub earliest: i64,
-    pub latest: i64,
-    /// Time of the records at both ends of what is read again or skipped (None: unknown).
-    #[serde(default)]
-    pub span_from_ms: Option<i64>,
-    #[serde(default)]
-    pub span_to_ms: Option<i64>,
-}
-
-impl Move {
-    pub fn lag_before(&self) -> Option<i64> {
-        self.current.map(|c| self.latest - c)
-    }
-    pub fn lag_after(&self) -> i64 {
-        self.latest - self.new
-    }
-    /// Records read again (positive) or skipped (negative); None without a current offset.
-    pub fn delta(&self) -> Option<i64> {
-        self.current.map(|c| c - self.new)
-    }
-    /// The offsets of the first and last record read again or skipped.
-    pub fn span_offsets(&self) -> Option<(i64, i64)> {
-        let c = self.current?;
-        (c != self.new).then(|| (c.min(self.new), c.max(self.new) - 1))
-    }
-    /// "read again 5", "skip 3", "no change", "no offset before".
-    pub fn effect_text(&self) -> String {
-        match self.delta() {
-            None => "no offset before".into(),
-            Some(0) => "no change".into(),
-            Some(d) if d > 0 => format!("read again {d}"),
-            Some(d) => format!("skip {}", -d),
-        }
-    }
-    pub fn span_text(&self) -> String {
-        if self.span_offsets().is_none() {
-            return "-".into();
-        }
-        match (self.span_from_ms, self.span_to_ms) {
-            (Some(a), Some(b)) => format!("{} .. {}", time_text(a), time_text(b)),
-            _ => "unknown".into(),
-        }
-    }
 }
 
 /// Where one partition goes and, when the wanted offset lay outside the log, a warning.
@@ -178,50 +100,6 @@ pub fn to_csv(moves: &[Move]) -> String {
         .collect()
 }
 
-/// Whether a group in this state may be moved: nobody is reading with it.
-pub fn movable(state: &str) -> bool {
-    matches!(state, "Empty" | "Dead" | "")
-}
-
-/// A group's state in words.
-pub fn state_words(state: &str, members: usize) -> String {
-    let what = match state {
-        "Empty" => "has no members",
-        "Dead" | "" => "does not exist or has no members",
-        "Stable" => "is active",
-        "PreparingRebalance" | "CompletingRebalance" => "is rebalancing",
-        _ => "is in a state kdeck does not know",
-    };
-    let who = match members {
-        0 => String::new(),
-        1 => ", 1 member reading".into(),
-        n => format!(", {n} members reading"),
-    };
-    format!("{what} (state {state}{who})")
-}
-
-/// One executed run in the audit file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditRun {
-    pub run: String,
-    pub by: String,
-    pub at: String,
-    pub group: String,
-    pub strategy: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub undo_of: Option<String>,
-    pub partitions: Vec<AuditPartition>,
-    pub verified: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditPartition {
-    pub topic: String,
-    pub partition: i32,
-    pub before: Option<i64>,
-    pub after: i64,
-}
-
 /// `<data dir>/offsets/audit.jsonl` (KDECK_DATA_DIR overrides the data dir).
 pub fn audit_file() -> Option<PathBuf> {
     crate::engine::replay::audit::audit_dir()
@@ -230,15 +108,69 @@ pub fn audit_file() -> Option<PathBuf> {
 
 /// The run `id` in an audit file's text (a line cut short is skipped).
 pub fn find_run(text: &str, id: &str) -> Option<AuditRun> {
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<AuditRun>(l).ok())
-        .find(|r| r.run == id)
+    runs(text).find(|r| r.run == id)
 }
 
-pub fn time_text(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_else(|| format!("{ms} ms"))
+/// The group's newest run in an audit file's text.
+pub fn last_run_of(text: &str, group: &str) -> Option<AuditRun> {
+    runs(text).filter(|r| r.group == group).last()
+}
+
+fn runs(text: &str) -> impl Iterator<Item = AuditRun> + '_ {
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<AuditRun>(l).ok())
+}
+
+/// The audit file's text; Err in words (no data folder, unreadable file).
+pub fn read_audit() -> Result<String, String> {
+    let path =
+        audit_file().ok_or("no data folder to find the audit file in (set KDECK_DATA_DIR)")?;
+    std::fs::read_to_string(&path)
+        .map_err(|e| format!("reading the audit file {}: {e}", path.display()))
+}
+
+/// What undoing `run` moves: each partition back to its offset before the run, and a note for
+/// each partition the group had no offset on before (left where it is).
+pub fn undo_given(run: &AuditRun) -> (BTreeMap<Tp, i64>, Vec<String>) {
+    let mut given = BTreeMap::new();
+    let mut notes = Vec::new();
+    for p in &run.partitions {
+        match p.before {
+            Some(b) => {
+                given.insert((p.topic.clone(), p.partition), b);
+            }
+            None => notes.push(format!(
+                "{}/{}: the group had no offset there before run {}; left where it is",
+                p.topic, p.partition, run.run
+            )),
+        }
+    }
+    (given, notes)
+}
+
+/// The strategy of an undo, in words.
+pub fn undo_words(run: &AuditRun) -> String {
+    format!("back to the offsets before run {}", run.run)
+}
+
+/// Appends `run` to the audit file and syncs it. One line per run, written with a single
+/// `write_all` on a file opened for appending, so concurrent writers do not interleave lines.
+pub fn append_audit(run: &AuditRun) -> Result<(), String> {
+    let path = audit_file().ok_or("no data folder for the audit file (set KDECK_DATA_DIR)")?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("creating the audit folder {}: {e}", dir.display()))?;
+    }
+    let mut line = serde_json::to_string(run).map_err(|e| e.to_string())?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .map_err(|e| format!("opening the audit file {}: {e}", path.display()))?;
+    f.write_all(line.as_bytes())
+        .and_then(|()| f.sync_data())
+        .map_err(|e| format!("writing the audit file {}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -3,8 +3,14 @@
 //! offsets. The commit goes through a consumer with the group's id that never subscribes, so
 //! it joins nothing, as Kafka's own offset tool does.
 
+use super::worker::{report, Worker};
 use super::{describe, ends, read_only_config};
+use crate::domain::event::KafkaEvent;
 use crate::domain::lag::Tp;
+use crate::domain::offsets::{
+    AuditPartition, AuditRun, Committed, OffsetsCmd, OffsetsUpdate, Outcome, Target,
+};
+pub use crate::domain::offsets::{GroupState, Plan, Selection};
 use crate::engine::offsets::{self, Facts, Move, Strategy};
 use crate::support::config::Cluster;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -12,46 +18,11 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the records' times are read for, all partitions together.
 const PEEK_WAIT: Duration = Duration::from_secs(5);
-
-/// Which partitions to move.
-#[derive(Clone, Debug)]
-pub enum Selection {
-    /// Every partition the group has committed offsets on.
-    AllTopics,
-    /// Topics, each with all its partitions (None) or the ones named.
-    Topics(Vec<(String, Option<Vec<i32>>)>),
-    /// Exactly these (a file, an undo).
-    Partitions(Vec<Tp>),
-}
-
-/// A group as the cluster describes it.
-#[derive(Clone, Debug)]
-pub struct GroupState {
-    pub state: String,
-    pub members: usize,
-}
-
-impl GroupState {
-    pub fn movable(&self) -> bool {
-        offsets::movable(&self.state) && self.members == 0
-    }
-    pub fn words(&self) -> String {
-        offsets::state_words(&self.state, self.members)
-    }
-}
-
-/// The previewed move of a group.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    pub group: String,
-    pub state: GroupState,
-    pub moves: Vec<Move>,
-    pub warnings: Vec<String>,
-}
 
 /// A client with the group's id: reads its committed offsets and commits for it.
 pub struct GroupClient {
@@ -249,7 +220,147 @@ pub fn plan(c: &GroupClient, sel: &Selection, strategy: &Strategy) -> anyhow::Re
         state,
         moves,
         warnings,
+        strategy: strategy.describe(),
+        undo_of: None,
     })
+}
+
+/// The preview of undoing `run`: its partitions back to their offsets before it.
+pub fn plan_undo(c: &GroupClient, run: &AuditRun) -> anyhow::Result<Plan> {
+    let (given, notes) = offsets::undo_given(run);
+    let sel = Selection::Partitions(given.keys().cloned().collect());
+    let mut p = plan(c, &sel, &Strategy::Given(given))?;
+    p.warnings.extend(notes);
+    p.strategy = offsets::undo_words(run);
+    p.undo_of = Some(run.run.clone());
+    Ok(p)
+}
+
+/// Commits `p`'s new offsets if the group is still without members, reads them back and
+/// audits the run (who, when, each partition's offset before and after).
+pub fn execute(c: &GroupClient, p: &Plan) -> Outcome {
+    // The group may have come alive since the preview.
+    match c.state() {
+        Ok(now) if !now.movable() => {
+            return Outcome::Refused(format!(
+                "group {} {}; stop its consumers first",
+                p.group,
+                now.words()
+            ))
+        }
+        Ok(_) => {}
+        Err(e) => return Outcome::Failed(format!("{e:#}")),
+    }
+    if let Err(e) = c.commit(&p.moves) {
+        return Outcome::Failed(format!("{e:#}"));
+    }
+    let tps: Vec<Tp> = (p.moves.iter())
+        .map(|m| (m.topic.clone(), m.partition))
+        .collect();
+    let mismatches = match c.committed(&tps) {
+        Ok(back) => mismatches(&p.moves, &back),
+        Err(e) => vec![format!("the offsets could not be read back: {e:#}")],
+    };
+    let run = audit_run(p, mismatches.is_empty());
+    let audit_error = offsets::append_audit(&run).err();
+    Outcome::Committed(Box::new(Committed {
+        run,
+        mismatches,
+        audit_error,
+    }))
+}
+
+fn mismatches(moves: &[Move], back: &BTreeMap<Tp, i64>) -> Vec<String> {
+    moves
+        .iter()
+        .filter(|m| back.get(&(m.topic.clone(), m.partition)) != Some(&m.new))
+        .map(|m| {
+            let got = back.get(&(m.topic.clone(), m.partition));
+            let got = got.map_or("none".to_string(), |g| g.to_string());
+            format!(
+                "{}/{}: asked {}, read back {got}",
+                m.topic, m.partition, m.new
+            )
+        })
+        .collect()
+}
+
+fn audit_run(p: &Plan, verified: bool) -> AuditRun {
+    use crate::engine::replay::{audit, new_run_id};
+    AuditRun {
+        run: new_run_id(),
+        by: audit::who(),
+        at: audit::now_text(),
+        group: p.group.clone(),
+        strategy: p.strategy.clone(),
+        undo_of: p.undo_of.clone(),
+        partitions: (p.moves.iter())
+            .map(|m| AuditPartition {
+                topic: m.topic.clone(),
+                partition: m.partition,
+                before: m.current,
+                after: m.new,
+            })
+            .collect(),
+        verified,
+    }
+}
+
+/// The dashboard's offsets worker: previews and executes one dialog's moves off the UI task.
+pub fn spawn(cluster: Cluster, events: mpsc::Sender<KafkaEvent>) -> Worker<OffsetsCmd> {
+    Worker::spawn("offsets", 2, &events.clone(), move |rx| {
+        while let Ok(cmd) = rx.recv() {
+            let (job, news) = match cmd {
+                OffsetsCmd::Plan {
+                    job,
+                    group,
+                    selection,
+                    target,
+                } => {
+                    let result = plan_for(&cluster, &group, &selection, &target);
+                    let result = result.map(Box::new).map_err(|e| format!("{e:#}"));
+                    let news = OffsetsUpdate::Planned {
+                        job: job.gen(),
+                        result,
+                    };
+                    (job, news)
+                }
+                OffsetsCmd::Execute { job, plan } => {
+                    let outcome = match GroupClient::new(&cluster, &plan.group) {
+                        Ok(c) => execute(&c, &plan),
+                        Err(e) => Outcome::Failed(format!("{e:#}")),
+                    };
+                    let news = OffsetsUpdate::Executed {
+                        job: job.gen(),
+                        outcome,
+                    };
+                    (job, news)
+                }
+            };
+            if !report(&events, &job, KafkaEvent::Offsets(news)) {
+                return;
+            }
+        }
+    })
+}
+
+fn plan_for(
+    cluster: &Cluster,
+    group: &str,
+    selection: &Selection,
+    target: &Target,
+) -> anyhow::Result<Plan> {
+    let c = GroupClient::new(cluster, group)?;
+    match target {
+        Target::Move(strategy) => plan(&c, selection, strategy),
+        Target::UndoLast => {
+            let text = offsets::read_audit().map_err(anyhow::Error::msg)?;
+            let Some(run) = offsets::last_run_of(&text, group) else {
+                anyhow::bail!("no run of group {group} in the audit file to undo");
+            };
+            plan_undo(&c, &run)
+        }
+    }
 }
 
 /// Fills each move's time span from the records at both ends (left None when unreadable).

@@ -64,6 +64,8 @@ pub enum Action {
     SaveProfile,
     Refresh,
     RawBytes,
+    Offsets,
+    Commit,
 }
 
 impl Action {
@@ -131,6 +133,10 @@ impl Action {
             Action::SaveProfile => "save the topics and groups as a profile in the config file",
             Action::Refresh => "list again",
             Action::RawBytes => "the value's bytes, or its decoded JSON (schema values)",
+            Action::Offsets => {
+                "move a consumer group's offsets: the lag pane's group or partition, or past the selected record (a preview first)"
+            }
+            Action::Commit => "commit the previewed offsets",
         }
     }
 }

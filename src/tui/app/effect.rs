@@ -92,4 +92,16 @@ pub enum Effect {
     SaveProfile(Box<crate::support::config::save::ProfileDraft>),
     /// Watch these groups' lag from now on (nothing else restarts).
     WatchGroups(Vec<String>),
+    /// Preview moving `group`'s offsets (the offsets dialog `job`).
+    PlanOffsets {
+        job: u64,
+        group: String,
+        selection: crate::domain::offsets::Selection,
+        target: crate::domain::offsets::Target,
+    },
+    /// Commit a previewed move (refused by the worker if the group has members again).
+    ExecuteOffsets {
+        job: u64,
+        plan: Box<crate::domain::offsets::Plan>,
+    },
 }

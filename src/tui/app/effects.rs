@@ -54,6 +54,7 @@ pub struct Workers {
     job_search: Worker<JobSearchCmd>,
     export: Worker<ExportCmd>,
     browse: Worker<crate::domain::browse::BrowseCmd>,
+    offsets: Worker<crate::domain::offsets::OffsetsCmd>,
     /// Where `ctrl-s` saves a profile: the file read, else the platform's config file.
     config_path: Option<std::path::PathBuf>,
     /// The publish form's schema fetches report here. Weak: the channel still closes when
@@ -105,12 +106,14 @@ impl Workers {
         let search = crate::kafka::search::spawn(cfg.cluster.clone(), events.clone());
         let job_search = start_jobs(cfg, &events);
         let browse = crate::kafka::browse::spawn(cfg.cluster.clone(), events.clone());
+        let offsets = crate::kafka::offsets::spawn(cfg.cluster.clone(), events.clone());
         let weak = events.downgrade();
         let export = crate::kafka::export::spawn(events);
         let mut w = Workers {
             events: weak,
             registry: cfg.schemas.registry.clone(),
             browse,
+            offsets,
             config_path: (cfg.source.clone())
                 .or_else(crate::support::config::load::default_config_path),
             stream,
@@ -176,6 +179,9 @@ impl Workers {
             | Effect::SwitchProfile(_)
             | Effect::SaveProfile(_)
             | Effect::WatchGroups(_)) => return self.execute_wiring(e),
+            e @ (Effect::PlanOffsets { .. } | Effect::ExecuteOffsets { .. }) => {
+                self.execute_offsets(e)
+            }
             Effect::Osc52(seq) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();
@@ -185,6 +191,28 @@ impl Workers {
             }
         };
         (Flow::Continue, sent.err())
+    }
+
+    /// The offsets dialog's preview and commit: one job at a time, a new one supersedes.
+    fn execute_offsets(&mut self, effect: Effect) -> Result<(), String> {
+        use crate::domain::offsets::OffsetsCmd;
+        match effect {
+            Effect::PlanOffsets {
+                job,
+                group,
+                selection,
+                target,
+            } => self.offsets.start(job, |job| OffsetsCmd::Plan {
+                job,
+                group,
+                selection,
+                target,
+            }),
+            Effect::ExecuteOffsets { job, plan } => self
+                .offsets
+                .start(job, |job| OffsetsCmd::Execute { job, plan }),
+            _ => Ok(()),
+        }
     }
 
     /// The topic browser's, the group list's and the profile switcher's effects.

@@ -34,6 +34,7 @@ pub const ENTRY: Entry = Entry {
 "t" = "timeline"
 "y" = "copy"
 "b" = "raw_bytes"
+"O" = "offsets"
 "#
     ),
     dashboard_keys: "",
@@ -135,6 +136,7 @@ impl DetailState {
         (Action::Down, "scroll"),
         (Action::Timeline, "job timeline"),
         (Action::Copy, "copy value"),
+        (Action::Offsets, "skip it (offsets)"),
     ];
 
     /// A schema value's: its bytes are one key away.
@@ -144,6 +146,7 @@ impl DetailState {
         (Action::Timeline, "job timeline"),
         (Action::Copy, "copy value"),
         (Action::RawBytes, "bytes/decoded"),
+        (Action::Offsets, "skip it (offsets)"),
     ];
 
     fn shown_hints(&self) -> &'static [Hint] {
@@ -185,6 +188,12 @@ impl DetailState {
                 action,
                 subject: Subject::Record(self.record.clone()),
                 over: false,
+            },
+            // Skip this record (or a dead letter's origin): the dialog opens over the view.
+            Action::Offsets => Reply::Forward {
+                action,
+                subject: Subject::Record(self.record.clone()),
+                over: true,
             },
             Action::Copy => Reply::Copy(
                 self.value

@@ -24,6 +24,7 @@ registry! {
     export,
     topics,
     groups,
+    offsets,
     profiles,
 }
 

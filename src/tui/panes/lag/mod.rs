@@ -95,6 +95,7 @@ impl LagPane {
         (Action::Close, "back"),
         (Action::RefreshLag, "refresh"),
         (Action::Groups, "watch groups"),
+        (Action::Offsets, "move offsets"),
     ];
 
     pub fn on_key(&mut self, action: Action, page: isize) -> Reply {
