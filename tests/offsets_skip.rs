@@ -228,3 +228,70 @@ fn a_member_that_joined_after_the_preview_makes_the_commit_refused() {
     }
     assert_eq!(s.committed(), Some(4));
 }
+
+/// The dashboard end to end: a Spring dead letter names the poison record (orders/0@4) and
+/// the group; `O` on it previews the skip, `enter` asks, `y` commits, and the group resumed
+/// reads from offset 5.
+#[test]
+fn the_dashboard_skips_a_dead_letter_s_origin_for_the_group_it_names() {
+    use common::tmux::Tmux;
+    let s = setup("e2e");
+    let dlq = unique("skip-e2e-dlt");
+    admin::create_topics(&s.c, &[&dlq], 1).unwrap();
+    let header = |k: &str, v: Vec<u8>| (k.to_string(), v);
+    let dead = OutRecord {
+        topic: dlq.clone(),
+        partition: Some(0),
+        value: Some(br#"{"n":4}"#.to_vec()),
+        headers: vec![
+            header("kafka_dlt-original-topic", s.topic.clone().into_bytes()),
+            header("kafka_dlt-original-partition", 0i32.to_be_bytes().to_vec()),
+            header("kafka_dlt-original-offset", 4i64.to_be_bytes().to_vec()),
+            header(
+                "kafka_dlt-original-consumer-group",
+                s.group.clone().into_bytes(),
+            ),
+            header("kafka_dlt-exception-message", b"cannot parse n=4".to_vec()),
+        ],
+        ..Default::default()
+    };
+    producer::produce_all(&s.c, &[dead], Duration::from_secs(30)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.toml"), "").unwrap();
+    let cmd = format!(
+        "KDECK_DATA_DIR={} {} -b {} --config {} --dlq {dlq} --from beginning -g {}",
+        dir.path().join("data").display(),
+        env!("CARGO_BIN_EXE_kdeck"),
+        s.b,
+        dir.path().join("empty.toml").display(),
+        s.group
+    );
+    let t = Tmux::start(&cmd, 160, 45);
+    t.wait_for("the dead letter", |sc| sc.contains("cannot parse n=4"), 40);
+    t.keys(&["3", "O"]);
+    let sc = t.wait_for("the skip's preview", |sc| sc.contains("skip 1"), 30);
+    assert!(sc.contains(&format!("group {}", s.group)), "{sc}");
+    assert!(sc.contains("past the record at offset 4"), "{sc}");
+    assert_eq!(s.committed(), Some(4), "a preview commits nothing");
+    t.keys(&["Enter"]);
+    t.wait_for(
+        "the question",
+        |sc| sc.contains("Commit new offsets on 1 partition(s)"),
+        10,
+    );
+    t.keys(&["y"]);
+    let sc = t.wait_for(
+        "the commit",
+        |sc| sc.contains("committed 1 partition(s)"),
+        30,
+    );
+    assert!(sc.contains("read back"), "{sc}");
+    t.keys(&["Escape", "q"]);
+    assert_eq!(s.committed(), Some(5));
+    assert_eq!(s.resume(), (5, br#"{"n":5}"#.to_vec()));
+    let audit = std::fs::read_to_string(dir.path().join("data/offsets/audit.jsonl")).unwrap();
+    assert!(
+        audit.contains(&s.group) && audit.contains("\"before\":4,\"after\":5"),
+        "{audit}"
+    );
+}

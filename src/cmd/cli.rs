@@ -64,13 +64,13 @@ pub struct ConnArgs {
     /// Cluster profile from the config file.
     #[arg(long = "profile", global = true)]
     pub profile: Option<String>,
-    /// Consumer group whose lag to watch (repeatable; added to the profile's watch_groups).
+    /// Consumer group: whose lag to watch (repeatable; added to the profile's watch_groups), or the one `offsets reset` moves.
     #[arg(short = 'g', long = "group", global = true, value_name = "GROUP")]
     pub groups: Vec<String>,
     /// Any librdkafka property, like kcat: -X security.protocol=SASL_SSL (repeatable).
     #[arg(short = 'X', global = true, value_name = "KEY=VALUE")]
     pub props: Vec<String>,
-    /// Refuse every write action (replay, the demo writing to a cluster), whatever the profile says.
+    /// Refuse every write action (replay, publish, moving offsets, the demo writing to a cluster), whatever the profile says.
     #[arg(long = "read-only", global = true)]
     pub read_only: bool,
     /// Confluent-compatible schema registry for Avro, Protobuf and JSON Schema values, e.g.

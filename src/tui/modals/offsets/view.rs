@@ -162,12 +162,31 @@ fn draw_moves(f: &mut Frame, area: Rect, moves: &[Move], theme: &Theme) {
                     Style::default(),
                 ),
                 (m.effect_text(), Style::default()),
-                (m.span_text(), Style::default().fg(theme.muted)),
+                (span(m), Style::default().fg(theme.muted)),
             ];
             (cells, false)
         })
         .collect();
     f.render_widget(grid(&cols, rows, Block::default(), theme), area);
+}
+
+/// When the records read again or skipped were written: "2025-11-15 09:45:40 → 09:46:10"
+/// (the second date only when it differs), "-" when nothing moves.
+fn span(m: &Move) -> String {
+    let (Some(a), Some(b)) = (m.span_from_ms, m.span_to_ms) else {
+        return m.span_text();
+    };
+    let t = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| (t.format("%Y-%m-%d").to_string(), t.format("%H:%M:%S").to_string()))
+            .unwrap_or_default()
+    };
+    let ((da, ta), (db, tb)) = (t(a), t(b));
+    if da == db {
+        format!("{da} {ta} → {tb} UTC")
+    } else {
+        format!("{da} {ta} → {db} {tb} UTC")
+    }
 }
 
 fn bottom_lines(d: &OffsetsDialog, theme: &Theme) -> Vec<Line<'static>> {
