@@ -2,12 +2,13 @@
 # Installs what kdeck needs on a Debian/Ubuntu machine, skipping what is already there.
 #   scripts/deps.sh build   what building kdeck needs (librdkafka is built from source by cargo)
 #   scripts/deps.sh test    that plus the test tools: kcat, tmux, Java and Maven for the broker
-#                           and the schema registry, python3-venv and curl for its clients
+#                           and the schema registry, python3-venv and curl for its clients,
+#                           Prometheus (its server and promtool) for `kdeck serve`
 set -euo pipefail
 mode="${1:-test}"
 pkgs=(build-essential pkg-config cmake libssl-dev libsasl2-dev libzstd-dev zlib1g-dev)
 if [ "$mode" = "test" ]; then
-  pkgs+=(kcat tmux python3 python3-venv curl)
+  pkgs+=(kcat tmux python3 python3-venv curl prometheus)
   command -v java >/dev/null || pkgs+=(default-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
 fi

@@ -116,6 +116,10 @@ kdeck replay --dlq orders-dlq --all --rate 500 --yes\n  kdeck replay --resume 20
     /// previewed by default, --execute to commit; audited, and undone with `offsets undo`.
     #[command(after_help = crate::cmd::offsets::HELP)]
     Offsets(OffsetsArgs),
+    /// Serve the pipeline's health to Prometheus: consumer lag (kafka-lag-exporter's names), lag
+    /// in seconds, group statuses, DLQ reasons, stuck jobs. Headless, until SIGTERM.
+    #[command(after_help = crate::cmd::serve::HELP)]
+    Serve(ServeArgs),
     /// Print a shell completion script to stdout (see README: Shell completions).
     Completions {
         #[arg(value_enum)]
@@ -389,6 +393,16 @@ pub struct LagArgs {
     /// Show every partition, not just the group totals (table output).
     #[arg(long)]
     pub partitions: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on, host:port (port 0: any free port, said on stderr).
+    #[arg(long, default_value = "127.0.0.1:9308", value_name = "ADDR")]
+    pub listen: String,
+    /// Seconds between lag refreshes (default: lag.refresh_ms from the config).
+    #[arg(long)]
+    pub interval: Option<f64>,
 }
 
 #[derive(Args, Debug)]

@@ -6,11 +6,17 @@ use crate::kafka;
 use crate::support::config;
 use std::process::ExitCode;
 
-pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
+/// The topic and start flags (`--completion`, `--status`, `--dlq`, `--from`), for the
+/// commands that read the pipeline's streams: the dashboard and `serve`.
+pub fn stream_flags(o: &mut config::Overrides, cli: &Cli) {
     o.completion = cli.completion.clone();
     o.status = cli.status.clone();
     o.dlq = cli.dlq.clone();
     o.start = cli.from.clone();
+}
+
+pub fn run(mut o: config::Overrides, cli: &Cli) -> anyhow::Result<ExitCode> {
+    stream_flags(&mut o, cli);
     let demo = if cli.demo {
         Some(kafka::demo::start(cli.demo_rate)?)
     } else {

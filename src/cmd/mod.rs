@@ -9,6 +9,7 @@ pub mod lag;
 pub mod offsets;
 pub mod publish;
 pub mod replay;
+pub mod serve;
 pub mod tail;
 pub mod topics;
 
@@ -37,6 +38,11 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             &a,
             &mut std::io::stdout().lock(),
         )?)),
+        Some(Command::Serve(a)) => {
+            let mut o = o;
+            dashboard::stream_flags(&mut o, &cli);
+            serve::run(&load_checked(&o)?, &a)
+        }
         Some(Command::Offsets(a)) => {
             let cfg = load_checked(&o)?;
             Ok(ExitCode::from(offsets::run(&cfg, &o.watch_groups, &a)?))

@@ -41,5 +41,7 @@ pub struct GroupSnapshot {
     pub committed: BTreeMap<Tp, i64>,
     /// Which member (client id) owns a partition, when the group is active.
     pub owners: BTreeMap<Tp, String>,
+    /// The owning member's id and host, for exporters' `consumer_id` and `member_host`.
+    pub member_of: BTreeMap<Tp, (String, String)>,
     pub error: Option<String>,
 }

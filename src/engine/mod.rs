@@ -11,3 +11,4 @@ pub mod publish;
 pub mod replay;
 pub mod roles;
 pub mod search;
+pub mod serve;

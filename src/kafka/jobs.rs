@@ -215,6 +215,19 @@ pub struct WatchSpec {
     pub max_open: usize,
 }
 
+impl WatchSpec {
+    /// The stuck-jobs watch as the config sets it.
+    pub fn from_config(cfg: &crate::support::config::Config) -> WatchSpec {
+        WatchSpec {
+            lifecycle: cfg.topics.lifecycle(),
+            identity: cfg.jobs.identity.clone(),
+            start: cfg.consumer.start,
+            stuck_after_ms: cfg.jobs.stuck_after_ms,
+            max_open: cfg.jobs.max_open,
+        }
+    }
+}
+
 const WATCH_REPORT: Duration = Duration::from_millis(1000);
 
 /// Stuck-jobs tracking, driven by the dashboard's reader: it reads the request topics too

@@ -121,6 +121,15 @@ impl LagProbe {
         &self.unknown
     }
 
+    /// The log start (earliest offset) of each partition, for exporters; partitions the
+    /// cluster does not answer for are left out.
+    pub fn start_offsets(&self, tps: &[Tp]) -> BTreeMap<Tp, i64> {
+        match super::ends::start_offsets_with(&self.meta, tps, OFFSET_TIMEOUT) {
+            Ok((starts, _)) => starts.into_iter().collect(),
+            Err(_) => BTreeMap::new(),
+        }
+    }
+
     /// One full measurement. Blocking: run it off the UI task.
     pub fn refresh(&mut self, now_ms: i64) -> LagSnapshot {
         let started = Instant::now();
@@ -249,6 +258,8 @@ impl LagProbe {
                 for (t, parts) in parse_assignment(a).unwrap_or_default() {
                     for p in parts {
                         gs.owners.insert((t.clone(), p), m.client_id().to_string());
+                        let who = (m.id().to_string(), m.client_host().to_string());
+                        gs.member_of.insert((t.clone(), p), who);
                     }
                     listed
                         .assigned_topics
@@ -346,6 +357,8 @@ impl LagProbe {
                     .filter(|(tp, _)| self.spec.topics.contains(&tp.0))
                     .collect();
                 gs.owners.retain(|tp, _| self.spec.topics.contains(&tp.0));
+                gs.member_of
+                    .retain(|tp, _| self.spec.topics.contains(&tp.0));
                 if gs.committed.is_empty() && gs.owners.is_empty() {
                     continue;
                 }

@@ -73,7 +73,8 @@ impl Workers {
                 topics: cfg.topics.clone(),
                 start: cfg.consumer.start,
                 value_cap: cfg.ui.max_value_bytes,
-                jobs: cfg.jobs.track_stuck.then(|| watch_spec(cfg)),
+                jobs: (cfg.jobs.track_stuck)
+                    .then(|| crate::kafka::jobs::WatchSpec::from_config(cfg)),
             },
             events.clone(),
         );
@@ -334,15 +335,4 @@ fn start_jobs(cfg: &Config, events: &mpsc::Sender<KafkaEvent>) -> Worker<JobSear
         max_scanned: crate::kafka::jobs::SEARCH_MAX_SCANNED,
     };
     crate::kafka::jobs::spawn_search(scan, events.clone())
-}
-
-/// Stuck-jobs tracking, done by the stream reader on the records it decodes anyway.
-fn watch_spec(cfg: &Config) -> crate::kafka::jobs::WatchSpec {
-    crate::kafka::jobs::WatchSpec {
-        lifecycle: cfg.topics.lifecycle(),
-        identity: cfg.jobs.identity.clone(),
-        start: cfg.consumer.start,
-        stuck_after_ms: cfg.jobs.stuck_after_ms,
-        max_open: cfg.jobs.max_open,
-    }
 }
