@@ -6,7 +6,6 @@
 //! Grafana dashboard in assets/ checked against what kdeck serves.
 
 mod common;
-#[allow(dead_code)]
 mod own_broker;
 
 use common::{brokers, cluster, unique};
