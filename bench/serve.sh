@@ -67,7 +67,7 @@ ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 c0=$(cpu); s0=$(date +%s.%N)
 n=$(( secs / 15 ))
-for i in $(seq 1 "$n"); do
+for _ in $(seq 1 "$n"); do
   sleep 15
   curl -s -o "$work/scrape" -w "scrape %{http_code}: %{time_total} s, %{size_download} bytes\n" \
     "http://127.0.0.1:$port/metrics"
