@@ -4,8 +4,8 @@
 #   scripts/interop.sh     build what changed under target/interop; print that directory
 # It holds go/interop (the export service's sarama, the Go package's kafka-go), java/classes and
 # java/classpath.txt (the scheduler's kafka-clients, Spring Kafka's DeadLetterPublishingRecoverer),
-# node/node_modules (the task manager's kafkajs) and python (the venv of scripts/pyclients.sh, with
-# the portal's kafka-python). Each part is rebuilt only when its inputs change (a hash of them is
+# node/node_modules (the task manager's kafkajs) and python (runs the venv of scripts/pyclients.sh,
+# with the portal's kafka-python). Each part is rebuilt only when its inputs change (a hash of them is
 # kept beside it); the registries' downloads stay in Go's module cache, ~/.m2 and npm's cache.
 # Also writes interop.env (KDECK_TEST_INTEROP=<dir>) for a shell to source.
 set -euo pipefail
@@ -55,8 +55,12 @@ if [ "$(kept "$out/node.stamp")" != "$h" ] || [ ! -d "$out/node/node_modules/kaf
   echo "$h" > "$out/node.stamp"
 fi
 
-# Python: the one venv of scripts/pyclients.sh (it also holds kafka-python).
-ln -sfn "$("$root/scripts/pyclients.sh")" "$out/python"
+# Python: the one venv of scripts/pyclients.sh (it also holds kafka-python). A script, not a
+# link: Python finds its venv from the path it was started by.
+py="$("$root/scripts/pyclients.sh")"
+printf '#!/bin/sh\nexec %q "$@"\n' "$py" > "$out/python.next"
+chmod +x "$out/python.next"
+mv -f "$out/python.next" "$out/python"
 
 echo "KDECK_TEST_INTEROP=$out" > "$out/interop.env"
 echo "$out"

@@ -44,8 +44,12 @@ func main() {
 	case "sarama-export-completions":
 		saramaExportCompletions(bs, *topic, *n, *timeout)
 	case "kafkago-package-messages":
-		for _, m := range kafkagoRead(bs, *topic, *n, *timeout) {
-			emit(decodePackageMessage(m))
+		msgs, parts := kafkagoRead(bs, *topic, *n, *timeout)
+		for _, m := range msgs {
+			line := decodePackageMessage(m)
+			// Where the package's own producer (kafka-go's Hash balancer) puts this key.
+			line["producer_partition"] = (&kafka.Hash{}).Balance(m, parts...)
+			emit(line)
 		}
 	case "kafkago-write-live":
 		kafkagoWriteLive(bs, *topic, strings.Split(*keys, ","))
@@ -98,6 +102,7 @@ func saramaExportCompletions(brokers []string, topic string, n int, timeout time
 	if err != nil {
 		fail(err.Error())
 	}
+	hash := sarama.NewHashPartitioner(topic)
 	msgs := make(chan *sarama.ConsumerMessage, 64)
 	for _, p := range parts {
 		pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
@@ -115,7 +120,15 @@ func saramaExportCompletions(brokers []string, topic string, n int, timeout time
 	for got := 0; got < n; got++ {
 		select {
 		case m := <-msgs:
-			emit(decodeExportCompletion(m))
+			line := decodeExportCompletion(m)
+			// Where the export service's own sarama producer (its default hash partitioner)
+			// puts this key: a test record elsewhere is out of order with the service's.
+			p, err := hash.Partition(&sarama.ProducerMessage{Topic: topic, Key: sarama.ByteEncoder(m.Key)}, int32(len(parts)))
+			if err != nil {
+				fail(err.Error())
+			}
+			line["producer_partition"] = p
+			emit(line)
 		case <-deadline:
 			fmt.Fprintf(os.Stderr, "interop: %d of %d records on %s in %s\n", got, n, topic, timeout)
 			os.Exit(2)
@@ -171,7 +184,8 @@ func decodeExportCompletion(m *sarama.ConsumerMessage) map[string]any {
 
 // Reads every partition of topic from its first offset with kafka-go, one Reader per
 // partition (a Reader without a group reads one partition).
-func kafkagoRead(brokers []string, topic string, n int, timeout time.Duration) []kafka.Message {
+// Also returns the topic's partition ids, in order.
+func kafkagoRead(brokers []string, topic string, n int, timeout time.Duration) ([]kafka.Message, []int) {
 	conn, err := kafka.Dial("tcp", brokers[0])
 	if err != nil {
 		fail(err.Error())
@@ -216,6 +230,11 @@ func kafkagoRead(brokers []string, topic string, n int, timeout time.Duration) [
 		fmt.Fprintf(os.Stderr, "interop: %d of %d records on %s in %s\n", len(got), n, topic, timeout)
 		os.Exit(2)
 	}
+	ids := make([]int, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
+	}
+	sort.Ints(ids)
 	out := append([]kafka.Message(nil), got[:n]...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Partition != out[j].Partition {
@@ -223,7 +242,7 @@ func kafkagoRead(brokers []string, topic string, n int, timeout time.Duration) [
 		}
 		return out[i].Offset < out[j].Offset
 	})
-	return out
+	return out, ids
 }
 
 // The Go package's Message as its consumer hands it to a handler: key, standard headers and a
@@ -366,7 +385,8 @@ func kafkagoDeadLetter(brokers []string, topic string, n int, timeout time.Durat
 	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: dlq, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: 10 * time.Millisecond}
 	defer w.Close()
 	var out []kafka.Message
-	for _, m := range kafkagoRead(brokers, topic, n, timeout) {
+	msgs, _ := kafkagoRead(brokers, topic, n, timeout)
+	for _, m := range msgs {
 		var hs []kafka.Header
 		for _, h := range m.Headers {
 			if h.Key != "retry-count" {

@@ -4,7 +4,7 @@
 // exits 2 when fewer than --n records came within --timeout-ms.
 //   node client.js task-status|web-crawl-request --brokers B --topic T --n N [--timeout-ms MS]
 'use strict';
-const { Kafka, logLevel } = require('kafkajs');
+const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // W3C trace context, as the service's OpenTelemetry tracer writes it: 32 and 16 lowercase hex
@@ -113,6 +113,14 @@ async function main() {
   const n = Number(a.n || 1);
   const kafka = new Kafka({ clientId: 'task-manager', brokers: (a.brokers || '127.0.0.1:9092').split(','), logLevel: logLevel.ERROR });
   const consumer = kafka.consumer({ groupId: `kdeck-interop-${process.pid}-${Date.now()}` });
+  // Where the task manager's own kafkajs producer (its default partitioner) puts a key: a test
+  // record elsewhere is out of order with the service's records of that key.
+  const admin = kafka.admin();
+  await admin.connect();
+  const md = await admin.fetchTopicMetadata({ topics: [a.topic] });
+  await admin.disconnect();
+  const partitionMetadata = md.topics[0].partitions;
+  const partitioner = Partitioners.DefaultPartitioner();
   await consumer.connect();
   await consumer.subscribe({ topic: a.topic, fromBeginning: true });
   const lines = [];
@@ -128,6 +136,7 @@ async function main() {
       } catch (e) {
         line = { ok: false, error: e instanceof Misfit ? e.message : `value: ${e.message}` };
       }
+      line.producer_partition = partitioner({ topic: a.topic, partitionMetadata, message: { key: message.key } });
       lines.push(line);
       if (lines.length >= n) finish();
     },

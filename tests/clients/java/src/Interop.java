@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -60,6 +61,8 @@ public final class Interop {
   }
 
   public static void main(String[] argv) throws Exception {
+    // The clients log their whole configuration at INFO: only what went wrong matters here.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     if (argv.length < 1) {
       throw new IllegalArgumentException(
           "usage: Interop scheduler-ingest|produce-jobs|spring-dead-letter --brokers B --topic T ...");
@@ -75,7 +78,13 @@ public final class Interop {
     switch (argv[0]) {
       case "scheduler-ingest" -> {
         for (ConsumerRecord<byte[], byte[]> r : read(brokers, topic, n, timeoutMs)) {
-          print(decodeScheduleJob(r));
+          Map<String, Object> m = decodeScheduleJob(r);
+          // Where the services' own Java producers put this key (the client's built-in
+          // partitioner, murmur2): a test job elsewhere is out of order with theirs.
+          if (r.key() != null) {
+            m.put("producer_partition", BuiltInPartitioner.partitionForKey(r.key(), partitions));
+          }
+          print(m);
         }
       }
       case "produce-jobs" -> produceJobs(brokers, topic, a.get("keys").split(","));
@@ -97,6 +106,9 @@ public final class Interop {
   }
 
   /** Every partition of topic from its beginning, as the scheduler's consumer gets them. */
+  /** The partition count of the topic last read. */
+  static int partitions;
+
   static List<ConsumerRecord<byte[], byte[]>> read(String brokers, String topic, int n, long timeoutMs) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
@@ -109,6 +121,7 @@ public final class Interop {
           c.partitionsFor(topic, Duration.ofMillis(timeoutMs)).stream()
               .map(i -> new TopicPartition(topic, i.partition()))
               .collect(Collectors.toList());
+      partitions = parts.size();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.currentTimeMillis() + timeoutMs;
