@@ -595,8 +595,10 @@ fn spread(live: &[Seen], what: &str) {
     assert!(parts.len() >= 3, "{what}: keys on {parts:?} only");
 }
 
-#[test]
-fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
+/// kafka-go writes live records (Hash balancer) and the Go package's dead letters of them
+/// (`origin_headers`: `full` or `package`); kdeck's dry run names the origin and `partitioner`,
+/// and the replay puts each copy on its live record's partition.
+fn kafka_go_dead_letters_replay(origin_headers: &str, partitioner: &str) -> usize {
     let b = brokers();
     let origin = topic_with(&b, "kdeck-io-kgo-origin", ORIGIN_PARTITIONS);
     let dlq = topic_with(&b, "kdeck-io-kgo-dlq", 1);
@@ -628,6 +630,8 @@ fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
             &n,
             "-dlq",
             &dlq,
+            "-origin-headers",
+            origin_headers,
             "-error",
             "invalid message: schema mismatch",
         ]),
@@ -644,9 +648,7 @@ fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
         "origin topic decoded:\n{dry}"
     );
     assert!(
-        dry.contains(&format!(
-            "partitioner for keyed records: FNV-1a (kafka-go, sarama): {DEAD} of {DEAD} records' keys map to their origin partitions"
-        )),
+        dry.contains(&format!("partitioner for keyed records: {partitioner}")),
         "{dry}"
     );
     assert!(
@@ -663,7 +665,7 @@ fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
     );
     replay(&b, &dlq, data.path(), true);
     // The copy keeps the package's standard headers and goes out with retry-count 0 again: the
-    // live record's headers exactly, the dlq-* ones dropped.
+    // live record's headers exactly, the dead-letter ones dropped.
     let checked = replayed_as_live(&b, &origin, &dlq, &live);
     // And the Go package reads the copies as it read the live records.
     let all = (2 * DEAD).to_string();
@@ -680,7 +682,25 @@ fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
         "kafka-go",
     );
     all_fit(&read, "replayed records read by kafka-go");
+    checked
+}
+
+#[test]
+fn kafka_go_dead_letters_replay_onto_the_partitions_kafka_go_chose() {
+    let line = format!(
+        "FNV-1a (kafka-go, sarama): {DEAD} of {DEAD} records' keys map to their origin partitions"
+    );
+    let checked = kafka_go_dead_letters_replay("full", &line);
     println!("kafka-go dead letters: {checked} replayed onto their FNV-1a partitions");
+}
+
+/// The package's own sendToDLQ names the origin topic only: no partition to infer the hash
+/// from, so the writer decides it (the package produces with kafka-go's Hash balancer).
+#[test]
+fn go_package_dead_letters_without_an_origin_partition_replay_by_the_packages_hash() {
+    let line = "FNV-1a (kafka-go, sarama): the records were written by the pipeline executor's Go package, which produces with kafka-go's Hash balancer (0 with an origin partition to check)";
+    let checked = kafka_go_dead_letters_replay("package", line);
+    println!("Go package dead letters (origin topic only): {checked} replayed by FNV-1a");
 }
 
 #[test]

@@ -38,6 +38,7 @@ func main() {
 	dlq := fs.String("dlq", "", "kafkago-dead-letter: the DLQ topic")
 	group := fs.String("group", "bookings-service-consumer-group", "kafkago-dead-letter: the consumer group named in the DLQ headers")
 	reason := fs.String("error", "invalid message: schema mismatch", "kafkago-dead-letter: the handler's error")
+	origin := fs.String("origin-headers", "full", "kafkago-dead-letter: full (dlq-original-topic, -partition, -offset) or package (only original-topic, as the package's sendToDLQ writes)")
 	_ = fs.Parse(args)
 	bs := strings.Split(*brokers, ",")
 	switch cmd {
@@ -54,7 +55,7 @@ func main() {
 	case "kafkago-write-live":
 		kafkagoWriteLive(bs, *topic, strings.Split(*keys, ","))
 	case "kafkago-dead-letter":
-		kafkagoDeadLetter(bs, *topic, *n, *timeout, *dlq, *group, *reason)
+		kafkagoDeadLetter(bs, *topic, *n, *timeout, *dlq, *group, *reason, *origin == "package")
 	default:
 		fail("unknown subcommand " + cmd)
 	}
@@ -380,8 +381,9 @@ func kafkagoWriteLive(brokers []string, topic string, keys []string) {
 
 // The package's consumer after its handler failed for good: the record goes to the DLQ with
 // its key, value and headers, retry-count at the attempts made, and the DLQ headers naming its
-// origin and the error.
-func kafkagoDeadLetter(brokers []string, topic string, n int, timeout time.Duration, dlq, group, reason string) {
+// origin and the error. packageOnly: the four the package's sendToDLQ writes (original-topic,
+// dlq-error, dlq-timestamp, dlq-consumer-group), no origin partition or offset.
+func kafkagoDeadLetter(brokers []string, topic string, n int, timeout time.Duration, dlq, group, reason string, packageOnly bool) {
 	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: dlq, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: 10 * time.Millisecond}
 	defer w.Close()
 	var out []kafka.Message
@@ -393,11 +395,17 @@ func kafkagoDeadLetter(brokers []string, topic string, n int, timeout time.Durat
 				hs = append(hs, h)
 			}
 		}
+		hs = append(hs, kafka.Header{Key: "retry-count", Value: []byte("3")})
+		if packageOnly {
+			hs = append(hs, kafka.Header{Key: "original-topic", Value: []byte(m.Topic)})
+		} else {
+			hs = append(hs,
+				kafka.Header{Key: "dlq-original-topic", Value: []byte(m.Topic)},
+				kafka.Header{Key: "dlq-original-partition", Value: []byte(strconv.Itoa(m.Partition))},
+				kafka.Header{Key: "dlq-original-offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
+			)
+		}
 		hs = append(hs,
-			kafka.Header{Key: "retry-count", Value: []byte("3")},
-			kafka.Header{Key: "dlq-original-topic", Value: []byte(m.Topic)},
-			kafka.Header{Key: "dlq-original-partition", Value: []byte(strconv.Itoa(m.Partition))},
-			kafka.Header{Key: "dlq-original-offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
 			kafka.Header{Key: "dlq-error", Value: []byte(reason)},
 			kafka.Header{Key: "dlq-timestamp", Value: []byte(time.Now().UTC().Format(time.RFC3339))},
 			kafka.Header{Key: "dlq-consumer-group", Value: []byte(group)},
