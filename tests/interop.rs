@@ -588,8 +588,7 @@ fn replayed_as_live(b: &str, origin: &str, dlq: &str, live: &[Seen]) -> usize {
     live.len()
 }
 
-/// key -> partition of the live records, with at least three partitions among them (else any
-/// hash would do).
+/// The live records' keys fall on three partitions or more: on fewer, any hash would fit them.
 fn spread(live: &[Seen], what: &str) {
     let parts: std::collections::BTreeSet<i32> = live.iter().map(|s| s.partition).collect();
     assert!(parts.len() >= 3, "{what}: keys on {parts:?} only");
