@@ -3,7 +3,9 @@
 #   scripts/deps.sh build   what building kdeck needs (librdkafka is built from source by cargo)
 #   scripts/deps.sh test    that plus the test tools: kcat, tmux, Java and Maven for the broker
 #                           and the schema registry, python3-venv and curl for its clients,
-#                           Prometheus (its server and promtool) for `kdeck serve`
+#                           Prometheus (its server and promtool) for `kdeck serve`, and the
+#                           toolchains of the services' own clients (scripts/interop.sh): a JDK,
+#                           Go, Node.js and npm
 set -euo pipefail
 mode="${1:-test}"
 pkgs=(build-essential pkg-config cmake libssl-dev libsasl2-dev libzstd-dev zlib1g-dev)
@@ -11,6 +13,11 @@ if [ "$mode" = "test" ]; then
   pkgs+=(kcat tmux python3 python3-venv curl prometheus)
   command -v java >/dev/null || pkgs+=(default-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
+  # The machine may bring its own Go and Node.js (not Debian's): those are used when present.
+  command -v javac >/dev/null || pkgs+=(default-jdk-headless)
+  command -v go >/dev/null || pkgs+=(golang-go)
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

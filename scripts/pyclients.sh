@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A Python virtualenv with Confluent's own client (real Avro, Protobuf and JSON Schema
 # serializers), for tests/clients/sr_client.py: records that kdeck decodes in the tests are then
-# written by a third party, not by kdeck's own encoder. Prints the venv's python on stdout.
+# written by a third party, not by kdeck's own encoder. Also kafka-python, the client the FRANC
+# portal's contract names (kafka-python>=2.0.2), for tests/clients/portal_client.py: the portal's
+# events kdeck publishes are read by the portal's own library. Prints the venv's python on stdout.
 #   scripts/pyclients.sh        create target/pyclients/venv once (again when the list changes)
 # grpcio-tools brings protoc as a Python module: the machine has no protoc, and sr_client.py
 # compiles the .proto fixtures at run time.
@@ -9,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/target/pyclients/venv"
 marker="$venv/.complete"
-packages=('confluent-kafka[avro,protobuf,json,schemaregistry]' 'grpcio-tools')
+packages=('confluent-kafka[avro,protobuf,json,schemaregistry]' 'grpcio-tools' 'kafka-python==2.3.3')
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "${packages[*]}" ] && [ -x "$venv/bin/python" ]; then
   echo "$venv/bin/python"; exit 0

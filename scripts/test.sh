@@ -9,6 +9,10 @@ scripts/kafka.sh fetch
 scripts/registry.sh fetch
 KDECK_TEST_PYTHON="$(scripts/pyclients.sh)"
 export KDECK_TEST_PYTHON
+# The interop tests: the services' own clients (kafka-go, sarama, kafkajs, kafka-python,
+# kafka-clients, Spring Kafka) read what kdeck publishes and replays, and write dead letters.
+KDECK_TEST_INTEROP="$(scripts/interop.sh)"
+export KDECK_TEST_INTEROP
 cargo fmt --all -- --check
 # Lints with and without the test fault hooks (feature test-hooks): both builds must be clean.
 cargo clippy --all-targets --locked -- -D warnings

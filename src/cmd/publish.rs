@@ -246,6 +246,7 @@ fn stdin_source<'a>(a: &PublishArgs, input: &str) -> anyhow::Result<Source<'a>> 
         key: a.key.as_ref().map(|k| k.as_bytes().to_vec()),
         headers,
         value: None,
+        key_hash: None,
     };
     if input == "lines" {
         let mut r = std::io::BufReader::new(stdin);

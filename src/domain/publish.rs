@@ -53,6 +53,10 @@ pub struct PublishRecord {
     pub key: Option<Vec<u8>>,
     pub headers: Vec<(String, Option<Vec<u8>>)>,
     pub value: Option<Vec<u8>>,
+    /// The key hash of the producer the topic's own service writes with (the template's
+    /// `partitioner`): a keyed record without a partition goes where that producer would put
+    /// its key. None: the profile's partitioner decides.
+    pub key_hash: Option<crate::domain::replay::KeyHash>,
 }
 
 /// A subject's schema as the registry gave it, fetched off the UI task for the publish form:

@@ -220,6 +220,7 @@ impl Form {
             key: key.flatten().map(String::into_bytes),
             headers,
             value: Some(value),
+            key_hash: self.template.partitioner,
         })
     }
 

@@ -77,6 +77,7 @@ pub fn parse_line(line: &str, target: &LineTarget) -> Result<PublishRecord, Stri
         key,
         headers,
         value,
+        key_hash: None,
     })
 }
 

@@ -122,7 +122,7 @@ impl Rng {
 }
 
 /// The help line shown with an unknown placeholder.
-pub const KNOWN: &str = "{{uuid}}, {{hex32}}, {{now}}, {{now+5m}}, {{now-1h}}, {{local}}, {{local+5m}}, {{stamp}}, {{seq}}, {{rand.int(1,100)}}, {{env.NAME}}, {{field.NAME}}";
+pub const KNOWN: &str = "{{uuid}}, {{hex32}}, {{hex16}}, {{now}}, {{now+5m}}, {{now-1h}}, {{local}}, {{local+5m}}, {{stamp}}, {{seq}}, {{rand.int(1,100)}}, {{env.NAME}}, {{field.NAME}}";
 
 /// Expands every placeholder of `text`. `field` answers `{{field.NAME}}` (Err: its message).
 pub fn expand(
@@ -159,6 +159,8 @@ fn one(
     match name {
         "uuid" => return Ok(rng.uuid()),
         "hex32" => return Ok(format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64())),
+        // A span id as OpenTelemetry writes it (W3C trace context): 8 bytes in hex.
+        "hex16" => return Ok(format!("{:016x}", rng.next_u64())),
         "seq" => return Ok(vars.seq.to_string()),
         "now" => return Ok(rfc3339(vars.now_ms)),
         "local" => return Ok(local(vars.now_ms, LOCAL_DATE_TIME)),
@@ -304,6 +306,11 @@ mod tests {
         let h = run("{{hex32}}").unwrap();
         assert_eq!(h.len(), 32, "{h}");
         assert!(h
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let s = run("{{hex16}}").unwrap();
+        assert_eq!(s.len(), 16, "{s}");
+        assert!(s
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }

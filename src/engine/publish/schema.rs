@@ -140,6 +140,7 @@ mod tests {
             key: None,
             headers: Vec::new(),
             value: Some(value.as_bytes().to_vec()),
+            key_hash: None,
         }
     }
 

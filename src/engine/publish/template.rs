@@ -114,6 +114,12 @@ pub struct Template {
     /// `field`s, the fields come from the schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<SchemaRef>,
+    /// The key hash of the producer the topic's service writes with (`fnv1a` for kafka-go's
+    /// Hash balancer and sarama, `murmur2` for the Java client, `crc32`): a test record then
+    /// lands on the partition of the service's own records of that key, in order with them.
+    /// Absent: the profile's partitioner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioner: Option<crate::domain::replay::KeyHash>,
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,
     /// Where it came from: `built-in` or the file's path.

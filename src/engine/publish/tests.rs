@@ -256,6 +256,7 @@ fn a_record_fills_the_raw_form_literally_and_renders_back_the_same() {
         key: Some(b"k-{{seq}}".to_vec()),
         headers: vec![("a".into(), Some(b"1".to_vec())), ("n".into(), None)],
         value: Some(br#"{"tpl":"Hello {{name}}","n":[1,2]}"#.to_vec()),
+        key_hash: None,
     };
     let f = Form::from_record(&raw, &rec).expect("text record");
     assert_eq!(f.render(&vars()).unwrap(), rec, "byte for byte, {{ kept");

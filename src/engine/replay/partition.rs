@@ -6,6 +6,7 @@
 //! - CRC32 (IEEE): librdkafka's `consistent`, `crc32(key) % n` on the unsigned hash.
 
 use crate::domain::replay::{KeyHash, PartitionerChoice};
+use crate::domain::DlqDialect;
 
 /// The Java client's murmur2, as a signed 32-bit value (as `Utils.murmur2` returns it).
 pub fn murmur2(data: &[u8]) -> i32 {
@@ -146,6 +147,50 @@ pub fn choose(
     }
 }
 
+/// The key hash of the producer behind a dead-letter writer that always produces with one
+/// library: the pipeline executor's Go package writes its records, and its dead letters, with
+/// kafka-go's Hash balancer. Its dead letters name the origin topic but not the partition, so
+/// the keys cannot be checked against one.
+pub fn writer_hash(d: DlqDialect) -> Option<(KeyHash, &'static str)> {
+    match d {
+        DlqDialect::GoPackage => Some((KeyHash::Fnv1a, "kafka-go's Hash balancer")),
+        _ => None,
+    }
+}
+
+/// `choose`, except that when the evidence is thin and every keyed record came from one
+/// writer whose producer is known (`writer_hash`), that producer's hash, as long as the few
+/// records with an origin partition fit it.
+pub fn choose_with_writer(
+    evidence: &[Evidence],
+    configured: Option<Option<KeyHash>>,
+    default: &str,
+    writer: Option<DlqDialect>,
+) -> PartitionerChoice {
+    let c = choose(evidence, configured, default);
+    if configured.is_some() || c.hash.is_some() || evidence.len() >= MIN_EVIDENCE {
+        return c;
+    }
+    let Some((w, (h, library))) = writer.and_then(|w| writer_hash(w).map(|h| (w, h))) else {
+        return c;
+    };
+    if evidence
+        .iter()
+        .any(|e| e.partitions > 0 && partition(h, &e.key, e.partitions) != e.partition)
+    {
+        return c;
+    }
+    PartitionerChoice {
+        hash: Some(h),
+        why: format!(
+            "{}: the records were written by the {}, which produces with {library} ({} with an origin partition to check)",
+            h.label(),
+            w.name(),
+            evidence.len()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +269,32 @@ mod tests {
                 "FNV-1a (kafka-go, sarama): 4 of 4 records' keys map to their origin partitions"
             );
         }
+    }
+
+    #[test]
+    fn the_go_packages_dead_letters_without_partitions_take_its_producers_hash() {
+        let go = Some(DlqDialect::GoPackage);
+        let c = choose_with_writer(&[], None, "murmur2_random", go);
+        assert_eq!(c.hash, Some(KeyHash::Fnv1a));
+        assert!(
+            c.why.contains("pipeline executor's Go package"),
+            "{}",
+            c.why
+        );
+        // Another writer, a profile setting, or a record that contradicts: as `choose` says.
+        let spring = Some(DlqDialect::SpringDlt);
+        assert_eq!(choose_with_writer(&[], None, "m", spring).hash, None);
+        let set = Some(Some(KeyHash::Crc32));
+        assert_eq!(
+            choose_with_writer(&[], set, "m", go).hash,
+            Some(KeyHash::Crc32)
+        );
+        let mut one = placed(KeyHash::Murmur2, 1);
+        one[0].partition = (partition(KeyHash::Fnv1a, &one[0].key, 6) + 1) % 6;
+        assert_eq!(choose_with_writer(&one, None, "m", go).hash, None);
+        // Enough evidence decides by itself.
+        let c = choose_with_writer(&placed(KeyHash::Murmur2, 12), None, "m", go);
+        assert_eq!(c.hash, Some(KeyHash::Murmur2));
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub fn run(
     )?;
     let mut s = Sender {
         producer,
+        cluster,
+        partitions: HashMap::new(),
         pending: HashMap::new(),
         deliveries: Vec::new(),
         summary: Summary::default(),
@@ -106,6 +108,10 @@ pub fn run(
 
 struct Sender<'a> {
     producer: SafeProducer,
+    cluster: &'a Cluster,
+    /// Partition counts of the topics a template's key hash places records on (None: unknown,
+    /// the producer's partitioner decides).
+    partitions: HashMap<String, Option<i32>>,
     /// seq -> (topic, key) of records sent and not yet answered.
     pending: HashMap<u64, (String, Option<Vec<u8>>)>,
     deliveries: Vec<Delivery>,
@@ -126,11 +132,30 @@ impl Sender<'_> {
         }
     }
 
+    /// Where the topic's own producer would put the record's key (the template's key hash), so
+    /// that a test record is in order with the service's records of that key.
+    fn placed(&mut self, rec: &PublishRecord) -> Option<i32> {
+        let (hash, key) = (rec.key_hash?, rec.key.as_deref()?);
+        let n = match self.partitions.get(&rec.topic) {
+            Some(n) => *n,
+            None => {
+                let topics = [rec.topic.clone()];
+                let n = crate::kafka::replay::topic_partitions(self.cluster, &topics)
+                    .ok()
+                    .and_then(|m| m.get(&rec.topic).copied().flatten());
+                self.partitions.insert(rec.topic.clone(), n);
+                n
+            }
+        }?;
+        Some(crate::engine::replay::partition::partition(hash, key, n))
+    }
+
     fn send(&mut self, seq: u64, rec: PublishRecord, cancel: &AtomicBool) {
+        let partition = rec.partition.or_else(|| self.placed(&rec));
         loop {
             let out = Outgoing {
                 topic: &rec.topic,
-                partition: rec.partition,
+                partition,
                 key: rec.key.as_deref(),
                 value: rec.value.as_deref(),
                 headers: &rec.headers,

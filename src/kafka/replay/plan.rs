@@ -315,6 +315,10 @@ const CLUES_MAX: usize = 10_000;
 #[derive(Default)]
 struct Clues {
     seen: Vec<(String, i32, Vec<u8>)>,
+    /// Keyed records read.
+    keyed: usize,
+    /// The writer of every keyed record while they all share one (None once they differ).
+    writer: Option<crate::domain::DlqDialect>,
 }
 
 impl Clues {
@@ -326,6 +330,12 @@ impl Clues {
             return;
         };
         let origin = dlq::origin(&rec.headers, None);
+        self.keyed += 1;
+        if self.keyed == 1 {
+            self.writer = origin.dialect;
+        } else if self.writer != origin.dialect {
+            self.writer = None;
+        }
         if let (Some(t), Some(p)) = (origin.topic, origin.partition) {
             self.seen.push((t, p, key.to_vec()));
         }
@@ -363,10 +373,11 @@ impl Clues {
                 })
             })
             .collect();
-        Ok(partition::choose(
+        Ok(partition::choose_with_writer(
             &evidence,
             configured,
             &req.settings.partitioner,
+            self.writer,
         ))
     }
 }

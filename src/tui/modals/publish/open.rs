@@ -62,6 +62,7 @@ fn republish_record(cx: &mut Cx<'_>, r: &crate::domain::Record) -> Reply {
             .map(|h| (h.key.clone(), h.value.clone()))
             .collect(),
         value: r.value.clone(),
+        key_hash: None,
     };
     let truncated = r.truncated();
     let raw = cx.templates.iter().find(|t| t.name == "raw").cloned();
