@@ -110,7 +110,8 @@ fn lag_loop(cfg: &Config, interval: Duration, shared: &Mutex<Shared>, stop: &Ato
         } else {
             last.up = false;
         }
-        let text = Arc::new(lag_text(&cfg.profile, &last));
+        let hint = lock(shared).lag.len();
+        let text = Arc::new(lag_text(&cfg.profile, &last, hint));
         {
             let mut s = lock(shared);
             s.lag = text;
@@ -188,28 +189,64 @@ fn http_loop(
 
 fn answer(req: tiny_http::Request, shared: &Mutex<Shared>, cluster: &str, interval: Duration) {
     let path = req.url().split('?').next().unwrap_or("").to_string();
+    let small = |code: u16, body: &str| (code, TEXT, Body::small(body.as_bytes().to_vec()));
     let (code, kind, body) = match path.as_str() {
         "/metrics" => metrics(&req, shared, cluster),
-        "/healthz" => (200, TEXT, b"ok\n".to_vec()),
-        "/readyz" => ready(shared, interval),
-        "/" => (
-            200,
-            TEXT,
-            b"kdeck serve: /metrics /healthz /readyz\n".to_vec(),
-        ),
-        _ => (
-            404,
-            TEXT,
-            b"not found: try /metrics, /healthz or /readyz\n".to_vec(),
-        ),
+        "/healthz" => small(200, "ok\n"),
+        "/readyz" => {
+            let (code, text) = ready(shared, interval);
+            small(code, &text)
+        }
+        "/" => small(200, "kdeck serve: /metrics /healthz /readyz\n"),
+        _ => small(404, "not found: try /metrics, /healthz or /readyz\n"),
     };
     let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], kind.as_bytes())
         .expect("a valid header");
-    let resp = tiny_http::Response::from_data(body)
-        .with_status_code(code)
-        .with_header(header);
+    let len = body.len();
+    let resp = tiny_http::Response::new(code.into(), vec![header], body, Some(len), None);
     if let Err(e) = req.respond(resp) {
         tracing::debug!("kdeck serve: answering {path}: {e}");
+    }
+}
+
+/// A response body read straight from the last refresh's text (shared, never copied: it can
+/// be tens of megabytes) and then the pipeline's part.
+struct Body {
+    lag: std::io::Cursor<ArcText>,
+    rest: std::io::Cursor<Vec<u8>>,
+}
+
+struct ArcText(Arc<String>);
+
+impl AsRef<[u8]> for ArcText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl Body {
+    fn small(bytes: Vec<u8>) -> Body {
+        Body::new(Arc::new(String::new()), bytes)
+    }
+
+    fn new(lag: Arc<String>, rest: Vec<u8>) -> Body {
+        Body {
+            lag: std::io::Cursor::new(ArcText(lag)),
+            rest: std::io::Cursor::new(rest),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lag.get_ref().0.len() + self.rest.get_ref().len()
+    }
+}
+
+impl std::io::Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.lag.read(buf)? {
+            0 => self.rest.read(buf),
+            n => Ok(n),
+        }
     }
 }
 
@@ -221,7 +258,7 @@ fn metrics(
     req: &tiny_http::Request,
     shared: &Mutex<Shared>,
     cluster: &str,
-) -> (u16, &'static str, Vec<u8>) {
+) -> (u16, &'static str, Body) {
     let open_metrics = req.headers().iter().any(|h| {
         h.field.equiv("Accept") && h.value.as_str().contains("application/openmetrics-text")
     });
@@ -229,31 +266,27 @@ fn metrics(
         let s = lock(shared);
         (s.lag.clone(), pipeline_text(cluster, &s.pipe, open_metrics))
     };
-    let mut body = Vec::with_capacity(lag.len() + pipe.len());
-    body.extend_from_slice(lag.as_bytes());
-    body.extend_from_slice(pipe.as_bytes());
     let kind = if open_metrics {
         OPEN_METRICS
     } else {
         PROMETHEUS
     };
-    (200, kind, body)
+    (200, kind, Body::new(lag, pipe.into_bytes()))
 }
 
 /// Ready while the last refresh that reached the cluster is at most three refreshes (and 10 s)
 /// old.
-fn ready(shared: &Mutex<Shared>, interval: Duration) -> (u16, &'static str, Vec<u8>) {
+fn ready(shared: &Mutex<Shared>, interval: Duration) -> (u16, String) {
     let s = lock(shared);
     let allowed = (interval * 3 + Duration::from_secs(10)).as_millis() as i64;
     let age = s.last_ok_ms.map(|t| SystemClock.now_ms() - t);
     match (age, &s.trouble) {
-        (Some(a), _) if a <= allowed && s.up => (200, TEXT, b"ready\n".to_vec()),
-        (_, Some(why)) => (503, TEXT, format!("not ready: {why}\n").into_bytes()),
-        (None, None) => (503, TEXT, b"not ready: no lag refresh yet\n".to_vec()),
+        (Some(a), _) if a <= allowed && s.up => (200, "ready\n".into()),
+        (_, Some(why)) => (503, format!("not ready: {why}\n")),
+        (None, None) => (503, "not ready: no lag refresh yet\n".into()),
         (Some(a), None) => (
             503,
-            TEXT,
-            format!("not ready: the last lag refresh was {} s ago\n", a / 1000).into_bytes(),
+            format!("not ready: the last lag refresh was {} s ago\n", a / 1000),
         ),
     }
 }

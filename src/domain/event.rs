@@ -36,6 +36,17 @@ pub enum KafkaEvent {
     Browse(super::browse::BrowseUpdate),
     /// What the offsets worker previewed or committed.
     Offsets(super::offsets::OffsetsUpdate),
+    /// One scrape of a service's own Prometheus endpoint.
+    Service(ServiceUpdate),
+}
+
+/// The `index`-th configured service's chosen series at one scrape: per series the sum of
+/// the samples it matches and whether they count (None: no sample), or why the scrape failed.
+#[derive(Debug)]
+pub struct ServiceUpdate {
+    pub index: usize,
+    pub at_ms: i64,
+    pub result: Result<Vec<Option<(f64, bool)>>, String>,
 }
 
 /// A timeline's search for one job's records on its topics, named by the timeline's

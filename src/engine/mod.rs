@@ -12,3 +12,4 @@ pub mod replay;
 pub mod roles;
 pub mod search;
 pub mod serve;
+pub mod services;

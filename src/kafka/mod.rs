@@ -17,6 +17,7 @@ pub mod publish;
 pub mod replay;
 pub mod safe_producer;
 pub mod search;
+pub mod services;
 pub mod tail;
 pub mod topics;
 pub mod window;

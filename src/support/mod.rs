@@ -5,3 +5,4 @@ pub mod log;
 pub mod rate;
 pub mod redact;
 pub mod registry;
+pub mod services;

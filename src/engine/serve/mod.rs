@@ -144,13 +144,14 @@ const STATUSES: [(LagStatus, &str); 6] = [
 
 /// The whole exposition.
 pub fn render(cluster: &str, lag: &LagExport, pipe: &Pipeline, open_metrics: bool) -> String {
-    lag_text(cluster, lag) + &pipeline_text(cluster, pipe, open_metrics)
+    lag_text(cluster, lag, 0) + &pipeline_text(cluster, pipe, open_metrics)
 }
 
 /// The lag families, made once per refresh (the largest part, and gauges only, so the same
-/// text serves both formats): a scrape copies it and never waits on the cluster.
-pub fn lag_text(cluster: &str, lag: &LagExport) -> String {
-    let mut e = Exposition::new(false);
+/// text serves both formats): a scrape sends it and never waits on the cluster. `hint`: the
+/// last one's size, so the buffer is allocated once at about the size it needs.
+pub fn lag_text(cluster: &str, lag: &LagExport, hint: usize) -> String {
+    let mut e = Exposition::with_capacity(false, hint + hint / 16 + 4096);
     exporter(&mut e, cluster, lag);
     partitions(&mut e, cluster, lag);
     groups(&mut e, cluster, lag);

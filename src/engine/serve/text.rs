@@ -19,8 +19,14 @@ pub struct Exposition {
 
 impl Exposition {
     pub fn new(open_metrics: bool) -> Exposition {
+        Exposition::with_capacity(open_metrics, 64 * 1024)
+    }
+
+    /// With room for `bytes` (the last exposition's size): a large one then grows no buffer
+    /// twice its size.
+    pub fn with_capacity(open_metrics: bool, bytes: usize) -> Exposition {
         Exposition {
-            out: String::with_capacity(64 * 1024),
+            out: String::with_capacity(bytes),
             open_metrics,
         }
     }

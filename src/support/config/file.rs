@@ -73,6 +73,8 @@ pub struct FileProfile {
     pub schema_registry: Option<super::schemas::FileRegistry>,
     #[serde(default)]
     pub schemas: Vec<super::schemas::FileLocalSchema>,
+    #[serde(default)]
+    pub services: Vec<super::services::FileService>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

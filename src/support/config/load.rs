@@ -119,7 +119,10 @@ pub fn load_with(
         source.as_deref().and_then(Path::parent),
         &|k, m| at.err(&format!("profiles.{profile_name}.{k}"), m),
     )?;
+    let services =
+        super::services::resolve(&profile.services, &profile_name, &|k, m| at.err(k, m))?;
     let cfg = Config {
+        services,
         schemas,
         filters,
         jobs,

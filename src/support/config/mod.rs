@@ -8,6 +8,7 @@ pub mod load;
 pub mod replay;
 pub mod save;
 pub mod schemas;
+pub mod services;
 pub mod words;
 
 pub use load::{load, At, Overrides};
@@ -197,6 +198,8 @@ pub struct Config {
     pub filters: Vec<filters::SavedFilter>,
     /// The profile's schema registry and local schema files.
     pub schemas: schemas::SchemaConfig,
+    /// The services whose own Prometheus endpoints the metrics pane shows.
+    pub services: Vec<services::Service>,
 }
 
 impl Config {

@@ -55,6 +55,8 @@ pub struct Workers {
     export: Worker<ExportCmd>,
     browse: Worker<crate::domain::browse::BrowseCmd>,
     offsets: Worker<crate::domain::offsets::OffsetsCmd>,
+    /// Scrapes the services' own endpoints, when the profile lists any.
+    _services: Option<Worker<()>>,
     /// Where `ctrl-s` saves a profile: the file read, else the platform's config file.
     config_path: Option<std::path::PathBuf>,
     /// The publish form's schema fetches report here. Weak: the channel still closes when
@@ -108,6 +110,8 @@ impl Workers {
         let job_search = start_jobs(cfg, &events);
         let browse = crate::kafka::browse::spawn(cfg.cluster.clone(), events.clone());
         let offsets = crate::kafka::offsets::spawn(cfg.cluster.clone(), events.clone());
+        let services = (!cfg.services.is_empty())
+            .then(|| crate::kafka::services::spawn(cfg.services.clone(), events.clone()));
         let weak = events.downgrade();
         let export = crate::kafka::export::spawn(events);
         let mut w = Workers {
@@ -115,6 +119,7 @@ impl Workers {
             registry: cfg.schemas.registry.clone(),
             browse,
             offsets,
+            _services: services,
             config_path: (cfg.source.clone())
                 .or_else(crate::support::config::load::default_config_path),
             stream,

@@ -116,7 +116,7 @@ impl State {
                 StreamPane::new(Role::Dlq, cap),
             ],
             lag: LagPane::new(cfg.lag.window, cfg.lag.allowed_lag, cfg.lag.refresh_ms),
-            metrics: MetricsPane::default(),
+            metrics: MetricsPane::with_services(&cfg.services),
             focus: PaneId::Stream(Role::Completion),
             zoom: false,
             modal: None,

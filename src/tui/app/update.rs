@@ -149,6 +149,11 @@ fn on_kafka(state: &mut State, ev: KafkaEvent, keymap: &Keymap) -> Vec<Effect> {
             state.dlq_mut().replayed_counts(&dlq, counts)
         }
         KafkaEvent::Stuck(r) => state.jobs.report = Some(*r),
+        KafkaEvent::Service(u) => {
+            if let Some(v) = state.metrics.services.get_mut(u.index) {
+                v.ingest(u.at_ms, u.result);
+            }
+        }
         KafkaEvent::Exported(Ok(summary)) => {
             state.health.notice = Some((summary.describe(), now));
         }

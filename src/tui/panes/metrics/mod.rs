@@ -28,9 +28,21 @@ pub struct MetricsPane {
     pub latency_basis: BTreeMap<String, u64>,
     /// (p50, p95, samples) in ms, recomputed on the clock tick.
     pub latency: Option<(i64, i64, usize)>,
+    /// The services' own series, from their Prometheus endpoints.
+    pub services: Vec<crate::engine::services::ServiceView>,
 }
 
 impl MetricsPane {
+    /// Empty, with a place for each configured service's series.
+    pub fn with_services(services: &[crate::support::config::services::Service]) -> MetricsPane {
+        MetricsPane {
+            services: (services.iter())
+                .map(|s| crate::engine::services::ServiceView::new(&s.name, &s.series))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
     pub fn observe(&mut self, role: Role, batch: &[Record]) {
         for r in batch {
             let d = &r.decoded;

@@ -33,6 +33,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &MetricsView<'_>, focused: bool, t
     let spark_w = w.saturating_sub(30).clamp(8, 60);
     let step = spark_step(state, spark_w);
     let mut lines = rate_lines(state, theme, spark_w, step);
+    service_lines(&mut lines, m, theme, spark_w, w);
     lines.push(mix_line(m, theme, w));
     facts(&mut lines, state, theme, w);
     let room = (area.height as usize).saturating_sub(2 + lines.len());
@@ -164,6 +165,72 @@ fn rate_lines(
         ]));
     }
     lines
+}
+
+/// The services' own series under the topics' rates: a line naming the service (or why its
+/// last scrape failed), then one per series: the series as configured, a sparkline of its
+/// values (one per scrape) and the value now (a counter as a rate per second).
+fn service_lines(
+    lines: &mut Vec<Line<'static>>,
+    m: &MetricsPane,
+    theme: &Theme,
+    spark_w: usize,
+    w: usize,
+) {
+    for svc in &m.services {
+        let name = Span::styled(
+            format!("{} ", clean(&svc.name)),
+            Style::default().fg(theme.header),
+        );
+        let rest = w.saturating_sub(svc.name.chars().count() + 1);
+        lines.push(Line::from(match &svc.error {
+            Some(e) => vec![
+                name,
+                Span::styled(cell(e, rest), Style::default().fg(theme.warn)),
+            ],
+            None => vec![name],
+        }));
+        for s in &svc.series {
+            let values: Vec<f64> = s.history.iter().copied().collect();
+            let now = match (s.value, s.per_second) {
+                (Some(v), true) => format!("{}/s", short(v)),
+                (Some(v), false) => short(v),
+                (None, _) if svc.at_ms.is_none() => "…".into(),
+                (None, _) => "-".into(),
+            };
+            let text_w = s.text.chars().count().min(spark_w * 2 / 3).clamp(8, 48);
+            let spark_left = (7 + spark_w).saturating_sub(2 + text_w + 1).max(4);
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(
+                    fit(&clean(&s.text), text_w),
+                    Style::default().fg(theme.muted),
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    spark(&values, spark_left),
+                    Style::default().fg(theme.accent),
+                ),
+                Span::raw(format!(" {now:>9}")),
+            ]));
+        }
+    }
+}
+
+/// A value in at most 9 characters: 3 significant digits, k/M/G past 10,000.
+fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e10 {
+        format!("{:.1}G", v / 1e9)
+    } else if a >= 1e7 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// The status mix, most frequent first, as many as fit.
