@@ -19,7 +19,8 @@ fn main() -> ExitCode {
         return code;
     }
     let args: Vec<String> = std::env::args().collect();
-    let _log = match kdeck::support::log::init(cli.log_level.as_deref(), &args) {
+    let json = matches!(&cli.command, Some(Command::Serve(a)) if a.log_json);
+    let _log = match kdeck::support::log::init(cli.log_level.as_deref(), &args, json) {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("kdeck: --log-level / KDECK_LOG: {e}");

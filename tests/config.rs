@@ -99,6 +99,9 @@ fn example_config_loads_with_every_profile() {
         "/etc/kafka/ca.pem"
     );
     assert_eq!(prod.cluster.properties["socket.keepalive.enable"], "true");
+    let tm = &prod.services[0];
+    assert_eq!((tm.name.as_str(), tm.every_ms), ("task-manager", 5_000));
+    assert_eq!(tm.series[2].metric, "kafka_consumer_lag");
 }
 
 #[test]

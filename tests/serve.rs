@@ -73,7 +73,14 @@ fn serve(dir: &tempfile::TempDir, brokers: &str, extra: &[&str]) -> (Running, u1
     let config = dir.path().join("empty.toml");
     let mut args = vec!["-b", brokers, "--config", config.to_str().unwrap()];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&["serve", "--listen", "127.0.0.1:0", "--interval", "1"]);
+    args.extend_from_slice(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "1",
+        "--log-json",
+    ]);
     let r = Running::spawn(dir, "serve", &args);
     let port = port_of(&r);
     (r, port)
@@ -345,6 +352,15 @@ fn lag_in_records_and_seconds_a_status_and_a_dlq_reason_reach_a_real_prometheus(
     };
     assert_eq!(st.code(), Some(0), "{}", r.stderr());
     assert!(r.stderr().contains("kdeck serve: stopped"));
+    // --log-json: the log's lines on stderr too, one JSON object each.
+    let json: Vec<serde_json::Value> = (r.stderr().lines())
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(json.iter().any(|v| v["level"] == "INFO"
+        && v["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("listening on"))));
 }
 
 #[test]

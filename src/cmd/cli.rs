@@ -403,6 +403,9 @@ pub struct ServeArgs {
     /// Seconds between lag refreshes (default: lag.refresh_ms from the config).
     #[arg(long)]
     pub interval: Option<f64>,
+    /// Also write the log as JSON lines on stderr (for containers); the log file stays.
+    #[arg(long = "log-json")]
+    pub log_json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -9,10 +9,11 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::event::KafkaEvent;
 use crate::domain::lag::Tp;
 use crate::engine::lag::LagTracker;
-use crate::engine::serve::{lag_text, pipeline_text, LagExport, Pipeline};
+use crate::engine::serve::{pipeline_text, LagExport, Pipeline};
 use crate::kafka::consumer::{self, StreamSpec};
 use crate::kafka::lag::{LagProbe, LagSpec};
 use crate::support::config::Config;
+use body::{Body, Packed};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,10 +27,12 @@ Exit codes:\n  0  stopped by SIGTERM or SIGINT\n  2  usage or configuration erro
 cannot be listened on (in use, not an address of this machine)\n\
 Example:\n  kdeck serve -b kafka:9092 --profile prod --listen 0.0.0.0:9308";
 
+mod body;
+
 /// What the threads share with the HTTP loop; held only to copy or store.
 #[derive(Default)]
 struct Shared {
-    lag: Arc<String>,
+    lag: Packed,
     up: bool,
     last_ok_ms: Option<i64>,
     trouble: Option<String>,
@@ -110,8 +113,7 @@ fn lag_loop(cfg: &Config, interval: Duration, shared: &Mutex<Shared>, stop: &Ato
         } else {
             last.up = false;
         }
-        let hint = lock(shared).lag.len();
-        let text = Arc::new(lag_text(&cfg.profile, &last, hint));
+        let text = Packed::new(&cfg.profile, &last);
         {
             let mut s = lock(shared);
             s.lag = text;
@@ -189,7 +191,7 @@ fn http_loop(
 
 fn answer(req: tiny_http::Request, shared: &Mutex<Shared>, cluster: &str, interval: Duration) {
     let path = req.url().split('?').next().unwrap_or("").to_string();
-    let small = |code: u16, body: &str| (code, TEXT, Body::small(body.as_bytes().to_vec()));
+    let small = |code: u16, body: &str| (code, TEXT, Body::plain(body.as_bytes().to_vec()));
     let (code, kind, body) = match path.as_str() {
         "/metrics" => metrics(&req, shared, cluster),
         "/healthz" => small(200, "ok\n"),
@@ -200,53 +202,17 @@ fn answer(req: tiny_http::Request, shared: &Mutex<Shared>, cluster: &str, interv
         "/" => small(200, "kdeck serve: /metrics /healthz /readyz\n"),
         _ => small(404, "not found: try /metrics, /healthz or /readyz\n"),
     };
-    let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], kind.as_bytes())
-        .expect("a valid header");
+    let header = |k: &str, v: &str| {
+        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("a valid header")
+    };
+    let mut headers = vec![header("Content-Type", kind)];
+    if body.gzip() {
+        headers.push(header("Content-Encoding", "gzip"));
+    }
     let len = body.len();
-    let resp = tiny_http::Response::new(code.into(), vec![header], body, Some(len), None);
+    let resp = tiny_http::Response::new(code.into(), headers, body, Some(len), None);
     if let Err(e) = req.respond(resp) {
         tracing::debug!("kdeck serve: answering {path}: {e}");
-    }
-}
-
-/// A response body read straight from the last refresh's text (shared, never copied: it can
-/// be tens of megabytes) and then the pipeline's part.
-struct Body {
-    lag: std::io::Cursor<ArcText>,
-    rest: std::io::Cursor<Vec<u8>>,
-}
-
-struct ArcText(Arc<String>);
-
-impl AsRef<[u8]> for ArcText {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
-impl Body {
-    fn small(bytes: Vec<u8>) -> Body {
-        Body::new(Arc::new(String::new()), bytes)
-    }
-
-    fn new(lag: Arc<String>, rest: Vec<u8>) -> Body {
-        Body {
-            lag: std::io::Cursor::new(ArcText(lag)),
-            rest: std::io::Cursor::new(rest),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.lag.get_ref().0.len() + self.rest.get_ref().len()
-    }
-}
-
-impl std::io::Read for Body {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.lag.read(buf)? {
-            0 => self.rest.read(buf),
-            n => Ok(n),
-        }
     }
 }
 
@@ -259,9 +225,11 @@ fn metrics(
     shared: &Mutex<Shared>,
     cluster: &str,
 ) -> (u16, &'static str, Body) {
-    let open_metrics = req.headers().iter().any(|h| {
-        h.field.equiv("Accept") && h.value.as_str().contains("application/openmetrics-text")
-    });
+    let asks = |name: &'static str, what: &str| {
+        (req.headers().iter()).any(|h| h.field.equiv(name) && h.value.as_str().contains(what))
+    };
+    let open_metrics = asks("Accept", "application/openmetrics-text");
+    let gzip = asks("Accept-Encoding", "gzip");
     let (lag, pipe) = {
         let s = lock(shared);
         (s.lag.clone(), pipeline_text(cluster, &s.pipe, open_metrics))
@@ -271,7 +239,7 @@ fn metrics(
     } else {
         PROMETHEUS
     };
-    (200, kind, Body::new(lag, pipe.into_bytes()))
+    (200, kind, Body::metrics(&lag, pipe.into_bytes(), gzip))
 }
 
 /// Ready while the last refresh that reached the cluster is at most three refreshes (and 10 s)

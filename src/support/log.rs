@@ -72,13 +72,59 @@ pub fn filter(level: Option<&str>) -> Result<EnvFilter, String> {
 }
 
 /// Starts logging to the file. A folder that cannot be written is no reason to refuse to
-/// run: the help screen says why there is no log instead. Err only for a bad level.
-pub fn init(level: Option<&str>, args: &[String]) -> Result<Guard, String> {
+/// run: the help screen says why there is no log instead. Err only for a bad level. With
+/// `json_stderr` (`kdeck serve --log-json`, for containers) every line also goes to stderr as
+/// one JSON object.
+pub fn init(level: Option<&str>, args: &[String], json_stderr: bool) -> Result<Guard, String> {
+    use tracing_subscriber::layer::SubscriberExt;
     let filter = filter(level)?;
-    let Some(dir) = dir() else {
-        let _ = SHOWN.set("none: no home folder to put it in (set KDECK_LOG_DIR)".into());
-        return Ok(Guard { _worker: None });
+    let (file, worker) = match file_writer() {
+        Ok((writer, worker, dir)) => {
+            let _ = SHOWN.set(pattern(&dir));
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer);
+            (Some(layer), Some(worker))
+        }
+        Err(why) => {
+            let _ = SHOWN.set(why);
+            (None, None)
+        }
     };
+    let json = json_stderr.then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+    });
+    if file.is_none() && json.is_none() {
+        return Ok(Guard { _worker: None });
+    }
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(file)
+        .with(json);
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        return Ok(Guard { _worker: None });
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        pid = std::process::id(),
+        "kdeck started: {}",
+        command_line(args)
+    );
+    Ok(Guard { _worker: worker })
+}
+
+/// The daily file's writer, or why there is none (said on the help screen).
+fn file_writer() -> Result<
+    (
+        tracing_appender::non_blocking::NonBlocking,
+        tracing_appender::non_blocking::WorkerGuard,
+        PathBuf,
+    ),
+    String,
+> {
+    let dir = dir().ok_or("none: no home folder to put it in (set KDECK_LOG_DIR)")?;
     let appender = std::fs::create_dir_all(&dir)
         .map_err(|e| e.to_string())
         .and_then(|()| {
@@ -89,14 +135,8 @@ pub fn init(level: Option<&str>, args: &[String]) -> Result<Guard, String> {
                 .max_log_files(KEEP_FILES)
                 .build(&dir)
                 .map_err(|e| e.to_string())
-        });
-    let appender = match appender {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = SHOWN.set(format!("none: cannot write to {}: {e}", dir.display()));
-            return Ok(Guard { _worker: None });
-        }
-    };
+        })
+        .map_err(|e| format!("none: cannot write to {}: {e}", dir.display()))?;
     // Lossy: when the writer falls behind, lines are dropped rather than the UI waiting.
     // The default queue holds 128,000 lines, allocated (and touched) up front: megabytes of
     // resident memory for a log that writes a few lines a minute. Lines past a small queue are
@@ -105,24 +145,7 @@ pub fn init(level: Option<&str>, args: &[String]) -> Result<Guard, String> {
         .buffered_lines_limit(1024)
         .lossy(true)
         .finish(appender);
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(writer)
-        .finish();
-    if tracing::subscriber::set_global_default(subscriber).is_err() {
-        return Ok(Guard { _worker: None });
-    }
-    let _ = SHOWN.set(pattern(&dir));
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        pid = std::process::id(),
-        "kdeck started: {}",
-        command_line(args)
-    );
-    Ok(Guard {
-        _worker: Some(worker),
-    })
+    Ok((writer, worker, dir))
 }
 
 /// A change of the stream's connection, once per change: the worker repeats "down" on every

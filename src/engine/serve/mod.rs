@@ -144,20 +144,34 @@ const STATUSES: [(LagStatus, &str); 6] = [
 
 /// The whole exposition.
 pub fn render(cluster: &str, lag: &LagExport, pipe: &Pipeline, open_metrics: bool) -> String {
-    lag_text(cluster, lag, 0) + &pipeline_text(cluster, pipe, open_metrics)
+    lag_text(cluster, lag) + &pipeline_text(cluster, pipe, open_metrics)
 }
 
 /// The lag families, made once per refresh (the largest part, and gauges only, so the same
-/// text serves both formats): a scrape sends it and never waits on the cluster. `hint`: the
-/// last one's size, so the buffer is allocated once at about the size it needs.
-pub fn lag_text(cluster: &str, lag: &LagExport, hint: usize) -> String {
-    let mut e = Exposition::with_capacity(false, hint + hint / 16 + 4096);
-    exporter(&mut e, cluster, lag);
-    partitions(&mut e, cluster, lag);
-    groups(&mut e, cluster, lag);
-    group_sums(&mut e, cluster, lag);
-    kdeck_groups(&mut e, cluster, lag);
+/// text serves both formats): a scrape sends it and never waits on the cluster.
+pub fn lag_text(cluster: &str, lag: &LagExport) -> String {
+    let mut e = Exposition::new(false);
+    lag_families(&mut e, cluster, lag);
     e.finish()
+}
+
+/// The same, written into `sink` as it is made (never whole in memory).
+pub fn write_lag(
+    cluster: &str,
+    lag: &LagExport,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut e = Exposition::into_sink(false, sink);
+    lag_families(&mut e, cluster, lag);
+    e.finish_sink().map(drop)
+}
+
+fn lag_families(e: &mut Exposition, cluster: &str, lag: &LagExport) {
+    exporter(e, cluster, lag);
+    partitions(e, cluster, lag);
+    groups(e, cluster, lag);
+    group_sums(e, cluster, lag);
+    kdeck_groups(e, cluster, lag);
 }
 
 /// The pipeline's families, made at each scrape (small), closing the exposition.

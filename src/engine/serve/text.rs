@@ -12,22 +12,59 @@ pub enum Kind {
 }
 
 /// Writes one exposition; `open_metrics` switches the counter naming and the closing line.
-pub struct Exposition {
+/// With a sink, the text goes there in chunks as it is made and is never whole in memory
+/// (tens of megabytes at 48,000 partitions).
+pub struct Exposition<'a> {
     pub out: String,
     open_metrics: bool,
+    sink: Option<&'a mut dyn std::io::Write>,
+    failed: Option<std::io::Error>,
 }
 
-impl Exposition {
-    pub fn new(open_metrics: bool) -> Exposition {
-        Exposition::with_capacity(open_metrics, 64 * 1024)
+/// Text kept before it is handed to the sink.
+const CHUNK: usize = 64 * 1024;
+
+impl<'a> Exposition<'a> {
+    pub fn new(open_metrics: bool) -> Exposition<'a> {
+        Exposition {
+            out: String::with_capacity(CHUNK),
+            open_metrics,
+            sink: None,
+            failed: None,
+        }
     }
 
-    /// With room for `bytes` (the last exposition's size): a large one then grows no buffer
-    /// twice its size.
-    pub fn with_capacity(open_metrics: bool, bytes: usize) -> Exposition {
+    /// Into `sink`, a chunk at a time.
+    pub fn into_sink(open_metrics: bool, sink: &'a mut dyn std::io::Write) -> Exposition<'a> {
         Exposition {
-            out: String::with_capacity(bytes),
-            open_metrics,
+            sink: Some(sink),
+            ..Exposition::new(open_metrics)
+        }
+    }
+
+    fn spill(&mut self) {
+        if self.out.len() < CHUNK || self.failed.is_some() {
+            return;
+        }
+        if let Some(s) = self.sink.as_mut() {
+            if let Err(e) = s.write_all(self.out.as_bytes()) {
+                self.failed = Some(e);
+            }
+            self.out.clear();
+        }
+    }
+
+    /// What did not reach the sink; Ok with the rest of the text when there is no sink.
+    pub fn finish_sink(mut self) -> std::io::Result<String> {
+        if self.open_metrics {
+            self.out.push_str("# EOF\n");
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        match self.sink.take() {
+            Some(s) => s.write_all(self.out.as_bytes()).map(|()| String::new()),
+            None => Ok(std::mem::take(&mut self.out)),
         }
     }
 
@@ -62,6 +99,7 @@ impl Exposition {
             self.out.push('}');
         }
         let _ = writeln!(self.out, " {}", number(value));
+        self.spill();
     }
 
     /// The text, closed as the format asks.
