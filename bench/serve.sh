@@ -69,7 +69,11 @@ c0=$(cpu); s0=$(date +%s.%N)
 n=$(( secs / 15 ))
 for _ in $(seq 1 "$n"); do
   sleep 15
-  curl -s -o "$work/scrape" -w "scrape %{http_code}: %{time_total} s, %{size_download} bytes\n" \
+  # As Prometheus scrapes (gzip), and as a client without gzip does (decompressed as sent).
+  curl -s -H 'Accept-Encoding: gzip' -o /dev/null \
+    -w "scrape with gzip %{http_code}: %{time_total} s, %{size_download} bytes · " \
+    "http://127.0.0.1:$port/metrics"
+  curl -s -o "$work/scrape" -w "without: %{time_total} s, %{size_download} bytes\n" \
     "http://127.0.0.1:$port/metrics"
 done
 c1=$(cpu); s1=$(date +%s.%N)
