@@ -127,50 +127,54 @@ pub fn evaluate(samples: &[Sample], allowed: i64, since_move_ms: i64, window_ms:
     LagStatus::Ok
 }
 
-/// (end offset, time) points of one partition, taken when the end moved: enough to say when a
-/// given offset was produced, without unbounded history.
+/// (end offset, first seen, last seen) points of one partition, taken when the end moved:
+/// enough to say when a given offset was produced, without unbounded history.
 #[derive(Clone, Debug, Default)]
 pub struct EndTable {
-    points: VecDeque<(i64, i64)>,
+    points: VecDeque<(i64, i64, i64)>,
 }
 
 const END_POINTS: usize = 256;
 
 impl EndTable {
     pub fn observe(&mut self, end: i64, at_ms: i64) {
-        match self.points.back() {
-            Some((o, _)) if *o == end => {}
-            Some((o, _)) if *o > end => {
+        match self.points.back_mut() {
+            // Still there: the next record was written after this refresh, not after the
+            // first one that saw this end (a topic idle for an hour, then a burst, must not
+            // spread the burst's records over the idle hour).
+            Some((o, _, last)) if *o == end => *last = at_ms,
+            Some((o, _, _)) if *o > end => {
                 // The topic was recreated or truncated: old points mean nothing now.
                 self.points.clear();
-                self.points.push_back((end, at_ms));
+                self.points.push_back((end, at_ms, at_ms));
             }
             _ => {
                 if self.points.len() == END_POINTS {
                     self.points.pop_front();
                 }
-                self.points.push_back((end, at_ms));
+                self.points.push_back((end, at_ms, at_ms));
             }
         }
     }
 
-    /// When `offset` was produced, estimated; `(time, exact_enough)`. `None` when the table
-    /// starts after it (then only a lower bound is known: see `oldest`).
+    /// When `offset` was produced, estimated; `None` when the table starts after it (then
+    /// only a lower bound is known: see `oldest`).
     pub fn produced_at(&self, offset: i64) -> Option<i64> {
-        // Point (o, t): at time t the partition ended at o, so offsets < o existed by t.
-        // Record `offset` appeared between the last point with o <= offset and the next.
-        let idx = self.points.iter().position(|(o, _)| *o > offset)?;
+        // Point (o, first, last): from first to last the partition ended at o, so offset o
+        // was written after `last` and offsets below the next point's end by its `first`.
+        let idx = self.points.iter().position(|(o, _, _)| *o > offset)?;
         if idx == 0 {
             return None;
         }
-        let (o1, t1) = self.points[idx - 1];
-        let (o2, t2) = self.points[idx];
+        let (o1, _, t1) = self.points[idx - 1];
+        let (o2, t2, _) = self.points[idx];
         let frac = (offset - o1) as f64 / (o2 - o1).max(1) as f64;
         Some(t1 + (frac * (t2 - t1) as f64) as i64)
     }
 
+    /// The first point: its end and when it was first seen.
     pub fn oldest(&self) -> Option<(i64, i64)> {
-        self.points.front().copied()
+        self.points.front().map(|(o, first, _)| (*o, *first))
     }
 }
 

@@ -82,11 +82,11 @@ fn burrow_rules() {
 fn end_table_interpolates_produce_time() {
     let mut t = EndTable::default();
     t.observe(100, 10_000);
-    t.observe(100, 11_000); // no move: no new point
+    t.observe(100, 11_000); // no move: no new point, but 100 was still the end at 11 s
     t.observe(200, 20_000);
     t.observe(400, 30_000);
-    // Offset 150 appeared between 10 s and 20 s: halfway.
-    assert_eq!(t.produced_at(150), Some(15_000));
+    // Offset 150 appeared between 11 s (the end still 100) and 20 s: halfway.
+    assert_eq!(t.produced_at(150), Some(15_500));
     assert_eq!(t.produced_at(300), Some(25_000));
     // Before the table: unknown (only a lower bound).
     assert_eq!(t.produced_at(50), None);
@@ -198,4 +198,45 @@ fn history_is_bounded() {
     }
     let v = &tr.views()[0];
     assert_eq!(v.trend.len(), HISTORY);
+}
+
+/// A ramp, as kafka-lag-exporter got wrong (values of hours while producers speed up): a
+/// topic idle for an hour, then 100 records/s for a minute, then 1,000/s, while the group reads
+/// 50/s behind. Each refresh's lag seconds is how long ago the group's next record was written,
+/// from the end offsets kdeck saw, never more than the time since the ramp began.
+#[test]
+fn lag_seconds_stay_true_through_a_ramp() {
+    let mut tr = LagTracker::new(10, 0, 1000);
+    let hour = 3_600_000;
+    let mut end = 1_000;
+    let mut committed = 1_000;
+    tr.ingest(snap(0, &[(0, committed)], &[(0, end)]));
+    tr.ingest(snap(hour, &[(0, committed)], &[(0, end)]));
+    let mut produced_at = std::collections::BTreeMap::new();
+    for sec in 1..=120 {
+        let rate = if sec <= 60 { 100 } else { 1_000 };
+        for o in end..end + rate {
+            produced_at.insert(o, hour + sec * 1000);
+        }
+        end += rate;
+        committed += 50;
+        let now = hour + sec * 1000;
+        tr.ingest(snap(now, &[(0, committed)], &[(0, end)]));
+        let v = &tr.views()[0];
+        let p = &v.partitions[0];
+        assert!(p.seconds.is_finite() && p.seconds >= 0.0);
+        assert!(
+            p.seconds <= sec as f64 + 1.0,
+            "{}s after the ramp began: {}",
+            sec,
+            p.seconds
+        );
+        // The group's next record was written in the second its offset was seen.
+        let truth = (now - produced_at[&committed]) as f64 / 1000.0;
+        assert!(
+            (p.seconds - truth).abs() <= 1.0,
+            "at {sec}s: {} vs {truth}",
+            p.seconds
+        );
+    }
 }
