@@ -2,10 +2,12 @@
 //! parsed by the prometheus-parse crate into plain samples. Errors are said in words, with the
 //! URL's password (if any) masked.
 
+use super::registry::client::words;
 use crate::engine::services::Sample;
 use prometheus_parse::Value;
 use std::time::Duration;
 
+/// As the registry client's, whose words for a failed call this shares.
 const TIMEOUT: Duration = Duration::from_secs(5);
 const BODY_MAX: u64 = 8 << 20;
 
@@ -71,18 +73,6 @@ pub fn parse(body: &str) -> Result<Vec<Sample>, String> {
             })
         })
         .collect())
-}
-
-fn words(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection failed".into(),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            "connection refused".into()
-        }
-        e => e.to_string(),
-    }
 }
 
 #[cfg(test)]

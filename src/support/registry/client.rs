@@ -262,7 +262,8 @@ impl Client {
 }
 
 /// A transport error in words (ureq's own say "io: Connection refused (os error 111)").
-fn words(e: &ureq::Error) -> String {
+/// A failed HTTP call in words (also for the services' scraper: the same 5 s timeout).
+pub(crate) fn words(e: &ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
         ureq::Error::HostNotFound => "host not found".into(),
